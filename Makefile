@@ -1,0 +1,46 @@
+# Segment Assistant: `make run` opens the product on demo data, `make test` checks everything.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DB ?= data/retail.duckdb
+CUSTOMERS ?= 50000
+HOST ?= 127.0.0.1
+PORT ?= 7860
+
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: help install run data test lint format clean
+
+help:  ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)  ## Create .venv and install the project with its dev tools.
+
+$(DB): | $(STAMP)
+	$(BIN)/segment-assistant data build --customers $(CUSTOMERS) --path $(DB)
+
+data: $(DB)  ## Build the demo database if it is missing (CUSTOMERS=50000).
+
+run: install data  ## Install, build the demo data and start the assistant.
+	$(BIN)/segment-assistant chat --db $(DB)
+
+lint: install  ## ruff lint and format check.
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install  ## Apply ruff's fixes and formatting.
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: install lint  ## Lint, then the whole test suite.
+	$(BIN)/pytest -q
+
+clean:  ## Remove the virtual environment, caches and built data.
+	rm -rf $(VENV) data .pytest_cache .ruff_cache

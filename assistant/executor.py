@@ -1,0 +1,240 @@
+"""The sandboxed executor: runs queries on a read-only DuckDB file that cannot reach the outside.
+
+This is the second line of defence behind the guard: even SQL that never went through the guard
+cannot write, read files, load extensions or relax these settings, because the configuration is
+fixed at connect time and then locked.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+BUILD_HINT = "run `segment-assistant data build` (or `make data`) to create it"
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    memory_limit: str = "2GB"
+    threads: int = 2
+    timeout_s: float = 30.0  # also the engine-wide ceiling: per-query timeouts can only shorten it
+    max_rows: int = 10_000
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: list[str]
+    rows: list[tuple]
+    truncated: bool
+    elapsed_ms: float
+
+
+class ExecutionError(Exception):
+    """A query that could not be run; `kind` is a short code, the message is for people."""
+
+    def __init__(self, message: str, kind: str = "bad_query") -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.reason = message
+
+
+class QueryTimeout(ExecutionError):
+    def __init__(self, timeout_s: float) -> None:
+        super().__init__(
+            f"The query took longer than {timeout_s:g} s and was stopped. Try a narrower "
+            "question (a shorter date window or fewer conditions), or ask for a count.",
+            kind="timeout",
+        )
+        self.timeout_s = timeout_s
+
+
+def sandbox_config(settings: SandboxSettings) -> dict[str, Any]:
+    """Connect-time configuration; `lock_configuration` comes last so nothing can be relaxed."""
+    return {
+        "enable_external_access": False,
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        "allow_community_extensions": False,
+        "memory_limit": settings.memory_limit,
+        "threads": settings.threads,
+        "max_execution_time": max(1, round(settings.timeout_s * 1000)),
+        "lock_configuration": True,
+    }
+
+
+class Executor:
+    """One shared read-only connection; every query runs on its own cursor (thread-safe)."""
+
+    def __init__(self, db_path: Path | str, settings: SandboxSettings = SandboxSettings()) -> None:
+        self.db_path = Path(db_path)
+        self.settings = settings
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._lock = threading.Lock()
+        self._schema: dict[str, dict[str, str]] | None = None
+        self._closed = False
+
+    # --- connection ------------------------------------------------------------------------------
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        # Opened lazily so an app can start before the data exists and work once it is built.
+        with self._lock:
+            if self._closed:
+                raise ExecutionError("The executor has been closed.", kind="closed")
+            if self._con is None:
+                self._con = self._connect()
+            return self._con
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        if not self.db_path.is_file():
+            raise ExecutionError(
+                f"The database file {self.db_path} does not exist; {BUILD_HINT}.",
+                kind="missing_database",
+            )
+        try:
+            return duckdb.connect(
+                str(self.db_path), read_only=True, config=sandbox_config(self.settings)
+            )
+        except duckdb.ConnectionException as err:
+            # DuckDB keeps one instance per file and process: all openers must agree on settings.
+            raise ExecutionError(
+                f"The database file {self.db_path} is already open in this program with different "
+                f"settings ({_first_line(err)}); use one Executor per file and settings.",
+                kind="database_unavailable",
+            ) from err
+        except duckdb.IOException as err:
+            raise ExecutionError(
+                f"The database file {self.db_path} could not be opened ({_first_line(err)}). "
+                f"If another program is writing it, wait for it to finish; otherwise {BUILD_HINT}.",
+                kind="database_unavailable",
+            ) from err
+        except duckdb.Error as err:
+            raise ExecutionError(
+                f"The file {self.db_path} is not a usable DuckDB database ({_first_line(err)}); "
+                f"{BUILD_HINT}.",
+                kind="bad_database",
+            ) from err
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._connection().cursor()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- queries ---------------------------------------------------------------------------------
+
+    def query(
+        self,
+        sql: str,
+        params: Sequence | None = None,
+        *,
+        timeout_s: float | None = None,
+        max_rows: int | None = None,
+    ) -> QueryResult:
+        """Run one statement; at most `max_rows` rows are fetched (`truncated` says if more)."""
+        limit = self.settings.max_rows if max_rows is None else max_rows
+        timeout = (
+            self.settings.timeout_s
+            if timeout_s is None
+            else min(timeout_s, self.settings.timeout_s)
+        )
+        cursor = self._cursor()
+        # The engine's max_execution_time enforces settings.timeout_s; a shorter per-query limit
+        # needs a timer that interrupts only this cursor, leaving other threads' queries alone.
+        timer = None
+        if timeout < self.settings.timeout_s:
+            timer = threading.Timer(timeout, cursor.interrupt)
+            timer.daemon = True
+        started = time.perf_counter()
+        try:
+            if timer is not None:
+                timer.start()
+            cursor.execute(sql, params)
+            columns = [d[0] for d in cursor.description] if cursor.description else []
+            # Streamed: fetching one row past the cap tells us it was hit without loading the rest.
+            rows = cursor.fetchmany(limit + 1) if columns else []
+        except duckdb.InterruptException as err:
+            raise QueryTimeout(timeout) from err
+        except duckdb.Error as err:
+            raise _translate(err) from err
+        finally:
+            if timer is not None:
+                timer.cancel()
+            cursor.close()
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        truncated = len(rows) > limit
+        return QueryResult(columns, rows[:limit], truncated, elapsed_ms)
+
+    def scalar(self, sql: str, params: Sequence | None = None) -> Any:
+        """The first value of the first row, or None when there are no rows."""
+        result = self.query(sql, params, max_rows=1)
+        return result.rows[0][0] if result.rows else None
+
+    def explain(self, sql: str) -> None:
+        """Bind the query without running it; raises ExecutionError with the engine's message."""
+        self.query(f"EXPLAIN {sql}", max_rows=1)
+
+    def schema(self) -> dict[str, dict[str, str]]:
+        """table -> column -> DuckDB type, read from the database file itself (tables and views)."""
+        if self._schema is None:
+            result = self.query(
+                "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+                "WHERE database_name = current_database() AND schema_name = 'main' "
+                "AND NOT internal ORDER BY table_name, column_index",
+                max_rows=1_000_000,
+            )
+            schema: dict[str, dict[str, str]] = {}
+            for table, column, data_type in result.rows:
+                schema.setdefault(table, {})[column] = data_type
+            self._schema = schema
+        return {table: dict(columns) for table, columns in self._schema.items()}
+
+    def as_of(self) -> date | None:
+        """The dataset's reference date (dataset_info.as_of) if the database has one."""
+        if "as_of" not in self.schema().get("dataset_info", {}):
+            return None
+        value = self.scalar("SELECT max(as_of) FROM dataset_info")
+        if isinstance(value, datetime):
+            return value.date()
+        return value
+
+
+def _translate(err: duckdb.Error) -> ExecutionError:
+    message = _first_line(err)
+    if isinstance(err, duckdb.PermissionException) or _is_sandbox_refusal(message):
+        return ExecutionError(
+            f"The sandbox does not allow this (it is read-only and cannot reach files or the "
+            f"network): {message}",
+            kind="not_permitted",
+        )
+    if isinstance(err, duckdb.OutOfMemoryException):
+        return ExecutionError(
+            f"The query needed more memory than allowed and was stopped: {message}",
+            kind="out_of_memory",
+        )
+    return ExecutionError(f"The database could not run this query: {message}", kind="bad_query")
+
+
+def _first_line(err: object) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def _is_sandbox_refusal(message: str) -> bool:
+    return "read-only" in message or "configuration has been locked" in message
