@@ -1,0 +1,1 @@
+"""Backends turn a request (plus the conversation so far) into a segment spec or SQL."""

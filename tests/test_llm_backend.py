@@ -1,0 +1,287 @@
+"""The OpenAI-compatible backend, spoken to over real HTTP by a scripted local server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from llm_server import FakeLLMServer, Reply
+
+from assistant.backends.base import BackendError, Interpretation, Turn
+from assistant.backends.openai_backend import LLMSettings, OpenAIBackend
+from assistant.catalog import load_catalog
+from assistant.compiler import compile_spec
+from assistant.guard import GuardError, check_sql
+from assistant.spec import SegmentSpec
+
+AS_OF = date(2026, 9, 30)
+WOMEN = {"kind": "attribute", "attribute": "gender", "op": "=", "value": "female"}
+CALIFORNIA = {"kind": "attribute", "attribute": "region", "op": "=", "value": "California"}
+OUTDOOR_90D = {
+    "kind": "activity",
+    "activity": {"source": "purchases", "categories": ["Outdoor"]},
+    "measure": "count",
+    "op": ">=",
+    "value": 1,
+    "window": {"kind": "trailing", "n": 90, "unit": "days"},
+}
+
+
+@pytest.fixture(scope="module")
+def fake_server() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer.running() as server:
+        yield server
+
+
+@pytest.fixture
+def llm_server(fake_server: FakeLLMServer) -> FakeLLMServer:
+    """The running fake server with an empty script and no recorded requests."""
+    fake_server.reset()
+    return fake_server
+
+
+def backend(server: FakeLLMServer, **overrides) -> OpenAIBackend:
+    settings = {"base_url": server.base_url, "model": "test-model", "timeout": 5, "max_retries": 0}
+    return OpenAIBackend(LLMSettings(**(settings | overrides)))
+
+
+def turn(request: str, current: SegmentSpec | None = None) -> Turn:
+    return Turn(request=request, as_of=AS_OF, current=current)
+
+
+def guard_validator(interpretation: Interpretation) -> str | None:
+    """What the pipeline does: compile the spec (or take the SQL) and run the guard."""
+    schema = load_catalog().schema()
+    try:
+        sql = interpretation.sql or compile_spec(interpretation.spec, AS_OF).sql
+        check_sql(sql, schema)
+    except GuardError as err:
+        return err.reason
+    return None
+
+
+def test_a_valid_spec_answer_becomes_the_interpretation(llm_server):
+    llm_server.push(
+        Reply.json({"spec": {"conditions": [WOMEN, CALIFORNIA]}, "assumptions": ["all history"]})
+    )
+    result = backend(llm_server).interpret(turn("women in California"), guard_validator)
+    assert result.spec == SegmentSpec.model_validate({"conditions": [WOMEN, CALIFORNIA]})
+    assert result.assumptions == ["all history"]
+    assert result.attempts == 1
+    assert json.loads(result.raw)["spec"]["conditions"][0]["value"] == "female"
+
+
+def test_the_prompt_carries_the_schema_card_as_of_and_examples(llm_server):
+    llm_server.push(Reply.json({"spec": {"conditions": [WOMEN]}}))
+    backend(llm_server).interpret(turn("women who bought outdoor gear"))
+    sent = llm_server.received[0]
+    system, user = sent.messages[0]["content"], sent.messages[1]["content"]
+    assert "## customers:" in system and "female" in system and "Outdoor" in system
+    assert "2026-09-30" in system
+    assert "Request: outdoor buyers" in system  # a similar approved example was chosen
+    assert "women who bought outdoor gear" in user
+    assert sent.body["response_format"] == {"type": "json_object"}
+    assert sent.body["temperature"] == 0
+    assert sent.body["max_completion_tokens"] == 2048
+
+
+def test_a_spec_failing_the_guard_is_repaired_with_the_guard_error(llm_server):
+    bad_sql = "SELECT customer_id, shoe_size FROM customers"
+    llm_server.push(
+        Reply.json({"sql": bad_sql}),
+        Reply.json({"spec": {"conditions": [WOMEN]}}),
+    )
+    result = backend(llm_server).interpret(turn("women with big feet"), guard_validator)
+    assert result.spec is not None and result.attempts == 2
+    repair = llm_server.received[1]
+    assert "shoe_size" in repair.messages[-1]["content"]  # the guard's message was fed back
+    assert repair.messages[-2] == {"role": "assistant", "content": json.dumps({"sql": bad_sql})}
+
+
+def test_sql_fallback_goes_through_the_validator(llm_server):
+    sql = "SELECT customer_id FROM customers WHERE city ILIKE 'port%'"
+    llm_server.push(Reply.json({"sql": sql, "assumptions": ["city names starting with Port"]}))
+    seen: list[Interpretation] = []
+
+    def validate(candidate: Interpretation) -> str | None:
+        seen.append(candidate)
+        return guard_validator(candidate)
+
+    result = backend(llm_server).interpret(turn("customers in cities starting with Port"), validate)
+    assert result.sql == sql and result.spec is None
+    assert [c.sql for c in seen] == [sql]
+
+
+def test_a_write_query_never_gets_past_the_validator(llm_server):
+    llm_server.push(Reply.json({"sql": "DELETE FROM customers"}, times=3))
+    with pytest.raises(BackendError) as caught:
+        backend(llm_server).interpret(turn("delete everyone"), guard_validator)
+    assert caught.value.kind == "repair_failed"
+    assert "after 3 attempts" in str(caught.value)
+    assert len(llm_server.received) == 3
+
+
+def test_malformed_json_is_retried_then_reported_clearly(llm_server):
+    llm_server.push(Reply.text('{"spec": {"conditions": [', times=3))
+    with pytest.raises(BackendError) as caught:
+        backend(llm_server).interpret(turn("women"))
+    assert caught.value.kind == "malformed"
+    assert "not valid JSON" in str(caught.value)
+    assert len(llm_server.received) == 3
+    assert "not valid JSON" in llm_server.received[1].messages[-1]["content"]
+
+
+def test_an_answer_not_matching_the_schema_is_repaired(llm_server):
+    llm_server.push(
+        Reply.json({"spec": {"conditions": [{"kind": "attribute", "attribute": "shoe_size"}]}}),
+        Reply.json({"clarification": {"question": "Which size?", "suggestions": ["women"]}}),
+    )
+    result = backend(llm_server).interpret(turn("big feet"))
+    assert result.clarification is not None and result.clarification.question == "Which size?"
+    assert "shoe_size" in llm_server.received[1].messages[-1]["content"]
+
+
+def test_a_truncated_answer_counts_as_malformed(llm_server):
+    llm_server.push(Reply.text('{"spec": {"condi', finish_reason="length", times=3))
+    with pytest.raises(BackendError) as caught:
+        backend(llm_server).interpret(turn("women"))
+    assert caught.value.kind == "malformed" and "cut off" in str(caught.value)
+
+
+def test_rate_limit_then_success(llm_server):
+    llm_server.push(Reply.error(429), Reply.json({"spec": {"conditions": [WOMEN]}}))
+    result = backend(llm_server, max_retries=2).interpret(turn("women"))
+    assert result.spec is not None
+    assert len(llm_server.received) == 2
+
+
+def test_rate_limit_that_persists_is_reported(llm_server):
+    llm_server.push(Reply.error(429, times=3))
+    with pytest.raises(BackendError) as caught:
+        backend(llm_server, max_retries=2).interpret(turn("women"))
+    assert caught.value.kind == "rate_limited" and "429" in str(caught.value)
+
+
+def test_a_slow_server_times_out(llm_server):
+    llm_server.push(Reply.json({"spec": {"conditions": [WOMEN]}}, delay=1.5))
+    with pytest.raises(BackendError) as caught:
+        backend(llm_server, timeout=0.2).interpret(turn("women"))
+    assert caught.value.kind == "timeout"
+    assert "0.2 s" in str(caught.value)
+
+
+def test_a_burst_of_server_errors_is_retried_then_reported(llm_server):
+    llm_server.push(Reply.error(500, times=2), Reply.json({"spec": {"conditions": [WOMEN]}}))
+    assert backend(llm_server, max_retries=2).interpret(turn("women")).spec is not None
+    llm_server.reset()
+    llm_server.push(Reply.error(503, times=3))
+    with pytest.raises(BackendError) as caught:
+        backend(llm_server, max_retries=2).interpret(turn("women"))
+    assert caught.value.kind == "server_error" and "503" in str(caught.value)
+
+
+def test_an_unreachable_server_names_the_url():
+    settings = LLMSettings(base_url="http://127.0.0.1:9/v1", timeout=2, max_retries=0)
+    with pytest.raises(BackendError) as caught:
+        OpenAIBackend(settings).interpret(turn("women"))
+    assert caught.value.kind == "connection"
+    assert "http://127.0.0.1:9/v1" in str(caught.value)
+
+
+def test_a_rejected_key_is_an_auth_error(llm_server):
+    llm_server.push(Reply.error(401))
+    with pytest.raises(BackendError) as caught:
+        backend(llm_server).interpret(turn("women"))
+    assert caught.value.kind == "auth" and "OPENAI_API_KEY" in str(caught.value)
+
+
+def test_an_empty_answer_is_reported(llm_server):
+    llm_server.push(Reply.text("", times=3))
+    with pytest.raises(BackendError) as caught:
+        backend(llm_server).interpret(turn("women"))
+    assert caught.value.kind == "empty"
+
+
+def test_an_absurdly_long_answer_is_rejected_and_not_echoed_back(llm_server):
+    huge = json.dumps({"spec": None, "assumptions": ["x" * 200_000]})
+    llm_server.push(Reply.text(huge, times=3))
+    with pytest.raises(BackendError) as caught:
+        backend(llm_server).interpret(turn("women"))
+    assert caught.value.kind == "too_long"
+    assert len(str(caught.value)) < 500
+    assert len(llm_server.received[1].text()) < 60_000  # the repair prompt clips the answer
+
+
+def test_a_model_refusal_is_an_answer_not_an_error(llm_server):
+    llm_server.push(Reply.json({"refusal": "I can only select customers, not delete them."}))
+    result = backend(llm_server).interpret(turn("drop the customers table"), guard_validator)
+    assert result.refusal and result.spec is None and result.sql is None
+
+
+def test_refinement_sends_the_current_spec_and_gets_the_edited_one(llm_server):
+    current = SegmentSpec.model_validate({"conditions": [OUTDOOR_90D]})
+    llm_server.push(Reply.json({"spec": {"conditions": [OUTDOOR_90D, WOMEN]}}))
+    result = backend(llm_server).interpret(turn("only women", current=current))
+    user = llm_server.received[0].messages[1]["content"]
+    assert json.loads(user.split("\n")[1]) == current.model_dump(mode="json", exclude_none=True)
+    assert len(result.spec.conditions) == 2 and not result.reset
+
+
+def test_start_over_resets(llm_server):
+    current = SegmentSpec.model_validate({"conditions": [WOMEN]})
+    llm_server.push(Reply.json({"reset": True}))
+    result = backend(llm_server).interpret(turn("start over", current=current))
+    assert result.reset and result.spec is None
+
+
+def test_tokens_are_reported_across_attempts(llm_server):
+    llm_server.push(
+        Reply.text("not json", usage=(1000, 10)),
+        Reply.json({"spec": {"conditions": [WOMEN]}}, usage=(1100, 20)),
+    )
+    result = backend(llm_server).interpret(turn("women"))
+    assert result.tokens.prompt_tokens == 2100
+    assert result.tokens.completion_tokens == 30
+    assert result.tokens.total_tokens == 2130
+    assert 500 < result.tokens.prompt_card_tokens < 10_000
+
+
+def test_function_calling_method_reads_the_tool_call(llm_server):
+    llm_server.push(Reply.tool({"spec": {"conditions": [WOMEN]}}))
+    result = backend(llm_server, method="function_calling").interpret(turn("women"))
+    assert result.spec is not None
+    body = llm_server.received[0].body
+    assert body["tool_choice"]["function"]["name"] == "segment_answer"
+    assert "JSON schema of the answer" not in body["messages"][0]["content"]
+
+
+def test_json_schema_method_sends_the_answer_schema(llm_server):
+    llm_server.push(Reply.json({"spec": {"conditions": [WOMEN]}}))
+    backend(llm_server, method="json_schema").interpret(turn("women"))
+    response_format = llm_server.received[0].body["response_format"]
+    assert response_format["type"] == "json_schema"
+    assert response_format["json_schema"]["name"] == "segment_answer"
+
+
+def test_settings_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://localhost:11434/v1")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("SEGMENT_ASSISTANT_MODEL", "llama3.1")
+    monkeypatch.setenv("SEGMENT_ASSISTANT_LLM_METHOD", "function_calling")
+    settings = LLMSettings.from_env(timeout=5)
+    assert (settings.model, settings.method, settings.timeout) == (
+        "llama3.1",
+        "function_calling",
+        5,
+    )
+    assert settings.resolved_api_key() == "not-needed"
+    assert OpenAIBackend(settings).model == "llama3.1"
+
+
+def test_no_key_for_a_remote_server_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(BackendError) as caught:
+        OpenAIBackend(LLMSettings(base_url=None))
+    assert caught.value.kind == "auth"
