@@ -1,0 +1,199 @@
+"""The answer path: request -> backend -> spec -> compiled SQL -> guard -> sandbox -> answer.
+
+One function, `answer`, serves the CLI, the chat REPL and the UI alike; a `Session` carries the
+conversation (the current segment) between turns. Nothing here raises for bad input: every
+failure becomes an `Answer` with a message for the person asking.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from assistant.backends.base import Backend, BackendError, Interpretation, TokenUsage, Turn
+from assistant.compiler import CompiledSegment, CompileError, compile_spec, run_funnel
+from assistant.executor import ExecutionError, Executor
+from assistant.guard import GuardError, check_sql
+from assistant.pipeline import data_as_of
+from assistant.profile import Profile, segment_result
+from assistant.spec import SegmentSpec
+
+MAX_REQUEST_CHARS = 4000
+
+
+class FunnelStepCount(BaseModel):
+    label: str
+    count: int
+
+
+class Answer(BaseModel):
+    """Everything one turn produced (the CLI's JSON; the UI renders it)."""
+
+    request: str
+    backend: str
+    model: str | None = None
+    spec: dict[str, Any] | None = None
+    sql: str | None = None
+    count: int | None = None
+    share: float | None = None
+    base_count: int | None = None
+    funnel: list[FunnelStepCount] = Field(default_factory=list)
+    explanation: str | None = None
+    assumptions: list[str] = Field(default_factory=list)
+    unrecognized: list[str] = Field(default_factory=list)
+    clarification: str | None = None
+    suggestions: list[str] = Field(default_factory=list)
+    refused: bool = False
+    reset: bool = False
+    error: str | None = None
+    elapsed_ms: float = 0.0
+    tokens: TokenUsage | None = None
+    attempts: int = 1
+    as_of: date | None = None
+    profile: Profile | None = None
+    sample: list[dict[str, Any]] = Field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.clarification is None and self.sql is not None
+
+
+@dataclass
+class Session:
+    """One conversation: the segment so far and what was asked."""
+
+    current: SegmentSpec | None = None
+    current_sql: str | None = None
+    history: list[str] = field(default_factory=list)
+
+    def reset(self) -> None:
+        self.current = None
+        self.current_sql = None
+
+
+@dataclass
+class Prepared:
+    """A candidate turned into guarded SQL."""
+
+    sql: str
+    compiled: CompiledSegment | None = None
+
+
+def prepare(interpretation: Interpretation, executor: Executor, as_of: date) -> Prepared:
+    """Compile (spec) or take (SQL) the candidate and pass it through the guard.
+
+    Raises CompileError, GuardError or ExecutionError with the reason.
+    """
+    compiled = None
+    if interpretation.spec is not None:
+        compiled = compile_spec(interpretation.spec, as_of)
+        sql = compiled.sql
+    elif interpretation.sql:
+        sql = interpretation.sql
+    else:
+        raise CompileError("the answer contained neither a segment spec nor SQL")
+    guarded = check_sql(sql, executor.schema(), binder=executor.explain)
+    return Prepared(sql=guarded.sql if compiled is None else sql, compiled=compiled)
+
+
+def answer(
+    request: str,
+    *,
+    backend: Backend,
+    executor: Executor,
+    session: Session | None = None,
+    as_of: date | None = None,
+    with_profile: bool = True,
+) -> Answer:
+    """Answer one request in a conversation. Never raises for bad input."""
+    started = time.perf_counter()
+    session = session or Session()
+    result = Answer(request=request, backend=backend.name, model=getattr(backend, "model", None))
+    try:
+        _answer_into(result, request, backend, executor, session, as_of, with_profile)
+    except (GuardError, ExecutionError, CompileError, BackendError) as exc:
+        result.error = getattr(exc, "reason", None) or str(exc)
+    result.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+    return result
+
+
+def _answer_into(
+    result: Answer,
+    request: str,
+    backend: Backend,
+    executor: Executor,
+    session: Session,
+    as_of: date | None,
+    with_profile: bool,
+) -> None:
+    if not request.strip():
+        result.clarification = "Describe the customers you are looking for."
+        return
+    if len(request) > MAX_REQUEST_CHARS:
+        result.error = (
+            f"That request is {len(request):,} characters long; keep it under "
+            f"{MAX_REQUEST_CHARS:,} and describe one audience at a time."
+        )
+        return
+    anchor = as_of or data_as_of(executor)
+    result.as_of = anchor
+    turn = Turn(request=request, as_of=anchor, current=session.current, history=session.history)
+
+    def validate(candidate: Interpretation) -> str | None:
+        try:
+            prepare(candidate, executor, anchor)
+        except (GuardError, ExecutionError, CompileError, ValueError) as exc:
+            return getattr(exc, "reason", None) or str(exc)
+        return None
+
+    interpretation = backend.interpret(turn, validate)
+    session.history.append(request)
+    _copy_interpretation(result, interpretation)
+    if interpretation.refusal:
+        result.refused = True
+        result.error = interpretation.refusal
+        return
+    if interpretation.reset and interpretation.spec is None:
+        session.reset()
+        result.reset = True
+        return
+    if interpretation.clarification:
+        result.clarification = interpretation.clarification.question
+        result.suggestions = interpretation.clarification.suggestions
+        return
+    prepared = prepare(interpretation, executor, anchor)
+    _run(result, prepared, executor, anchor, with_profile)
+    session.current = interpretation.spec
+    session.current_sql = prepared.sql
+
+
+def _copy_interpretation(result: Answer, interpretation: Interpretation) -> None:
+    result.unrecognized = list(interpretation.unrecognized)
+    result.assumptions = list(interpretation.assumptions)
+    result.tokens = interpretation.tokens
+    result.attempts = interpretation.attempts
+    if interpretation.spec is not None:
+        result.spec = interpretation.spec.model_dump(mode="json", exclude_defaults=True)
+
+
+def _run(
+    result: Answer, prepared: Prepared, executor: Executor, as_of: date, with_profile: bool
+) -> None:
+    result.sql = prepared.sql
+    compiled = prepared.compiled
+    if compiled is not None:
+        result.explanation = compiled.explanation
+        result.assumptions += [a for a in compiled.assumptions if a not in result.assumptions]
+        result.funnel = [
+            FunnelStepCount(label=label, count=count)
+            for label, count in run_funnel(executor, compiled)
+        ]
+    else:
+        result.explanation = "Customers returned by the SQL query."
+    segment = segment_result(executor, prepared.sql, as_of, with_profile=with_profile)
+    result.count, result.share, result.base_count = segment.count, segment.share, segment.base_count
+    result.profile, result.sample = segment.profile, segment.sample

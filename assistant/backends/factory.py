@@ -1,0 +1,47 @@
+"""Choosing a backend by name: rules (default, offline), openai (any compatible server), replay."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from assistant.backends.base import Backend, BackendError
+
+BACKENDS = ("auto", "rules", "openai", "replay")
+
+
+def llm_configured() -> bool:
+    """An LLM is configured when an API key or a base URL is set in the environment."""
+    return bool(os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL"))
+
+
+def make_backend(
+    name: str = "auto",
+    *,
+    model: str | None = None,
+    cassette: Path | None = None,
+    record: Path | None = None,
+    prompt_dir: Path | None = None,
+) -> Backend:
+    """Build a backend; `auto` means the LLM when one is configured, else the rules backend."""
+    if name not in BACKENDS:
+        raise BackendError(f"Unknown backend '{name}'; choose one of {', '.join(BACKENDS)}.")
+    if name == "auto":
+        name = "openai" if llm_configured() else "rules"
+    if name == "rules":
+        from assistant.backends.rules import RulesBackend
+
+        return RulesBackend()
+    if name == "openai":
+        from assistant.backends.openai_backend import LLMSettings, OpenAIBackend
+
+        settings = LLMSettings.from_env(model=model, prompt_dir=prompt_dir)
+        return OpenAIBackend(settings, record_to=record)
+    if cassette is None:
+        raise BackendError("The replay backend needs a cassette file (--cassette FILE).")
+    from assistant.backends.openai_backend import LLMSettings
+    from assistant.backends.replay import ReplayBackend
+
+    if not cassette.exists():
+        raise BackendError(f"No cassette at {cassette}; record one with --record {cassette}.")
+    return ReplayBackend(cassette, LLMSettings.from_env(model=model, prompt_dir=prompt_dir))

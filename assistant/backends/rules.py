@@ -1,0 +1,62 @@
+"""The embedded default backend: deterministic, offline, grounded in the catalog."""
+
+from __future__ import annotations
+
+from assistant.backends.base import Clarification, Interpretation, Turn, Validator
+from assistant.catalog import Catalog, load_catalog
+from assistant.rules.lexicon import Lexicon, default_lexicon
+from assistant.rules.parser import RequestParser
+from assistant.rules.refine import detect_intent, refine, strip_command
+from assistant.spec import SegmentSpec
+
+EVERYONE = {"all customers", "everyone", "all", "everybody", "the whole base", "all of them"}
+
+
+class RulesBackend:
+    """Reads requests with the rules grammar; follow-ups edit the current spec."""
+
+    name = "rules"
+
+    def __init__(self, catalog: Catalog | None = None, lexicon: Lexicon | None = None) -> None:
+        self.catalog = catalog or load_catalog()
+        self.lexicon = lexicon or default_lexicon()
+
+    def interpret(self, turn: Turn, validate: Validator | None = None) -> Interpretation:
+        parser = RequestParser(self.catalog, self.lexicon, turn.as_of)
+        parsed = parser.parse(turn.request)
+        if parsed.refusal:
+            return Interpretation(refusal=parsed.refusal)
+        intent = detect_intent(parsed.normalized, self.lexicon.grammar, turn.current is not None)
+        if intent in ("remove", "replace"):
+            # The command words ("drop the", "what about") are not part of the audience.
+            parsed = parser.parse(strip_command(parsed.normalized, self.lexicon.grammar, intent))
+        if intent == "reset":
+            return Interpretation(reset=True, assumptions=["started over"])
+        base = dict(unrecognized=parsed.unrecognized, assumptions=parsed.assumptions)
+        if not parsed.understood:
+            if parsed.normalized in EVERYONE:
+                return Interpretation(spec=SegmentSpec(), **base)
+            return Interpretation(clarification=self._clarify(parsed.unrecognized), **base)
+        if turn.current is not None and intent != "new":
+            refined = refine(turn.current, parsed, intent)
+            base["assumptions"] = refined.notes + parsed.assumptions
+            return Interpretation(spec=refined.spec, **base)
+        if not parsed.conditions:
+            return Interpretation(clarification=self._clarify(parsed.unrecognized), **base)
+        return Interpretation(spec=SegmentSpec(conditions=parsed.conditions), **base)
+
+    def _clarify(self, unrecognized: list[str]) -> Clarification:
+        examples = list(self.lexicon.grammar.get("examples", []))[:4]
+        if unrecognized:
+            words = ", ".join(f"'{w}'" for w in unrecognized[:6])
+            question = (
+                f"I couldn't find an audience in that request ({words} mean nothing to me yet). "
+                "Which customers do you mean? You can name who they are (e.g. women in Texas), "
+                "what they did (bought outdoor gear, opened an email) and when (last month)."
+            )
+        else:
+            question = (
+                "Which customers do you mean? Name who they are, what they did and when — "
+                "for example:"
+            )
+        return Clarification(question=question, suggestions=examples)

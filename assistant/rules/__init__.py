@@ -1,0 +1,1 @@
+"""The rules backend's parser: plain-English requests to segment specs, grounded in the catalog."""

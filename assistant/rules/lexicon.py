@@ -1,0 +1,222 @@
+"""The phrase index the rules parser reads requests with.
+
+It is built from three editable files: the catalog (values, measures, predicates, derived
+attributes, terms), the segmentation models (named segments) and `schemas/lexicon.yaml` (grammar
+words). Every phrase is normalised exactly like a request, so matching is a dictionary look-up.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assistant.catalog import Catalog, load_catalog
+from assistant.config import SCHEMAS_DIR
+from assistant.rules.text import normalize
+
+LEXICON_PATH = SCHEMAS_DIR / "lexicon.yaml"
+
+# When one phrase means several things, the kind earlier in this list wins; within a kind the
+# parser resolves by context (e.g. "email" is a campaign channel next to "opened").
+PRIORITY = (
+    "refuse", "term", "segment_model", "signup", "recency", "rank", "between", "comparator",
+    "negation", "measure", "predicate", "verb", "value", "column", "band", "derived", "age",
+    "unit", "ago", "unknown", "conjunction", "stopword",
+)  # fmt: skip
+GRAMMAR_KINDS = {"negation", "comparator", "conjunction", "between", "rank"}
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """One thing a phrase can mean. `kind` is from PRIORITY; the other fields depend on it."""
+
+    kind: str
+    name: str = ""  # measure/term/derived/predicate name, comparator op, conjunction type, unit
+    table: str | None = None
+    column: str | None = None
+    value: str | None = None
+    source: str | None = None  # activity source for verbs
+    extra: tuple[tuple[str, Any], ...] = ()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return dict(self.extra).get(key, default)
+
+
+@dataclass
+class Lexicon:
+    phrases: dict[tuple[str, ...], list[Meaning]] = field(default_factory=dict)
+    vocabulary: frozenset[str] = frozenset()
+    max_len: int = 1
+    grammar: dict[str, Any] = field(default_factory=dict)
+
+    def match(
+        self, words: list[str], start: int, skip: frozenset[str] = frozenset()
+    ) -> tuple[int, list[Meaning]]:
+        """Longest phrase starting at `start`: (length, meanings), or (0, []) when none.
+
+        Meanings of a kind in `skip` are ignored (a term's definition may not use terms).
+        """
+        for length in range(min(self.max_len, len(words) - start), 0, -1):
+            meanings = self.phrases.get(tuple(words[start : start + length]), [])
+            meanings = [m for m in meanings if m.kind not in skip]
+            if meanings:
+                return length, meanings
+        return 0, []
+
+    def correct(self, word: str) -> str | None:
+        """The vocabulary word a misspelling most likely meant ("outdor" -> "outdoor")."""
+        if len(word) < 4 or not word.isalpha() or word in self.vocabulary:
+            return None
+        candidates = [w for w in self.vocabulary if len(w) >= 4 and abs(len(w) - len(word)) <= 2]
+        close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.8)
+        return close[0] if close else None
+
+
+def phrase_key(phrase: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[a-z0-9&$%_+<]+|,", normalize(phrase)))
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.index: dict[tuple[str, ...], list[Meaning]] = defaultdict(list)
+
+    def add(self, phrase: str, meaning: Meaning) -> None:
+        key = phrase_key(phrase)
+        if key and meaning not in self.index[key]:
+            self.index[key].append(meaning)
+
+    def lexicon(self, grammar: dict[str, Any]) -> Lexicon:
+        ordered = {
+            key: sorted(meanings, key=lambda m: PRIORITY.index(m.kind))
+            for key, meanings in self.index.items()
+        }
+        vocabulary = frozenset(word for key in ordered for word in key if word.isalpha())
+        return Lexicon(ordered, vocabulary, max(len(k) for k in ordered), grammar)
+
+
+def load_grammar(path: Path = LEXICON_PATH) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def build_lexicon(catalog: Catalog, grammar: dict[str, Any], models: Any | None) -> Lexicon:
+    builder = _Builder()
+    _add_grammar(builder, grammar)
+    _add_catalog(builder, catalog, grammar)
+    if models is not None:
+        negations = {w for phrase in grammar["negation"] for w in phrase_key(phrase)[:1]}
+        _add_models(builder, models, negations)
+    _drop_values_shadowing_grammar(builder)
+    return builder.lexicon(grammar)
+
+
+@lru_cache(maxsize=4)
+def default_lexicon() -> Lexicon:
+    try:
+        from assistant.segmodels import load_models
+
+        models = load_models()
+    except (ImportError, FileNotFoundError):  # segment models are optional for custom catalogs
+        models = None
+    return build_lexicon(load_catalog(), load_grammar(), models)
+
+
+def _add_grammar(b: _Builder, g: dict[str, Any]) -> None:
+    for phrase in g["negation"]:
+        b.add(phrase, Meaning("negation"))
+    for op, phrases in g["comparators"].items():
+        for phrase in phrases:
+            b.add(phrase, Meaning("comparator", name=op))
+    for phrase in g["between"]:
+        b.add(phrase, Meaning("between"))
+    for kind, phrases in g["conjunctions"].items():
+        for phrase in phrases:
+            b.add(phrase, Meaning("conjunction", name=kind))
+    for source, phrases in g["verbs"].items():
+        for phrase in phrases:
+            b.add(phrase, Meaning("verb", source=source))
+    for direction in ("top", "bottom"):
+        for phrase in g["ranking"][direction]:
+            b.add(phrase, Meaning("rank", name=direction))
+    for phrase in g["age_words"]:
+        b.add(phrase, Meaning("age"))
+    for unit, phrases in g["units"].items():
+        for phrase in phrases:
+            b.add(phrase, Meaning("unit", name=unit))
+    for phrase in g.get("unknown", []):
+        b.add(phrase, Meaning("unknown"))
+    for phrase in g["ago"]:
+        b.add(phrase, Meaning("ago"))
+    for phrase in g["signup_verbs"]:
+        b.add(phrase, Meaning("signup"))
+    for phrase in g["stopwords"]:
+        b.add(phrase, Meaning("stopword"))
+
+
+def _add_catalog(b: _Builder, catalog: Catalog, g: dict[str, Any]) -> None:
+    for t, table in catalog.tables.items():
+        for c, column in table.columns.items():
+            for stored, value in (column.values or {}).items():
+                meaning = Meaning("value", table=t, column=c, value=stored)
+                for phrase in (stored, value.label, *value.synonyms):
+                    if phrase:
+                        b.add(phrase, meaning)
+            for phrase in column.synonyms:
+                b.add(phrase, Meaning("column", table=t, column=c))
+        for name, predicate in table.predicates.items():
+            for phrase in predicate.synonyms:
+                b.add(phrase, Meaning("predicate", name=name, table=t))
+    for name, measure in catalog.measures.items():
+        for phrase in (*measure.phrases, *g.get("measure_phrases", {}).get(name, [])):
+            b.add(phrase, Meaning("measure", name=name, table=measure.table))
+    for name, derived in catalog.derived.items():
+        kind = "recency" if name == "days_since_last_purchase" else "derived"
+        for phrase in derived.synonyms:
+            b.add(phrase, Meaning(kind, name=name))
+        for band_key, band in derived.bands.items():
+            extra = (("min", band.min), ("max", band.max), ("label", band.label or band_key))
+            for phrase in (band.label, *band.synonyms):
+                if phrase:
+                    b.add(phrase, Meaning("band", name=name, value=band_key, extra=extra))
+    for name, term in catalog.terms.items():
+        for phrase in (name.replace("_", " "), *term.synonyms):
+            b.add(phrase, Meaning("term", name=name))
+
+
+def _add_models(b: _Builder, models: Any, negations: set[str]) -> None:
+    for model_name in models.names():
+        model = models.get(model_name)
+        for label in model.labels:
+            meaning = Meaning("segment_model", name=model_name, value=label.key)
+            spellings = {label.key.replace("_", " "), label.name, *label.synonyms}
+            for spelling in spellings:
+                words = phrase_key(spelling)
+                if any(ch.isdigit() for ch in spelling) or words[0] in negations:
+                    # "top 10%" and "never bought" are read by the grammar itself.
+                    continue
+                if len("".join(words)) <= 2:
+                    # "A" and "B" are articles and letters: only qualified forms name ABC classes.
+                    for form in (
+                        f"class {spelling}",
+                        f"{spelling} class",
+                        f"{spelling} customers",
+                        f"{model_name} {spelling}",
+                    ):
+                        b.add(form, meaning)
+                    continue
+                b.add(spelling, meaning)
+                b.add(f"{model_name.replace('_', ' ')} {spelling}", meaning)
+
+
+def _drop_values_shadowing_grammar(b: _Builder) -> None:
+    # "none" is a stored loyalty tier, but in a request it is the word "none".
+    for key, meanings in b.index.items():
+        if any(m.kind in GRAMMAR_KINDS for m in meanings):
+            b.index[key] = [m for m in meanings if m.kind in GRAMMAR_KINDS]

@@ -1,0 +1,132 @@
+"""Normalising request text: case, contractions, number words, money and percentages.
+
+Lexicon phrases go through the same normalisation, so "one-time buyer" in the catalog and
+"One-time buyers" in a request meet as the same tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}  # fmt: skip
+SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+# Phrases that stand for a number in marketers' writing.
+NUMBER_PHRASES = {
+    "a couple of": "2", "a couple": "2", "couple of": "2", "a few": "3", "a dozen": "12",
+    "a hundred": "100", "a thousand": "1000", "once": "1 times", "twice": "2 times",
+    "thrice": "3 times", "single": "1", "a single": "1",
+}  # fmt: skip
+CONTRACTIONS = {
+    "won't": "will not", "can't": "can not", "cannot": "can not", "n't": " not",
+    "'ve": " have", "'re": " are", "'ll": " will", "'d": " would",
+}  # fmt: skip
+
+_NUMBER_WORD = "|".join(sorted([*UNITS, *TENS, *SCALES], key=len, reverse=True))
+_NUMBER_RUN = re.compile(rf"\b(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:{_NUMBER_WORD}))*\b")
+_MONEY = re.compile(r"(?:\$|€|£|usd\s*)\s*(\d[\d,]*(?:\.\d+)?)(?:\s*(k|m)\b)?")
+_SUFFIXED = re.compile(r"\b(\d+(?:\.\d+)?)(k|m)\b")
+_THOUSANDS = re.compile(r"\b(\d{1,3}(?:,\d{3})+)\b")
+_DOLLARS_AFTER = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:dollars|bucks|usd|euros?|pounds|eur|gbp)\b")
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word of the normalised request. `kind` is word, number, money, percent or date."""
+
+    text: str
+    kind: str = "word"
+    value: float | None = None
+    position: int = 0
+
+    @property
+    def is_number(self) -> bool:
+        return self.kind in ("number", "money", "percent")
+
+
+def words_to_number(run: str) -> int | None:
+    """'twenty five' -> 25, 'two hundred' -> 200, 'one thousand five hundred' -> 1500."""
+    total, current = 0, 0
+    for word in re.split(r"[\s-]+", run.strip()):
+        if word == "and":
+            continue
+        if word in UNITS:
+            current += UNITS[word]
+        elif word in TENS:
+            current += TENS[word]
+        elif word in SCALES:
+            scale = SCALES[word]
+            if scale == 100:
+                current = max(current, 1) * 100
+            else:
+                total += max(current, 1) * scale
+                current = 0
+        else:
+            return None
+    return total + current
+
+
+def _scaled(number: str, suffix: str | None) -> str:
+    value = float(number.replace(",", ""))
+    value *= {"k": 1000, "m": 1_000_000}.get(suffix or "", 1)
+    return str(int(value)) if value == int(value) else str(value)
+
+
+def normalize(text: str) -> str:
+    """Lower-case, expand contractions and number words, mark money as `$N` and tidy spacing."""
+    text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    for short, full in CONTRACTIONS.items():
+        text = text.replace(short, full)
+    text = re.sub(r"(\w)'s\b", r"\1", text)
+    for phrase, number in NUMBER_PHRASES.items():
+        text = re.sub(rf"\b{phrase}\b", number, text)
+    text = _NUMBER_RUN.sub(lambda m: str(words_to_number(m.group(0)) or m.group(0)), text)
+    text = _MONEY.sub(lambda m: "$" + _scaled(m.group(1), m.group(2)), text)
+    text = _THOUSANDS.sub(lambda m: m.group(1).replace(",", ""), text)
+    text = _SUFFIXED.sub(lambda m: _scaled(m.group(1), m.group(2)), text)
+    text = _DOLLARS_AFTER.sub(lambda m: "$" + _scaled(m.group(1), None), text)
+    text = re.sub(r"\be-?mail", "email", text)
+    text = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text)  # e-mail, in-store, non-binary, win-back
+    text = re.sub(r"(\d)\s*\+", r"\1 or more", text)  # 3+ purchases
+    text = re.sub(r"(\d)\s*(?:percent|pct)\b", r"\1%", text)
+    text = re.sub(r"[!?;:()\[\]{}\"]", " ", text)
+    text = re.sub(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?!\d)", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+_TOKEN = re.compile(
+    r"\$\d+(?:\.\d+)?|\d{4}-\d{2}-\d{2}|\d0s\b|\d+(?:\.\d+)?%|\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?|__t\d+__|[a-z0-9&']+|,"
+)
+
+
+def tokenize(normalized: str) -> list[Token]:
+    """Split a normalised request into typed tokens (ranges like 25-34 become n, to, m)."""
+    tokens: list[Token] = []
+    for match in _TOKEN.finditer(normalized):
+        piece = match.group(0)
+        if piece.startswith("$"):
+            tokens.append(Token(piece, "money", float(piece[1:])))
+        elif piece.endswith("%"):
+            tokens.append(Token(piece, "percent", float(piece[:-1])))
+        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", piece):
+            tokens.append(Token(piece, "date"))
+        elif re.fullmatch(r"\d+(?:\.\d+)?-\d+(?:\.\d+)?", piece):
+            low, high = piece.split("-")
+            tokens += [
+                Token(low, "number", float(low)),
+                Token("to"),
+                Token(high, "number", float(high)),
+            ]
+        elif re.fullmatch(r"\d+(?:\.\d+)?", piece):
+            tokens.append(Token(piece, "number", float(piece)))
+        else:
+            tokens.append(Token(piece.strip("'")))
+    return [Token(t.text, t.kind, t.value, i) for i, t in enumerate(tokens)]

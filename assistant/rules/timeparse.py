@@ -1,0 +1,185 @@
+"""Time expressions in a normalised request -> spec windows.
+
+Each expression is cut out of the text and replaced by a placeholder token (`__t0__`, `__t1__` …)
+so the rest of the grammar sees one word where the request said "in the last two weeks".
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from assistant.windows import (
+    AllTime,
+    Before,
+    Between,
+    Calendar,
+    Month,
+    Since,
+    Trailing,
+    Window,
+    Year,
+)
+
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
+MONTHS["sept"] = 9
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_UNIT = r"(hours?|days?|weeks?|months?|years?|quarters?)"
+_LEAD = r"(?:(?:in|during|within|over|for|from|of)\s+)?(?:the\s+)?"
+_DAY = (
+    rf"(?:\d{{4}}-\d{{2}}-\d{{2}}|(?:{_MONTH})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:\s*,?\s*\d{{4}})?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTH})(?:\s*,?\s*\d{{4}})?"
+    rf"|(?:{_MONTH})(?:\s+\d{{4}})?|\d{{4}})"
+)
+_FEW = {"few": 3, "couple of": 2, "several": 3}
+
+
+@dataclass(frozen=True)
+class TimeMatch:
+    window: Window
+    text: str
+    placeholder: str
+
+
+class TimeParser:
+    """Finds time expressions; `as_of` resolves month names without a year."""
+
+    def __init__(self, as_of: date) -> None:
+        self.as_of = as_of
+        self._rules = [
+            (rf"\b{_LEAD}between\s+({_DAY})\s+and\s+({_DAY})\b", self._between),
+            (rf"\bfrom\s+({_DAY})\s+(?:to|until|till|through)\s+({_DAY})\b", self._between),
+            (rf"\b(?:ever\s+)?since\s+({_DAY})\b", self._since),
+            (rf"\b(?:before|prior to)\s+({_DAY})\b", self._before),
+            (rf"\b{_LEAD}(?:last|past|previous|prior|recent)\s+(\d+)\s+{_UNIT}\b", self._trailing),
+            (rf"\b{_LEAD}(?:last|past|previous)\s+(few|couple of|several)\s+{_UNIT}\b", self._few),
+            (
+                r"\b(?:in\s+the\s+)?(?:last|past)\s+24\s+hours\b",
+                lambda m: Trailing(n=24, unit="hours"),
+            ),
+            (rf"\b{_LEAD}(?:past|recent)\s+(week|month|quarter|year)\b", self._past_one),
+            (rf"\b{_LEAD}(?:last|previous|prior)\s+(week|month|quarter|year)\b", self._last_period),
+            (
+                rf"\b{_LEAD}(?:this|current)\s+(week|month|quarter|year)(?:\s+so\s+far)?\b",
+                self._this_period,
+            ),
+            (
+                r"\b(?:so\s+far\s+this\s+year|year\s+to\s+date|ytd)\b",
+                lambda m: Calendar(period="this_year"),
+            ),
+            (r"\b(?:month\s+to\s+date|mtd)\b", lambda m: Calendar(period="this_month")),
+            (r"\btoday\b", lambda m: Calendar(period="today")),
+            (r"\byesterday\b", lambda m: Calendar(period="yesterday")),
+            (r"\b(?:ever|all\s+time|of\s+all\s+time|at\s+any\s+time)\b", lambda m: AllTime()),
+            (
+                rf"\b(?:in|during)\s+(?:the\s+month\s+of\s+)?({_MONTH})(?:\s+(\d{{4}}))?\b",
+                self._month,
+            ),
+            (r"\b(?:in|during)\s+(?:the\s+year\s+)?((?:19|20)\d{2})\b", self._year),
+        ]
+
+    def extract(self, text: str) -> tuple[str, list[TimeMatch]]:
+        """Return the text with placeholders and the windows found, in order of appearance."""
+        found: list[TimeMatch] = []
+        for pattern, build in self._rules:
+
+            def replace(match: re.Match[str], build=build) -> str:
+                window = build(match)
+                if window is None:
+                    return match.group(0)
+                placeholder = f"__t{len(found)}__"
+                found.append(TimeMatch(window, match.group(0), placeholder))
+                return f" {placeholder} "
+
+            text = re.sub(pattern, replace, text)
+        return re.sub(r"\s+", " ", text).strip(), found
+
+    # -- builders ---------------------------------------------------------------------------------
+
+    def _trailing(self, m: re.Match[str]) -> Window:
+        n, unit = int(m.group(1)), _plural(m.group(2))
+        if unit == "quarters":
+            return Trailing(n=3 * n, unit="months")
+        return Trailing(n=max(n, 1), unit=unit)
+
+    def _few(self, m: re.Match[str]) -> Window:
+        unit = _plural(m.group(2))
+        n = _FEW[m.group(1)]
+        return Trailing(n=3 * n, unit="months") if unit == "quarters" else Trailing(n=n, unit=unit)
+
+    def _past_one(self, m: re.Match[str]) -> Window:
+        unit = m.group(1)
+        if unit == "quarter":
+            return Trailing(n=3, unit="months")
+        if unit == "week":
+            return Trailing(n=7, unit="days")
+        return Trailing(n=12 if unit == "year" else 1, unit="months")
+
+    def _last_period(self, m: re.Match[str]) -> Window:
+        return Calendar(period=f"last_{m.group(1)}")
+
+    def _this_period(self, m: re.Match[str]) -> Window:
+        return Calendar(period=f"this_{m.group(1)}")
+
+    def _month(self, m: re.Match[str]) -> Window:
+        year = int(m.group(2)) if m.group(2) else None
+        return Month(month=MONTHS[m.group(1)], year=year)
+
+    def _year(self, m: re.Match[str]) -> Window:
+        return Year(year=int(m.group(1)))
+
+    def _since(self, m: re.Match[str]) -> Window | None:
+        start = self.parse_day(m.group(1))
+        return None if start is None else Since(start=start)
+
+    def _before(self, m: re.Match[str]) -> Window | None:
+        end = self.parse_day(m.group(1))
+        return None if end is None else Before(end=end)
+
+    def _between(self, m: re.Match[str]) -> Window | None:
+        start, end = self.parse_day(m.group(1)), self.parse_day(m.group(2), last=True)
+        if start is None or end is None or end < start:
+            return None
+        return Between(start=start, end=end)
+
+    def parse_day(self, text: str, *, last: bool = False) -> date | None:
+        """'2026-03-05', 'march 5', '5th of march 2025', 'march', 'march 2025', '2025'.
+
+        A month or year alone means its first day (its last day when `last` is set, for the end
+        of a between); a month without a year is the latest one that started by as_of.
+        """
+        text = text.strip().replace(",", " ")
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                return None
+        if re.fullmatch(r"\d{4}", text):
+            year = int(text)
+            return date(year, 12, 31) if last else date(year, 1, 1)
+        words = re.findall(r"[a-z]+|\d+", text)
+        month = next((MONTHS[w] for w in words if w in MONTHS), None)
+        numbers = [int(w) for w in words if w.isdigit()]
+        if month is None:
+            return None
+        year = next((n for n in numbers if n > 31), None)
+        day_number = next((n for n in numbers if n <= 31), None)
+        if year is None:
+            year = (
+                self.as_of.year
+                if date(self.as_of.year, month, 1) <= self.as_of
+                else (self.as_of.year - 1)
+            )
+        if day_number is None:
+            day_number = calendar.monthrange(year, month)[1] if last else 1
+        try:
+            return date(year, month, day_number)
+        except ValueError:
+            return None
+
+
+def _plural(unit: str) -> str:
+    return unit if unit.endswith("s") else unit + "s"
