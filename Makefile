@@ -10,7 +10,7 @@ PORT ?= 7860
 
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: help install run data test lint format clean
+.PHONY: help install browser run data test lint format clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,6 +22,12 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)  ## Create .venv and install the project with its dev tools.
+
+# The browser test drives Debian's Chromium (never a Playwright download).
+browser:  ## Install Debian's chromium for the browser test (needs root or sudo).
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 $(DB): | $(STAMP)
 	$(BIN)/segment-assistant data build --customers $(CUSTOMERS) --path $(DB)
@@ -39,7 +45,7 @@ format: install  ## Apply ruff's fixes and formatting.
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: install lint  ## Lint, then the whole test suite.
+test: install browser lint  ## Lint, then the whole test suite (browser test included).
 	$(BIN)/pytest -q
 
 clean:  ## Remove the virtual environment, caches and built data.

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from assistant.cli_segments import segments_app
 from assistant.config import default_db_path
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Build and inspect the demo retail database.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+app.add_typer(segments_app, name="segments", help="Save, refresh, compare and export segments.")
 
 console = Console()
 err_console = Console(stderr=True)
