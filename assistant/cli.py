@@ -43,10 +43,14 @@ def _db(path: Path | None) -> Path:
 
 def open_executor(db: Path | None):
     """An executor on the data, or a clear exit when the database is missing."""
-    from assistant.executor import ExecutionError, Executor
+    from assistant.executor import BUILD_HINT, ExecutionError, Executor
 
+    path = _db(db)
+    if not path.exists():
+        err_console.print(f"[bold red]Error:[/] no database at {path}; {BUILD_HINT}.")
+        raise typer.Exit(2)
     try:
-        return Executor(_db(db))
+        return Executor(path)
     except ExecutionError as exc:
         err_console.print(f"[bold red]Error:[/] {exc}")
         raise typer.Exit(2) from exc
