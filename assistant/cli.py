@@ -151,14 +151,20 @@ AsOfOption = typer.Option(
     None, "--as-of", help="Anchor 'last month' etc. at this date (default: the data's as_of)."
 )
 CassetteOption = typer.Option(None, "--cassette", help="Recorded LLM answers for --backend replay.")
+RecordOption = typer.Option(
+    None,
+    "--record",
+    help="With --backend openai: also write every LLM "
+    "answer to this cassette, for replay in tests and evals.",
+)
 
 
-def _backend(name: str, model: str | None, cassette: Path | None):
+def _backend(name: str, model: str | None, cassette: Path | None, record: Path | None = None):
     from assistant.backends.base import BackendError
     from assistant.backends.factory import make_backend
 
     try:
-        return make_backend(name, model=model, cassette=cassette)
+        return make_backend(name, model=model, cassette=cassette, record=record)
     except BackendError as exc:
         err_console.print(f"[bold red]Error:[/] {exc}")
         raise typer.Exit(2) from exc
@@ -183,6 +189,7 @@ def ask(
     db: Path | None = DbOption,
     as_of: str | None = AsOfOption,
     cassette: Path | None = CassetteOption,
+    record: Path | None = RecordOption,
     profile: bool = typer.Option(False, "--profile", help="Also print the segment's profile."),
 ) -> None:
     """Turn a plain-English request into a counted, explained segment."""
@@ -191,7 +198,7 @@ def ask(
 
     result = answer(
         request,
-        backend=_backend(backend, model, cassette),
+        backend=_backend(backend, model, cassette, record),
         executor=open_executor(db),
         as_of=_as_of(as_of),
     )
@@ -216,12 +223,13 @@ def chat(
     db: Path | None = DbOption,
     as_of: str | None = AsOfOption,
     cassette: Path | None = CassetteOption,
+    record: Path | None = RecordOption,
 ) -> None:
     """A terminal conversation that refines one segment turn by turn."""
     from assistant.answer import Session, answer
     from assistant.render import print_answer, profile_renderables
 
-    chosen = _backend(backend, model, cassette)
+    chosen = _backend(backend, model, cassette, record)
     executor = open_executor(db)
     session, last = Session(), None
     anchor = _as_of(as_of)
