@@ -271,6 +271,34 @@ CASES: list[tuple[str, str]] = [
         )
         + f" INTERSECT {OUTDOOR_BUYERS}",
     ),
+    # numbers against banded columns, context carried between clauses, windows said loosely
+    ("customers earning over 100k", customers("c.income_band IN ('100-200k', '200k+')")),
+    (
+        "companies with more than 200 employees",
+        customers("c.customer_type = 'business' AND c.company_size IN ('201-1000', '1000+')"),
+    ),
+    (
+        "people who bought from the app and in store",
+        purchases("t.channel = 'app'") + " INTERSECT " + purchases("t.channel = 'store'"),
+    ),
+    (
+        "customers with 2 or more support tickets about returns",
+        "SELECT customer_id FROM support_tickets WHERE topic = 'returns' "
+        "GROUP BY customer_id HAVING count(*) >= 2",
+    ),
+    (
+        "customers who haven't opened any emails in 60 days",
+        customers(
+            "c.customer_id NOT IN ("
+            + events(
+                "e.event_type = 'opened' AND k.channel = 'email' AND "
+                + window("e.event_ts", "2026-08-02", "2026-09-30")
+            )
+            + ")"
+        ),
+    ),
+    ("one-time buyers", purchases(having="count(*) = 1")),
+    ("under 25s", customers(f"{AGE} BETWEEN 18 AND 24")),
     # the mission's example
     (
         "frequent outdoor buyers with three transactions last month and no campaign engagement",

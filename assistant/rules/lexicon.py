@@ -72,10 +72,10 @@ class Lexicon:
 
     def correct(self, word: str) -> str | None:
         """The vocabulary word a misspelling most likely meant ("outdor" -> "outdoor")."""
-        if len(word) < 4 or not word.isalpha() or word in self.vocabulary:
+        if len(word) < 5 or not word.isalpha() or word in self.vocabulary:
             return None
-        candidates = [w for w in self.vocabulary if len(w) >= 4 and abs(len(w) - len(word)) <= 2]
-        close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.8)
+        candidates = [w for w in self.vocabulary if len(w) >= 5 and abs(len(w) - len(word)) <= 2]
+        close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.84)
         return close[0] if close else None
 
 

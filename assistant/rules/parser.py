@@ -181,8 +181,11 @@ class RequestParser:
         items = self._items(tokenize(with_placeholders), windows, result, skip)
         clauses, joiners = self._clauses(items)
         tagged: list[Tagged] = []
+        previous: set[str] = set()
         for index, clause in enumerate(clauses):
-            tagged += [replace(t, clause=index) for t in self._clause(clause, result, depth)]
+            facts = _Facts.read(clause, self, previous)
+            tagged += [replace(t, clause=index) for t in self._clause(facts, result, depth)]
+            previous = set(facts.sources()) or previous
         conditions = self._combine(tagged, joiners, result)
         result.conditions = _dedupe(conditions)
         for window in result.windows:
@@ -224,7 +227,10 @@ class RequestParser:
                 items.append(Item("time", token.text, window=windows[token.text]))
                 i += 1
                 continue
-            if token.is_number:
+            length, meanings = self.lexicon.match(words, i, skip)
+            quantified = bool(items) and items[-1].kind in ("comparator", "negation", "between")
+            if token.is_number and (length < 2 or quantified):
+                # "1 time buyers" is a phrase; "at least 1 purchase" is a number and a measure.
                 items.append(Item("number", token.text, value=token.value, number_kind=token.kind))
                 i += 1
                 continue
@@ -234,7 +240,6 @@ class RequestParser:
                 items.append(Item("decade", token.text, value=low, high=low + 9))
                 i += 1
                 continue
-            length, meanings = self.lexicon.match(words, i, skip)
             if length:
                 text = " ".join(words[i : i + length])
                 items.append(Item(meanings[0].kind, text, meanings=meanings))
@@ -301,8 +306,7 @@ class RequestParser:
 
     # -- pass 4: one clause ----------------------------------------------------------------------
 
-    def _clause(self, items: list[Item], result: ParseResult, depth: int) -> list[Tagged]:
-        facts = _Facts.read(items, self)
+    def _clause(self, facts: _Facts, result: ParseResult, depth: int) -> list[Tagged]:
         out: list[Tagged] = []
         for item in facts.unknown:
             _note_unknown(result, item)
@@ -350,6 +354,9 @@ class RequestParser:
                 conditions.append(AttributeCondition(attribute=column, op="=", value=typed[0]))
             else:
                 conditions.append(AttributeCondition(attribute=column, op="in", value=typed))
+        banded = self._numeric_bands(facts)
+        if banded is not None:
+            conditions.append(banded)
         for table, column in facts.columns:
             if table == "customers":
                 result.mentions.add(f"attribute:{column}")
@@ -359,6 +366,26 @@ class RequestParser:
             result.mentions.add(f"attribute:{column}")
             conditions.append(AttributeCondition(attribute=column, op="is_null"))
         return conditions
+
+    def _numeric_bands(self, facts: _Facts) -> Condition | None:
+        """'earning over 100k', 'more than 200 employees': bands of a banded column by number."""
+        column = facts.banded_column()
+        if column is None:
+            return None
+        values = self.catalog.column("customers", column).values or {}
+        op, value = facts.comparison()
+        low, high = value if isinstance(value, list) else [value, value]
+        chosen = [
+            key
+            for key in values
+            if (bounds := band_bounds(key)) is not None and _band_satisfies(bounds, op, low, high)
+        ]
+        facts.numbers_used = True
+        if not chosen:
+            return None
+        if len(chosen) == 1:
+            return AttributeCondition(attribute=column, op="=", value=chosen[0])
+        return AttributeCondition(attribute=column, op="in", value=chosen)
 
     def _derived(self, facts: _Facts, result: ParseResult) -> list[Condition]:
         conditions: list[Condition] = []
@@ -555,18 +582,44 @@ class _Facts:
         self.unit: str | None = None
         self.unknown: list[Item] = []
         self.unknown_flag = False
+        self.numbers_used = False
         self.columns: list[tuple[str | None, str | None]] = []
         self.implied_source: str | None = None
         self.implied_by = ""
         self.measure_named = False
 
     @classmethod
-    def read(cls, items: list[Item], parser: RequestParser) -> _Facts:
+    def read(
+        cls, items: list[Item], parser: RequestParser, previous: set[str] | None = None
+    ) -> _Facts:
+        """`previous`: the activity sources of the clause before ("bought in the app and in
+        store": 'store' is a purchase channel, not where the customer was acquired)."""
         facts = cls(items, parser)
         for item in items:
             facts._take(item)
-        facts._resolve_values()
+        facts._demote_ambiguous_measures()
+        facts._resolve_values(previous or set())
         return facts
+
+    def _demote_ambiguous_measures(self) -> None:
+        """'returns' is a measure, but next to 'support tickets' it is a ticket topic."""
+        for item in [i for i in self.items if i.kind == "measure"]:
+            measure = item.meaning
+            own = MEASURES.get(measure.name, ("",))[0]
+            others = {
+                MEASURES[m.name][0]
+                for m in self.measures
+                if m is not measure and m.name in MEASURES
+            } | set(self.verbs)
+            others |= {PREDICATES[p.name][0] for p in self.predicates if p.name in PREDICATES}
+            values = [
+                m
+                for m in item.meanings
+                if m.kind == "value" and TABLE_SOURCE.get(m.table or "") in others
+            ]
+            if values and own not in others:
+                self.measures.remove(measure)
+                self.activity_values.append(Item("value", item.text, values))
 
     def _take(self, item: Item) -> None:
         kind = item.kind
@@ -595,6 +648,7 @@ class _Facts:
             self.verbs.append(item.meaning.source or "purchases")
         elif kind == "value":
             self.activity_values.append(item)  # resolved once the whole clause is known
+            self.columns += [(m.table, m.column) for m in item.meanings if m.kind == "column"]
         elif kind == "band":
             self.bands.append(item.meaning)
         elif kind == "column":
@@ -621,19 +675,23 @@ class _Facts:
         elif kind == "word":
             self.unknown.append(item)
 
-    def _resolve_values(self) -> None:
+    def _resolve_values(self, previous: set[str]) -> None:
         """Decide what each value word means here ("email" next to "opened" is a campaign)."""
         items: list[Item] = self.activity_values  # type: ignore[assignment]
         self.activity_values = []
         context = set(self.verbs)
         context |= {MEASURES[m.name][0] for m in self.measures if m.name in MEASURES}
         context |= {PREDICATES[p.name][0] for p in self.predicates if p.name in PREDICATES}
+        context = context or previous
         event_values = [i for i in items if any(m.table == "campaign_events" for m in i.meanings)]
         if event_values:
             context.add("campaign_events")
         if self.unknown_flag:
             self.unknown_columns = [c for t, c in self.columns if t == "customers" and c]
+        banded = self.banded_column()
         for item in items:
+            if banded and any(m.kind == "column" and m.column == banded for m in item.meanings):
+                continue  # "200 employees": the word names the banded column, not a value
             named = [m for m in item.meanings if (m.table, m.column) in self.columns]
             meanings = named or _values_for_context(item.meanings, context)
             if meanings[0].table == "customers":
@@ -669,7 +727,11 @@ class _Facts:
             found.append("purchases")
         if self.rank and not found:
             found.append("purchases")
-        if self.money is not None and not found and not (self.tenure or self.signup):
+        if (
+            self.money is not None
+            and not found
+            and not (self.tenure or self.signup or self.banded_column())
+        ):
             found.append("purchases")
         return list(dict.fromkeys(found))
 
@@ -706,6 +768,8 @@ class _Facts:
     def is_age_clause(self) -> bool:
         if not self.numbers or self.money is not None or self.measures or self.verbs:
             return False
+        if self.banded_column():
+            return False
         if self.age_word or any(n.kind == "decade" for n in self.numbers):
             return True
         plain = [n for n in self.numbers if n.number_kind in ("number", "")]
@@ -719,6 +783,18 @@ class _Facts:
             and not self.tenure
             and not self.recency
         )
+
+    def banded_column(self) -> str | None:
+        """A mentioned customers column whose values are numeric bands, when a number is given."""
+        if not self.numbers:
+            return None
+        for table, column in self.columns:
+            if table != "customers" or column is None:
+                continue
+            values = self.parser.catalog.column(table, column).values or {}
+            if values and all(band_bounds(key) is not None for key in values):
+                return column
+        return None
 
     def unit_days(self) -> int:
         return UNIT_DAYS.get(self.unit or "days", 1)
@@ -783,6 +859,35 @@ def _merge_ranges(items: list[Item]) -> list[Item]:
         out.append(item)
         i += 1
     return out
+
+
+def band_bounds(key: str) -> tuple[float, float] | None:
+    """'<25k' -> (0, 25000), '25-50k' -> (25000, 50000), '200k+' -> (200000, inf), '1-10'."""
+    text = key.replace(",", "").lower()
+    scale = 1000 if "k" in text else 1
+    text = text.replace("k", "")
+    try:
+        if text.startswith("<"):
+            return 0.0, float(text[1:]) * scale
+        if text.endswith("+"):
+            return float(text[:-1]) * scale, float("inf")
+        low, high = text.split("-")
+        return float(low) * scale, float(high) * scale
+    except ValueError:
+        return None
+
+
+def _band_satisfies(bounds: tuple[float, float], op: str, low: float, high: float) -> bool:
+    """A band qualifies when every value in it satisfies the comparison."""
+    start, end = bounds
+    return {
+        ">": start >= low,
+        ">=": start >= low,
+        "<": end <= low,
+        "<=": end <= low,
+        "between": start >= low and end <= high,
+        "=": start <= low < end,
+    }.get(op, False)
 
 
 def _range(low: Item, high: Item) -> Item:
@@ -958,7 +1063,7 @@ def _apply_term_overrides(tagged: list[Tagged], result: ParseResult) -> list[Tag
     kept: list[Tagged] = []
     for t in tagged:
         key = _measure_key(t.condition)
-        if t.term and key in explicit and not _is_none(t.condition):
+        if t.term and key is not None and key in explicit and not _is_none(t.condition):
             label = t.term.replace("_", " ")
             result.assumptions.append(
                 f"'{label}' is replaced by the number stated in the request for the same measure"

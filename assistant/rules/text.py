@@ -96,6 +96,7 @@ def normalize(text: str) -> str:
     text = re.sub(r"\be-?mail", "email", text)
     text = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text)  # e-mail, in-store, non-binary, win-back
     text = re.sub(r"(\d)\s*\+", r"\1 or more", text)  # 3+ purchases
+    text = re.sub(r"\b(\d*[1-9])s\b", r"\1", text)  # "under 25s"; decades like "30s" stay
     text = re.sub(r"(\d)\s*(?:percent|pct)\b", r"\1%", text)
     text = re.sub(r"[!?;:()\[\]{}\"]", " ", text)
     text = re.sub(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?!\d)", " ", text)

@@ -55,6 +55,11 @@ class TimeParser:
             (rf"\b(?:ever\s+)?since\s+({_DAY})\b", self._since),
             (rf"\b(?:before|prior to)\s+({_DAY})\b", self._before),
             (rf"\b{_LEAD}(?:last|past|previous|prior|recent)\s+(\d+)\s+{_UNIT}\b", self._trailing),
+            # "haven't opened an email in 60 days", "within 2 weeks"
+            (
+                rf"\b(?:in|within|for)\s+(?:the\s+)?(\d+)\s+{_UNIT}\b(?!\s+(?:ago|back))",
+                self._trailing,
+            ),
             (rf"\b{_LEAD}(?:last|past|previous)\s+(few|couple of|several)\s+{_UNIT}\b", self._few),
             (
                 r"\b(?:in\s+the\s+)?(?:last|past)\s+24\s+hours\b",
