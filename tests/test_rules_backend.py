@@ -299,6 +299,21 @@ CASES: list[tuple[str, str]] = [
     ),
     ("one-time buyers", purchases(having="count(*) = 1")),
     ("under 25s", customers(f"{AGE} BETWEEN 18 AND 24")),
+    (
+        "customers who bought Wildpine gear this year",
+        purchases(
+            has_item("p.brand = 'Wildpine'")
+            + " AND "
+            + window("t.transaction_ts", "2026-01-01", "2026-09-30")
+        ),
+    ),
+    (
+        "customers who opened a win-back email about outdoor gear",
+        events(
+            "e.event_type = 'opened' AND k.channel = 'email' AND k.campaign_type = 'winback' "
+            "AND k.target_category = 'Outdoor'"
+        ),
+    ),
     # the mission's example
     (
         "frequent outdoor buyers with three transactions last month and no campaign engagement",
@@ -386,6 +401,13 @@ def test_words_it_cannot_map_are_reported_not_dropped(executor, backend):
     result = answer("women who love jazz", backend=backend, executor=executor, with_profile=False)
     assert result.count is not None
     assert "jazz" in result.unrecognized
+
+
+def test_a_brand_the_data_does_not_carry_is_reported(executor, backend):
+    result = answer(
+        "customers who bought Nike", backend=backend, executor=executor, with_profile=False
+    )
+    assert "nike" in result.unrecognized
 
 
 def test_nothing_understood_asks_a_clarifying_question(executor, backend):

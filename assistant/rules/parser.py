@@ -87,6 +87,7 @@ PREDICATES: dict[str, tuple[str, dict[str, Any]]] = {
 VALUE_FILTERS: dict[tuple[str, str], tuple[str, str]] = {
     ("products", "category"): ("purchases", "categories"),
     ("products", "subcategory"): ("purchases", "subcategories"),
+    ("products", "brand"): ("purchases", "brands"),
     ("products", "is_eco_friendly"): ("purchases", "eco_friendly"),
     ("transactions", "channel"): ("purchases", "channels"),
     ("transactions", "payment_method"): ("purchases", "payment_methods"),
@@ -446,6 +447,10 @@ class RequestParser:
         for source in sources:
             result.mentions.add(f"source:{source}")
             out += self._activity(source, facts, result, primary=source == sources[0])
+        for value in facts.activity_values:
+            # A recognised value that no activity here can use must be said, never dropped.
+            if not any(_value_target(value, source) for source in sources):
+                result.unrecognized.append(f"{value.value} ({value.table}.{value.column})")
         return out
 
     def _activity(
@@ -720,6 +725,8 @@ class _Facts:
                 found.append(PREDICATES[p.name][0])
         found += self.verbs
         for v in self.activity_values:
+            if any(_value_target(v, existing) for existing in found):
+                continue  # narrows an activity already named ("win-back email about outdoor")
             source, _ = VALUE_FILTERS.get((v.table, v.column), (None, None))
             if source:
                 found.append(source)
@@ -751,10 +758,8 @@ class _Facts:
             if spec_p and spec_p[0] == source:
                 filters.update(spec_p[1])
         for v in self.activity_values:
-            target = VALUE_FILTERS.get((v.table, v.column))
-            if v.table == "products" and v.column == "category" and source in CATEGORY_IN_CONTEXT:
-                target = VALUE_FILTERS[CATEGORY_IN_CONTEXT[source]]
-            if not target or target[0] != source:
+            target = _value_target(v, source)
+            if target is None:
                 continue
             name = target[1]
             if name in BOOLEAN_FILTERS:
@@ -859,6 +864,15 @@ def _merge_ranges(items: list[Item]) -> list[Item]:
         out.append(item)
         i += 1
     return out
+
+
+def _value_target(value: Meaning, source: str) -> tuple[str, str] | None:
+    """The filter of `source` a value narrows, if any (a category next to a campaign verb
+    narrows the campaign's target category)."""
+    target = VALUE_FILTERS.get((value.table, value.column))
+    if value.table == "products" and value.column == "category" and source in CATEGORY_IN_CONTEXT:
+        target = VALUE_FILTERS[CATEGORY_IN_CONTEXT[source]]
+    return target if target and target[0] == source else None
 
 
 def band_bounds(key: str) -> tuple[float, float] | None:
