@@ -854,6 +854,19 @@ def _month_campaigns(year: int, month: int, rng: random.Random) -> list[_Campaig
                 begin + timedelta(days=7),
             )
         )
+    # The month-end push keeps campaign activity running to the last day, so windows such as
+    # "yesterday" or "the last 7 days" have engagement in them too.
+    month_end = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    out.append(
+        _Campaign(
+            f"Month-End Flash Deals {label}",
+            "push",
+            "promotional",
+            None,
+            month_end - timedelta(days=2),
+            month_end,
+        )
+    )
     return out
 
 

@@ -718,3 +718,17 @@ def test_build_reports_progress_and_replaces_existing_file(tmp_path: Path) -> No
         assert con.execute("SELECT * FROM dataset_info").fetchone() == (AS_OF, 3, 200)
     finally:
         con.close()
+
+
+def test_campaign_engagement_reaches_the_last_days_of_the_data(
+    db: duckdb.DuckDBPyConnection,
+) -> None:
+    # "opened an email yesterday" and "engaged in the last 7 days" must have customers.
+    for first in ("2026-09-29", "2026-09-24"):
+        engaged = scalar(
+            db,
+            "SELECT count(DISTINCT customer_id) FROM campaign_events "
+            "WHERE event_type IN ('opened', 'clicked', 'converted') "
+            f"AND event_ts >= DATE '{first}' AND event_ts < DATE '2026-10-01'",
+        )
+        assert engaged > 0, first
