@@ -10,7 +10,7 @@ PORT ?= 7860
 
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: help install browser run data test lint format clean
+.PHONY: help install browser run chat data test lint format clean eval eval-check
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,7 +34,10 @@ $(DB): | $(STAMP)
 
 data: $(DB)  ## Build the demo database if it is missing (CUSTOMERS=50000).
 
-run: install data  ## Install, build the demo data and start the assistant.
+run: install data  ## Install, build the demo data and open the chat UI on http://$(HOST):$(PORT).
+	$(BIN)/segment-assistant ui --db $(DB) --host $(HOST) --port $(PORT)
+
+chat: install data  ## The same assistant as a terminal conversation.
 	$(BIN)/segment-assistant chat --db $(DB)
 
 lint: install  ## ruff lint and format check.
@@ -45,8 +48,19 @@ format: install  ## Apply ruff's fixes and formatting.
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: install browser lint  ## Lint, then the whole test suite (browser test included).
+test: install browser lint  ## Lint, the whole test suite (browser test included), evals vs baselines.
 	$(BIN)/pytest -q
+	$(MAKE) --no-print-directory eval-check
+
+REPLAY = --backend replay --cassette evals/cassettes/scripted.json --cases evals/cassettes/scripted_specs.yaml
+
+eval: install  ## Run every eval suite (rules + replay) and write evals/reports/.
+	$(BIN)/segment-assistant eval evals/suites evals/heldout --backend rules --report evals/reports/rules
+	$(BIN)/segment-assistant eval $(REPLAY) --report evals/reports/replay
+
+eval-check: install  ## The evals against the committed baselines (part of make test).
+	$(BIN)/segment-assistant eval --backend rules --report evals/reports/rules --baseline evals/baselines/rules.json
+	$(BIN)/segment-assistant eval $(REPLAY) --report evals/reports/replay --baseline evals/baselines/replay.json
 
 clean:  ## Remove the virtual environment, caches and built data.
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

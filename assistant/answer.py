@@ -18,6 +18,8 @@ from assistant.backends.base import Backend, BackendError, Interpretation, Token
 from assistant.compiler import CompiledSegment, CompileError, compile_spec, run_funnel
 from assistant.executor import ExecutionError, Executor
 from assistant.guard import GuardError, check_sql
+from assistant.ideas import IdeasResult
+from assistant.kotler import Differentiator, Reachability, RevenueShare, WhyZero
 from assistant.pipeline import data_as_of
 from assistant.profile import Profile, segment_result
 from assistant.spec import SegmentSpec
@@ -56,6 +58,12 @@ class Answer(BaseModel):
     as_of: date | None = None
     profile: Profile | None = None
     sample: list[dict[str, Any]] = Field(default_factory=list)
+    # Kotler's questions and what to try next (filled when the answer path runs with ideas).
+    ideas: IdeasResult | None = None
+    reachability: Reachability | None = None
+    differentiators: list[Differentiator] = Field(default_factory=list)
+    revenue: RevenueShare | None = None
+    why_zero: WhyZero | None = None
 
     @property
     def ok(self) -> bool:
@@ -108,13 +116,20 @@ def answer(
     session: Session | None = None,
     as_of: date | None = None,
     with_profile: bool = True,
+    with_ideas: bool | None = None,
 ) -> Answer:
-    """Answer one request in a conversation. Never raises for bad input."""
+    """Answer one request in a conversation. Never raises for bad input.
+
+    `with_ideas` (default: same as `with_profile`) adds segmentation ideas, reachability,
+    differentiators, revenue share and, for an empty segment, why it is empty.
+    """
     started = time.perf_counter()
     session = session or Session()
     result = Answer(request=request, backend=backend.name, model=getattr(backend, "model", None))
     try:
         _answer_into(result, request, backend, executor, session, as_of, with_profile)
+        if result.ok and (with_profile if with_ideas is None else with_ideas):
+            _enrich(result, executor, session.current)
     except (GuardError, ExecutionError, CompileError, BackendError) as exc:
         result.error = getattr(exc, "reason", None) or str(exc)
     result.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
@@ -171,13 +186,24 @@ def _answer_into(
     session.current_sql = prepared.sql
 
 
+def _enrich(result: Answer, executor: Executor, spec: SegmentSpec | None) -> None:
+    from assistant.kotler import enrich_answer
+
+    extras = enrich_answer(result, executor, spec)
+    result.ideas = extras.ideas
+    result.reachability = extras.reachability
+    result.differentiators = extras.differentiators
+    result.revenue = extras.revenue
+    result.why_zero = extras.why_zero
+
+
 def _copy_interpretation(result: Answer, interpretation: Interpretation) -> None:
     result.unrecognized = list(interpretation.unrecognized)
     result.assumptions = list(interpretation.assumptions)
     result.tokens = interpretation.tokens
     result.attempts = interpretation.attempts
     if interpretation.spec is not None:
-        result.spec = interpretation.spec.model_dump(mode="json", exclude_defaults=True)
+        result.spec = interpretation.spec.model_dump(mode="json", exclude_none=True)
 
 
 def _run(

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from assistant.cli_common import (
+    AsOfOption,
+    BackendOption,
+    CassetteOption,
+    DbOption,
+    FormatOption,
+    ModelOption,
+    OutputFormat,
+    RecordOption,
+    backend_or_exit,
+    console,
+    db_path,
+    emit_json,
+    err_console,
+    open_executor,
+    parse_as_of,
+)
+from assistant.cli_eval import eval_command
+from assistant.cli_ideas import ideas
 from assistant.cli_segments import segments_app
-from assistant.config import default_db_path
 
 app = typer.Typer(
     help="Segment Assistant: describe an audience in plain words, get a guarded, profiled segment.",
@@ -23,41 +38,8 @@ app = typer.Typer(
 data_app = typer.Typer(help="Build and inspect the demo retail database.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(segments_app, name="segments", help="Save, refresh, compare and export segments.")
-
-console = Console()
-err_console = Console(stderr=True)
-
-
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
-
-
-DbOption = typer.Option(None, "--db", help="DuckDB file to query (default: data/retail.duckdb).")
-FormatOption = typer.Option(OutputFormat.text, "--format", help="text for people, json for tools.")
-
-
-def _db(path: Path | None) -> Path:
-    return path or default_db_path()
-
-
-def open_executor(db: Path | None):
-    """An executor on the data, or a clear exit when the database is missing."""
-    from assistant.executor import BUILD_HINT, ExecutionError, Executor
-
-    path = _db(db)
-    if not path.exists():
-        err_console.print(f"[bold red]Error:[/] no database at {path}; {BUILD_HINT}.")
-        raise typer.Exit(2)
-    try:
-        return Executor(path)
-    except ExecutionError as exc:
-        err_console.print(f"[bold red]Error:[/] {exc}")
-        raise typer.Exit(2) from exc
-
-
-def emit_json(payload: dict) -> None:
-    sys.stdout.write(json.dumps(payload, default=str, indent=2) + "\n")
+app.command("eval")(eval_command)
+app.command("ideas")(ideas)
 
 
 @data_app.command("build")
@@ -70,7 +52,7 @@ def data_build(
     """Generate the demo retail database (customers, products, transactions, campaigns…)."""
     from assistant.datagen import build_demo_database
 
-    target = _db(path)
+    target = db_path(path)
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err_console
     ) as progress:
@@ -107,7 +89,7 @@ def catalog(
     """Draft a catalog YAML from any DuckDB database, ready to annotate with synonyms and terms."""
     from assistant.introspect import draft_catalog
 
-    target = _db(db)
+    target = db_path(db)
     if not target.exists():
         err_console.print(f"[bold red]Error:[/] no database at {target}.")
         raise typer.Exit(2)
@@ -138,48 +120,6 @@ def sql(
         raise typer.Exit(1)
 
 
-BackendOption = typer.Option(
-    "auto",
-    "--backend",
-    help="rules (offline), openai (OPENAI_BASE_URL/OPENAI_API_KEY), replay, "
-    "or auto: the LLM when one is configured, else rules.",
-)
-ModelOption = typer.Option(
-    None, "--model", help="LLM model name (default SEGMENT_ASSISTANT_MODEL)."
-)
-AsOfOption = typer.Option(
-    None, "--as-of", help="Anchor 'last month' etc. at this date (default: the data's as_of)."
-)
-CassetteOption = typer.Option(None, "--cassette", help="Recorded LLM answers for --backend replay.")
-RecordOption = typer.Option(
-    None,
-    "--record",
-    help="With --backend openai: also write every LLM "
-    "answer to this cassette, for replay in tests and evals.",
-)
-
-
-def _backend(name: str, model: str | None, cassette: Path | None, record: Path | None = None):
-    from assistant.backends.base import BackendError
-    from assistant.backends.factory import make_backend
-
-    try:
-        return make_backend(name, model=model, cassette=cassette, record=record)
-    except BackendError as exc:
-        err_console.print(f"[bold red]Error:[/] {exc}")
-        raise typer.Exit(2) from exc
-
-
-def _as_of(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        err_console.print(f"[bold red]Error:[/] --as-of needs a date like 2026-09-30, not {text!r}")
-        raise typer.Exit(2) from exc
-
-
 @app.command("ask")
 def ask(
     request: str = typer.Argument(..., help='The audience in plain words, e.g. "lapsed VIPs".'),
@@ -198,9 +138,9 @@ def ask(
 
     result = answer(
         request,
-        backend=_backend(backend, model, cassette, record),
+        backend=backend_or_exit(backend, model, cassette, record),
         executor=open_executor(db),
-        as_of=_as_of(as_of),
+        as_of=parse_as_of(as_of),
     )
     if fmt is OutputFormat.json:
         emit_json(result.model_dump(mode="json"))
@@ -229,10 +169,10 @@ def chat(
     from assistant.answer import Session, answer
     from assistant.render import print_answer, profile_renderables
 
-    chosen = _backend(backend, model, cassette, record)
+    chosen = backend_or_exit(backend, model, cassette, record)
     executor = open_executor(db)
     session, last = Session(), None
-    anchor = _as_of(as_of)
+    anchor = parse_as_of(as_of)
     console.print(f"[bold]Segment Assistant[/] — backend {chosen.name}, data {executor.db_path}")
     console.print(CHAT_HELP)
     while True:
@@ -263,6 +203,36 @@ def chat(
         else:
             last = answer(line, backend=chosen, executor=executor, session=session, as_of=anchor)
             print_answer(console, last)
+
+
+@app.command("ui")
+def ui(
+    host: str = typer.Option("127.0.0.1", help="Address to bind; the default keeps it local."),
+    port: int = typer.Option(7860, help="Port to serve on."),
+    db: Path | None = DbOption,
+    backend: str = BackendOption,
+    model: str | None = ModelOption,
+    cassette: Path | None = CassetteOption,
+    auth: str | None = typer.Option(None, help="Require a login, given as user:password."),
+    workspace: Path | None = typer.Option(
+        None, help="Saved segments file (default: beside the database)."
+    ),
+) -> None:
+    """Open the chat UI in the browser (Gradio, local, no telemetry)."""
+    from assistant.ui import launch
+
+    target = db_path(db)
+    if not target.exists():
+        from assistant.executor import BUILD_HINT
+
+        err_console.print(f"[bold red]Error:[/] no database at {target}; {BUILD_HINT}.")
+        raise typer.Exit(2)
+    try:
+        launch(host=host, port=port, db=target, backend=backend, auth=auth,
+               workspace=workspace, model=model, cassette=cassette)  # fmt: skip
+    except ValueError as exc:
+        err_console.print(f"[bold red]Error:[/] {exc}")
+        raise typer.Exit(2) from exc
 
 
 if __name__ == "__main__":

@@ -170,10 +170,11 @@ class _Compiler:
             case AndGroup() | OrGroup():
                 return self.group(condition)
             case NotGroup():
+                # "Not women" keeps customers whose gender is unknown: NULL counts as false.
                 sql, text = self.condition(condition.condition)
                 if "\n" not in sql:
-                    return f"NOT ({sql})", f"not ({text})"
-                return f"NOT (\n{IND}{_indented(sql, 4)}\n)", f"not ({text})"
+                    return f"NOT coalesce({sql}, FALSE)", f"not ({text})"
+                return f"NOT coalesce(\n{IND}{_indented(sql, 4)},\n{IND}FALSE\n)", f"not ({text})"
         raise CompileError(f"unknown condition {condition!r}")
 
     def group(self, group: AndGroup | OrGroup) -> tuple[str, str]:

@@ -1,0 +1,93 @@
+"""Helpers shared by the CLI's commands: options, output and opening the data."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from assistant.config import default_db_path
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+DbOption = typer.Option(None, "--db", help="DuckDB file to query (default: data/retail.duckdb).")
+FormatOption = typer.Option(OutputFormat.text, "--format", help="text for people, json for tools.")
+
+
+def db_path(path: Path | None) -> Path:
+    return path or default_db_path()
+
+
+def open_executor(db: Path | None):
+    """An executor on the data, or a clear exit when the database is missing."""
+    from assistant.executor import BUILD_HINT, ExecutionError, Executor
+
+    path = db_path(db)
+    if not path.exists():
+        err_console.print(f"[bold red]Error:[/] no database at {path}; {BUILD_HINT}.")
+        raise typer.Exit(2)
+    try:
+        return Executor(path)
+    except ExecutionError as exc:
+        err_console.print(f"[bold red]Error:[/] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def emit_json(payload: dict) -> None:
+    sys.stdout.write(json.dumps(payload, default=str, indent=2) + "\n")
+
+
+BackendOption = typer.Option(
+    "auto",
+    "--backend",
+    help="rules (offline), openai (OPENAI_BASE_URL/OPENAI_API_KEY), replay, "
+    "or auto: the LLM when one is configured, else rules.",
+)
+ModelOption = typer.Option(
+    None, "--model", help="LLM model name (default SEGMENT_ASSISTANT_MODEL)."
+)
+AsOfOption = typer.Option(
+    None, "--as-of", help="Anchor 'last month' etc. at this date (default: the data's as_of)."
+)
+CassetteOption = typer.Option(None, "--cassette", help="Recorded LLM answers for --backend replay.")
+RecordOption = typer.Option(
+    None,
+    "--record",
+    help="With --backend openai: also write every LLM "
+    "answer to this cassette, for replay in tests and evals.",
+)
+
+
+def backend_or_exit(
+    name: str, model: str | None, cassette: Path | None, record: Path | None = None
+):
+    from assistant.backends.base import BackendError
+    from assistant.backends.factory import make_backend
+
+    try:
+        return make_backend(name, model=model, cassette=cassette, record=record)
+    except BackendError as exc:
+        err_console.print(f"[bold red]Error:[/] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def parse_as_of(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        err_console.print(f"[bold red]Error:[/] --as-of needs a date like 2026-09-30, not {text!r}")
+        raise typer.Exit(2) from exc

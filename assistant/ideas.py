@@ -1,0 +1,660 @@
+"""Suggested segmentation ideas: splits, narrowings and related segments of the current segment.
+
+Every idea is data-driven: its counts come from a handful of set-based queries (one for all the
+built-in model splits, one GROUPING SETS query for the attribute splits, one for look-alikes and
+one for broadening an empty segment), never one query per part. Every idea and part carries a
+SegmentSpec built with the spec helpers and the compiled, guarded SQL whose distinct customers
+are exactly its `count`.
+
+Usefulness score (0..1, higher first; ties by title):
+
+    score = 0.40 * size + 0.35 * difference + 0.25 * actionability
+
+- single segments: size is 0 when too small, 1 when it holds 5-60% of the parent, else 0.5;
+  difference is 1 - (share of the parent it keeps), 0 when not different;
+- splits: size is the share of the parent in parts large enough to target; difference is the
+  normalised entropy of the part sizes (1 = an even split, 0 = everyone in one part); a split
+  with fewer than two targetable parts scores 0;
+- actionability is a fixed weight per kind of idea (`_ACTIONABILITY`): a win-back or high-value
+  core can be acted on directly, a device split mostly informs creative.
+
+Flags: "too_small" (< 1% of the base or < 50 customers); "not_different" (> 90% of the parent).
+For a split, `spec`/`sql`/`count` are those of its headline part (the one the rationale names).
+
+Look-alikes are the 12-month buyers of the parent's dominant category (by 12-month spend) who are
+not in the parent: "top category" itself is not expressible as a spec condition. An empty parent
+gets the whole base's ideas instead; a parent too small to target gets "broaden" ideas (drop one
+condition) first. A raw-SQL parent (no spec) gets ideas whose `spec` is None.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from assistant.compiler import compile_spec
+from assistant.executor import Executor
+from assistant.guard import check_sql
+from assistant.profile import count_segment, twelve_month_window
+from assistant.segmodels import assignment_sql, labels
+from assistant.spec import (
+    CATEGORIES,
+    ActivityCondition,
+    AttributeCondition,
+    Condition,
+    OrGroup,
+    Purchases,
+    SegmentRef,
+    SegmentSpec,
+    negate,
+)
+from assistant.windows import Trailing
+
+MIN_CUSTOMERS = 50
+MIN_SHARE = 0.01
+OVERLAP = 0.90
+MIN_IDEAS = 4
+MAX_REGION_PARTS = 6
+TOO_SMALL = "too_small"
+NOT_DIFFERENT = "not_different"
+
+
+# --- public models -------------------------------------------------------------------------------
+
+
+class IdeaPart(BaseModel):
+    """One part of a split: its own spec, SQL, count and share of the whole base."""
+
+    label: str
+    spec: dict[str, Any] | None = None
+    sql: str
+    count: int
+    share: float
+    flags: list[str] = Field(default_factory=list)
+
+
+class Idea(BaseModel):
+    title: str
+    type: str
+    rationale: str
+    spec: dict[str, Any] | None = None
+    sql: str
+    count: int
+    share: float
+    flags: list[str] = Field(default_factory=list)
+    parts: list[IdeaPart] = Field(default_factory=list)
+    score: float = 0.0
+
+
+class ParentSummary(BaseModel):
+    title: str
+    explanation: str
+    count: int
+    share: float
+    sql: str
+
+
+class IdeasResult(BaseModel):
+    parent: ParentSummary
+    ideas: list[Idea]
+
+
+# --- context -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    """The parent segment ideas grow from. `spec` is None only for a raw-SQL parent."""
+
+    executor: Executor
+    as_of: date
+    spec: SegmentSpec | None
+    sql: str
+    count: int
+    base: int
+
+    @property
+    def whole_base(self) -> bool:
+        return self.spec is not None and not self.spec.conditions
+
+    @property
+    def noun(self) -> str:
+        return "all customers" if self.whole_base else "this segment"
+
+    def flags(self, count: int, inside: bool = True) -> list[str]:
+        flags = []
+        if count < MIN_CUSTOMERS or count < MIN_SHARE * self.base:
+            flags.append(TOO_SMALL)
+        if inside and self.count and count > OVERLAP * self.count:
+            flags.append(NOT_DIFFERENT)
+        return flags
+
+    def share(self, count: int) -> float:
+        return round(count / self.base, 4) if self.base else 0.0
+
+    def of_parent(self, count: int) -> float:
+        return count / self.count if self.count else 0.0
+
+    def parent_cte(self) -> str:
+        return f"parent_seg AS (SELECT DISTINCT customer_id FROM ({self.sql}) AS q)"
+
+    def within(self, condition: Condition, title: str) -> tuple[SegmentSpec | None, str]:
+        """The parent AND `condition`, as a spec (when the parent has one) and guarded SQL."""
+        if self.spec is not None:
+            spec = _add(self.spec, condition, title)
+            return spec, self.guard(compile_spec(spec, self.as_of).sql)
+        fragment = _fragment(condition, self.as_of)
+        sql = (
+            f"SELECT c.customer_id\nFROM customers c\nWHERE {fragment}\n"
+            f"  AND c.customer_id IN (SELECT customer_id FROM ({self.sql}) AS q)"
+        )
+        return None, self.guard(sql)
+
+    def outside(self, condition: Condition, title: str) -> tuple[SegmentSpec | None, str]:
+        """`condition` AND NOT the parent (look-alikes)."""
+        if self.spec is not None:
+            spec = _add(negate(self.spec), condition, title)
+            return spec, self.guard(compile_spec(spec, self.as_of).sql)
+        fragment = _fragment(condition, self.as_of)
+        sql = (
+            f"SELECT c.customer_id\nFROM customers c\nWHERE {fragment}\n"
+            f"  AND c.customer_id NOT IN (SELECT customer_id FROM ({self.sql}) AS q)"
+        )
+        return None, self.guard(sql)
+
+    def outside_filter(self, condition: Condition) -> str:
+        """What `outside` selects, as a filter over `customers c` (for counting many at once).
+
+        Built from the same compiled conditions, so NULL handling matches the idea's SQL exactly
+        (NOT (gender = 'female') leaves out unknown genders, just as the compiled spec does)."""
+        if self.spec is not None:
+            spec = _add(negate(self.spec), condition, "")
+            steps = compile_spec(spec, self.as_of).steps
+            return " AND ".join(f"({step.condition_sql})" for step in steps)
+        return (
+            f"({_fragment(condition, self.as_of)}) AND c.customer_id NOT IN "
+            f"(SELECT customer_id FROM ({self.sql}) AS q)"
+        )
+
+    def guard(self, sql: str) -> str:
+        check_sql(sql, self.executor.schema())
+        return sql
+
+
+def _add(spec: SegmentSpec, condition: Condition, title: str) -> SegmentSpec:
+    return spec.model_copy(update={"title": title, "conditions": [*spec.conditions, condition]})
+
+
+def _fragment(condition: Condition, as_of: date) -> str:
+    return compile_spec(SegmentSpec(conditions=[condition]), as_of).steps[0].condition_sql
+
+
+def _dump(spec: SegmentSpec | None) -> dict[str, Any] | None:
+    # Not exclude_defaults: that would drop the `kind` tags SegmentSpec needs to read it back.
+    return None if spec is None else spec.model_dump(mode="json", exclude_none=True)
+
+
+def _pct(fraction: float) -> str:
+    return f"{fraction:.0%}"
+
+
+# --- entry point ---------------------------------------------------------------------------------
+
+
+def suggest_ideas(
+    executor: Executor,
+    parent: SegmentSpec | None,
+    as_of: date,
+    *,
+    parent_sql: str | None = None,
+    limit: int = 8,
+) -> IdeasResult:
+    """4-8 ranked ideas for `parent` (the whole base when both parent and parent_sql are None)."""
+    spec = parent if parent is not None or parent_sql is not None else SegmentSpec()
+    compiled = compile_spec(spec, as_of) if spec is not None else None
+    sql = parent_sql or (compiled.sql if compiled else "")
+    sql = check_sql(sql, executor.schema()).sql if parent_sql else sql
+    count, base = count_segment(executor, sql)
+    ctx = _Context(executor, as_of, spec, sql, count, base)
+    summary = ParentSummary(
+        title=(spec.title if spec and spec.title else None) or _default_title(ctx),
+        explanation=compiled.explanation if compiled else "Customers returned by the SQL query.",
+        count=count,
+        share=ctx.share(count),
+        sql=sql,
+    )
+    # An empty parent has nothing to split: the whole base's ideas stand in for it.
+    candidates = _candidates(ctx if count else _base_context(ctx))
+    # A parent too small to target is best helped by loosening it: those ideas come first.
+    first = _broaden(ctx) if TOO_SMALL in ctx.flags(count, inside=False) else []
+    return IdeasResult(parent=summary, ideas=_rank(first, candidates, max(MIN_IDEAS, limit)))
+
+
+def _default_title(ctx: _Context) -> str:
+    return "All customers" if ctx.whole_base else "Current segment"
+
+
+def _candidates(ctx: _Context) -> list[Idea]:
+    models = _model_counts(ctx)
+    ideas = [_model_split(ctx, family, models.get(family.model, {})) for family in _MODEL_SPLITS]
+    ideas += _attribute_splits(ctx)
+    ideas += [
+        _high_value_core(ctx, models.get("rfm", {})),
+        _lapsed(ctx, models.get("lifecycle", {})),
+    ]
+    if not ctx.whole_base:
+        ideas += _look_alikes(ctx)
+    return [idea for idea in ideas if idea is not None]
+
+
+def _base_context(ctx: _Context) -> _Context:
+    everyone = SegmentSpec()
+    sql = compile_spec(everyone, ctx.as_of).sql
+    return _Context(ctx.executor, ctx.as_of, everyone, sql, ctx.base, ctx.base)
+
+
+def _rank(first: list[Idea], candidates: list[Idea], limit: int) -> list[Idea]:
+    """Broadening ideas that find someone (most customers first), then the rest by score."""
+    broadened = sorted(
+        (idea for idea in first if idea.count), key=lambda idea: (-idea.count, idea.title)
+    )[: limit // 2]
+    # An idea nobody is in is not worth a click.
+    ordered = sorted(
+        (idea for idea in candidates if idea.count), key=lambda idea: (-idea.score, idea.title)
+    )
+    useful = [idea for idea in ordered if idea.score > 0]
+    chosen = broadened + useful[: limit - len(broadened)]
+    if len(chosen) < MIN_IDEAS:  # top up with the best of the rest, flags say why they are weak
+        chosen += [idea for idea in ordered if idea.score <= 0][: MIN_IDEAS - len(chosen)]
+    return chosen
+
+
+# --- scoring -------------------------------------------------------------------------------------
+
+_ACTIONABILITY = {
+    "rfm": 0.9,
+    "abc": 0.7,
+    "lifecycle": 0.85,
+    "engagement_tier": 0.8,
+    "preferred_channel": 0.75,
+    "primary_device": 0.55,
+    "geo": 0.6,
+    "reward_preference": 0.7,
+    "lifestyle": 0.7,
+    "core": 1.0,
+    "lapsed": 0.95,
+    "look_alike": 0.9,
+    "broaden": 0.9,
+}
+
+
+def _single_score(ctx: _Context, count: int, flags: list[str], key: str, inside: bool) -> float:
+    fraction = ctx.of_parent(count) if inside else count / max(ctx.base, 1)
+    size = 0.0 if TOO_SMALL in flags else (1.0 if 0.05 <= fraction <= 0.6 else 0.5)
+    difference = 0.0 if NOT_DIFFERENT in flags else (1 - fraction if inside else 1.0)
+    return round(0.4 * size + 0.35 * max(difference, 0.0) + 0.25 * _ACTIONABILITY[key], 6)
+
+
+def _split_score(ctx: _Context, parts: list[IdeaPart], key: str) -> float:
+    targetable = [p for p in parts if not p.flags]
+    if len(targetable) < 2 or not ctx.count:
+        return 0.0
+    size = sum(p.count for p in targetable) / ctx.count
+    fractions = [p.count / ctx.count for p in parts if p.count]
+    entropy = -sum(f * math.log(f) for f in fractions) / math.log(len(fractions))
+    return round(0.4 * size + 0.35 * entropy + 0.25 * _ACTIONABILITY[key], 6)
+
+
+# --- splits --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ModelSplit:
+    model: str
+    type: str
+    title: str
+
+
+_MODEL_SPLITS = (
+    _ModelSplit("rfm", "RFM", "Split by RFM segment"),
+    _ModelSplit("abc", "ABC", "Split by ABC revenue class"),
+    _ModelSplit("lifecycle", "lifecycle", "Split by lifecycle stage"),
+    _ModelSplit("engagement_tier", "engagement", "Engaged vs not engaged with campaigns"),
+)
+# What a headline part suggests doing, so the rationale is a recommendation, not just a number.
+_HINTS = {
+    ("rfm", "champions"): "reward and keep them close",
+    ("rfm", "loyal_customers"): "upsell and loyalty offers",
+    ("rfm", "at_risk"): "a win-back target",
+    ("rfm", "cannot_lose_them"): "win them back before they go",
+    ("rfm", "hibernating"): "a low-cost reactivation target",
+    ("rfm", "potential_loyalists"): "nurture them into loyalty",
+    ("rfm", "need_attention"): "re-engage before they slip",
+    ("rfm", "about_to_sleep"): "a reactivation target",
+    ("lifecycle", "at_risk"): "a win-back target",
+    ("lifecycle", "lapsed"): "a win-back target",
+    ("lifecycle", "active"): "cross-sell while they are buying",
+    ("lifecycle", "never_purchased"): "a first-purchase offer",
+    ("engagement_tier", "dormant"): "try another channel or a re-permission campaign",
+    ("engagement_tier", "engaged"): "campaigns reach them: test new offers here",
+    ("abc", "a"): "the few who carry most of the revenue",
+}
+
+
+def _model_counts(ctx: _Context) -> dict[str, dict[str, int]]:
+    """Label counts of every built-in model within the parent, in one query."""
+    selects = [
+        f"SELECT '{m}' AS model, a.label, count(*) AS n\nFROM parent_seg\n"
+        f"JOIN ({assignment_sql(m, ctx.as_of)}) AS a USING (customer_id)\nGROUP BY a.label"
+        for m in ("rfm", "abc", "lifecycle", "engagement_tier")
+    ]
+    rows = ctx.executor.query(f"WITH {ctx.parent_cte()}\n" + "\nUNION ALL\n".join(selects)).rows
+    counts: dict[str, dict[str, int]] = {}
+    for model, label, n in rows:
+        counts.setdefault(model, {})[label] = int(n)
+    return counts
+
+
+def _model_split(ctx: _Context, family: _ModelSplit, counts: dict[str, int]) -> Idea | None:
+    named = [(lb.key, lb.name) for lb in labels(family.model) if counts.get(lb.key)]
+    parts = [
+        _part(ctx, name, SegmentRef(model=family.model, label=key), counts[key])
+        for key, name in named
+    ]
+    hints = {name: _HINTS.get((family.model, key)) for key, name in named}
+    return _split_idea(ctx, family.title, family.type, family.model, parts, hints)
+
+
+def _part(ctx: _Context, label: str, condition: Condition, count: int) -> IdeaPart:
+    spec, sql = ctx.within(condition, f"{_parent_title(ctx)} — {label}")
+    return IdeaPart(
+        label=label,
+        spec=_dump(spec),
+        sql=sql,
+        count=count,
+        share=ctx.share(count),
+        flags=ctx.flags(count),
+    )
+
+
+def _parent_title(ctx: _Context) -> str:
+    if ctx.spec is not None and ctx.spec.title:
+        return ctx.spec.title
+    return _default_title(ctx)
+
+
+def _split_idea(
+    ctx: _Context,
+    title: str,
+    kind: str,
+    key: str,
+    parts: list[IdeaPart],
+    hints: dict[str, str | None] | None = None,
+    verb: str = "are {}",
+) -> Idea | None:
+    if not parts:
+        return None
+    headline = _headline(parts)
+    targetable = sum(1 for p in parts if not p.flags)
+    hint = (hints or {}).get(headline.label)
+    rationale = (
+        f"{_pct(ctx.of_parent(headline.count))} of {ctx.noun} {verb.format(headline.label)}"
+        + (f" — {hint}" if hint else "")
+        + f"; {targetable} of {len(parts)} parts are large enough to target"
+    )
+    flags = []
+    if all(TOO_SMALL in p.flags for p in parts):
+        flags.append(TOO_SMALL)
+    if max(p.count for p in parts) > OVERLAP * ctx.count:
+        flags.append(NOT_DIFFERENT)
+    return Idea(
+        title=title,
+        type=kind,
+        rationale=rationale,
+        spec=headline.spec,
+        sql=headline.sql,
+        count=headline.count,
+        share=headline.share,
+        flags=flags,
+        parts=parts,
+        score=_split_score(ctx, parts, key),
+    )
+
+
+def _headline(parts: list[IdeaPart]) -> IdeaPart:
+    """The biggest part that is worth targeting on its own (else simply the biggest)."""
+    ranked = sorted(parts, key=lambda p: (bool(p.flags), -p.count, p.label))
+    return ranked[0]
+
+
+@dataclass(frozen=True)
+class _AttributeSplit:
+    attribute: str
+    type: str
+    verb: str  # how the rationale says "members have this value", e.g. "prefer {}"
+
+    @property
+    def title(self) -> str:
+        return f"Split by {self.attribute.replace('_', ' ')}"
+
+    @property
+    def key(self) -> str:
+        return "geo" if self.attribute in ("country", "region") else self.attribute
+
+
+_ATTRIBUTE_SPLITS = (
+    _AttributeSplit("preferred_channel", "behavioral", "prefer {}"),
+    _AttributeSplit("primary_device", "technographic", "mostly use {}"),
+    _AttributeSplit("reward_preference", "psychographic", "prefer {} rewards"),
+    _AttributeSplit("lifestyle", "psychographic", "are {}"),
+    _AttributeSplit("country", "geographic", "live in {}"),
+    _AttributeSplit("region", "geographic", "live in {}"),
+)
+
+
+def _attribute_counts(ctx: _Context) -> dict[str, list[tuple[Any, int]]]:
+    """Value counts of every split attribute within the parent: one GROUPING SETS query."""
+    columns = [split.attribute for split in _ATTRIBUTE_SPLITS]
+    grouping = ", ".join(f"GROUPING(c.{col}) AS g_{col}" for col in columns)
+    sets = ", ".join(f"(c.{col})" for col in columns)
+    rows = ctx.executor.query(
+        f"WITH {ctx.parent_cte()}\n"
+        f"SELECT {', '.join(f'c.{col}' for col in columns)}, {grouping}, count(*) AS n\n"
+        "FROM customers c JOIN parent_seg USING (customer_id)\n"
+        f"GROUP BY GROUPING SETS ({sets})"
+    ).rows
+    counts: dict[str, list[tuple[Any, int]]] = {col: [] for col in columns}
+    width = len(columns)
+    for row in rows:
+        values, grouped, n = row[:width], row[width : 2 * width], int(row[-1])
+        for col, value, g in zip(columns, values, grouped, strict=True):
+            if g == 0:  # GROUPING() is 0 for the column this row is grouped by
+                counts[col].append((value, n))
+    for pairs in counts.values():
+        pairs.sort(key=lambda pair: (-pair[1], str(pair[0])))
+    return counts
+
+
+def _attribute_splits(ctx: _Context) -> list[Idea]:
+    counts = _attribute_counts(ctx)
+    geo = _geographic_level(ctx, counts)
+    ideas = []
+    for split in _ATTRIBUTE_SPLITS:
+        if split.key == "geo" and split.attribute != geo:
+            continue
+        parts = _value_parts(ctx, split.attribute, counts[split.attribute])
+        idea = _split_idea(ctx, split.title, split.type, split.key, parts, verb=split.verb)
+        if idea is not None:
+            ideas.append(idea)
+    return ideas
+
+
+def _geographic_level(ctx: _Context, counts: dict[str, list[tuple[Any, int]]]) -> str:
+    """Country, unless one country holds nearly everyone: then region is the useful split."""
+    countries = counts["country"]
+    if countries and countries[0][1] > OVERLAP * ctx.count:
+        return "region"
+    return "country"
+
+
+def _value_parts(ctx: _Context, attribute: str, pairs: list[tuple[Any, int]]) -> list[IdeaPart]:
+    # Open vocabularies (region) keep their biggest values and gather the rest as "Other".
+    keep = pairs if attribute != "region" else pairs[:MAX_REGION_PARTS]
+    parts = [_part(ctx, _value_label(v), _value_condition(attribute, v), n) for v, n in keep]
+    rest = [(v, n) for v, n in pairs[len(keep) :]]
+    if rest:
+        kept = [v for v, _ in keep if v is not None]
+        condition = AttributeCondition(attribute=attribute, op="not_in", value=kept)
+        parts.append(_part(ctx, f"Other {attribute}s", condition, sum(n for _, n in rest)))
+    return parts
+
+
+def _value_label(value: Any) -> str:
+    return "unknown" if value is None else str(value).replace("_", " ")
+
+
+def _value_condition(attribute: str, value: Any) -> AttributeCondition:
+    if value is None:
+        return AttributeCondition(attribute=attribute, op="is_null")
+    return AttributeCondition(attribute=attribute, op="=", value=value)
+
+
+# --- narrowings and related segments -------------------------------------------------------------
+
+
+def _single(
+    ctx: _Context,
+    title: str,
+    kind: str,
+    key: str,
+    rationale: str,
+    built: tuple[SegmentSpec | None, str],
+    count: int,
+    inside: bool = True,
+) -> Idea:
+    spec, sql = built
+    flags = ctx.flags(count, inside=inside)
+    return Idea(
+        title=title,
+        type=kind,
+        rationale=rationale,
+        spec=_dump(spec),
+        sql=sql,
+        count=count,
+        share=ctx.share(count),
+        flags=flags,
+        score=_single_score(ctx, count, flags, key, inside),
+    )
+
+
+def _either(model: str, keys: Sequence[str]) -> OrGroup:
+    return OrGroup(conditions=[SegmentRef(model=model, label=k) for k in keys])
+
+
+def _high_value_core(ctx: _Context, rfm: dict[str, int]) -> Idea:
+    title = "High-value core: RFM Champions and Loyal Customers"
+    count = rfm.get("champions", 0) + rfm.get("loyal_customers", 0)
+    rationale = (
+        f"{count:,} customers ({_pct(ctx.of_parent(count))} of {ctx.noun}) are RFM Champions "
+        "or Loyal Customers — the core to protect and reward"
+    )
+    built = ctx.within(_either("rfm", ("champions", "loyal_customers")), title)
+    return _single(ctx, title, "value-based", "core", rationale, built, count)
+
+
+def _lapsed(ctx: _Context, lifecycle: dict[str, int]) -> Idea:
+    title = "At-risk and lapsed members"
+    count = lifecycle.get("at_risk", 0) + lifecycle.get("lapsed", 0)
+    rationale = (
+        f"{_pct(ctx.of_parent(count))} of {ctx.noun} last bought more than 90 days ago "
+        "— a win-back target"
+    )
+    built = ctx.within(_either("lifecycle", ("at_risk", "lapsed")), title)
+    return _single(ctx, title, "lifecycle", "lapsed", rationale, built, count)
+
+
+def _category_buyers(category: str) -> ActivityCondition:
+    return ActivityCondition(
+        activity=Purchases(categories=[category]), window=Trailing(n=12, unit="months")
+    )
+
+
+def _look_alikes(ctx: _Context) -> list[Idea]:
+    """Buyers (last 12 months) of the parent's dominant category who are not in the parent.
+
+    The dominant category is the one with the largest 12-month spend among parent members whose
+    outside buyers are not too few to target; counting uses the compiled conditions themselves,
+    so the number always matches the idea's SQL.
+    """
+    start, end = twelve_month_window(ctx.as_of)
+    outside = ",\n  ".join(
+        f"count(*) FILTER (WHERE {ctx.outside_filter(_category_buyers(cat))}) AS n_{i}"
+        for i, cat in enumerate(CATEGORIES)
+    )
+    spend_rows = ctx.executor.query(
+        f"WITH {ctx.parent_cte()}\n"
+        "SELECT p.category, sum(i.quantity * i.unit_price) AS amount\n"
+        "FROM transactions t JOIN parent_seg USING (customer_id)\n"
+        "JOIN transaction_items i ON i.transaction_id = t.transaction_id\n"
+        "JOIN products p ON p.product_id = i.product_id\n"
+        f"WHERE t.status = 'completed' AND t.transaction_ts >= DATE '{start}'\n"
+        f"  AND t.transaction_ts < DATE '{end}' + 1\n"
+        "GROUP BY p.category ORDER BY amount DESC, p.category"
+    ).rows
+    outside_row = ctx.executor.query(f"SELECT\n  {outside}\nFROM customers c").rows[0]
+    outside_counts = dict(zip(CATEGORIES, (int(n) for n in outside_row), strict=True))
+    total = sum(float(amount) for _, amount in spend_rows)
+    for category, amount in spend_rows:
+        count = outside_counts[category]
+        if TOO_SMALL not in ctx.flags(count, inside=False):
+            return [_look_alike(ctx, category, float(amount) / total, count)]
+    return []
+
+
+def _look_alike(ctx: _Context, category: str, spend_share: float, count: int) -> Idea:
+    title = f"Look-alikes: other {category} buyers"
+    rationale = (
+        f"{category} is {_pct(spend_share)} of {ctx.noun}'s 12-month spend; {count:,} customers "
+        "outside it bought it in the last 12 months"
+    )
+    built = ctx.outside(_category_buyers(category), title)
+    return _single(ctx, title, "behavioral", "look_alike", rationale, built, count, inside=False)
+
+
+def _broaden(ctx: _Context) -> list[Idea]:
+    """Drop one top-level condition at a time: all counts from one query over the compiled steps."""
+    if ctx.spec is None or not ctx.spec.conditions:
+        return []
+    steps = compile_spec(ctx.spec, ctx.as_of).steps
+    if len(steps) < 2:
+        return []
+    flags = [
+        " AND ".join(f"({s.condition_sql})" for j, s in enumerate(steps) if j != i)
+        for i in range(len(steps))
+    ]
+    counts = ctx.executor.query(
+        "SELECT\n  "
+        + ",\n  ".join(f"count(*) FILTER (WHERE {f}) AS n_{i}" for i, f in enumerate(flags))
+        + "\nFROM customers c"
+    ).rows[0]
+    base_ctx = _base_context(ctx)
+    ideas = []
+    for i, step in enumerate(steps):
+        count = int(counts[i])
+        spec = ctx.spec.model_copy(
+            update={
+                "title": f"Without: {step.label}",
+                "conditions": [c for j, c in enumerate(ctx.spec.conditions) if j != i],
+            }
+        )
+        rationale = f"Dropping '{step.label}' leaves {count:,} customers instead of none"
+        built = (spec, ctx.guard(compile_spec(spec, ctx.as_of).sql))
+        ideas.append(
+            _single(base_ctx, spec.title or "", "broadened", "broaden", rationale, built, count)
+        )
+    return ideas

@@ -1,0 +1,366 @@
+"""Kotler's checks on a segment: is it reachable, is it distinct, is it worth it, and if it is
+empty, why.
+
+Every function takes guarded segment SQL (one `customer_id` per row, duplicates allowed) and
+answers with one or two set-based queries. `enrich_answer` bundles them, with the suggested
+ideas, for an `Answer` from `assistant.answer`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field
+
+from assistant.catalog import load_catalog
+from assistant.compiler import CompiledSegment, compile_spec, run_funnel
+from assistant.executor import Executor
+from assistant.guard import check_sql
+from assistant.ideas import IdeasResult, suggest_ideas
+from assistant.profile import age_band_sql, twelve_month_window
+from assistant.spec import (
+    ActivityCondition,
+    AttributeCondition,
+    Condition,
+    RankCondition,
+    SegmentSpec,
+)
+from assistant.windows import AllTime, Trailing
+
+if TYPE_CHECKING:  # answer.py carries these extras, so it imports this module, not vice versa
+    from assistant.answer import Answer
+
+MIN_MEMBERS = 5  # fewer members than this in a value is noise, not a trait
+MIN_SUPPORT = 0.02  # ...nor is a value held by under 2% of the segment
+MIN_LIFT = 1.1
+
+
+def _segment_cte(sql: str) -> str:
+    return f"seg AS (SELECT DISTINCT customer_id FROM ({sql}) AS q)"
+
+
+def _ratio(part: float, whole: float) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+# --- reachability --------------------------------------------------------------------------------
+
+
+class Reachability(BaseModel):
+    """How many members each channel may legally reach (opt-ins) and how many unsubscribed."""
+
+    email_opt_in: int
+    sms_opt_in: int
+    push_opt_in: int
+    any_channel: int
+    unsubscribed: int  # ever had an 'unsubscribed' campaign event
+    total: int
+
+    def share(self, field: str) -> float:
+        return _ratio(getattr(self, field), self.total)
+
+
+def reachability(executor: Executor, sql: str) -> Reachability:
+    row = executor.query(
+        f"""WITH {_segment_cte(sql)}
+        SELECT count(*) FILTER (WHERE c.email_opt_in),
+               count(*) FILTER (WHERE c.sms_opt_in),
+               count(*) FILTER (WHERE c.push_opt_in),
+               count(*) FILTER (WHERE c.email_opt_in OR c.sms_opt_in OR c.push_opt_in),
+               count(*) FILTER (WHERE c.customer_id IN (
+                   SELECT e.customer_id FROM campaign_events e
+                   WHERE e.event_type = 'unsubscribed')),
+               count(*)
+        FROM customers c JOIN seg USING (customer_id)"""
+    ).rows[0]
+    fields = ("email_opt_in", "sms_opt_in", "push_opt_in", "any_channel", "unsubscribed", "total")
+    return Reachability(**{name: int(value) for name, value in zip(fields, row, strict=True)})
+
+
+# --- differentiators -----------------------------------------------------------------------------
+
+
+class Differentiator(BaseModel):
+    attribute: str
+    value: str
+    segment_share: float
+    base_share: float
+    lift: float
+    text: str
+
+
+# Attributes with enumerated values whose over-representation is worth telling a marketer.
+_TRAITS: tuple[str, ...] = (
+    "lifestyle", "loyalty_tier", "country", "region", "gender", "age_band", "income_band",
+    "education", "occupation", "marital_status", "customer_type", "primary_device",
+    "preferred_channel", "reward_preference", "acquisition_channel",
+)  # fmt: skip
+
+
+def _trait_label(attribute: str, value: str) -> str:
+    """The catalog's label for a value ("outdoor adventurers", "prefers email", "women")."""
+    if attribute == "age_band":
+        return f"aged {value}"
+    column = load_catalog().column("customers", attribute)
+    entry = (column.values or {}).get(value)
+    label = entry.label if entry is not None and entry.label else value.replace("_", " ")
+    return f"{attribute.replace('_', ' ')} {label}" if attribute == "loyalty_tier" else label
+
+
+def differentiators(
+    executor: Executor, sql: str, top: int = 5, *, as_of: date | None = None
+) -> list[Differentiator]:
+    """The attribute values most over-represented in the segment versus the whole base.
+
+    lift = (share of segment members with the value) / (share of all customers with it); only
+    values held by at least MIN_MEMBERS members and MIN_SUPPORT of the segment, by fewer than all
+    of them, and with lift >= MIN_LIFT count. Sorted by lift,
+    then attribute and value, so the order is stable.
+    """
+    anchor = as_of or executor.as_of() or date.today()
+    columns = list(_TRAITS)
+    select = [
+        f"{age_band_sql(anchor)} AS age_band" if c == "age_band" else f"c.{c}" for c in columns
+    ]
+    grouping = ", ".join(f"GROUPING({c})" for c in columns)
+    rows = executor.query(
+        f"""WITH {_segment_cte(sql)}, members AS (
+            SELECT {", ".join(select)},
+                   c.customer_id IN (SELECT customer_id FROM seg) AS in_seg
+            FROM customers c)
+        SELECT {", ".join(columns)}, {grouping},
+               count(*) FILTER (WHERE in_seg) AS seg_n, count(*) AS base_n
+        FROM members
+        GROUP BY GROUPING SETS ({", ".join(f"({c})" for c in columns)}, ())""",
+        max_rows=100_000,
+    ).rows
+    width = len(columns)
+    totals = next(row for row in rows if all(row[width : 2 * width]))
+    seg_total, base_total = int(totals[-2]), int(totals[-1])
+    found = []
+    for row in rows:
+        for column, value, grouped in zip(
+            columns, row[:width], row[width : 2 * width], strict=True
+        ):
+            if grouped == 0 and value is not None:
+                found.append(
+                    _differentiator(column, str(value), row[-2], row[-1], seg_total, base_total)
+                )
+    kept = [d for d in found if d is not None]
+    kept.sort(key=lambda d: (-d.lift, d.attribute, d.value))
+    return kept[:top]
+
+
+def _differentiator(
+    attribute: str, value: str, seg_n: int, base_n: int, seg_total: int, base_total: int
+) -> Differentiator | None:
+    if seg_n < max(MIN_MEMBERS, MIN_SUPPORT * seg_total) or not base_n:
+        return None
+    segment_share, base_share = seg_n / seg_total, base_n / base_total
+    lift = segment_share / base_share
+    # A value every member holds restates the definition ("women" in "women in Texas").
+    if lift < MIN_LIFT or seg_n == seg_total:
+        return None
+    return Differentiator(
+        attribute=attribute,
+        value=value,
+        segment_share=round(segment_share, 4),
+        base_share=round(base_share, 4),
+        lift=round(lift, 2),
+        text=(
+            f"{_trait_label(attribute, value)}: {lift:.1f}x the base rate "
+            f"({segment_share:.0%} of the segment vs {base_share:.0%} of all customers)"
+        ),
+    )
+
+
+class RevenueShare(BaseModel):
+    """12-month completed revenue of the segment against its share of customers."""
+
+    revenue_12m: float
+    base_revenue_12m: float
+    revenue_share: float
+    customer_share: float
+    text: str
+
+
+def revenue_share(executor: Executor, sql: str, *, as_of: date | None = None) -> RevenueShare:
+    anchor = as_of or executor.as_of() or date.today()
+    start, end = twelve_month_window(anchor)
+    row = executor.query(
+        f"""WITH {_segment_cte(sql)}
+        SELECT coalesce(sum(t.total_amount) FILTER (WHERE t.customer_id IN (
+                   SELECT customer_id FROM seg)), 0),
+               coalesce(sum(t.total_amount), 0),
+               (SELECT count(*) FROM seg c JOIN customers USING (customer_id)),
+               (SELECT count(*) FROM customers)
+        FROM transactions t
+        WHERE t.status = 'completed' AND t.transaction_ts >= DATE '{start}'
+          AND t.transaction_ts < DATE '{end}' + 1"""
+    ).rows[0]
+    revenue, base_revenue = float(row[0]), float(row[1])
+    rev, cust = _ratio(revenue, base_revenue), _ratio(int(row[2]), int(row[3]))
+    return RevenueShare(
+        revenue_12m=round(revenue, 2),
+        base_revenue_12m=round(base_revenue, 2),
+        revenue_share=rev,
+        customer_share=cust,
+        text=f"{cust:.1%} of customers bring {rev:.1%} of 12-month revenue",
+    )
+
+
+# --- why zero ------------------------------------------------------------------------------------
+
+
+class Suggestion(BaseModel):
+    title: str
+    spec: dict[str, Any]
+    sql: str
+    count: int
+
+
+class WhyZero(BaseModel):
+    """Which funnel step emptied the segment and the nearest variant that is not empty."""
+
+    emptied_by: str | None
+    funnel: list[tuple[str, int]] = Field(default_factory=list)
+    nearest: Suggestion | None = None
+
+
+def why_zero(
+    executor: Executor, compiled: CompiledSegment, spec: SegmentSpec, as_of: date
+) -> WhyZero:
+    """Name the step where the count hit 0 and find the smallest change that brings people back.
+
+    Variants are tried nearest first: widen the emptying condition (a longer window, a lower
+    threshold, a wider range), then drop it, then drop each other condition (last first). All
+    variants are counted in one query; the first non-empty one is the suggestion.
+    """
+    funnel = run_funnel(executor, compiled)
+    emptied = next((i for i, (_, n) in enumerate(funnel) if n == 0), None)
+    if emptied is None or emptied == 0:  # not empty, or no customers at all
+        return WhyZero(emptied_by=None if emptied is None else funnel[0][0], funnel=funnel)
+    variants = _variants(spec, emptied - 1, [label for label, _ in funnel[1:]])
+    counts = _count_variants(executor, variants, as_of)
+    for (title, variant), count in zip(variants, counts, strict=True):
+        if count:
+            sql = compile_spec(variant, as_of).sql
+            check_sql(sql, executor.schema())
+            suggestion = Suggestion(
+                title=title,
+                spec=variant.model_dump(mode="json", exclude_none=True),
+                sql=sql,
+                count=count,
+            )
+            return WhyZero(emptied_by=funnel[emptied][0], funnel=funnel, nearest=suggestion)
+    return WhyZero(emptied_by=funnel[emptied][0], funnel=funnel)
+
+
+def _variants(
+    spec: SegmentSpec, index: int, step_labels: list[str]
+) -> list[tuple[str, SegmentSpec]]:
+    conditions = list(spec.conditions)
+
+    def with_condition(condition: Condition | None, at: int) -> SegmentSpec:
+        kept = [condition if i == at else c for i, c in enumerate(conditions)]
+        return spec.model_copy(update={"conditions": [c for c in kept if c is not None]})
+
+    variants = [
+        (f"Widen: {text}", with_condition(wider, index))
+        for text, wider in _widenings(conditions[index])
+    ]
+    variants.append((f"Without: {step_labels[index]}", with_condition(None, index)))
+    for other in reversed(range(len(conditions))):
+        if other != index:
+            variants.append((f"Without: {step_labels[other]}", with_condition(None, other)))
+    # The funnel before the emptying step was not empty, so this last resort always finds people.
+    prefix = spec.model_copy(update={"conditions": conditions[:index]})
+    variants.append((f"Stop before: {step_labels[index]}", prefix))
+    return variants
+
+
+def _widenings(condition: Condition) -> list[tuple[str, Condition]]:
+    """Looser versions of one condition, nearest first."""
+    found: list[tuple[str, Condition]] = []
+    if isinstance(condition, ActivityCondition | RankCondition):
+        if isinstance(condition.window, Trailing) and condition.window.unit != "years":
+            wider = Trailing(n=12, unit="months")
+            found.append(
+                ("over the last 12 months", condition.model_copy(update={"window": wider}))
+            )
+        if not isinstance(condition.window, AllTime):
+            found.append(("at any time", condition.model_copy(update={"window": AllTime()})))
+    if isinstance(condition, ActivityCondition) and _lowerable(condition):
+        found.append(("at least once", condition.model_copy(update={"op": ">=", "value": 1})))
+    if isinstance(condition, AttributeCondition) and condition.op == "between":
+        low, high = condition.value  # type: ignore[misc]
+        if isinstance(low, int | float) and isinstance(high, int | float):
+            wider_range = AttributeCondition(
+                attribute=condition.attribute, op="between", value=[low - 10, high + 10]
+            )
+            found.append((f"{condition.attribute} {low - 10}-{high + 10}", wider_range))
+    return found
+
+
+def _lowerable(condition: ActivityCondition) -> bool:
+    return (
+        condition.measure in ("count", "distinct")
+        and condition.op in (">=", ">")
+        and isinstance(condition.value, int | float)
+        and condition.value > 1
+    )
+
+
+def _count_variants(
+    executor: Executor, variants: list[tuple[str, SegmentSpec]], as_of: date
+) -> list[int]:
+    if not variants:
+        return []
+    filters = []
+    for _, variant in variants:
+        steps = compile_spec(variant, as_of).steps
+        filters.append(" AND ".join(f"({s.condition_sql})" for s in steps) or "TRUE")
+    row = executor.query(
+        "SELECT "
+        + ",\n  ".join(f"count(*) FILTER (WHERE {f}) AS v_{i}" for i, f in enumerate(filters))
+        + "\nFROM customers c"
+    ).rows[0]
+    return [int(n) for n in row]
+
+
+# --- bundling for an answer ----------------------------------------------------------------------
+
+
+class EnrichedAnswer(BaseModel):
+    """The extras the front ends show next to an answer."""
+
+    ideas: IdeasResult | None = None
+    reachability: Reachability | None = None
+    differentiators: list[Differentiator] = Field(default_factory=list)
+    revenue: RevenueShare | None = None
+    why_zero: WhyZero | None = None
+
+
+def enrich_answer(
+    answer: Answer, executor: Executor, session_spec: SegmentSpec | None
+) -> EnrichedAnswer:
+    """Ideas, reachability, differentiators, revenue share and (when empty) why it is empty.
+
+    `session_spec` is the spec the answer was built from (Session.current after the turn); an
+    answer without SQL (error, clarification) gets nothing.
+    """
+    if not answer.ok or answer.sql is None:
+        return EnrichedAnswer()
+    as_of = answer.as_of or executor.as_of() or date.today()
+    spec = session_spec if answer.spec is not None else None
+    enriched = EnrichedAnswer(
+        ideas=suggest_ideas(executor, spec, as_of, parent_sql=None if spec else answer.sql)
+    )
+    if answer.count:
+        enriched.reachability = reachability(executor, answer.sql)
+        enriched.differentiators = differentiators(executor, answer.sql, as_of=as_of)
+        enriched.revenue = revenue_share(executor, answer.sql, as_of=as_of)
+    elif spec is not None and spec.conditions:
+        enriched.why_zero = why_zero(executor, compile_spec(spec, as_of), spec, as_of)
+    return enriched

@@ -1,0 +1,243 @@
+"""Specification of suggested segmentation ideas (assistant.ideas) and the `ideas` command."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from assistant.compiler import compile_spec
+from assistant.guard import check_sql
+from assistant.ideas import (
+    MIN_CUSTOMERS,
+    MIN_SHARE,
+    NOT_DIFFERENT,
+    OVERLAP,
+    TOO_SMALL,
+    IdeasResult,
+    suggest_ideas,
+)
+from assistant.spec import (
+    ActivityCondition,
+    AttributeCondition,
+    Purchases,
+    SegmentRef,
+    SegmentSpec,
+)
+
+PARENTS = {
+    "whole base": None,
+    "outdoor buyers": SegmentSpec(
+        title="Outdoor buyers",
+        conditions=[ActivityCondition(activity=Purchases(categories=["Outdoor"]))],
+    ),
+    "women in Texas": SegmentSpec(
+        conditions=[
+            AttributeCondition(attribute="gender", op="=", value="female"),
+            AttributeCondition(attribute="region", op="=", value="Texas"),
+        ]
+    ),
+    # Bavaria is in Germany, so nobody is both.
+    "empty": SegmentSpec(
+        conditions=[
+            AttributeCondition(attribute="country", op="=", value="US"),
+            AttributeCondition(attribute="region", op="=", value="Bavaria"),
+        ]
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def as_of(executor):
+    return executor.as_of()
+
+
+@pytest.fixture(scope="module")
+def results(executor, as_of) -> dict[str, IdeasResult]:
+    return {name: suggest_ideas(executor, spec, as_of) for name, spec in PARENTS.items()}
+
+
+def distinct_count(executor, sql: str) -> int:
+    return executor.scalar(f"SELECT count(DISTINCT customer_id) FROM ({sql}) AS q")
+
+
+def base_count(executor) -> int:
+    return executor.scalar("SELECT count(*) FROM customers")
+
+
+def targets(result: IdeasResult):
+    for idea in result.ideas:
+        yield idea.title, idea.sql, idea.count, idea.share
+        for part in idea.parts:
+            yield f"{idea.title} / {part.label}", part.sql, part.count, part.share
+
+
+@pytest.mark.parametrize("name", list(PARENTS))
+def test_every_parent_gets_four_to_eight_ideas(results, name):
+    ideas = results[name].ideas
+    assert 4 <= len(ideas) <= 8
+    assert len({idea.title for idea in ideas}) == len(ideas)
+    assert all(idea.title and idea.type and idea.rationale for idea in ideas)
+
+
+@pytest.mark.parametrize("name", list(PARENTS))
+def test_every_idea_and_part_counts_exactly_what_its_guarded_sql_returns(executor, results, name):
+    base = base_count(executor)
+    for title, sql, count, share in targets(results[name]):
+        check_sql(sql, executor.schema())
+        assert distinct_count(executor, sql) == count, title
+        assert share == pytest.approx(count / base, abs=1e-4), title
+
+
+@pytest.mark.parametrize("name", list(PARENTS))
+def test_specs_compile_to_the_same_sql(results, as_of, name):
+    for idea in results[name].ideas:
+        spec = SegmentSpec.model_validate(idea.spec)
+        assert compile_spec(spec, as_of).sql == idea.sql, idea.title
+        for part in idea.parts:
+            assert compile_spec(SegmentSpec.model_validate(part.spec), as_of).sql == part.sql
+
+
+def test_the_parent_summary_counts_the_parent(executor, results):
+    outdoor = results["outdoor buyers"].parent
+    assert outdoor.title == "Outdoor buyers"
+    assert outdoor.count == distinct_count(executor, outdoor.sql) > 0
+    assert results["whole base"].parent.count == base_count(executor)
+    assert results["empty"].parent.count == 0
+
+
+@pytest.mark.parametrize("name", ["whole base", "outdoor buyers", "women in Texas"])
+def test_split_parts_partition_the_parent(executor, results, name):
+    result = results[name]
+    splits = [idea for idea in result.ideas if idea.parts]
+    assert splits
+    for idea in splits:
+        union = "\nUNION ALL\n".join(f"SELECT customer_id FROM ({p.sql}) AS q" for p in idea.parts)
+        rows, distinct, inside = executor.query(
+            f"""SELECT count(*), count(DISTINCT customer_id),
+                       count(*) FILTER (WHERE customer_id IN (
+                           SELECT customer_id FROM ({result.parent.sql}) AS p))
+                FROM ({union}) AS parts"""
+        ).rows[0]
+        assert rows == distinct == inside == result.parent.count, idea.title
+        assert sum(p.count for p in idea.parts) == result.parent.count
+
+
+def test_a_split_headline_is_one_of_its_parts_and_named_in_the_rationale(results):
+    for result in results.values():
+        for idea in (i for i in result.ideas if i.parts):
+            headline = next(p for p in idea.parts if p.sql == idea.sql)
+            assert headline.count == idea.count
+            assert headline.label in idea.rationale
+
+
+def test_the_whole_base_is_split_by_rfm_and_has_no_look_alikes(results):
+    ideas = results["whole base"].ideas
+    assert any(idea.type == "RFM" and len(idea.parts) > 3 for idea in ideas)
+    assert not any(idea.title.startswith("Look-alikes") for idea in ideas)
+
+
+def test_look_alikes_are_outside_the_parent(executor, results):
+    result = results["outdoor buyers"]
+    look_alikes = [idea for idea in result.ideas if idea.title.startswith("Look-alikes")]
+    assert look_alikes
+    for idea in look_alikes:
+        overlap = executor.scalar(
+            f"""SELECT count(*) FROM ({idea.sql}) AS a
+                WHERE customer_id IN (SELECT customer_id FROM ({result.parent.sql}) AS p)"""
+        )
+        assert overlap == 0
+        assert idea.count > 0
+
+
+def expected_flags(count: int, parent_count: int, base: int, inside: bool) -> list[str]:
+    flags = []
+    if count < MIN_CUSTOMERS or count < MIN_SHARE * base:
+        flags.append(TOO_SMALL)
+    if inside and parent_count and count > OVERLAP * parent_count:
+        flags.append(NOT_DIFFERENT)
+    return flags
+
+
+@pytest.mark.parametrize("name", ["outdoor buyers", "women in Texas"])
+def test_part_flags_follow_the_size_and_overlap_rules(executor, results, name):
+    base, parent = base_count(executor), results[name].parent.count
+    for idea in results[name].ideas:
+        for part in idea.parts:
+            assert part.flags == expected_flags(part.count, parent, base, inside=True)
+
+
+def test_a_tiny_segment_is_flagged_and_broadened_first(executor, as_of):
+    tiny = SegmentSpec(
+        conditions=[
+            AttributeCondition(attribute="customer_id", op="<=", value=30),
+            AttributeCondition(attribute="country", op="=", value="US"),
+        ]
+    )
+    result = suggest_ideas(executor, tiny, as_of)
+    assert 0 < result.parent.count < MIN_CUSTOMERS
+    first = result.ideas[0]
+    assert first.type == "broadened" and first.count > result.parent.count
+    assert distinct_count(executor, first.sql) == first.count
+    within = [
+        idea
+        for idea in result.ideas
+        if idea.type != "broadened" and not idea.title.startswith("Look-alikes")
+    ]
+    assert within and all(TOO_SMALL in idea.flags for idea in within)
+
+
+def test_an_idea_equal_to_its_parent_is_not_different(executor, as_of):
+    champions = SegmentSpec(conditions=[SegmentRef(model="rfm", label="champions")])
+    result = suggest_ideas(executor, champions, as_of, limit=20)  # every candidate
+    core = next(idea for idea in result.ideas if idea.title.startswith("High-value core"))
+    assert core.count == result.parent.count
+    assert NOT_DIFFERENT in core.flags
+
+
+def test_ideas_are_ranked_by_score_and_deterministic(executor, as_of, results):
+    again = suggest_ideas(executor, PARENTS["outdoor buyers"], as_of)
+    assert again.model_dump() == results["outdoor buyers"].model_dump()
+    scores = [idea.score for idea in again.ideas if idea.type != "broadened"]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_an_empty_parent_gets_ideas_over_the_whole_base(executor, results):
+    ideas = results["empty"].ideas
+    assert sum(idea.count for idea in ideas) > 0
+    assert any(idea.parts for idea in ideas)
+
+
+def test_a_raw_sql_parent_gets_ideas_without_specs(executor, as_of):
+    sql = "SELECT customer_id FROM customers WHERE loyalty_tier IN ('gold', 'platinum')"
+    result = suggest_ideas(executor, None, as_of, parent_sql=sql)
+    assert result.parent.count == distinct_count(executor, sql)
+    assert 4 <= len(result.ideas) <= 8
+    for title, idea_sql, count, _ in targets(result):
+        assert distinct_count(executor, idea_sql) == count, title
+    assert all(idea.spec is None for idea in result.ideas)
+
+
+def test_the_ideas_command_prints_one_json_object(demo_db: Path, tmp_path: Path):
+    from assistant.cli_ideas import ideas
+
+    # A private copy: the command's executor must not share a file with other tests' connections.
+    db = tmp_path / "retail.duckdb"
+    shutil.copyfile(demo_db, db)
+    app = typer.Typer()
+    app.command("ideas")(ideas)
+    app.command("noop")(lambda: None)  # two commands keep "ideas" a subcommand
+    run = CliRunner().invoke(
+        app, ["ideas", "outdoor buyers", "--db", str(db), "--backend", "rules", "--format", "json"]
+    )
+    assert run.exit_code == 0, run.output
+    payload = json.loads(run.stdout)
+    assert set(payload) == {"parent", "ideas"}
+    assert payload["parent"]["count"] > 0
+    keys = {"title", "type", "rationale", "spec", "sql", "count", "share", "flags", "parts"}
+    assert all(keys <= set(idea) for idea in payload["ideas"])
+    assert 4 <= len(payload["ideas"]) <= 8
