@@ -1,0 +1,1 @@
+"""Prompt regression suites: cases, scoring by execution accuracy, runs, reports, baselines."""

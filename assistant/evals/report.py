@@ -1,0 +1,271 @@
+"""Eval reports: per-case results, totals, a per-tag table, JSON and Markdown renderings.
+
+Estimated cost uses PRICES, US dollars per million prompt / completion tokens, by model name
+(prefix match, longest first; published list prices when this table was written; local and replay
+models cost nothing). Unknown models are reported with no cost rather than a guess.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+PRICES: dict[str, tuple[float, float]] = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-5-nano": (0.05, 0.40),
+    "gpt-5-mini": (0.25, 2.00),
+    "gpt-5": (1.25, 10.00),
+    "o4-mini": (1.10, 4.40),
+}
+FREE_PREFIXES = ("replay:", "rules", "test-model", "scripted")
+
+
+def estimate_cost(model: str | None, prompt_tokens: int, completion_tokens: int) -> float | None:
+    """Dollars for the tokens at the model's list price; None when the price is unknown."""
+    if not model:
+        return None
+    if model.startswith(FREE_PREFIXES):
+        return 0.0
+    for name in sorted(PRICES, key=len, reverse=True):
+        if model.startswith(name):
+            prompt_price, completion_price = PRICES[name]
+            return (prompt_tokens * prompt_price + completion_tokens * completion_price) / 1e6
+    return None
+
+
+class DatabaseDiff(BaseModel):
+    database: int
+    missing: list[int] = Field(default_factory=list)  # first few gold ids not produced
+    extra: list[int] = Field(default_factory=list)  # first few produced ids not in gold
+    missing_count: int = 0
+    extra_count: int = 0
+
+
+class CaseResult(BaseModel):
+    """One case's result, as the JSON report stores it."""
+
+    id: str
+    suite: str
+    tags: list[str]
+    requests: list[str]
+    passed: bool
+    reasons: list[str] = Field(default_factory=list)
+    checks: dict[str, bool] = Field(default_factory=dict)
+    expects_sql: bool = False
+    valid_sql: bool | None = None
+    expected_sql: str | None = None
+    produced_sql: str | None = None
+    outcome: str = ""  # segment / refusal / clarification / error
+    error_kind: str | None = None
+    diffs: list[DatabaseDiff] = Field(default_factory=list)
+    elapsed_ms: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class Rate(BaseModel):
+    passed: int = 0
+    total: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.passed / self.total if self.total else None
+
+
+class Totals(BaseModel):
+    cases: int
+    passed: int
+    accuracy: float
+    execution_accuracy: Rate
+    valid_sql: Rate
+    refusals: Rate
+    clarifications: Rate
+    assumption_checks: Rate
+    latency_p50_ms: float
+    latency_p95_ms: float
+    prompt_tokens: int
+    completion_tokens: int
+    estimated_cost_usd: float | None
+
+
+class RunMeta(BaseModel):
+    backend: str
+    model: str | None = None
+    prompt_dir: str | None = None
+    cassette: str | None = None
+    databases: list[str] = Field(default_factory=list)
+    seeds: list[int] = Field(default_factory=list)
+    as_of: str | None = None
+    suites: list[str] = Field(default_factory=list)
+    started: str = Field(default_factory=lambda: datetime.now().isoformat(timespec="seconds"))
+    note: str | None = None
+
+
+class Report(BaseModel):
+    meta: RunMeta
+    totals: Totals
+    per_tag: dict[str, Rate]
+    per_suite: dict[str, Rate]
+    cases: list[CaseResult]
+
+    def case(self, case_id: str) -> CaseResult | None:
+        return next((c for c in self.cases if c.id == case_id), None)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (0 for no values)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def _rate(results: list[CaseResult], check: str) -> Rate:
+    relevant = [r for r in results if check in r.checks]
+    return Rate(passed=sum(r.checks[check] for r in relevant), total=len(relevant))
+
+
+def build_report(meta: RunMeta, results: list[CaseResult]) -> Report:
+    """Totals and the per-tag / per-suite tables from the case results."""
+    latencies = [r.elapsed_ms for r in results]
+    prompt = sum(r.prompt_tokens for r in results)
+    completion = sum(r.completion_tokens for r in results)
+    assumption = [v for r in results for k, v in r.checks.items() if k.startswith("assumption:")]
+    sql_cases = [r for r in results if r.expects_sql]
+    totals = Totals(
+        cases=len(results),
+        passed=sum(r.passed for r in results),
+        accuracy=round(sum(r.passed for r in results) / len(results), 4) if results else 0.0,
+        execution_accuracy=_rate(results, "execution_match"),
+        valid_sql=Rate(passed=sum(bool(r.valid_sql) for r in sql_cases), total=len(sql_cases)),
+        refusals=Rate(
+            passed=sum(
+                r.checks.get("refused", r.checks.get("neutralised", False))
+                for r in results
+                if "refused" in r.checks or "neutralised" in r.checks
+            ),
+            total=sum("refused" in r.checks or "neutralised" in r.checks for r in results),
+        ),
+        clarifications=_rate(results, "clarified"),
+        assumption_checks=Rate(passed=sum(assumption), total=len(assumption)),
+        latency_p50_ms=percentile(latencies, 50),
+        latency_p95_ms=percentile(latencies, 95),
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        estimated_cost_usd=estimate_cost(meta.model or meta.backend, prompt, completion),
+    )
+    return Report(
+        meta=meta,
+        totals=totals,
+        per_tag=_group(results, lambda r: r.tags),
+        per_suite=_group(results, lambda r: [r.suite]),
+        cases=results,
+    )
+
+
+def _group(results: list[CaseResult], keys) -> dict[str, Rate]:
+    groups: dict[str, Rate] = {}
+    for result in results:
+        for key in keys(result):
+            rate = groups.setdefault(key, Rate())
+            rate.total += 1
+            rate.passed += result.passed
+    return dict(sorted(groups.items()))
+
+
+def load_report(path: Path) -> Report:
+    return Report.model_validate_json(Path(path).read_text(encoding="utf-8"))
+
+
+def write_report(report: Report, folder: Path, stem: str = "report") -> tuple[Path, Path]:
+    """Write <stem>.json and <stem>.md into folder; returns both paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = folder / f"{stem}.json", folder / f"{stem}.md"
+    json_path.write_text(report_json(report), encoding="utf-8")
+    md_path.write_text(render_markdown(report), encoding="utf-8")
+    return json_path, md_path
+
+
+def report_json(report: Report) -> str:
+    return json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+def _pct(rate: Rate) -> str:
+    value = rate.rate
+    return "n/a" if value is None else f"{value:.1%} ({rate.passed}/{rate.total})"
+
+
+def render_markdown(report: Report) -> str:
+    """A human-readable report: totals, the per-tag table, then every failure in full."""
+    t, m = report.totals, report.meta
+    cost = "n/a" if t.estimated_cost_usd is None else f"${t.estimated_cost_usd:.4f}"
+    lines = [
+        f"# Eval report: {m.backend}" + (f" ({m.model})" if m.model else ""),
+        "",
+        f"- started {m.started}; as_of {m.as_of}; databases (seeds): {m.seeds or m.databases}",
+        f"- suites: {', '.join(m.suites)}",
+    ]
+    if m.prompt_dir:
+        lines.append(f"- prompt dir: {m.prompt_dir}")
+    if m.cassette:
+        lines.append(f"- cassette: {m.cassette}")
+    if m.note:
+        lines.append(f"- note: {m.note}")
+    lines += [
+        "",
+        "| metric | value |",
+        "| --- | --- |",
+        f"| cases passed | {t.passed}/{t.cases} ({t.accuracy:.1%}) |",
+        f"| execution accuracy | {_pct(t.execution_accuracy)} |",
+        f"| valid SQL | {_pct(t.valid_sql)} |",
+        f"| refusals / neutralised | {_pct(t.refusals)} |",
+        f"| clarifications | {_pct(t.clarifications)} |",
+        f"| assumption checks | {_pct(t.assumption_checks)} |",
+        f"| latency p50 / p95 | {t.latency_p50_ms:.0f} ms / {t.latency_p95_ms:.0f} ms |",
+        f"| tokens (prompt / completion) | {t.prompt_tokens} / {t.completion_tokens} |",
+        f"| estimated cost | {cost} |",
+        "",
+        "## By tag",
+        "",
+        "| tag | passed |",
+        "| --- | --- |",
+        *[f"| {tag} | {_pct(rate)} |" for tag, rate in report.per_tag.items()],
+        "",
+        "## By suite",
+        "",
+        "| suite | passed |",
+        "| --- | --- |",
+        *[f"| {name} | {_pct(rate)} |" for name, rate in report.per_suite.items()],
+        "",
+        "## Failures",
+        "",
+    ]
+    failures = [c for c in report.cases if not c.passed]
+    lines += [line for case in failures for line in _failure(case)] or ["None."]
+    return "\n".join(lines) + "\n"
+
+
+def _failure(case: CaseResult) -> list[str]:
+    lines = [f"### {case.id} ({case.suite}; {', '.join(case.tags)})", ""]
+    lines += [f"> {request}" for request in case.requests]
+    lines += ["", *[f"- {reason}" for reason in case.reasons]]
+    for diff in case.diffs:
+        if diff.missing or diff.extra:
+            lines.append(
+                f"- database {diff.database}: first missing ids {diff.missing or '-'}, "
+                f"first extra ids {diff.extra or '-'}"
+            )
+    if case.expected_sql:
+        lines += ["", "Expected SQL:", "", "```sql", case.expected_sql.strip(), "```"]
+    if case.produced_sql:
+        lines += ["", "Produced SQL:", "", "```sql", case.produced_sql.strip(), "```"]
+    return [*lines, ""]
