@@ -1,0 +1,441 @@
+"""The Gradio Blocks: the chat on the left, the current segment on the right, and `launch`.
+
+Wiring only: every decision lives in `chat.py`, `library.py` and `render.py`, plain functions
+the tests drive without a browser.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Set before gradio is imported: it reads this once, and the app must never phone home.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import tempfile  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from functools import partial  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import gradio as gr  # noqa: E402
+
+from assistant.ui import chat, library, render, style  # noqa: E402
+from assistant.ui.examples import example_messages  # noqa: E402
+from assistant.ui.state import AppContext, ChatState  # noqa: E402
+from assistant.ui.suggest import MAX_IDEAS  # noqa: E402
+
+MAX_SUGGESTIONS = 4
+CONCURRENCY = 4
+WORKING = "_Working on it…_"
+PLOTS = ("top_categories", *render.BREAKDOWN_TITLES)
+
+
+@dataclass
+class Widgets:
+    """The components handlers update; `panel()` and `_render` agree on their order."""
+
+    state: gr.State
+    chat: gr.Chatbot
+    headline: gr.HTML
+    kpis: gr.HTML
+    plots: list[gr.BarPlot]
+    sample: gr.Dataframe
+    sql: gr.Code
+    sql_error: gr.Markdown
+    suggestions: list[gr.Button]
+    ideas_note: gr.Markdown
+    ideas: list[gr.Button]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def panel(self) -> list[Any]:
+        return [
+            self.state,
+            self.chat,
+            self.headline,
+            self.kpis,
+            *self.plots,
+            self.sample,
+            self.sql,
+            self.sql_error,
+            *self.suggestions,
+            *self.idea_outputs()[1:],
+        ]
+
+    def idea_outputs(self) -> list[Any]:
+        return [self.state, self.ideas_note, *self.ideas]
+
+
+def _render(state: ChatState) -> list[Any]:
+    """Values for `Widgets.panel()`, from one session's state."""
+    segment = state.segment
+    profile = segment.profile if segment else None
+    frames = render.profile_frames(profile)
+    values: list[Any] = [
+        state,
+        state.messages,
+        render.headline_html(segment),
+        render.kpi_html(profile),
+        *(frames[name] for name in PLOTS),
+        render.sample_frame(segment.sample if segment else []),
+        segment.sql if segment else "",
+        f"**Refused:** {render.escape(state.sql_error)}" if state.sql_error else "",
+    ]
+    values += [_slot(state.suggestions, i) for i in range(MAX_SUGGESTIONS)]
+    return values + _render_ideas(state)[1:]
+
+
+def _render_ideas(state: ChatState) -> list[Any]:
+    """Values for `Widgets.idea_outputs()`."""
+    labels = [render.idea_label(idea) for idea in state.ideas]
+    return [
+        state,
+        render.ideas_note(state.ideas, state.ideas_note),
+        *(_slot(labels, i) for i in range(MAX_IDEAS)),
+    ]
+
+
+def _slot(labels: list[str], i: int) -> Any:
+    if i < len(labels):
+        return gr.update(value=labels[i], visible=True)
+    return gr.update(visible=False)
+
+
+def _echo(state: ChatState, text: str) -> tuple[list[dict[str, str]], str, str]:
+    """Show the request at once, with a working note, before the slow part runs."""
+    text = (text or "").strip()
+    if not text:
+        return state.messages, "", ""
+    preview = [
+        *state.messages,
+        {"role": "user", "content": render.escape(text)},
+        {"role": "assistant", "content": WORKING},
+    ]
+    return preview, "", text
+
+
+def _echo_example(state: ChatState, evt: gr.SelectData):
+    value = evt.value if isinstance(evt.value, dict) else {"text": str(evt.value)}
+    return _echo(state, str(value.get("text", "")))
+
+
+def _echo_suggestion(state: ChatState, index: int):
+    return _echo(state, state.suggestions[index] if index < len(state.suggestions) else "")
+
+
+# --- layout --------------------------------------------------------------------------------------
+
+
+def _chat_column() -> tuple[gr.Chatbot, gr.Textbox, gr.Button, gr.Button, list[gr.Button]]:
+    chatbot = gr.Chatbot(
+        elem_id="chat",
+        label="Conversation",
+        show_label=False,
+        height=640,
+        examples=example_messages(),
+        placeholder="### Who do you want to reach?\nDescribe an audience or start from an example:",
+        feedback_options=None,
+        buttons=["copy"],
+    )
+    with gr.Row(elem_id="suggestions"):
+        suggestions = [
+            gr.Button(visible=False, size="sm", elem_id=f"suggestion-{i}")
+            for i in range(MAX_SUGGESTIONS)
+        ]
+    with gr.Row(elem_classes=["controls"]):
+        request = gr.Textbox(
+            elem_id="request",
+            show_label=False,
+            placeholder="Describe an audience, or refine it: “only women”, “exclude gold members”",
+            scale=6,
+            max_lines=4,
+        )
+        send = gr.Button("Ask", variant="primary", elem_id="send", scale=1, min_width=80, size="md")
+        new = gr.Button("New segment", elem_id="reset", scale=2, min_width=150, size="md")
+    return chatbot, request, send, new, suggestions
+
+
+def _plots() -> list[gr.BarPlot]:
+    common: dict[str, Any] = {
+        "x": "value",
+        "height": 210,
+        "x_title": " ",
+        "y_lim": [0, None],
+        "show_label": False,
+    }
+    plots = [
+        gr.BarPlot(
+            y="spend",
+            y_title="spend",
+            title="Top categories by 12-month spend",
+            sort="-y",
+            elem_id="plot-top_categories",
+            **common,
+        )
+    ]
+    names = list(render.BREAKDOWN_TITLES.items())
+    for pair in (names[:2], names[2:]):
+        with gr.Row():
+            for name, title in pair:
+                order = "x" if name == "age_band" else "-y"
+                plots.append(
+                    gr.BarPlot(
+                        y="customers", title=title, sort=order, elem_id=f"plot-{name}", **common
+                    )
+                )
+    return plots
+
+
+def _ideas_box() -> tuple[gr.Markdown, list[gr.Button]]:
+    with gr.Group(elem_id="ideas"):
+        note = gr.Markdown(render.ideas_note([], ""), elem_id="ideas-note", padding=True)
+        with gr.Row():
+            buttons = [
+                gr.Button(
+                    visible=False, size="sm", elem_id=f"idea-{i}", elem_classes=["idea-button"]
+                )
+                for i in range(MAX_IDEAS)
+            ]
+    return note, buttons
+
+
+def _saved_tab() -> dict[str, Any]:
+    w: dict[str, Any] = {}
+    with gr.Row(elem_classes=["controls"]):
+        w["name"] = gr.Textbox(
+            label="Save the current segment as", elem_id="save-name", scale=4, max_lines=1
+        )
+        w["overwrite"] = gr.Checkbox(label="overwrite", value=False, scale=1)
+        w["save"] = gr.Button("Save", variant="primary", elem_id="save", scale=1)
+    w["save_status"] = gr.Markdown(elem_id="save-status")
+    w["table"] = gr.Dataframe(
+        label="Saved segments", elem_id="saved-list", interactive=False, wrap=True
+    )
+    with gr.Row(elem_classes=["controls"]):
+        w["chosen"] = gr.Dropdown(
+            label="Saved segment", choices=[], elem_id="saved-choice", scale=3
+        )
+        w["refresh"] = gr.Button("Refresh", elem_id="refresh", scale=1)
+        w["refresh_all"] = gr.Button("Refresh all", elem_id="refresh-all", scale=1)
+        w["export"] = gr.Button("Download CSV", elem_id="export", scale=1)
+    w["detail"] = gr.Markdown(elem_id="saved-detail")
+    w["history"] = gr.LinePlot(
+        x="refreshed", y="customers", height=160, show_label=False, elem_id="saved-history"
+    )
+    w["file"] = gr.File(label="Members (CSV)", elem_id="download", interactive=False, height=70)
+    with gr.Row(elem_classes=["controls"]):
+        w["a"] = gr.Dropdown(label="Compare", choices=[], elem_id="compare-a", scale=2)
+        w["b"] = gr.Dropdown(label="with", choices=[], elem_id="compare-b", scale=2)
+        w["compare"] = gr.Button("Compare", elem_id="compare", scale=1)
+    w["comparison"] = gr.Markdown(elem_id="comparison")
+    return w
+
+
+def _layout() -> tuple[Widgets, dict[str, Any]]:
+    with gr.Row(equal_height=True):
+        gr.Markdown(
+            "# Segment Assistant\nDescribe an audience in plain words; refine it by chatting.",
+            elem_id="app-title",
+        )
+        status = gr.Markdown(elem_id="status")
+    with gr.Row():
+        with gr.Column(scale=5, min_width=420):
+            chatbot, request, send, new, suggestions = _chat_column()
+        with gr.Column(scale=6, min_width=480):
+            headline = gr.HTML(render.headline_html(None), elem_id="headline")
+            ideas_note, ideas = _ideas_box()
+            with gr.Tabs():
+                with gr.Tab("Profile", id="profile-tab"):
+                    kpis = gr.HTML(elem_id="kpis")
+                    plots = _plots()
+                with gr.Tab("Members", id="members-tab"):
+                    sample = gr.Dataframe(
+                        elem_id="sample", label="Sample of members", interactive=False, wrap=True
+                    )
+                with gr.Tab("SQL", id="sql-tab"):
+                    sql = gr.Code(
+                        language="sql",
+                        interactive=True,
+                        lines=14,
+                        elem_id="sql",
+                        label="SQL: edit and run it (the guard checks it first)",
+                    )
+                    run_sql = gr.Button("Run SQL", elem_id="run-sql")
+                    sql_error = gr.Markdown(elem_id="sql-error")
+                with gr.Tab("Saved", id="saved-tab"):
+                    saved = _saved_tab()
+    widgets = Widgets(
+        state=gr.State(ChatState()),
+        chat=chatbot,
+        headline=headline,
+        kpis=kpis,
+        plots=plots,
+        sample=sample,
+        sql=sql,
+        sql_error=sql_error,
+        suggestions=suggestions,
+        ideas_note=ideas_note,
+        ideas=ideas,
+    )
+    controls = {"status": status, "request": request, "send": send, "new": new, "run_sql": run_sql}
+    return widgets, controls | {f"saved_{k}": v for k, v in saved.items()}
+
+
+# --- events --------------------------------------------------------------------------------------
+
+
+def build_app(ctx: AppContext) -> gr.Blocks:
+    """The whole page for one process; each visitor's state lives in a `gr.State`."""
+    with gr.Blocks(title="Segment Assistant", analytics_enabled=False) as demo:
+        w, c = _layout()
+        _wire_chat(ctx, w, c)
+        refresh_lists, lists = _wire_saved(ctx, w, c)
+        # Read when the page opens, so segments saved in other sessions show up.
+        demo.load(lambda: _status(ctx), None, c["status"], queue=False).then(
+            refresh_lists, None, lists
+        )
+    return demo
+
+
+def _wire_chat(ctx: AppContext, w: Widgets, c: dict[str, Any]) -> None:
+    pending = gr.State("")
+
+    def answer(state: ChatState, text: str, progress=gr.Progress()) -> list[Any]:
+        report = lambda fraction, message: progress(fraction, desc=message)  # noqa: E731
+        return _render(chat.submit(ctx, state, text, report))
+
+    def ideas(state: ChatState) -> list[Any]:
+        return _render_ideas(chat.load_ideas(ctx, state))
+
+    def flow(trigger, echo, inputs) -> None:
+        trigger(echo, inputs, [w.chat, c["request"], pending], queue=False).then(
+            answer, [w.state, pending], w.panel()
+        ).then(ideas, w.state, w.idea_outputs())
+
+    flow(c["request"].submit, _echo, [w.state, c["request"]])
+    flow(c["send"].click, _echo, [w.state, c["request"]])
+    flow(w.chat.example_select, _echo_example, [w.state])
+    for i, button in enumerate(w.suggestions):
+        flow(button.click, partial(_echo_suggestion, index=i), [w.state])
+
+    c["new"].click(lambda s: _render(chat.reset(ctx, s)), w.state, w.panel(), queue=False)
+    c["run_sql"].click(
+        lambda s, sql: _render(chat.run_edited_sql(ctx, s, sql)), [w.state, w.sql], w.panel()
+    ).then(ideas, w.state, w.idea_outputs())
+    for i, button in enumerate(w.ideas):
+        button.click(partial(_run_idea, ctx, index=i), w.state, w.panel()).then(
+            ideas, w.state, w.idea_outputs()
+        )
+
+
+def _run_idea(ctx: AppContext, state: ChatState, index: int) -> list[Any]:
+    return _render(chat.run_idea(ctx, state, index))
+
+
+def _wire_saved(ctx: AppContext, w: Widgets, c: dict[str, Any]) -> tuple[Any, list[Any]]:
+    table, chosen, a, b = c["saved_table"], c["saved_chosen"], c["saved_a"], c["saved_b"]
+    lists = [table, chosen, a, b]
+
+    def refresh_lists() -> list[Any]:
+        names = library.saved_names(ctx)
+        choices = gr.update(choices=names)
+        return [library.saved_table(ctx), choices, choices, choices]
+
+    def save(state: ChatState, name: str, overwrite: bool) -> list[Any]:
+        return [library.save_current(ctx, state, name, overwrite=overwrite), *refresh_lists()]
+
+    c["saved_save"].click(
+        save, [w.state, c["saved_name"], c["saved_overwrite"]], [c["saved_save_status"], *lists]
+    )
+    chosen.change(partial(library.history, ctx), chosen, [c["saved_detail"], c["saved_history"]])
+    for button, target in ((c["saved_refresh"], chosen), (c["saved_refresh_all"], None)):
+        button.click(
+            partial(_refresh, ctx, everything=target is None),
+            chosen,
+            [c["saved_save_status"], c["saved_detail"], c["saved_history"], *lists],
+        )
+    c["saved_export"].click(
+        partial(library.export_csv, ctx), chosen, [c["saved_file"], c["saved_save_status"]]
+    )
+    c["saved_compare"].click(partial(library.compare, ctx), [a, b], c["saved_comparison"])
+    return refresh_lists, lists
+
+
+def _refresh(ctx: AppContext, name: str | None, *, everything: bool) -> list[Any]:
+    message = library.refresh(ctx, None if everything else name)
+    detail, history = library.history(ctx, name)
+    names = library.saved_names(ctx)
+    choices = gr.update(choices=names)
+    return [message, detail, history, library.saved_table(ctx), choices, choices, choices]
+
+
+def _status(ctx: AppContext) -> str:
+    return render.status_markdown(ctx.backend_label, str(ctx.executor.db_path), ctx.data_as_of())
+
+
+# --- launching -----------------------------------------------------------------------------------
+
+
+def make_context(
+    db: Path | str | None = None,
+    backend: str = "auto",
+    workspace: Path | str | None = None,
+    *,
+    model: str | None = None,
+    cassette: Path | None = None,
+) -> AppContext:
+    """The shared context: one read-only executor per process, a backend and the workspace."""
+    from assistant.backends.factory import make_backend
+    from assistant.config import default_db_path
+    from assistant.executor import Executor
+    from assistant.workspace import Workspace
+
+    db_path = Path(db) if db else default_db_path()
+    return AppContext(
+        executor=Executor(db_path),
+        backend=make_backend(backend, model=model, cassette=cassette),
+        workspace=Workspace(workspace) if workspace else Workspace.for_data(db_path),
+        export_dir=Path(tempfile.mkdtemp(prefix="segment-assistant-")),
+    )
+
+
+def parse_auth(auth: str | None) -> tuple[str, str] | None:
+    """ "user:pass" -> ("user", "pass"); None or "" means no login."""
+    if not auth:
+        return None
+    user, sep, password = auth.partition(":")
+    if not sep or not user or not password:
+        raise ValueError('auth must look like "user:password"')
+    return user, password
+
+
+def launch(
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    db: Path | str | None = None,
+    backend: str = "auto",
+    auth: str | None = None,
+    workspace: Path | str | None = None,
+    *,
+    model: str | None = None,
+    cassette: Path | None = None,
+    quiet: bool = False,
+) -> None:
+    """Serve the UI until interrupted (local only unless `host` says otherwise; never shared)."""
+    ctx = make_context(db, backend, workspace, model=model, cassette=cassette)
+    demo = build_app(ctx)
+    demo.queue(default_concurrency_limit=CONCURRENCY)
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        auth=parse_auth(auth),
+        share=False,
+        inbrowser=False,
+        show_error=False,
+        quiet=quiet,
+        ssr_mode=False,
+        mcp_server=False,
+        footer_links=[],
+        allowed_paths=[str(ctx.export_dir)],
+        theme=style.theme(),
+        css=style.CSS,
+    )

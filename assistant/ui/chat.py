@@ -1,0 +1,171 @@
+"""The chat's event handlers as plain functions of (context, state, input) -> state.
+
+Gradio calls them through `app.py`; tests call them directly. None of them raises: whatever goes
+wrong becomes a chat message or an inline error.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from assistant.answer import Answer, Session, answer
+from assistant.pipeline import run_sql
+from assistant.profile import SegmentResult
+from assistant.ui import render
+from assistant.ui.state import AppContext, ChatState, Segment
+from assistant.ui.suggest import suggest
+
+Progress = Callable[[float, str], None]
+log = logging.getLogger(__name__)
+
+
+def _no_progress(fraction: float, message: str) -> None:
+    return None
+
+
+def _fail(state: ChatState, what: str, exc: Exception) -> ChatState:
+    # The details go to the server log; the person sees a sentence, never a traceback.
+    log.exception("%s failed", what)
+    state.say("assistant", f"**Something went wrong while {what}:** {render.escape(str(exc))}")
+    return state
+
+
+def submit(
+    ctx: AppContext, state: ChatState, text: str, progress: Progress = _no_progress
+) -> ChatState:
+    """Answer one request; a follow-up refines the current segment."""
+    text = (text or "").strip()
+    if not text:
+        return state
+    state.say("user", render.escape(text))
+    progress(0.1, "Understanding the request")
+    try:
+        result = answer(text, backend=ctx.backend, executor=ctx.executor, session=state.session)
+    except Exception as exc:
+        return _fail(state, "answering", exc)
+    progress(0.9, "Writing the answer")
+    _take_answer(state, result, text)
+    return state
+
+
+def _take_answer(state: ChatState, result: Answer, text: str) -> None:
+    state.last = result
+    state.say("assistant", render.answer_markdown(result))
+    state.suggestions = list(result.suggestions)
+    state.sql_error = None
+    if result.reset:
+        _clear_segment(state)
+    elif result.ok and result.count is not None and result.sql is not None:
+        state.segment = Segment(
+            sql=result.sql,
+            request=_definition(state, text),
+            spec=state.session.current,
+            backend=result.model or result.backend,
+            count=result.count,
+            share=result.share or 0.0,
+            base_count=result.base_count or 0,
+            profile=result.profile,
+            sample=result.sample,
+        )
+        state.ideas, state.ideas_note = [], ""
+
+
+def _definition(state: ChatState, text: str) -> str:
+    # A follow-up ("only women") names a change, not the audience: keep the whole thread.
+    previous = state.segment.request if state.segment else None
+    if previous and len(state.session.history) > 1 and state.session.current is not None:
+        return f"{previous}; {text}"
+    return text
+
+
+def _clear_segment(state: ChatState) -> None:
+    state.segment = None
+    state.ideas, state.ideas_note = [], ""
+
+
+def reset(ctx: AppContext, state: ChatState | None = None) -> ChatState:
+    """The "New segment" button: a fresh conversation."""
+    return ChatState()
+
+
+def choose_suggestion(
+    ctx: AppContext, state: ChatState, index: int, progress: Progress = _no_progress
+) -> ChatState:
+    """A click on one of the clarifying question's suggestions sends it as the next request."""
+    if not 0 <= index < len(state.suggestions):
+        return state
+    return submit(ctx, state, state.suggestions[index], progress)
+
+
+def run_edited_sql(ctx: AppContext, state: ChatState, sql: str) -> ChatState:
+    """The analyst path: the edited SQL goes through the same guard; refusals stay inline."""
+    try:
+        result = run_sql(ctx.executor, sql or "")
+    except Exception as exc:
+        state.sql_error = f"Something went wrong: {exc}"
+        log.exception("run_sql failed")
+        return state
+    if result.error:
+        state.sql_error = result.error
+        return state
+    state.sql_error = None
+    segment = _segment_from_result(result, request=None, spec=None, backend="sql")
+    _make_current(state, segment)
+    state.say("user", "Run the edited SQL")
+    state.say("assistant", render.sql_run_markdown(segment))
+    return state
+
+
+def _segment_from_result(result: SegmentResult, **definition) -> Segment:
+    return Segment(
+        sql=result.sql,
+        count=result.count,
+        share=result.share,
+        base_count=result.base_count,
+        profile=result.profile,
+        sample=result.sample,
+        **definition,
+    )
+
+
+def _make_current(state: ChatState, segment: Segment) -> None:
+    # The session follows the panel, so the next follow-up refines what is on screen.
+    state.session = Session(
+        current=segment.spec, current_sql=segment.sql, history=list(state.session.history)
+    )
+    state.segment = segment
+    state.suggestions = []
+    state.ideas, state.ideas_note = [], ""
+
+
+def load_ideas(ctx: AppContext, state: ChatState) -> ChatState:
+    """Fill the ideas panel for the current segment (runs after the answer is shown)."""
+    if state.segment is None:
+        state.ideas, state.ideas_note = [], ""
+        return state
+    as_of = ctx.data_as_of()
+    if as_of is None:
+        state.ideas, state.ideas_note = [], "Ideas need the database."
+        return state
+    state.ideas, state.ideas_note = suggest(ctx.executor, state.segment, as_of)
+    return state
+
+
+def run_idea(ctx: AppContext, state: ChatState, index: int) -> ChatState:
+    """Run a suggested idea and make it the current segment."""
+    if not 0 <= index < len(state.ideas):
+        return state
+    idea = state.ideas[index]
+    state.say("user", f"Try the idea “{render.escape(idea.title)}”")
+    try:
+        result = run_sql(ctx.executor, idea.sql)
+    except Exception as exc:
+        return _fail(state, "running the idea", exc)
+    if result.error:
+        state.say("assistant", f"**The idea could not be run:** {render.escape(result.error)}")
+        return state
+    segment = _segment_from_result(result, request=idea.title, spec=idea.spec, backend="idea")
+    _make_current(state, segment)
+    state.say("assistant", render.idea_markdown(idea, segment))
+    return state
