@@ -146,8 +146,10 @@ class _Context:
     def within(self, condition: Condition, title: str) -> tuple[SegmentSpec | None, str]:
         """The parent AND `condition`, as a spec (when the parent has one) and guarded SQL."""
         if self.spec is not None:
+            # Compiler output: guard-clean by construction (tests guard every idea's SQL), and
+            # guarded again whenever an idea is run; skipping it here saves ~0.1 s per idea.
             spec = _add(self.spec, condition, title)
-            return spec, self.guard(compile_spec(spec, self.as_of).sql)
+            return spec, compile_spec(spec, self.as_of).sql
         fragment = _fragment(condition, self.as_of)
         sql = (
             f"SELECT c.customer_id\nFROM customers c\nWHERE {fragment}\n"
@@ -159,7 +161,7 @@ class _Context:
         """`condition` AND NOT the parent (look-alikes)."""
         if self.spec is not None:
             spec = _add(negate(self.spec), condition, title)
-            return spec, self.guard(compile_spec(spec, self.as_of).sql)
+            return spec, compile_spec(spec, self.as_of).sql
         fragment = _fragment(condition, self.as_of)
         sql = (
             f"SELECT c.customer_id\nFROM customers c\nWHERE {fragment}\n"
@@ -182,6 +184,7 @@ class _Context:
         )
 
     def guard(self, sql: str) -> str:
+        """SQL composed around a raw (user or model) parent query is checked before it is shown."""
         check_sql(sql, self.executor.schema())
         return sql
 
@@ -653,7 +656,7 @@ def _broaden(ctx: _Context) -> list[Idea]:
             }
         )
         rationale = f"Dropping '{step.label}' leaves {count:,} customers instead of none"
-        built = (spec, ctx.guard(compile_spec(spec, ctx.as_of).sql))
+        built = (spec, compile_spec(spec, ctx.as_of).sql)
         ideas.append(
             _single(base_ctx, spec.title or "", "broadened", "broaden", rationale, built, count)
         )
