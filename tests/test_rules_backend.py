@@ -314,6 +314,22 @@ CASES: list[tuple[str, str]] = [
             "AND k.target_category = 'Outdoor'"
         ),
     ),
+    # negation scope, absent values, model-qualified names
+    ("customers outside the US", customers("c.country <> 'US'")),
+    ("women not in Texas", customers("c.gender = 'female' AND c.region <> 'Texas'")),
+    ("customers without a loyalty tier", customers("c.loyalty_tier = 'none'")),
+    ("customers with no gender recorded", customers("c.gender IS NULL")),
+    ("not women", customers("c.gender IS DISTINCT FROM 'female'")),
+    (
+        "women who bought outdoor gear but not in the last 90 days",
+        customers("c.gender = 'female'")
+        + f" INTERSECT {OUTDOOR_BUYERS} EXCEPT "
+        + purchases(
+            has_item("p.category = 'Outdoor'")
+            + " AND "
+            + window("t.transaction_ts", "2026-07-03", "2026-09-30")
+        ),
+    ),
     # the mission's example
     (
         "frequent outdoor buyers with three transactions last month and no campaign engagement",
@@ -401,6 +417,28 @@ def test_words_it_cannot_map_are_reported_not_dropped(executor, backend):
     result = answer("women who love jazz", backend=backend, executor=executor, with_profile=False)
     assert result.count is not None
     assert "jazz" in result.unrecognized
+
+
+def test_model_qualified_names_pick_that_model(executor, backend):
+    from assistant.segmodels import membership_sql
+
+    for request, model, label in [
+        ("customers in the new lifecycle stage", "lifecycle", "new"),
+        ("lifecycle stage at risk", "lifecycle", "at_risk"),
+        ("rfm segment hibernating", "rfm", "hibernating"),
+        ("class b customers", "abc", "b"),
+    ]:
+        result = answer(request, backend=backend, executor=executor, with_profile=False)
+        gold = membership_sql(model, label, executor.as_of())
+        assert ids(executor, result.sql) == ids(executor, gold), request
+
+
+def test_a_time_with_nothing_to_apply_it_to_is_reported(executor, backend):
+    result = answer(
+        "gold members this year", backend=backend, executor=executor, with_profile=False
+    )
+    assert any("this year" in u for u in result.unrecognized)
+    assert ids(executor, result.sql) == ids(executor, customers("c.loyalty_tier = 'gold'"))
 
 
 def test_a_brand_the_data_does_not_carry_is_reported(executor, backend):

@@ -112,7 +112,7 @@ def build_lexicon(catalog: Catalog, grammar: dict[str, Any], models: Any | None)
     _add_catalog(builder, catalog, grammar)
     if models is not None:
         negations = {w for phrase in grammar["negation"] for w in phrase_key(phrase)[:1]}
-        _add_models(builder, models, negations)
+        _add_models(builder, models, negations, grammar.get("model_aliases", {}))
     _drop_values_shadowing_grammar(builder)
     return builder.lexicon(grammar)
 
@@ -190,29 +190,27 @@ def _add_catalog(b: _Builder, catalog: Catalog, g: dict[str, Any]) -> None:
             b.add(phrase, Meaning("term", name=name))
 
 
-def _add_models(b: _Builder, models: Any, negations: set[str]) -> None:
+def _add_models(
+    b: _Builder, models: Any, negations: set[str], aliases: dict[str, list[str]]
+) -> None:
     for model_name in models.names():
-        model = models.get(model_name)
-        for label in model.labels:
+        names = aliases.get(model_name, [model_name.replace("_", " ")])
+        for label in models.get(model_name).labels:
             meaning = Meaning("segment_model", name=model_name, value=label.key)
-            spellings = {label.key.replace("_", " "), label.name, *label.synonyms}
-            for spelling in spellings:
+            for spelling in {label.key.replace("_", " "), label.name, *label.synonyms}:
                 words = phrase_key(spelling)
                 if any(ch.isdigit() for ch in spelling) or words[0] in negations:
                     # "top 10%" and "never bought" are read by the grammar itself.
                     continue
+                # Qualified forms name the model outright: "lifecycle stage at risk".
+                forms = [f"{n} {spelling}" for n in names] + [f"{spelling} {n}" for n in names]
                 if len("".join(words)) <= 2:
                     # "A" and "B" are articles and letters: only qualified forms name ABC classes.
-                    for form in (
-                        f"class {spelling}",
-                        f"{spelling} class",
-                        f"{spelling} customers",
-                        f"{model_name} {spelling}",
-                    ):
-                        b.add(form, meaning)
-                    continue
-                b.add(spelling, meaning)
-                b.add(f"{model_name.replace('_', ' ')} {spelling}", meaning)
+                    forms.append(f"{spelling} customers")
+                else:
+                    forms.append(spelling)
+                for form in forms:
+                    b.add(form, meaning)
 
 
 def _drop_values_shadowing_grammar(b: _Builder) -> None:

@@ -164,6 +164,10 @@ class RequestParser:
         self.lexicon = lexicon
         self.as_of = as_of
         self.times = TimeParser(as_of)
+        # Columns with unknowns: "not women" must keep customers of unknown gender.
+        self.nullable = {
+            name for name, column in catalog.table("customers").columns.items() if column.null_means
+        }
 
     # -- entry point -----------------------------------------------------------------------------
 
@@ -183,10 +187,15 @@ class RequestParser:
         clauses, joiners = self._clauses(items)
         tagged: list[Tagged] = []
         previous: set[str] = set()
+        earlier: list[Tagged] = []
         for index, clause in enumerate(clauses):
             facts = _Facts.read(clause, self, previous)
-            tagged += [replace(t, clause=index) for t in self._clause(facts, result, depth)]
+            made = self._clause(facts, result, depth)
+            if facts.window is not None and not _uses_window(made, facts):
+                made = made + self._window_alone(facts, earlier, result)
+            tagged += [replace(t, clause=index) for t in made]
             previous = set(facts.sources()) or previous
+            earlier = made or earlier
         conditions = self._combine(tagged, joiners, result)
         result.conditions = _dedupe(conditions)
         for window in result.windows:
@@ -292,6 +301,11 @@ class RequestParser:
         clauses: list[list[Item]] = [[]]
         joiners = ["and"]
         for item in items:
+            content = [i for i in clauses[-1] if i.kind not in ("stopword", "word")]
+            if item.kind == "negation" and content:
+                # "women not in Texas": the negation covers what follows it, not the women.
+                clauses.append([])
+                joiners.append("and")
             if item.kind == "conjunction":
                 if clauses[-1]:
                     clauses.append([])
@@ -317,8 +331,36 @@ class RequestParser:
         out += [Tagged(c) for c in self._derived(facts, result)]
         out += self._activities(facts, result)
         if facts.negated and out and not facts.negation_used:
-            out = [Tagged(_negate(_and([t.condition for t in out])))]
+            out = [Tagged(_negate(_and([t.condition for t in out]), self.nullable))]
         return out
+
+    def _window_alone(
+        self, facts: _Facts, earlier: list[Tagged], result: ParseResult
+    ) -> list[Tagged]:
+        """A time with nothing to apply it to in its own clause: "bought outdoor gear but not
+        in the last 90 days" repeats the earlier activity with that window; otherwise the time
+        is reported, never silently dropped."""
+        window = facts.window
+        assert window is not None
+        activities = [t.condition for t in earlier if isinstance(t.condition, ActivityCondition)]
+        if not activities or facts.has_content():
+            label = resolve(window, self.as_of).label
+            result.unrecognized.append(
+                f"{label} (nothing in that part of the request to apply it to)"
+            )
+            return []
+        made: list[Tagged] = []
+        for condition in activities:
+            dated = condition.model_copy(update={"window": window})
+            if facts.negated and dated.op == ">=" and dated.value == 1:
+                dated = dated.model_copy(update={"op": "=", "value": 0})
+            made.append(
+                Tagged(NotGroup(condition=dated) if facts.negated and dated.op != "=" else dated)
+            )
+        result.assumptions.append(
+            f"'{describe(window)}' applied to the activity before it in the request"
+        )
+        return made
 
     def _terms(self, facts: _Facts, result: ParseResult, depth: int) -> list[Tagged]:
         out: list[Tagged] = []
@@ -363,10 +405,28 @@ class RequestParser:
                 result.mentions.add(f"attribute:{column}")
             elif table in TABLE_SOURCE:
                 result.mentions.add(f"source:{TABLE_SOURCE[table]}")
+        conditions += self._absent_columns(facts, result)
         for column in facts.unknown_columns:
             result.mentions.add(f"attribute:{column}")
             conditions.append(AttributeCondition(attribute=column, op="is_null"))
         return conditions
+
+    def _absent_columns(self, facts: _Facts, result: ParseResult) -> list[Condition]:
+        """'without a loyalty tier', 'no gender recorded': the column's 'none' value, or NULL."""
+        if not facts.negated or facts.numbers or facts.unknown_flag:
+            return []
+        found: list[Condition] = []
+        for table, column in facts.columns:
+            if table != "customers" or column in facts.customer_values or column is None:
+                continue
+            values = self.catalog.column(table, column).values or {}
+            if "none" in values:
+                found.append(AttributeCondition(attribute=column, op="=", value="none"))
+            elif column in self.nullable:
+                found.append(AttributeCondition(attribute=column, op="is_null"))
+        if found:
+            facts.negation_used = True
+        return found
 
     def _numeric_bands(self, facts: _Facts) -> Condition | None:
         """'earning over 100k', 'more than 200 employees': bands of a banded column by number."""
@@ -789,6 +849,10 @@ class _Facts:
             and not self.recency
         )
 
+    def has_content(self) -> bool:
+        """Anything besides a time, a negation and filler words."""
+        return any(i.kind not in ("time", "negation", "stopword") for i in self.items)
+
     def banded_column(self) -> str | None:
         """A mentioned customers column whose values are numeric bands, when a number is given."""
         if not self.numbers:
@@ -864,6 +928,23 @@ def _merge_ranges(items: list[Item]) -> list[Item]:
         out.append(item)
         i += 1
     return out
+
+
+def _uses_window(made: list[Tagged], facts: _Facts) -> bool:
+    """Whether a clause's conditions took its time window (activities, rankings, signups)."""
+    if facts.signup:
+        return True
+
+    def dated(condition: Condition) -> bool:
+        if isinstance(condition, ActivityCondition | RankCondition):
+            return True
+        if isinstance(condition, NotGroup):
+            return dated(condition.condition)
+        if isinstance(condition, AndGroup | OrGroup):
+            return any(dated(c) for c in condition.conditions)
+        return False
+
+    return any(dated(t.condition) for t in made)
 
 
 def _value_target(value: Meaning, source: str) -> tuple[str, str] | None:
@@ -974,10 +1055,10 @@ def _and_list(conditions: list[Condition]) -> Condition:
     return _and(conditions)
 
 
-def _negate(condition: Condition) -> Condition:
+def _negate(condition: Condition, nullable: set[str]) -> Condition:
     if isinstance(condition, NotGroup):
         return condition.condition
-    if isinstance(condition, AttributeCondition):
+    if isinstance(condition, AttributeCondition) and condition.attribute not in nullable:
         flipped = {
             "=": "!=",
             "!=": "=",
