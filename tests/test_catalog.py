@@ -9,99 +9,18 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from contract import ENUMS
 
 from assistant import datagen_data
 from assistant.catalog import Catalog, CatalogError, load_catalog, parse_catalog
 from assistant.config import SCHEMAS_DIR
 from assistant.introspect import draft_catalog
 
-# The data contract's enumerations, spelled out independently of the catalog file.
+# The contract's enumerations, plus columns whose values are the product categories.
 CONTRACT_VALUES: dict[tuple[str, str], set[str]] = {
-    ("customers", "gender"): {"female", "male", "non-binary"},
-    ("customers", "country"): {"US", "CA", "GB", "DE", "FR", "AU"},
-    ("customers", "income_band"): {"<25k", "25-50k", "50-100k", "100-200k", "200k+"},
-    ("customers", "education"): {"high_school", "bachelor", "master", "doctorate"},
-    ("customers", "occupation"): {
-        "student",
-        "professional",
-        "manager",
-        "self_employed",
-        "retired",
-        "homemaker",
-        "other",
-    },
-    ("customers", "marital_status"): {"single", "married", "divorced", "widowed"},
-    ("customers", "customer_type"): {"consumer", "business"},
-    ("customers", "company_industry"): {
-        "retail",
-        "healthcare",
-        "finance",
-        "technology",
-        "education",
-        "hospitality",
-    },
-    ("customers", "company_size"): {"1-10", "11-50", "51-200", "201-1000", "1000+"},
-    ("customers", "lifestyle"): {
-        "outdoor_adventurer",
-        "urban_professional",
-        "family_focused",
-        "budget_conscious",
-        "eco_conscious",
-        "tech_enthusiast",
-        "wellness_seeker",
-    },
-    ("customers", "reward_preference"): {"cash_back", "experiential", "discounts", "points"},
-    ("customers", "loyalty_tier"): {"none", "bronze", "silver", "gold", "platinum"},
-    ("customers", "acquisition_channel"): {
-        "organic_search",
-        "paid_search",
-        "social",
-        "referral",
-        "in_store",
-        "email",
-    },
-    ("customers", "preferred_channel"): {"email", "sms", "push", "none"},
-    ("customers", "primary_device"): {"ios", "android", "desktop"},
-    ("products", "category"): {
-        "Outdoor",
-        "Apparel",
-        "Footwear",
-        "Electronics",
-        "Home",
-        "Beauty",
-        "Sports",
-        "Grocery",
-        "Toys",
-    },
-    ("transactions", "channel"): {"online", "store", "app"},
-    ("transactions", "payment_method"): {"card", "paypal", "gift_card", "cash", "bnpl"},
-    ("transactions", "status"): {"completed", "returned", "cancelled"},
-    ("campaigns", "channel"): {"email", "sms", "push"},
-    ("campaigns", "campaign_type"): {
-        "promotional",
-        "newsletter",
-        "winback",
-        "loyalty",
-        "product_launch",
-    },
-    ("campaign_events", "event_type"): {
-        "sent",
-        "delivered",
-        "opened",
-        "clicked",
-        "converted",
-        "unsubscribed",
-    },
-    ("web_sessions", "device"): {"ios", "android", "desktop"},
-    ("web_sessions", "browser"): {"chrome", "safari", "firefox", "edge", "app"},
-    ("support_tickets", "topic"): {
-        "delivery",
-        "returns",
-        "product_question",
-        "billing",
-        "account",
-    },
-    ("support_tickets", "channel"): {"chat", "email", "phone"},
+    **ENUMS,
+    ("campaigns", "target_category"): ENUMS[("products", "category")],
+    ("web_sessions", "viewed_category"): ENUMS[("products", "category")],
 }
 
 
