@@ -1,0 +1,341 @@
+"""What one clause of a request says, sorted by kind and resolved in context."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from assistant.rules.items import Item
+from assistant.rules.lexicon import Meaning
+from assistant.rules.vocabulary import (
+    BOOLEAN_FILTERS,
+    MEASURES,
+    PREDICATES,
+    TABLE_SOURCE,
+    UNIT_DAYS,
+    VALUE_FILTERS,
+    band_bounds,
+    value_target,
+)
+from assistant.windows import Window
+
+if TYPE_CHECKING:
+    from assistant.rules.parser import RequestParser
+
+
+class ClauseFacts:
+    """What one clause says, sorted by kind."""
+
+    def __init__(self, items: list[Item], parser: RequestParser) -> None:
+        self.items = items
+        self.parser = parser
+        self.negated = False
+        self.negation_used = False
+        self.comparators: list[str] = []
+        self.numbers: list[Item] = []
+        self.money: float | None = None
+        self.window: Window | None = None
+        self.customer_values: dict[str, list[str]] = {}
+        self.unknown_columns: list[str] = []
+        self.activity_values: list[Meaning] = []
+        self.measures: list[Meaning] = []
+        self.predicates: list[Meaning] = []
+        self.verbs: list[str] = []
+        self.terms: list[Meaning] = []
+        self.segments: list[Meaning] = []
+        self.bands: list[Meaning] = []
+        self.derived: list[Meaning] = []
+        self.rank: Meaning | None = None
+        self.recency = False
+        self.signup = False
+        self.tenure = False
+        self.age_word = False
+        self.ago = False
+        self.unit: str | None = None
+        self.unknown: list[Item] = []
+        self.unknown_flag = False
+        self.numbers_used = False
+        self.columns: list[tuple[str | None, str | None]] = []
+        self.implied_source: str | None = None
+        self.implied_by = ""
+        self.measure_named = False
+
+    @classmethod
+    def read(
+        cls, items: list[Item], parser: RequestParser, previous: set[str] | None = None
+    ) -> ClauseFacts:
+        """`previous`: the activity sources of the clause before ("bought in the app and in
+        store": 'store' is a purchase channel, not where the customer was acquired)."""
+        facts = cls(items, parser)
+        for item in items:
+            facts._take(item)
+        facts._demote_ambiguous_measures()
+        facts._resolve_values(previous or set())
+        return facts
+
+    def _demote_ambiguous_measures(self) -> None:
+        """'returns' is a measure, but next to 'support tickets' it is a ticket topic."""
+        for item in [i for i in self.items if i.kind == "measure"]:
+            measure = item.meaning
+            own = MEASURES.get(measure.name, ("",))[0]
+            others = {
+                MEASURES[m.name][0]
+                for m in self.measures
+                if m is not measure and m.name in MEASURES
+            } | set(self.verbs)
+            others |= {PREDICATES[p.name][0] for p in self.predicates if p.name in PREDICATES}
+            values = [
+                m
+                for m in item.meanings
+                if m.kind == "value" and TABLE_SOURCE.get(m.table or "") in others
+            ]
+            if values and own not in others:
+                self.measures.remove(measure)
+                self.activity_values.append(Item("value", item.text, values))
+
+    def _take(self, item: Item) -> None:
+        kind = item.kind
+        if kind == "time":
+            self.window = item.window
+        elif kind in ("number", "range", "decade"):
+            if item.number_kind == "money":
+                self.money = item.value
+            self.numbers.append(item)
+        elif kind == "negation":
+            self.negated = True
+        elif kind == "comparator":
+            self.comparators.append(item.meaning.name)
+        elif kind == "term":
+            self.terms.append(item.meaning)
+        elif kind == "segment_model":
+            self.segments.append(preferred_model(item.meanings))
+        elif kind == "rank":
+            self.rank = item.meaning
+        elif kind == "measure":
+            self.measures.append(item.meaning)
+            self.measure_named = True
+        elif kind == "predicate":
+            self.predicates.append(item.meaning)
+        elif kind == "verb":
+            self.verbs.append(item.meaning.source or "purchases")
+        elif kind == "value":
+            self.activity_values.append(item)  # resolved once the whole clause is known
+            self.columns += [(m.table, m.column) for m in item.meanings if m.kind == "column"]
+        elif kind == "band":
+            self.bands.append(item.meaning)
+        elif kind == "column":
+            self.columns += [(m.table, m.column) for m in item.meanings if m.kind == "column"]
+        elif kind == "derived":
+            if item.meaning.name == "tenure_days":
+                self.tenure = True
+            elif item.meaning.name == "age":
+                self.age_word = True
+            else:
+                self.derived.append(item.meaning)
+        elif kind == "recency":
+            self.recency = True
+        elif kind == "signup":
+            self.signup = True
+        elif kind == "age":
+            self.age_word = True
+        elif kind == "unit":
+            self.unit = item.meaning.name
+        elif kind == "ago":
+            self.ago = True
+        elif kind == "unknown":
+            self.unknown_flag = True
+        elif kind == "word":
+            self.unknown.append(item)
+
+    def _resolve_values(self, previous: set[str]) -> None:
+        """Decide what each value word means here ("email" next to "opened" is a campaign)."""
+        items: list[Item] = self.activity_values  # type: ignore[assignment]
+        self.activity_values = []
+        context = set(self.verbs)
+        context |= {MEASURES[m.name][0] for m in self.measures if m.name in MEASURES}
+        context |= {PREDICATES[p.name][0] for p in self.predicates if p.name in PREDICATES}
+        context = context or previous
+        event_values = [i for i in items if any(m.table == "campaign_events" for m in i.meanings)]
+        if event_values:
+            context.add("campaign_events")
+        if self.unknown_flag:
+            self.unknown_columns = [c for t, c in self.columns if t == "customers" and c]
+        banded = self.banded_column()
+        for item in items:
+            if banded and any(m.kind == "column" and m.column == banded for m in item.meanings):
+                continue  # "200 employees": the word names the banded column, not a value
+            named = [m for m in item.meanings if (m.table, m.column) in self.columns]
+            meanings = named or values_for_context(item.meanings, context)
+            if meanings[0].table == "customers":
+                for m in meanings:
+                    if m.table == "customers" and m.column == meanings[0].column:
+                        append_value(self.customer_values, m.column, m.value)
+                continue
+            self.activity_values += [
+                m
+                for m in meanings
+                if (m.table, m.column) == (meanings[0].table, meanings[0].column)
+            ]
+            if not context and meanings[0].table in TABLE_SOURCE:
+                self.implied_source = TABLE_SOURCE[meanings[0].table]
+                self.implied_by = item.text
+
+    # -- derived questions -----------------------------------------------------------------------
+
+    def sources(self) -> list[str]:
+        found: list[str] = []
+        for m in self.measures:
+            if m.name in MEASURES:
+                found.append(MEASURES[m.name][0])
+        for p in self.predicates:
+            if p.name in PREDICATES:
+                found.append(PREDICATES[p.name][0])
+        found += self.verbs
+        for v in self.activity_values:
+            if any(value_target(v, existing) for existing in found):
+                continue  # narrows an activity already named ("win-back email about outdoor")
+            source, _ = VALUE_FILTERS.get((v.table, v.column), (None, None))
+            if source:
+                found.append(source)
+        if self.recency:
+            found.append("purchases")
+        if self.rank and not found:
+            found.append("purchases")
+        if (
+            self.money is not None
+            and not found
+            and not (self.tenure or self.signup or self.banded_column())
+        ):
+            found.append("purchases")
+        return list(dict.fromkeys(found))
+
+    def activity_shape(self, source: str) -> tuple[dict[str, Any], str, str | None]:
+        filters: dict[str, Any] = {}
+        measure, fieldname = "count", None
+        # "bought 5 items": the generic purchases measure yields to a more specific one.
+        ordered = sorted(self.measures, key=lambda m: m.name == "purchases")
+        for m in ordered:
+            spec = MEASURES.get(m.name)
+            if spec and spec[0] == source:
+                filters.update(spec[1])
+                measure, fieldname = spec[2], spec[3]
+                break
+        for p in self.predicates:
+            spec_p = PREDICATES.get(p.name)
+            if spec_p and spec_p[0] == source:
+                filters.update(spec_p[1])
+        for v in self.activity_values:
+            target = value_target(v, source)
+            if target is None:
+                continue
+            name = target[1]
+            if name in BOOLEAN_FILTERS:
+                filters[name] = v.value == "true"
+            else:
+                filters.setdefault(name, [])
+                if v.value not in filters[name]:
+                    filters[name].append(v.value)
+        return filters, measure, fieldname
+
+    def is_age_clause(self) -> bool:
+        if not self.numbers or self.money is not None or self.measures or self.verbs:
+            return False
+        if self.banded_column():
+            return False
+        if self.age_word or any(n.kind == "decade" for n in self.numbers):
+            return True
+        plain = [n for n in self.numbers if n.number_kind in ("number", "")]
+        no_activity = not self.activity_values and not self.predicates and not self.rank
+        return (
+            bool(plain)
+            and no_activity
+            and bool(self.comparators or len(self.numbers) > 1 or plain[0].kind == "range")
+            and all(14 <= (n.value or 0) <= 110 for n in plain)
+            and not self.unit
+            and not self.tenure
+            and not self.recency
+        )
+
+    def has_content(self) -> bool:
+        """Anything besides a time, a negation and filler words."""
+        return any(i.kind not in ("time", "negation", "stopword") for i in self.items)
+
+    def banded_column(self) -> str | None:
+        """A mentioned customers column whose values are numeric bands, when a number is given."""
+        if not self.numbers:
+            return None
+        for table, column in self.columns:
+            if table != "customers" or column is None:
+                continue
+            values = self.parser.catalog.column(table, column).values or {}
+            if values and all(band_bounds(key) is not None for key in values):
+                return column
+        return None
+
+    def unit_days(self) -> int:
+        return UNIT_DAYS.get(self.unit or "days", 1)
+
+    def number_text(self) -> str:
+        kinds = ("comparator", "number", "range", "decade")
+        return " ".join(i.text for i in self.items if i.kind in kinds)
+
+    def text(self) -> str:
+        return " ".join(i.text for i in self.items)
+
+    def comparison(self, *, scale: int = 1, money: bool = False) -> tuple[str, Any]:
+        """The clause's comparison: op and value (a [low, high] pair for ranges)."""
+        numbers = self.numbers
+        if money:
+            numbers = [n for n in numbers if n.number_kind == "money"] or numbers
+        number = numbers[0]
+        if number.kind in ("range", "decade"):
+            low, high = number.value * scale, number.high * scale
+            return "between", [as_number(low), as_number(high)]
+        value = as_number((number.value or 0) * scale)
+        op = self.comparators[0] if self.comparators else ">="
+        if self.negated and not self.comparators:
+            self.negation_used = True
+            return "=", 0
+        return op, value
+
+
+def values_for_context(meanings: list[Meaning], context: set[str]) -> list[Meaning]:
+    values = [m for m in meanings if m.kind == "value"]
+    in_context = [m for m in values if TABLE_SOURCE.get(m.table or "") in context]
+    if in_context:
+        # A category next to a campaign or browsing verb narrows that activity, not purchases.
+        return by_specificity(in_context)
+    customers = [m for m in values if m.table == "customers"]
+    if customers:
+        return customers
+    return by_specificity(values)
+
+
+def by_specificity(values: list[Meaning]) -> list[Meaning]:
+    # Prefer purchases' products over the same value on campaigns/sessions; keep catalog order.
+    order = [
+        "products",
+        "transactions",
+        "campaign_events",
+        "campaigns",
+        "web_sessions",
+        "support_tickets",
+    ]
+    return sorted(values, key=lambda m: order.index(m.table) if m.table in order else 99)
+
+
+def preferred_model(meanings: list[Meaning]) -> Meaning:
+    order = ["lifecycle", "rfm", "abc", "value_tier", "engagement_tier"]
+    models = [m for m in meanings if m.kind == "segment_model"]
+    return sorted(models, key=lambda m: order.index(m.name) if m.name in order else 99)[0]
+
+
+def append_value(target: dict[str, list[str]], key: str | None, value: str | None) -> None:
+    if key is None or value is None:
+        return
+    target.setdefault(key, [])
+    if value not in target[key]:
+        target[key].append(value)
+
+
+def as_number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value

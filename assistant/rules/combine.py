@@ -1,0 +1,202 @@
+"""Putting clause conditions together: and/or/not, vague-word overrides, dedupe."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from assistant.rules.clause import ClauseFacts
+from assistant.spec import (
+    ActivityCondition,
+    AndGroup,
+    AttributeCondition,
+    Condition,
+    NotGroup,
+    OrGroup,
+    RankCondition,
+)
+from assistant.windows import Window
+
+if TYPE_CHECKING:
+    from assistant.rules.parser import ParseResult
+
+
+@dataclass
+class Tagged:
+    """A condition and where it came from (a catalog term, or the request itself)."""
+
+    condition: Condition
+    term: str | None = None
+    clause: int = 0
+    bare_activity: bool = False  # "outdoor buyers": a filter with no count of its own
+
+
+def all_of(conditions: list[Condition]) -> Condition:
+    return conditions[0] if len(conditions) == 1 else AndGroup(conditions=conditions)
+
+
+def negate_condition(condition: Condition, nullable: set[str]) -> Condition:
+    if isinstance(condition, NotGroup):
+        return condition.condition
+    if isinstance(condition, AttributeCondition) and condition.attribute not in nullable:
+        flipped = {
+            "=": "!=",
+            "!=": "=",
+            "in": "not_in",
+            "not_in": "in",
+            "is_null": "not_null",
+            "not_null": "is_null",
+        }
+        if condition.op in flipped and not isinstance(condition.value, bool):
+            return condition.model_copy(update={"op": flipped[condition.op]})
+        if isinstance(condition.value, bool):
+            return condition.model_copy(update={"value": not condition.value})
+    return NotGroup(condition=condition)
+
+
+def either(a: Condition, b: Condition, result: ParseResult) -> Condition:
+    """a OR b, merged into one condition when they differ only in a list of values."""
+    if (
+        isinstance(a, AttributeCondition)
+        and isinstance(b, AttributeCondition)
+        and a.attribute == b.attribute
+        and a.op in ("=", "in")
+        and b.op in ("=", "in")
+    ):
+        values = listed(a.value) + [v for v in listed(b.value) if v not in listed(a.value)]
+        return AttributeCondition(attribute=a.attribute, op="in", value=values)
+    merged = merge_activity_lists(a, b)
+    if merged is not None:
+        return merged
+    parts = [*(a.conditions if isinstance(a, OrGroup) else [a]), b]
+    return OrGroup(conditions=parts)
+
+
+def listed(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def merge_activity_lists(a: Condition, b: Condition) -> Condition | None:
+    if not (isinstance(a, ActivityCondition) and isinstance(b, ActivityCondition)):
+        return None
+    da, db = a.activity.model_dump(), b.activity.model_dump()
+    if (a.measure, a.field, a.op, a.value, a.window) != (
+        b.measure,
+        b.field,
+        b.op,
+        b.value,
+        b.window,
+    ):
+        return None
+    differing = [k for k in da if da[k] != db[k]]
+    if len(differing) != 1 or not isinstance(da[differing[0]], list):
+        return None
+    key = differing[0]
+    merged = da[key] + [v for v in (db[key] or []) if v not in da[key]]
+    return a.model_copy(update={"activity": a.activity.model_copy(update={key: merged})})
+
+
+def same_column_values(previous: list[Condition], current: list[Condition]) -> bool:
+    if len(current) != 1 or not previous:
+        return False
+    a, b = previous[-1], current[0]
+    return (
+        isinstance(a, AttributeCondition)
+        and isinstance(b, AttributeCondition)
+        and a.attribute == b.attribute
+        and a.op in ("=", "in")
+        and b.op == "="
+        and not isinstance(b.value, bool)
+    )
+
+
+def with_window(condition: Condition, window: Window) -> Condition:
+    if isinstance(condition, ActivityCondition | RankCondition):
+        if condition.measure == "days_since_last":
+            return condition
+        return condition.model_copy(update={"window": window})
+    return condition
+
+
+def measure_key(condition: Condition) -> tuple[str, str, str | None] | None:
+    if isinstance(condition, ActivityCondition):
+        return condition.activity.source, condition.measure, condition.field
+    return None
+
+
+def apply_term_overrides(tagged: list[Tagged], result: ParseResult) -> list[Tagged]:
+    """Explicit numbers beat a vague word's threshold; a vague word takes its clause's filters.
+
+    "frequent outdoor buyers with 3 transactions last month": the stated 3 transactions replace
+    "frequent"'s threshold. "frequent outdoor buyers": frequent's purchases are Outdoor purchases.
+    """
+    explicit = {
+        measure_key(t.condition)
+        for t in tagged
+        if t.term is None and not t.bare_activity and not is_none(t.condition)
+    }
+    kept: list[Tagged] = []
+    for t in tagged:
+        key = measure_key(t.condition)
+        if t.term and key is not None and key in explicit and not is_none(t.condition):
+            label = t.term.replace("_", " ")
+            result.assumptions.append(
+                f"'{label}' is replaced by the number stated in the request for the same measure"
+            )
+            continue
+        kept.append(t)
+    out: list[Tagged] = []
+    absorbed: set[int] = set()
+    for t in kept:
+        if t.term and isinstance(t.condition, ActivityCondition) and not is_none(t.condition):
+            for j, other in enumerate(kept):
+                if (
+                    other.bare_activity
+                    and other.clause == t.clause
+                    and isinstance(other.condition, ActivityCondition)
+                    and other.condition.activity.source == t.condition.activity.source
+                ):
+                    t = replace(t, condition=merge_filters(t.condition, other.condition))
+                    absorbed.add(j)
+        out.append(t)
+    return [t for j, t in enumerate(out) if j not in absorbed]
+
+
+def merge_filters(term: ActivityCondition, bare: ActivityCondition) -> ActivityCondition:
+    base = term.activity.model_dump()
+    extra = bare.activity.model_dump()
+    default = type(bare.activity)().model_dump()
+    for key, value in extra.items():
+        if value != default.get(key):
+            base[key] = value
+    return term.model_copy(update={"activity": type(term.activity)(**base)})
+
+
+def is_none(condition: Condition) -> bool:
+    """A "no such activity" condition: an exact definition, never a vague threshold."""
+    return isinstance(condition, ActivityCondition) and condition.op == "=" and condition.value == 0
+
+
+def dedupe(conditions: list[Condition]) -> list[Condition]:
+    seen: list[Condition] = []
+    for c in conditions:
+        if c not in seen:
+            seen.append(c)
+    return seen
+
+
+def uses_window(made: list[Tagged], facts: ClauseFacts) -> bool:
+    """Whether a clause's conditions took its time window (activities, rankings, signups)."""
+    if facts.signup:
+        return True
+
+    def dated(condition: Condition) -> bool:
+        if isinstance(condition, ActivityCondition | RankCondition):
+            return True
+        if isinstance(condition, NotGroup):
+            return dated(condition.condition)
+        if isinstance(condition, AndGroup | OrGroup):
+            return any(dated(c) for c in condition.conditions)
+        return False
+
+    return any(dated(t.condition) for t in made)
