@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from datetime import date
@@ -87,6 +86,10 @@ def test_marketer_journey_in_the_browser(ui_db: Path, tmp_path: Path):
             assert f"{expected['count']:,} customers" in chat
             assert "last month = 2026-08-01" in chat and "Funnel step" in chat
             assert "rules" in page.inner_text("#status")
+            reach = expected["reachability"]
+            for channel in ("email_opt_in", "any_channel", "unsubscribed"):
+                chip = page.locator(f'#headline [data-reach="{channel}"]')
+                assert chip.get_attribute("data-count") == str(reach[channel])
 
             _try_first_idea(page)
             _refuse_unsafe_sql(page)
@@ -106,13 +109,11 @@ def _ask(page, request: str) -> None:
 
 
 def _try_first_idea(page) -> None:
-    idea = page.locator("#idea-0")
-    idea.wait_for(state="visible")
-    label = idea.inner_text()
-    match = re.search(r"(.+) · ([\d,]+)$", label.strip())
-    assert match, f"an idea's button shows its title and count, not {label!r}"
-    title, count = match.group(1), match.group(2).replace(",", "")
-    idea.click()
+    card = page.locator("#idea-0 .idea-card")
+    card.wait_for(state="visible")
+    title, count = card.get_attribute("data-title"), card.get_attribute("data-count")
+    assert f"{int(count):,}" in card.inner_text(), "an idea's card shows its count"
+    card.click()
     page.wait_for_function(
         "title => document.querySelector('#headline .headline-title')?.innerText === title",
         arg=title,

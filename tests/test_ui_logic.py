@@ -150,7 +150,7 @@ def test_ideas_are_offered_and_running_one_shows_its_count(ctx):
     idea = state.ideas[0]
     state = chat.run_idea(ctx, state, 0)
     assert state.segment.count == idea.count == count_of(ctx, idea.sql)
-    assert state.segment.request == idea.title
+    assert state.segment.request == idea.run_title
     assert f"{idea.count:,} customers" in state.messages[-1]["content"]
 
 
@@ -210,3 +210,108 @@ def test_two_sessions_keep_separate_state_when_used_at_once(ctx):
             render.escape(r) for r in threads[key]
         ]
     assert results["a"].session is not results["b"].session
+
+
+# --- Kotler's checks and ideas, as the panel shows them ------------------------------------------
+
+EMPTY_REQUEST = "customers in Texas who live in Germany"
+
+
+def test_reachability_chips_show_the_answers_reachability(ctx):
+    state = ask(ctx, MISSION_REQUEST)
+    reach = state.last.reachability
+
+    assert reach is not None and reach.total == state.segment.count
+    chips = render.headline_html(state.segment)
+    for name, label in render.REACH_CHIPS:
+        value = getattr(reach, name)
+        assert f'data-reach="{name}" data-count="{value}"' in chips
+        assert f"<b>{value:,}</b> {label}" in chips
+
+
+def test_revenue_share_and_differentiators_are_in_the_profile(ctx):
+    state = ask(ctx, MISSION_REQUEST)
+    extras = state.segment.extras
+    shown = render.insights_html(extras.differentiators, extras.revenue)
+
+    assert state.last.revenue is not None and state.last.differentiators
+    assert "of customers bring" in state.last.revenue.text
+    assert render.html.escape(state.last.revenue.text) in shown
+    for trait in state.last.differentiators:
+        assert render.html.escape(trait.text) in shown
+
+
+def test_an_empty_segment_says_why_and_its_nearest_variant_runs(ctx):
+    # "Bavarians in Texas" reads as Bavaria OR Texas (not empty); this request is a real zero.
+    state = ask(ctx, EMPTY_REQUEST)
+    assert state.segment.count == 0 == count_of(ctx, state.segment.sql)
+    why = state.last.why_zero
+    assert why is not None and why.emptied_by and why.nearest is not None
+
+    reply = state.messages[-1]["content"]
+    assert "Why no one matches" in reply and render.escape(why.emptied_by) in reply
+    assert render.escape(why.nearest.title) in reply
+    assert state.nearest is not None and state.nearest.count == why.nearest.count
+
+    state = chat.run_nearest(ctx, state)
+    assert state.segment.count == why.nearest.count == count_of(ctx, why.nearest.sql)
+    assert state.nearest is None and state.session.current is not None
+
+
+def test_a_chat_turn_computes_ideas_once(ctx, monkeypatch):
+    import assistant.kotler
+
+    calls = []
+    real = assistant.kotler.suggest_ideas
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(assistant.kotler, "suggest_ideas", counting)
+    state = chat.load_ideas(ctx, ask(ctx, "customers in Canada"))
+
+    assert len(calls) == 1
+    expected = [idea.title for idea in state.last.ideas.ideas][: len(state.ideas)]
+    assert [idea.title for idea in state.ideas] == expected
+
+    state = chat.load_ideas(ctx, chat.run_idea(ctx, state, 0))  # no Answer: computed once here
+    assert len(calls) == 2 and state.ideas and state.segment.extras is not None
+
+
+def test_idea_cards_show_type_size_flags_and_parts(ctx):
+    states = [ask(ctx, request) for request in (MISSION_REQUEST, "customers in Canada")]
+    pairs = [
+        (idea, view)
+        for state in states
+        for idea, view in zip(state.last.ideas.ideas, state.ideas, strict=False)
+    ]
+    flagged = next((i, v) for i, v in pairs if i.flags)
+    split = next((i, v) for i, v in pairs if len(i.parts) > 1)
+
+    for idea, view in (flagged, split):
+        card = render.idea_card_html(view)
+        assert f'<span class="badge type">{render.html.escape(idea.type)}</span>' in card
+        assert f"<b>{idea.count:,}</b> · {idea.share:.1%}" in card
+        for flag in idea.flags:
+            assert f'<span class="badge flag">{render.FLAG_LABELS[flag]}</span>' in card
+    idea, view = split
+    card = render.idea_card_html(view)
+    for part in sorted(idea.parts, key=lambda p: -p.count)[: render.MAX_PARTS]:
+        assert f"{render.html.escape(part.label)} <b>{part.count:,}</b>" in card
+
+
+def test_a_follow_up_refines_a_clicked_idea(ctx):
+    state = ask(ctx, "customers in Canada")
+    index = next(i for i, idea in enumerate(state.ideas) if idea.spec is not None)
+    state = chat.run_idea(ctx, state, index)
+    idea_sql, idea_count = state.segment.sql, state.segment.count
+
+    state = ask(ctx, "only women", state=state)
+
+    women = ctx.executor.scalar(
+        "SELECT count(*) FROM customers WHERE gender = 'female' AND customer_id IN "
+        f"(SELECT customer_id FROM ({idea_sql}) q)"
+    )
+    assert state.segment.count == women < idea_count
+    assert state.segment.request.endswith("; only women")

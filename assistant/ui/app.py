@@ -28,6 +28,13 @@ MAX_SUGGESTIONS = 4
 CONCURRENCY = 4
 WORKING = "_Working on it…_"
 PLOTS = ("top_categories", *render.BREAKDOWN_TITLES)
+# A card is a gr.HTML, so it gets a click from the mouse and, for keyboard users, Enter/Space.
+CARD_JS = """
+element.addEventListener('click', () => trigger('click'));
+element.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); trigger('click'); }
+});
+"""
 
 
 @dataclass
@@ -43,16 +50,15 @@ class Widgets:
     sql: gr.Code
     sql_error: gr.Markdown
     suggestions: list[gr.Button]
+    nearest: gr.Button
     ideas_note: gr.Markdown
-    ideas: list[gr.Button]
+    ideas: list[gr.HTML]
     extra: dict[str, Any] = field(default_factory=dict)
 
     def panel(self) -> list[Any]:
         return [
             self.state,
             self.chat,
-            self.headline,
-            self.kpis,
             *self.plots,
             self.sample,
             self.sql,
@@ -62,19 +68,18 @@ class Widgets:
         ]
 
     def idea_outputs(self) -> list[Any]:
-        return [self.state, self.ideas_note, *self.ideas]
+        """What depends on the ideas and Kotler's checks (filled later for clicked segments)."""
+        shown = [self.headline, self.kpis, self.nearest, self.ideas_note, *self.ideas]
+        return [self.state, *shown]
 
 
 def _render(state: ChatState) -> list[Any]:
     """Values for `Widgets.panel()`, from one session's state."""
     segment = state.segment
-    profile = segment.profile if segment else None
-    frames = render.profile_frames(profile)
+    frames = render.profile_frames(segment.profile if segment else None)
     values: list[Any] = [
         state,
         state.messages,
-        render.headline_html(segment),
-        render.kpi_html(profile),
         *(frames[name] for name in PLOTS),
         render.sample_frame(segment.sample if segment else []),
         segment.sql if segment else "",
@@ -86,11 +91,20 @@ def _render(state: ChatState) -> list[Any]:
 
 def _render_ideas(state: ChatState) -> list[Any]:
     """Values for `Widgets.idea_outputs()`."""
-    labels = [render.idea_label(idea) for idea in state.ideas]
+    segment = state.segment
+    extras = segment.extras if segment else None
+    kpis = render.kpi_html(segment.profile if segment else None)
+    if extras is not None:
+        kpis += render.insights_html(extras.differentiators, extras.revenue)
+    cards = [render.idea_card_html(idea) for idea in state.ideas]
+    nearest = [render.nearest_label(state.nearest)] if state.nearest else []
     return [
         state,
+        render.headline_html(segment),
+        kpis,
+        _slot(nearest, 0),
         render.ideas_note(state.ideas, state.ideas_note),
-        *(_slot(labels, i) for i in range(MAX_IDEAS)),
+        *(_slot(cards, i) for i in range(MAX_IDEAS)),
     ]
 
 
@@ -125,12 +139,14 @@ def _echo_suggestion(state: ChatState, index: int):
 # --- layout --------------------------------------------------------------------------------------
 
 
-def _chat_column() -> tuple[gr.Chatbot, gr.Textbox, gr.Button, gr.Button, list[gr.Button]]:
+def _chat_column() -> tuple[
+    gr.Chatbot, gr.Textbox, gr.Button, gr.Button, list[gr.Button], gr.Button
+]:
     chatbot = gr.Chatbot(
         elem_id="chat",
         label="Conversation",
         show_label=False,
-        height=640,
+        height=560,
         examples=example_messages(),
         placeholder="### Who do you want to reach?\nDescribe an audience or start from an example:",
         feedback_options=None,
@@ -141,17 +157,22 @@ def _chat_column() -> tuple[gr.Chatbot, gr.Textbox, gr.Button, gr.Button, list[g
             gr.Button(visible=False, size="sm", elem_id=f"suggestion-{i}")
             for i in range(MAX_SUGGESTIONS)
         ]
-    with gr.Row(elem_classes=["controls"]):
+        nearest = gr.Button(visible=False, size="sm", variant="primary", elem_id="nearest")
+    # The textbox takes the row; the buttons keep their natural width (scale=0) and never wrap.
+    with gr.Row(elem_id="input-row"):
         request = gr.Textbox(
             elem_id="request",
             show_label=False,
-            placeholder="Describe an audience, or refine it: “only women”, “exclude gold members”",
-            scale=6,
+            container=False,
+            placeholder="Describe an audience, or refine it (“only women”)",
+            scale=1,
+            min_width=160,
+            lines=1,
             max_lines=4,
         )
-        send = gr.Button("Ask", variant="primary", elem_id="send", scale=1, min_width=80, size="md")
-        new = gr.Button("New segment", elem_id="reset", scale=2, min_width=150, size="md")
-    return chatbot, request, send, new, suggestions
+        send = gr.Button("Ask", variant="primary", elem_id="send", scale=0, min_width=72, size="md")
+        new = gr.Button("New segment", elem_id="reset", scale=0, min_width=124, size="md")
+    return chatbot, request, send, new, suggestions, nearest
 
 
 def _plots() -> list[gr.BarPlot]:
@@ -185,17 +206,15 @@ def _plots() -> list[gr.BarPlot]:
     return plots
 
 
-def _ideas_box() -> tuple[gr.Markdown, list[gr.Button]]:
-    with gr.Group(elem_id="ideas"):
-        note = gr.Markdown(render.ideas_note([], ""), elem_id="ideas-note", padding=True)
-        with gr.Row():
-            buttons = [
-                gr.Button(
-                    visible=False, size="sm", elem_id=f"idea-{i}", elem_classes=["idea-button"]
-                )
+def _ideas_box() -> tuple[gr.Markdown, list[gr.HTML]]:
+    with gr.Column(elem_id="ideas"):
+        note = gr.Markdown(render.ideas_note([], ""), elem_id="ideas-note")
+        with gr.Column(elem_id="ideas-grid"):
+            cards = [
+                gr.HTML(visible=False, elem_id=f"idea-{i}", js_on_load=CARD_JS)
                 for i in range(MAX_IDEAS)
             ]
-    return note, buttons
+    return note, cards
 
 
 def _saved_tab() -> dict[str, Any]:
@@ -239,7 +258,7 @@ def _layout() -> tuple[Widgets, dict[str, Any]]:
         status = gr.Markdown(elem_id="status")
     with gr.Row():
         with gr.Column(scale=5, min_width=420):
-            chatbot, request, send, new, suggestions = _chat_column()
+            chatbot, request, send, new, suggestions, nearest = _chat_column()
         with gr.Column(scale=6, min_width=480):
             headline = gr.HTML(render.headline_html(None), elem_id="headline")
             ideas_note, ideas = _ideas_box()
@@ -273,6 +292,7 @@ def _layout() -> tuple[Widgets, dict[str, Any]]:
         sql=sql,
         sql_error=sql_error,
         suggestions=suggestions,
+        nearest=nearest,
         ideas_note=ideas_note,
         ideas=ideas,
     )
@@ -306,10 +326,11 @@ def _wire_chat(ctx: AppContext, w: Widgets, c: dict[str, Any]) -> None:
     def ideas(state: ChatState) -> list[Any]:
         return _render_ideas(chat.load_ideas(ctx, state))
 
+    # A chat answer arrives with its ideas and Kotler's checks, so one step renders everything.
     def flow(trigger, echo, inputs) -> None:
         trigger(echo, inputs, [w.chat, c["request"], pending], queue=False).then(
             answer, [w.state, pending], w.panel()
-        ).then(ideas, w.state, w.idea_outputs())
+        )
 
     flow(c["request"].submit, _echo, [w.state, c["request"]])
     flow(c["send"].click, _echo, [w.state, c["request"]])
@@ -321,10 +342,14 @@ def _wire_chat(ctx: AppContext, w: Widgets, c: dict[str, Any]) -> None:
     c["run_sql"].click(
         lambda s, sql: _render(chat.run_edited_sql(ctx, s, sql)), [w.state, w.sql], w.panel()
     ).then(ideas, w.state, w.idea_outputs())
-    for i, button in enumerate(w.ideas):
-        button.click(partial(_run_idea, ctx, index=i), w.state, w.panel()).then(
+    # A clicked segment shows its count at once; its ideas and checks follow.
+    for i, card in enumerate(w.ideas):
+        card.click(partial(_run_idea, ctx, index=i), w.state, w.panel()).then(
             ideas, w.state, w.idea_outputs()
         )
+    w.nearest.click(lambda s: _render(chat.run_nearest(ctx, s)), w.state, w.panel()).then(
+        ideas, w.state, w.idea_outputs()
+    )
 
 
 def _run_idea(ctx: AppContext, state: ChatState, index: int) -> list[Any]:

@@ -10,11 +10,12 @@ import logging
 from collections.abc import Callable
 
 from assistant.answer import Answer, Session, answer
+from assistant.kotler import EnrichedAnswer
 from assistant.pipeline import run_sql
 from assistant.profile import SegmentResult
 from assistant.ui import render
-from assistant.ui.state import AppContext, ChatState, Segment
-from assistant.ui.suggest import suggest
+from assistant.ui.state import AppContext, ChatState, IdeaView, Segment
+from assistant.ui.suggest import extras_for, idea_views, nearest_view
 
 Progress = Callable[[float, str], None]
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def _take_answer(state: ChatState, result: Answer, text: str) -> None:
     state.last = result
     state.say("assistant", render.answer_markdown(result))
     state.suggestions = list(result.suggestions)
+    state.nearest = nearest_view(result.why_zero)
     state.sql_error = None
     if result.reset:
         _clear_segment(state)
@@ -67,8 +69,20 @@ def _take_answer(state: ChatState, result: Answer, text: str) -> None:
             base_count=result.base_count or 0,
             profile=result.profile,
             sample=result.sample,
+            extras=_extras_of(result),
         )
-        state.ideas, state.ideas_note = [], ""
+        state.ideas, state.ideas_note = idea_views(result.ideas)
+
+
+def _extras_of(result: Answer) -> EnrichedAnswer:
+    # The answer path already ran Kotler's checks and the ideas: reuse them, never recompute.
+    return EnrichedAnswer(
+        ideas=result.ideas,
+        reachability=result.reachability,
+        differentiators=result.differentiators,
+        revenue=result.revenue,
+        why_zero=result.why_zero,
+    )
 
 
 def _definition(state: ChatState, text: str) -> str:
@@ -81,7 +95,7 @@ def _definition(state: ChatState, text: str) -> str:
 
 def _clear_segment(state: ChatState) -> None:
     state.segment = None
-    state.ideas, state.ideas_note = [], ""
+    state.ideas, state.ideas_note, state.nearest = [], "", None
 
 
 def reset(ctx: AppContext, state: ChatState | None = None) -> ChatState:
@@ -135,20 +149,24 @@ def _make_current(state: ChatState, segment: Segment) -> None:
         current=segment.spec, current_sql=segment.sql, history=list(state.session.history)
     )
     state.segment = segment
-    state.suggestions = []
+    state.suggestions, state.nearest = [], None
     state.ideas, state.ideas_note = [], ""
 
 
 def load_ideas(ctx: AppContext, state: ChatState) -> ChatState:
-    """Fill the ideas panel for the current segment (runs after the answer is shown)."""
-    if state.segment is None:
-        state.ideas, state.ideas_note = [], ""
+    """Compute ideas and Kotler's checks for a segment that came without them (edited SQL, a
+    clicked idea); runs after its count is shown. Chat answers already carry theirs."""
+    segment = state.segment
+    if segment is None or segment.extras is not None:
         return state
     as_of = ctx.data_as_of()
     if as_of is None:
         state.ideas, state.ideas_note = [], "Ideas need the database."
         return state
-    state.ideas, state.ideas_note = suggest(ctx.executor, state.segment, as_of)
+    segment.extras, note = extras_for(ctx.executor, segment, as_of)
+    state.ideas, state.ideas_note = idea_views(segment.extras.ideas)
+    state.ideas_note = note or state.ideas_note
+    state.nearest = nearest_view(segment.extras.why_zero)
     return state
 
 
@@ -156,8 +174,18 @@ def run_idea(ctx: AppContext, state: ChatState, index: int) -> ChatState:
     """Run a suggested idea and make it the current segment."""
     if not 0 <= index < len(state.ideas):
         return state
-    idea = state.ideas[index]
-    state.say("user", f"Try the idea “{render.escape(idea.title)}”")
+    return _run_view(ctx, state, state.ideas[index], "idea")
+
+
+def run_nearest(ctx: AppContext, state: ChatState) -> ChatState:
+    """Run the nearest non-empty variant offered for an empty segment."""
+    if state.nearest is None:
+        return state
+    return _run_view(ctx, state, state.nearest, "nearest")
+
+
+def _run_view(ctx: AppContext, state: ChatState, idea: IdeaView, backend: str) -> ChatState:
+    state.say("user", f"Try “{render.escape(idea.run_title)}”")
     try:
         result = run_sql(ctx.executor, idea.sql)
     except Exception as exc:
@@ -165,7 +193,7 @@ def run_idea(ctx: AppContext, state: ChatState, index: int) -> ChatState:
     if result.error:
         state.say("assistant", f"**The idea could not be run:** {render.escape(result.error)}")
         return state
-    segment = _segment_from_result(result, request=idea.title, spec=idea.spec, backend="idea")
+    segment = _segment_from_result(result, request=idea.run_title, spec=idea.spec, backend=backend)
     _make_current(state, segment)
     state.say("assistant", render.idea_markdown(idea, segment))
     return state

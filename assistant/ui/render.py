@@ -13,8 +13,10 @@ from datetime import date
 import pandas as pd
 
 from assistant.answer import Answer
+from assistant.ideas import NOT_DIFFERENT, TOO_SMALL
+from assistant.kotler import Differentiator, Reachability, RevenueShare, WhyZero
 from assistant.profile import Profile, Share
-from assistant.ui.state import IdeaView, Segment
+from assistant.ui.state import IdeaView, PartView, Segment
 
 BREAKDOWN_TITLES = {
     "gender": "Gender",
@@ -23,6 +25,16 @@ BREAKDOWN_TITLES = {
     "loyalty_tier": "Loyalty tier",
 }
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
+# (field of Reachability, chip label); unsubscribed is a warning, not a channel.
+REACH_CHIPS = (
+    ("email_opt_in", "Email"),
+    ("sms_opt_in", "SMS"),
+    ("push_opt_in", "Push"),
+    ("any_channel", "Any channel"),
+    ("unsubscribed", "Unsubscribed"),
+)
+FLAG_LABELS = {TOO_SMALL: "too small", NOT_DIFFERENT: "overlaps parent"}
+MAX_PARTS = 6
 
 
 def escape(text: str) -> str:
@@ -51,6 +63,8 @@ def answer_markdown(answer: Answer) -> str:
             parts.append("Pick a suggestion below or rephrase.")
     if answer.count is not None:
         parts.append(_segment_markdown(answer))
+    if answer.why_zero is not None:
+        parts.append(why_zero_markdown(answer.why_zero))
     if answer.unrecognized:
         words = ", ".join(f"“{escape(w)}”" for w in answer.unrecognized)
         parts.append(f"**Not understood** (left out of the segment): {words}")
@@ -75,6 +89,22 @@ def funnel_markdown(steps: list[tuple[str, int]]) -> str:
     return "\n".join(rows)
 
 
+def why_zero_markdown(why: WhyZero) -> str:
+    """Which condition emptied the segment and what to try instead (the button runs it)."""
+    if why.emptied_by is None:
+        return ""
+    labels = [label for label, _ in why.funnel]
+    at = labels.index(why.emptied_by) if why.emptied_by in labels else 0
+    lines = [f"**Why no one matches:** “{escape(why.emptied_by)}” emptied the segment"]
+    lines[0] += f" ({why.funnel[at - 1][1]:,} customers before it, none after)." if at else "."
+    if why.nearest is not None:
+        lines.append(
+            f"**Nearest non-empty variant:** {escape(why.nearest.title)} — "
+            f"{why.nearest.count:,} customers. Click **Try instead** below to run it."
+        )
+    return "\n\n".join(lines)
+
+
 def sql_run_markdown(segment: Segment) -> str:
     return (
         f"**{size_text(segment.count, segment.share, segment.base_count)}** from the edited SQL. "
@@ -84,7 +114,7 @@ def sql_run_markdown(segment: Segment) -> str:
 
 def idea_markdown(idea: IdeaView, segment: Segment) -> str:
     return (
-        f"**Idea: {escape(idea.title)}** — "
+        f"**{escape(idea.run_title)}** — "
         f"**{size_text(segment.count, segment.share, segment.base_count)}**\n\n"
         f"{escape(idea.rationale)}"
     )
@@ -94,7 +124,8 @@ def idea_markdown(idea: IdeaView, segment: Segment) -> str:
 
 
 def headline_html(segment: Segment | None) -> str:
-    """The current segment's size as a headline figure (data-count lets tests read it)."""
+    """The current segment's size as a headline figure (data-count lets tests read it), with
+    its reachability chips once they are known."""
     if segment is None:
         return (
             '<div class="headline empty"><div class="headline-label">Current segment</div>'
@@ -102,12 +133,44 @@ def headline_html(segment: Segment | None) -> str:
             '<div class="headline-sub">Describe an audience to see its size.</div></div>'
         )
     title = html.escape(segment.request or "Edited SQL")
+    reach = segment.extras.reachability if segment.extras else None
     return (
         '<div class="headline"><div class="headline-label">Current segment</div>'
         f'<div class="headline-count" data-count="{segment.count}">{segment.count:,}</div>'
         f'<div class="headline-sub">customers · {segment.share:.1%} of {segment.base_count:,}</div>'
-        f'<div class="headline-title">{title}</div></div>'
+        f'<div class="headline-title">{title}</div>{reach_html(reach)}</div>'
     )
+
+
+def reach_html(reach: Reachability | None) -> str:
+    """Compact chips: how many members each channel may reach, and how many unsubscribed."""
+    if reach is None:
+        return ""
+    chips = "".join(
+        f'<span class="chip{" chip-warn" if name == "unsubscribed" else ""}" '
+        f'data-reach="{name}" data-count="{getattr(reach, name)}" '
+        f'title="{reach.share(name):.0%} of the segment">'
+        f"<b>{getattr(reach, name):,}</b> {label}</span>"
+        for name, label in REACH_CHIPS
+    )
+    return f'<div class="reach"><span class="reach-label">Reachable</span>{chips}</div>'
+
+
+def insights_html(differentiators: list[Differentiator], revenue: RevenueShare | None) -> str:
+    """The Profile tab's "is it worth it, is it distinct" card (empty when nothing is known)."""
+    rows = []
+    if revenue is not None:
+        rows.append(
+            '<div class="insight-row"><span class="insight-label">Worth</span>'
+            f'<span class="insight-revenue">{html.escape(revenue.text)}</span></div>'
+        )
+    if differentiators:
+        items = "".join(f"<li>{html.escape(d.text)}</li>" for d in differentiators)
+        rows.append(
+            '<div class="insight-row"><span class="insight-label">Stands out</span>'
+            f"<ul>{items}</ul></div>"
+        )
+    return f'<div class="insights">{"".join(rows)}</div>' if rows else ""
 
 
 def kpi_html(profile: Profile | None) -> str:
@@ -163,12 +226,47 @@ def ideas_note(ideas: list[IdeaView], note: str) -> str:
         return note
     if not ideas:
         return "Ideas for related segments appear here once you have a segment."
-    return "Related segments worth a look — click one to run it:"
+    return "**Ideas** — related segments worth a look; click a card to run it."
 
 
-def idea_label(idea: IdeaView) -> str:
-    size = "" if idea.count is None else f" · {idea.count:,}"
-    return f"{idea.title}{size}"
+def idea_card_html(idea: IdeaView) -> str:
+    """One idea as a clickable card: type, size, flags, why, and a split's parts."""
+    size = "" if idea.count is None else f"{idea.count:,}"
+    share = "" if idea.share is None else f" · {idea.share:.1%}"
+    badges = "".join(
+        f'<span class="badge flag">{FLAG_LABELS.get(f, f.replace("_", " "))}</span>'
+        for f in idea.flags
+    )
+    return (
+        f'<div class="idea-card" role="button" tabindex="0" '
+        f'data-title="{html.escape(idea.run_title)}" data-count="{idea.count or 0}">'
+        f'<div class="idea-top"><span class="badge type">{html.escape(idea.type)}</span>'
+        f'{badges}<span class="idea-size"><b>{size}</b>{share}</span></div>'
+        f'<div class="idea-title">{html.escape(idea.title)}</div>'
+        f'<div class="idea-why" title="{html.escape(idea.rationale)}">'
+        f"{html.escape(idea.rationale)}</div>"
+        f"{_parts_html(idea.parts, idea.headline_part)}</div>"
+    )
+
+
+def _parts_html(parts: list[PartView], headline: str | None) -> str:
+    if not parts:
+        return ""
+    shown = sorted(parts, key=lambda p: -p.count)[:MAX_PARTS]
+    items = "".join(
+        f'<span class="part{" on" if p.label == headline else ""}'
+        f'{" small" if TOO_SMALL in p.flags else ""}">'
+        f"{html.escape(p.label)} <b>{p.count:,}</b></span>"
+        for p in shown
+    )
+    more = len(parts) - len(shown)
+    if more:
+        items += f'<span class="part more">+{more} more</span>'
+    return f'<div class="idea-parts">{items}</div>'
+
+
+def nearest_label(idea: IdeaView) -> str:
+    return f"Try instead: {idea.title} · {idea.count or 0:,} customers"
 
 
 def status_markdown(backend: str, db_path: str, as_of: date | None) -> str:

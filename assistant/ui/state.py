@@ -14,6 +14,7 @@ from typing import Any
 from assistant.answer import Answer, Session
 from assistant.backends.base import Backend
 from assistant.executor import ExecutionError, Executor
+from assistant.kotler import EnrichedAnswer
 from assistant.pipeline import data_as_of
 from assistant.profile import Profile
 from assistant.spec import SegmentSpec
@@ -43,8 +44,21 @@ class AppContext:
 
 
 @dataclass
+class PartView:
+    """One part of a split idea, as its card lists it."""
+
+    label: str
+    count: int
+    share: float
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass
 class IdeaView:
-    """One suggested segment, as much of `assistant.ideas.Idea` as the panel shows."""
+    """One suggested segment, as much of `assistant.ideas.Idea` as the panel shows.
+
+    `run_title` names what clicking runs: for a split that is its headline part, not the split.
+    """
 
     title: str
     type: str
@@ -53,6 +67,13 @@ class IdeaView:
     spec: SegmentSpec | None = None
     count: int | None = None
     share: float | None = None
+    flags: list[str] = field(default_factory=list)
+    parts: list[PartView] = field(default_factory=list)
+    headline_part: str | None = None
+
+    @property
+    def run_title(self) -> str:
+        return f"{self.title}: {self.headline_part}" if self.headline_part else self.title
 
 
 @dataclass
@@ -68,6 +89,8 @@ class Segment:
     base_count: int
     profile: Profile | None = None
     sample: list[dict[str, Any]] = field(default_factory=list)
+    # Kotler's checks and the ideas; None until computed (chat answers arrive with them).
+    extras: EnrichedAnswer | None = None
 
 
 @dataclass
@@ -81,6 +104,7 @@ class ChatState:
     suggestions: list[str] = field(default_factory=list)
     ideas: list[IdeaView] = field(default_factory=list)
     ideas_note: str = ""
+    nearest: IdeaView | None = None  # the nearest non-empty variant of an empty segment
     sql_error: str | None = None
 
     def say(self, role: str, content: str) -> None:

@@ -21,6 +21,7 @@ CSS = """
 #app-title p { margin: 0.1rem 0 0; color: var(--body-text-color-subdued); }
 #status { font-size: 0.85rem; color: var(--body-text-color-subdued); text-align: right; }
 #status p { margin: 0; }
+#headline, #kpis, #headline .html-container, #kpis .html-container { padding: 0 !important; }
 .headline, .headline * { color: white !important; }
 .headline { padding: 14px 18px; border-radius: 12px;
   background: linear-gradient(135deg, #4f46e5 0%, #0ea5e9 100%); }
@@ -36,9 +37,60 @@ CSS = """
 .kpi-value { font-size: 1.25rem; font-weight: 700; }
 .kpi-label { font-size: 0.75rem; color: var(--body-text-color-subdued); }
 .kpi-window { font-size: 0.75rem; color: var(--body-text-color-subdued); margin-top: 4px; }
+.reach { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin-top: 10px; }
+.reach-label { font-size: 0.7rem; text-transform: uppercase; letter-spacing: 0.08em;
+  opacity: 0.85; margin-right: 2px; }
+.chip { font-size: 0.8rem; padding: 2px 10px; border-radius: 999px;
+  background: rgba(255, 255, 255, 0.18); border: 1px solid rgba(255, 255, 255, 0.35);
+  white-space: nowrap; }
+.chip b { font-weight: 700; }
+.chip.chip-warn { background: rgba(127, 29, 29, 0.28); border-color: rgba(254, 202, 202, 0.6); }
+.insights { margin-top: 10px; padding: 10px 12px; border-radius: 10px;
+  background: var(--background-fill-secondary); border: 1px solid var(--border-color-primary); }
+.insight-row { display: flex; gap: 12px; align-items: baseline; }
+.insight-row + .insight-row { margin-top: 6px; padding-top: 6px;
+  border-top: 1px solid var(--border-color-primary); }
+.insight-label { flex: 0 0 84px; font-size: 0.7rem; text-transform: uppercase;
+  letter-spacing: 0.06em; color: var(--body-text-color-subdued); }
+.insight-revenue { font-size: 1.05rem; font-weight: 600; }
+.insights ul { margin: 0; padding-left: 1.1rem; font-size: 0.85rem; }
+.insights li { margin: 1px 0; }
 #sql-error { color: #b91c1c; }
+#ideas { gap: 6px; }
 #ideas-note p, #save-status p { margin: 0; }
-.idea-button { justify-content: flex-start !important; text-align: left !important; }
+#ideas-note { font-size: 0.9rem; }
+#ideas-grid { display: grid !important; grid-template-columns: repeat(2, minmax(0, 1fr));
+  gap: 8px; }
+#ideas-grid > .block { margin: 0 !important; padding: 0 !important; min-height: 0; }
+#ideas-grid .html-container, #ideas-grid .prose { padding: 0 !important; margin: 0 !important;
+  height: 100%; }
+.idea-card { cursor: pointer; height: 100%; box-sizing: border-box; padding: 8px 10px;
+  border-radius: 10px; border: 1px solid var(--border-color-primary);
+  background: var(--background-fill-primary); transition: border-color 0.12s, box-shadow 0.12s; }
+.idea-card:hover, .idea-card:focus { border-color: #6366f1; outline: none;
+  box-shadow: 0 2px 10px rgba(79, 70, 229, 0.15); }
+.idea-top { display: flex; align-items: center; gap: 4px; flex-wrap: wrap; }
+.idea-size { margin-left: auto; font-size: 0.8rem; color: var(--body-text-color-subdued); }
+.idea-size b { color: var(--body-text-color); font-size: 0.9rem; }
+.badge { font-size: 0.72rem; padding: 0 8px; border-radius: 999px; white-space: nowrap;
+  font-weight: 600; line-height: 1.5; }
+.badge.type { background: #e0e7ff; color: #3730a3; }
+.badge.flag { background: #fef3c7; color: #92400e; }
+.idea-title { font-weight: 600; font-size: 0.92rem; margin: 3px 0 1px; line-height: 1.25; }
+.idea-why { font-size: 0.78rem; color: var(--body-text-color-subdued); line-height: 1.3;
+  display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
+/* At most two rows of parts: the card stays compact, the biggest parts come first. */
+.idea-parts { display: flex; flex-wrap: wrap; gap: 3px; margin-top: 5px; max-height: 40px;
+  overflow: hidden; }
+.part { font-size: 0.72rem; padding: 0 6px; border-radius: 6px;
+  background: var(--background-fill-secondary); border: 1px solid var(--border-color-primary); }
+.part.on { border-color: #6366f1; background: #eef2ff; }
+.part.small { opacity: 0.6; }
+.part.more { border-style: dashed; }
+#input-row { flex-wrap: nowrap !important; align-items: stretch; gap: 8px; }
+#input-row button { white-space: nowrap; }
+#suggestions { flex-wrap: wrap; gap: 6px; }
+#suggestions button { flex: 0 1 auto !important; min-width: 0 !important; }
 .controls { align-items: flex-end !important; }
 .controls button { max-height: 44px; }
 footer { display: none !important; }
