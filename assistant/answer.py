@@ -7,6 +7,7 @@ failure becomes an `Answer` with a message for the person asking.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,6 +26,7 @@ from assistant.profile import Profile, segment_result
 from assistant.spec import SegmentSpec
 
 MAX_REQUEST_CHARS = 4000
+log = logging.getLogger(__name__)
 
 
 class FunnelStepCount(BaseModel):
@@ -128,10 +130,13 @@ def answer(
     result = Answer(request=request, backend=backend.name, model=getattr(backend, "model", None))
     try:
         _answer_into(result, request, backend, executor, session, as_of, with_profile)
-        if result.ok and (with_profile if with_ideas is None else with_ideas):
-            _enrich(result, executor, session.current)
     except (GuardError, ExecutionError, CompileError, BackendError) as exc:
         result.error = getattr(exc, "reason", None) or str(exc)
+    except Exception as exc:  # a bug must cost one answer, not the app
+        log.exception("answering %r failed", request)
+        result.error = f"Something went wrong answering this request ({type(exc).__name__}: {exc})."
+    if result.ok and (with_profile if with_ideas is None else with_ideas):
+        _enrich(result, executor, session.current)
     result.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
     return result
 
@@ -187,9 +192,15 @@ def _answer_into(
 
 
 def _enrich(result: Answer, executor: Executor, spec: SegmentSpec | None) -> None:
+    """Ideas and Kotler's extras; the segment itself stands even when these fail."""
     from assistant.kotler import enrich_answer
 
-    extras = enrich_answer(result, executor, spec)
+    try:
+        extras = enrich_answer(result, executor, spec)
+    except Exception as exc:
+        log.exception("ideas for %r failed", result.request)
+        result.assumptions.append(f"ideas and reachability could not be computed ({exc})")
+        return
     result.ideas = extras.ideas
     result.reachability = extras.reachability
     result.differentiators = extras.differentiators

@@ -52,6 +52,7 @@ class ClauseFacts:
         self.ago = False
         self.unit: str | None = None
         self.unknown: list[Item] = []
+        self.value_words: dict[str, list[str]] = {}  # column -> the words that named its values
         self.unknown_flag = False
         self.numbers_used = False
         self.columns: list[tuple[str | None, str | None]] = []
@@ -166,6 +167,7 @@ class ClauseFacts:
             named = [m for m in item.meanings if (m.table, m.column) in self.columns]
             meanings = named or values_for_context(item.meanings, context)
             if meanings[0].table == "customers":
+                append_value(self.value_words, meanings[0].column, item.text)
                 for m in meanings:
                     if m.table == "customers" and m.column == meanings[0].column:
                         append_value(self.customer_values, m.column, m.value)

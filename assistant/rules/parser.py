@@ -311,6 +311,13 @@ class RequestParser:
                 conditions.append(AttributeCondition(attribute=column, op="=", value=typed[0]))
             else:
                 conditions.append(AttributeCondition(attribute=column, op="in", value=typed))
+            words = facts.value_words.get(column, [])
+            if len(words) > 1 and kind != "boolean":
+                # "Bavarians in Texas": nobody has two regions, so the words can only mean either.
+                named = " and ".join(f"'{w}'" for w in words)
+                result.assumptions.append(
+                    f"{named} read as either (a customer has one {column.replace('_', ' ')})"
+                )
         banded = self._numeric_bands(facts)
         if banded is not None:
             conditions.append(banded)
