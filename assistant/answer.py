@@ -137,6 +137,7 @@ def answer(
         result.error = f"Something went wrong answering this request ({type(exc).__name__}: {exc})."
     if result.ok and (with_profile if with_ideas is None else with_ideas):
         _enrich(result, executor, session.current)
+        _narrate(result, backend, executor, session.current)
     result.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
     return result
 
@@ -206,6 +207,25 @@ def _enrich(result: Answer, executor: Executor, spec: SegmentSpec | None) -> Non
     result.differentiators = extras.differentiators
     result.revenue = extras.revenue
     result.why_zero = extras.why_zero
+
+
+def _narrate(
+    result: Answer, backend: Backend, executor: Executor, spec: SegmentSpec | None
+) -> None:
+    """With an LLM, the model may add ideas; each is compiled, guarded and counted first."""
+    from assistant.backends.openai_backend import OpenAIBackend
+
+    # A raw-SQL segment (spec None) has no conditions for the model to build on.
+    if not isinstance(backend, OpenAIBackend) or result.ideas is None or spec is None:
+        return
+    from assistant.narrative import narrate_ideas
+
+    try:
+        result.ideas.ideas += narrate_ideas(
+            backend, executor, spec, result.as_of, existing=result.ideas.ideas
+        )
+    except Exception:
+        log.exception("narrative ideas for %r failed", result.request)
 
 
 def _copy_interpretation(result: Answer, interpretation: Interpretation) -> None:

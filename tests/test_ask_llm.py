@@ -45,8 +45,19 @@ def ask(db: Path, request: str, *extra: str) -> tuple[int, dict]:
     return result.exit_code, json.loads(result.output)
 
 
+SMS_IDEA = {
+    "title": "Canadian women reachable by SMS",
+    "rationale": "SMS reaches them directly.",
+    "type": "engagement",
+    "conditions": [{"kind": "attribute", "attribute": "sms_opt_in", "op": "=", "value": True}],
+}
+
+
 def test_auto_uses_the_configured_llm_and_counts_like_the_rules_backend(llm, db, executor):
-    llm.push(Reply.json({"spec": {"conditions": [WOMEN, CANADA]}}))
+    llm.push(
+        Reply.json({"spec": {"conditions": [WOMEN, CANADA]}}),
+        Reply.json({"ideas": [SMS_IDEA]}),  # the model's own ideas, counted like the others
+    )
     code, payload = ask(db, "women in Canada")
     assert code == 0, payload
     assert payload["backend"] == "openai" and payload["model"] == "fixture-model"
@@ -55,7 +66,11 @@ def test_auto_uses_the_configured_llm_and_counts_like_the_rules_backend(llm, db,
     )
     assert payload["count"] == expected
     assert payload["tokens"]["total_tokens"] > 0
-    assert "women in Canada" in llm.received[-1].text()
+    assert "women in Canada" in llm.received[0].text()
+    narrative = [i for i in payload["ideas"]["ideas"] if i["title"] == SMS_IDEA["title"]]
+    assert narrative and narrative[0]["count"] == executor.scalar(
+        "SELECT count(*) FROM customers WHERE gender = 'female' AND country = 'CA' AND sms_opt_in"
+    )
 
 
 def test_a_query_the_guard_refuses_is_repaired_by_the_model(llm, db):
@@ -66,7 +81,7 @@ def test_a_query_the_guard_refuses_is_repaired_by_the_model(llm, db):
     code, payload = ask(db, "women", "--backend", "openai")
     assert code == 0, payload
     assert payload["attempts"] == 2
-    assert "customerz" in llm.received[-1].text()
+    assert "customerz" in llm.received[1].text()  # the repair request carries the guard's reason
 
 
 def test_an_unreachable_server_is_a_clear_error(monkeypatch, db):
