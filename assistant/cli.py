@@ -153,7 +153,7 @@ def ask(
 CHAT_HELP = """Describe an audience; follow-ups refine it ("only women", "what about Canada
 instead", "make it the last 6 months", "exclude gold members").
 Commands: :sql (show the SQL), :json (the last answer as JSON), :profile (who is in it),
-:reset (start over), :help, :quit."""
+:history (what you asked), :reset (start over), :help, :quit. Up/down arrows recall requests."""
 
 
 @app.command("chat")
@@ -175,6 +175,8 @@ def chat(
     anchor = parse_as_of(as_of)
     console.print(f"[bold]Segment Assistant[/] — backend {chosen.name}, data {executor.db_path}")
     console.print(CHAT_HELP)
+    if sys.stdin.isatty():
+        import readline  # noqa: F401  (gives input() line editing and up/down history)
     while True:
         try:
             line = console.input("[bold cyan]› [/]").strip()
@@ -190,6 +192,9 @@ def chat(
         elif line == ":reset":
             session.reset()
             console.print("Started over.")
+        elif line == ":history":
+            for number, asked in enumerate(session.history, 1):
+                console.print(f"{number:>3}  {asked}")
         elif line == ":sql":
             console.print(session.current_sql or "No segment yet.")
         elif line == ":json":

@@ -173,12 +173,13 @@ def test_ask_replay_without_a_cassette_is_a_clear_error(db: Path, tmp_path: Path
 
 
 def test_chat_refines_turn_by_turn_and_resets(db: Path):
-    turns = "outdoor buyers\nonly women\n:sql\n:reset\nmen in Canada\n:quit\n"
+    turns = "outdoor buyers\nonly women\n:sql\n:history\n:reset\nmen in Canada\n:quit\n"
     result = runner.invoke(app, ["chat", "--backend", "rules", "--db", str(db)], input=turns)
     assert result.exit_code == 0, result.output
     assert result.output.count("customers (") == 3
     assert "c.gender = 'female'" in result.output
     assert "Started over." in result.output
+    assert "  2  only women" in result.output
 
 
 def test_catalog_drafts_yaml_for_any_database(db: Path, tmp_path: Path):
