@@ -10,7 +10,7 @@ PORT ?= 7860
 
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: help install browser run chat data test lint format clean eval eval-check
+.PHONY: help install browser run chat data test lint format clean eval eval-check bench
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ eval: install  ## Run every eval suite (rules + replay) and write evals/reports/
 eval-check: install  ## The evals against the committed baselines (part of make test).
 	$(BIN)/segment-assistant eval --backend rules --report evals/reports/rules --baseline evals/baselines/rules.json
 	$(BIN)/segment-assistant eval $(REPLAY) --report evals/reports/replay --baseline evals/baselines/replay.json
+
+bench: install  ## Speed figures at 100k and 1M customers (data in data/bench/, ~15 min).
+	$(BIN)/python evals/perf/bench.py --repeats 1 --no-warmup --profile
 
 clean:  ## Remove the virtual environment, caches and built data.
 	rm -rf $(VENV) data .pytest_cache .ruff_cache
