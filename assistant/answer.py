@@ -251,6 +251,12 @@ def _run(
         ]
     else:
         result.explanation = "Customers returned by the SQL query."
+    if result.funnel and not with_profile:
+        # The funnel already counted everyone and the final audience: no second pass.
+        base, count = result.funnel[0].count, result.funnel[-1].count
+        result.count, result.base_count = count, base
+        result.share = round(count / base, 4) if base else 0.0
+        return
     segment = segment_result(executor, prepared.sql, as_of, with_profile=with_profile)
     result.count, result.share, result.base_count = segment.count, segment.share, segment.base_count
     result.profile, result.sample = segment.profile, segment.sample

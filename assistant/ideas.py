@@ -40,7 +40,7 @@ from pydantic import BaseModel, Field
 from assistant.compiler import compile_spec
 from assistant.executor import Executor
 from assistant.guard import check_sql
-from assistant.profile import count_segment, twelve_month_window
+from assistant.profile import count_segment
 from assistant.segmodels import assignment_sql, labels
 from assistant.spec import (
     CATEGORIES,
@@ -53,7 +53,7 @@ from assistant.spec import (
     SegmentSpec,
     negate,
 )
-from assistant.windows import Trailing
+from assistant.windows import Trailing, resolve
 
 MIN_CUSTOMERS = 50
 MIN_SHARE = 0.01
@@ -591,31 +591,36 @@ def _look_alikes(ctx: _Context) -> list[Idea]:
     """Buyers (last 12 months) of the parent's dominant category who are not in the parent.
 
     The dominant category is the one with the largest 12-month spend among parent members whose
-    outside buyers are not too few to target; counting uses the compiled conditions themselves,
-    so the number always matches the idea's SQL.
+    outside buyers are not too few to target. One pass over the window's order lines gives both
+    numbers; "outside" is NOT IN the parent's members, which is exactly what the idea's compiled
+    SQL selects (a NOT group counts unknown as false).
     """
-    start, end = twelve_month_window(ctx.as_of)
-    outside = ",\n  ".join(
-        f"count(*) FILTER (WHERE {ctx.outside_filter(_category_buyers(cat))}) AS n_{i}"
-        for i, cat in enumerate(CATEGORIES)
-    )
-    spend_rows = ctx.executor.query(
-        f"WITH {ctx.parent_cte()}\n"
-        "SELECT p.category, sum(i.quantity * i.unit_price) AS amount\n"
-        "FROM transactions t JOIN parent_seg USING (customer_id)\n"
-        "JOIN transaction_items i ON i.transaction_id = t.transaction_id\n"
-        "JOIN products p ON p.product_id = i.product_id\n"
-        f"WHERE t.status = 'completed' AND t.transaction_ts >= DATE '{start}'\n"
-        f"  AND t.transaction_ts < DATE '{end}' + 1\n"
-        "GROUP BY p.category ORDER BY amount DESC, p.category"
+    window = resolve(_category_buyers(CATEGORIES[0]).window, ctx.as_of)
+    rows = ctx.executor.query(
+        f"""WITH {ctx.parent_cte()},
+        bought AS (
+            SELECT t.customer_id, p.category, sum(i.quantity * i.unit_price) AS amount
+            FROM transactions t
+            JOIN transaction_items i ON i.transaction_id = t.transaction_id
+            JOIN products p ON p.product_id = i.product_id
+            WHERE t.status = 'completed'
+              AND t.transaction_ts >= TIMESTAMP '{window.start}'
+              AND t.transaction_ts < TIMESTAMP '{window.end}'
+            GROUP BY t.customer_id, p.category),
+        flagged AS (
+            SELECT b.*, b.customer_id IN (SELECT customer_id FROM parent_seg) AS inside
+            FROM bought b)
+        SELECT category, coalesce(sum(amount) FILTER (WHERE inside), 0) AS parent_spend,
+               count(*) FILTER (WHERE NOT inside) AS outside_buyers
+        FROM flagged GROUP BY category
+        ORDER BY parent_spend DESC, category"""
     ).rows
-    outside_row = ctx.executor.query(f"SELECT\n  {outside}\nFROM customers c").rows[0]
-    outside_counts = dict(zip(CATEGORIES, (int(n) for n in outside_row), strict=True))
-    total = sum(float(amount) for _, amount in spend_rows)
-    for category, amount in spend_rows:
-        count = outside_counts[category]
-        if TOO_SMALL not in ctx.flags(count, inside=False):
-            return [_look_alike(ctx, category, float(amount) / total, count)]
+    total = sum(float(spend) for _, spend, _ in rows)
+    for category, spend, outside in rows:
+        if not spend:
+            break
+        if TOO_SMALL not in ctx.flags(int(outside), inside=False):
+            return [_look_alike(ctx, category, float(spend) / total, int(outside))]
     return []
 
 

@@ -128,6 +128,6 @@ def tokenize(normalized: str) -> list[Token]:
             ]
         elif re.fullmatch(r"\d+(?:\.\d+)?", piece):
             tokens.append(Token(piece, "number", float(piece)))
-        else:
+        elif piece.strip("'"):  # a lone quote is not a word
             tokens.append(Token(piece.strip("'")))
     return [Token(t.text, t.kind, t.value, i) for i, t in enumerate(tokens)]
