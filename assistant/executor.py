@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -155,6 +156,19 @@ class Executor:
             else min(timeout_s, self.settings.timeout_s)
         )
         cursor = self._cursor()
+        try:
+            return self._run(cursor, sql, params, timeout, limit)
+        finally:
+            cursor.close()
+
+    def _run(
+        self,
+        cursor: duckdb.DuckDBPyConnection,
+        sql: str,
+        params: Sequence | None,
+        timeout: float,
+        limit: int,
+    ) -> QueryResult:
         # The engine's max_execution_time enforces settings.timeout_s; a shorter per-query limit
         # needs a timer that interrupts only this cursor, leaving other threads' queries alone.
         timer = None
@@ -176,10 +190,19 @@ class Executor:
         finally:
             if timer is not None:
                 timer.cancel()
-            cursor.close()
         elapsed_ms = (time.perf_counter() - started) * 1000
         truncated = len(rows) > limit
         return QueryResult(columns, rows[:limit], truncated, elapsed_ms)
+
+    @contextmanager
+    def pinned(self) -> Iterator[PinnedExecutor]:
+        """The same interface on one cursor for a run of queries from one thread, so a TEMP
+        table one query makes (in memory, gone with the cursor) is seen by the next ones."""
+        cursor = self._cursor()
+        try:
+            yield PinnedExecutor(self, cursor)
+        finally:
+            cursor.close()
 
     def scalar(self, sql: str, params: Sequence | None = None) -> Any:
         """The first value of the first row, or None when there are no rows."""
@@ -213,6 +236,37 @@ class Executor:
         if isinstance(value, datetime):
             return value.date()
         return value
+
+
+class PinnedExecutor(Executor):
+    """An Executor whose queries all run on one cursor (see Executor.pinned)."""
+
+    def __init__(self, parent: Executor, cursor: duckdb.DuckDBPyConnection) -> None:
+        super().__init__(parent.db_path, parent.settings)
+        self._parent = parent
+        self._pinned = cursor
+
+    def query(
+        self,
+        sql: str,
+        params: Sequence | None = None,
+        *,
+        timeout_s: float | None = None,
+        max_rows: int | None = None,
+    ) -> QueryResult:
+        limit = self.settings.max_rows if max_rows is None else max_rows
+        timeout = (
+            self.settings.timeout_s
+            if timeout_s is None
+            else min(timeout_s, self.settings.timeout_s)
+        )
+        return self._run(self._pinned, sql, params, timeout, limit)
+
+    def schema(self) -> dict[str, dict[str, str]]:
+        return self._parent.schema()
+
+    def close(self) -> None:  # the cursor belongs to the `pinned()` block that made it
+        pass
 
 
 def _translate(err: duckdb.Error) -> ExecutionError:

@@ -117,6 +117,7 @@ class _Context:
     sql: str
     count: int
     base: int
+    members: str = ""  # SQL of the parent's customer ids for counting (defaults to `sql`)
 
     @property
     def whole_base(self) -> bool:
@@ -141,7 +142,7 @@ class _Context:
         return count / self.count if self.count else 0.0
 
     def parent_cte(self) -> str:
-        return f"parent_seg AS (SELECT DISTINCT customer_id FROM ({self.sql}) AS q)"
+        return f"parent_seg AS (SELECT DISTINCT customer_id FROM ({self.members or self.sql}) AS q)"
 
     def within(self, condition: Condition, title: str) -> tuple[SegmentSpec | None, str]:
         """The parent AND `condition`, as a spec (when the parent has one) and guarded SQL."""
@@ -168,20 +169,6 @@ class _Context:
             f"  AND c.customer_id NOT IN (SELECT customer_id FROM ({self.sql}) AS q)"
         )
         return None, self.guard(sql)
-
-    def outside_filter(self, condition: Condition) -> str:
-        """What `outside` selects, as a filter over `customers c` (for counting many at once).
-
-        Built from the same compiled conditions, so NULL handling matches the idea's SQL exactly
-        (NOT (gender = 'female') leaves out unknown genders, just as the compiled spec does)."""
-        if self.spec is not None:
-            spec = _add(negate(self.spec), condition, "")
-            steps = compile_spec(spec, self.as_of).steps
-            return " AND ".join(f"({step.condition_sql})" for step in steps)
-        return (
-            f"({_fragment(condition, self.as_of)}) AND c.customer_id NOT IN "
-            f"(SELECT customer_id FROM ({self.sql}) AS q)"
-        )
 
     def guard(self, sql: str) -> str:
         """SQL composed around a raw (user or model) parent query is checked before it is shown."""
@@ -215,15 +202,20 @@ def suggest_ideas(
     as_of: date,
     *,
     parent_sql: str | None = None,
+    members_sql: str | None = None,
     limit: int = 8,
 ) -> IdeasResult:
-    """4-8 ranked ideas for `parent` (the whole base when both parent and parent_sql are None)."""
+    """4-8 ranked ideas for `parent` (the whole base when both parent and parent_sql are None).
+
+    `members_sql` selects the parent's customer ids already computed (e.g. a temp table of the
+    answer's members), so counting does not evaluate the parent's conditions again.
+    """
     spec = parent if parent is not None or parent_sql is not None else SegmentSpec()
     compiled = compile_spec(spec, as_of) if spec is not None else None
     sql = parent_sql or (compiled.sql if compiled else "")
     sql = check_sql(sql, executor.schema()).sql if parent_sql else sql
-    count, base = count_segment(executor, sql)
-    ctx = _Context(executor, as_of, spec, sql, count, base)
+    count, base = count_segment(executor, members_sql or sql)
+    ctx = _Context(executor, as_of, spec, sql, count, base, members_sql or "")
     summary = ParentSummary(
         title=(spec.title if spec and spec.title else None) or _default_title(ctx),
         explanation=compiled.explanation if compiled else "Customers returned by the SQL query.",

@@ -343,7 +343,11 @@ class EnrichedAnswer(BaseModel):
 
 
 def enrich_answer(
-    answer: Answer, executor: Executor, session_spec: SegmentSpec | None
+    answer: Answer,
+    executor: Executor,
+    session_spec: SegmentSpec | None,
+    *,
+    members_sql: str | None = None,
 ) -> EnrichedAnswer:
     """Ideas, reachability, differentiators, revenue share and (when empty) why it is empty.
 
@@ -354,13 +358,20 @@ def enrich_answer(
         return EnrichedAnswer()
     as_of = answer.as_of or executor.as_of() or date.today()
     spec = session_spec if answer.spec is not None else None
+    members = members_sql or answer.sql
     enriched = EnrichedAnswer(
-        ideas=suggest_ideas(executor, spec, as_of, parent_sql=None if spec else answer.sql)
+        ideas=suggest_ideas(
+            executor,
+            spec,
+            as_of,
+            parent_sql=None if spec else answer.sql,
+            members_sql=members_sql,
+        )
     )
     if answer.count:
-        enriched.reachability = reachability(executor, answer.sql)
-        enriched.differentiators = differentiators(executor, answer.sql, as_of=as_of)
-        enriched.revenue = revenue_share(executor, answer.sql, as_of=as_of)
+        enriched.reachability = reachability(executor, members)
+        enriched.differentiators = differentiators(executor, members, as_of=as_of)
+        enriched.revenue = revenue_share(executor, members, as_of=as_of)
     elif spec is not None and spec.conditions:
         enriched.why_zero = why_zero(executor, compile_spec(spec, as_of), spec, as_of)
     return enriched
