@@ -389,3 +389,16 @@ def test_settings_stay_locked_after_attempts_to_change_them(executor, outside_cs
     }
     with pytest.raises(ExecutionError):
         executor.query(f"SELECT * FROM read_csv('{outside_csv}')")
+
+
+def test_a_pinned_run_sees_its_own_temp_table_and_nobody_else_does(executor, db_path):
+    before = file_digest(db_path)
+    with executor.pinned() as pinned:
+        pinned.query("CREATE TEMP TABLE members AS SELECT customer_id FROM customers LIMIT 7")
+        assert pinned.scalar("SELECT count(*) FROM members") == 7
+        assert pinned.schema() == executor.schema()
+        with pytest.raises(ExecutionError):
+            executor.query("SELECT count(*) FROM members")  # another cursor, another session
+    with executor.pinned() as again, pytest.raises(ExecutionError):
+        again.query("SELECT count(*) FROM members")  # gone with the cursor
+    assert file_digest(db_path) == before
