@@ -48,7 +48,7 @@ def render_schema_card(
         _derived_section(catalog, tables),
         _measures_section(catalog, tables),
         _definitions_section(catalog),
-        _terms_section(catalog),
+        _terms_section(catalog, request),
         _segment_models_section(),
     ]
     text = "\n\n".join(s for s in sections if s)
@@ -247,14 +247,23 @@ def _definitions_section(catalog: Catalog) -> str:
     return _section("Business definitions", lines)
 
 
-def _terms_section(catalog: Catalog) -> str:
+def _terms_section(catalog: Catalog, request: str | None = None) -> str:
+    """Definitions of the terms the request uses (all of them without a request); the other
+    terms by name only, which keeps the card short while the model still knows they exist."""
     lines = []
+    text = normalise_phrase(request) if request else None
+    others = []
     for name, term in catalog.terms.items():
+        if text is not None and not _mentions(text, [name.replace("_", " "), *term.synonyms]):
+            others.append(name)
+            continue
         also = [s for s in term.synonyms[:2] if normalise_phrase(s) != name.replace("_", " ")]
         line = f'- {name}: means "{term.means}"' + (f" (also: {', '.join(also)})" if also else "")
         if term.note:
             line += f" Note: {_one_line(term.note)}"
         lines.append(line)
+    if others:
+        lines.append(f"- also defined (not used in this request): {', '.join(others)}")
     return _section("Marketing terms (use the stated meaning)", lines)
 
 
