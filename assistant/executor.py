@@ -149,17 +149,19 @@ class Executor:
         max_rows: int | None = None,
     ) -> QueryResult:
         """Run one statement; at most `max_rows` rows are fetched (`truncated` says if more)."""
-        limit = self.settings.max_rows if max_rows is None else max_rows
-        timeout = (
-            self.settings.timeout_s
-            if timeout_s is None
-            else min(timeout_s, self.settings.timeout_s)
-        )
+        timeout, limit = self._limits(timeout_s, max_rows)
         cursor = self._cursor()
         try:
             return self._run(cursor, sql, params, timeout, limit)
         finally:
             cursor.close()
+
+    def _limits(self, timeout_s: float | None, max_rows: int | None) -> tuple[float, int]:
+        """A query may shorten the sandbox's time limit, never lengthen it."""
+        limit = self.settings.max_rows if max_rows is None else max_rows
+        if timeout_s is None:
+            return self.settings.timeout_s, limit
+        return min(timeout_s, self.settings.timeout_s), limit
 
     def _run(
         self,
@@ -254,12 +256,7 @@ class PinnedExecutor(Executor):
         timeout_s: float | None = None,
         max_rows: int | None = None,
     ) -> QueryResult:
-        limit = self.settings.max_rows if max_rows is None else max_rows
-        timeout = (
-            self.settings.timeout_s
-            if timeout_s is None
-            else min(timeout_s, self.settings.timeout_s)
-        )
+        timeout, limit = self._limits(timeout_s, max_rows)
         return self._run(self._pinned, sql, params, timeout, limit)
 
     def schema(self) -> dict[str, dict[str, str]]:

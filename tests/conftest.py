@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+from llm_server import FakeLLMServer
 
 TEST_CUSTOMERS = 2000
 TEST_SEED = 7
@@ -37,3 +39,17 @@ def executor(demo_db: Path, tmp_path_factory: pytest.TempPathFactory):
     shutil.copyfile(demo_db, copy)
     with Executor(copy) as ex:
         yield ex
+
+
+@pytest.fixture(scope="session")
+def fake_server() -> Iterator[FakeLLMServer]:
+    """A real chat-completions server on 127.0.0.1 that answers from a script."""
+    with FakeLLMServer.running() as server:
+        yield server
+
+
+@pytest.fixture
+def llm_server(fake_server: FakeLLMServer) -> FakeLLMServer:
+    """The running fake server with an empty script and no recorded requests."""
+    fake_server.reset()
+    return fake_server

@@ -202,3 +202,10 @@ ENUMS: dict[tuple[str, str], set[str]] = {
     ("support_tickets", "topic"): {"delivery", "returns", "product_question", "billing", "account"},
     ("support_tickets", "channel"): {"chat", "email", "phone"},
 }
+
+
+# The JSON keys `segment-assistant ask --format json` promises (issue: understanding requests).
+ANSWER_KEYS = (
+    "request", "backend", "spec", "sql", "count", "share", "funnel", "explanation",
+    "assumptions", "unrecognized", "clarification", "error", "elapsed_ms", "tokens",
+)  # fmt: skip

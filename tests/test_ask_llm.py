@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,15 +17,9 @@ WOMEN = {"kind": "attribute", "attribute": "gender", "op": "=", "value": "female
 CANADA = {"kind": "attribute", "attribute": "country", "op": "=", "value": "CA"}
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer.running() as running:
-        yield running
-
-
 @pytest.fixture
-def llm(server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch) -> FakeLLMServer:
-    server.reset()
+def llm(llm_server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch) -> FakeLLMServer:
+    server = llm_server
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.setenv("SEGMENT_ASSISTANT_MODEL", "fixture-model")

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from contract import ANSWER_KEYS
 from typer.testing import CliRunner
 
 from assistant.cli import app
@@ -109,23 +110,7 @@ def test_ask_json_answers_with_the_documented_keys(db: Path):
     )
     assert code == 0, output
     payload = json.loads(output)
-    for key in (
-        "request",
-        "backend",
-        "spec",
-        "sql",
-        "count",
-        "share",
-        "funnel",
-        "explanation",
-        "assumptions",
-        "unrecognized",
-        "clarification",
-        "error",
-        "elapsed_ms",
-        "tokens",
-    ):
-        assert key in payload
+    assert set(ANSWER_KEYS) <= set(payload)
     assert payload["backend"] == "rules"
     assert payload["count"] == payload["funnel"][-1]["count"]
     assert any("2026-08-01" in a for a in payload["assumptions"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -27,19 +26,6 @@ OUTDOOR_90D = {
     "value": 1,
     "window": {"kind": "trailing", "n": 90, "unit": "days"},
 }
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer.running() as server:
-        yield server
-
-
-@pytest.fixture
-def llm_server(fake_server: FakeLLMServer) -> FakeLLMServer:
-    """The running fake server with an empty script and no recorded requests."""
-    fake_server.reset()
-    return fake_server
 
 
 def backend(server: FakeLLMServer, **overrides) -> OpenAIBackend:

@@ -8,7 +8,6 @@ to show that retries are bounded.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from llm_server import FakeLLMServer, Reply
@@ -19,18 +18,6 @@ from assistant.spec import SegmentSpec
 
 WOMEN = {"kind": "attribute", "attribute": "gender", "op": "=", "value": "female"}
 CANADA = {"kind": "attribute", "attribute": "country", "op": "=", "value": "CA"}
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer.running() as server:
-        yield server
-
-
-@pytest.fixture
-def llm_server(fake_server: FakeLLMServer) -> FakeLLMServer:
-    fake_server.reset()
-    return fake_server
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
 from llm_server import FakeLLMServer, Reply
@@ -37,18 +36,6 @@ VALID = [
     proposal("Women outdoor buyers", WOMEN, kind="demographic"),
     proposal("Emailable champions", EMAIL_OK, CHAMPIONS, kind="value-based"),
 ]
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer.running() as server:
-        yield server
-
-
-@pytest.fixture
-def llm_server(fake_server: FakeLLMServer) -> FakeLLMServer:
-    fake_server.reset()
-    return fake_server
 
 
 @pytest.fixture(scope="module")

@@ -73,18 +73,6 @@ def rules() -> RulesBackend:
     return RulesBackend()
 
 
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer.running() as server:
-        yield server
-
-
-@pytest.fixture
-def llm_server(fake_server: FakeLLMServer) -> FakeLLMServer:
-    fake_server.reset()
-    return fake_server
-
-
 def llm(server: FakeLLMServer) -> OpenAIBackend:
     return OpenAIBackend(
         LLMSettings(base_url=server.base_url, model="test-model", timeout=5, max_retries=0)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from llm_server import FakeLLMServer, Reply
+from llm_server import Reply
 
 from assistant.backends.base import BackendError, Turn
 from assistant.backends.openai_backend import LLMSettings, OpenAIBackend
@@ -17,19 +16,6 @@ from assistant.spec import SegmentSpec
 AS_OF = date(2026, 9, 30)
 WOMEN = {"kind": "attribute", "attribute": "gender", "op": "=", "value": "female"}
 CANADA = {"kind": "attribute", "attribute": "country", "op": "=", "value": "CA"}
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer.running() as server:
-        yield server
-
-
-@pytest.fixture
-def llm_server(fake_server: FakeLLMServer) -> FakeLLMServer:
-    """The running fake server with an empty script and no recorded requests."""
-    fake_server.reset()
-    return fake_server
 
 
 def reject_first_sql(candidate):
