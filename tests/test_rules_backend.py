@@ -331,6 +331,26 @@ CASES: list[tuple[str, str]] = [
             + window("t.transaction_ts", "2026-07-03", "2026-09-30")
         ),
     ),
+    (
+        "champions by RFM",
+        "SELECT customer_id FROM ({segment_rfm_champions})",
+    ),
+    (
+        "customers who have never opened an email",
+        customers(
+            "c.customer_id NOT IN ("
+            + events("e.event_type = 'opened' AND k.channel = 'email'")
+            + ")"
+        ),
+    ),
+    (
+        "shoppers (not from the US) who bought toys",
+        customers("c.country <> 'US'") + " INTERSECT " + purchases(has_item("p.category = 'Toys'")),
+    ),
+    (
+        "everyone except people who paid with cash",
+        customers("c.customer_id NOT IN (" + purchases("t.payment_method = 'cash'") + ")"),
+    ),
     # the mission's example
     (
         "frequent outdoor buyers with three transactions last month and no campaign engagement",
@@ -343,6 +363,10 @@ CASES: list[tuple[str, str]] = [
 
 
 def ids(executor, sql: str) -> set[int]:
+    if "{segment_rfm_champions}" in sql:
+        from assistant.segmodels import membership_sql
+
+        sql = sql.format(segment_rfm_champions=membership_sql("rfm", "champions", executor.as_of()))
     return {
         row[0] for row in executor.query(f"SELECT DISTINCT * FROM ({sql})", max_rows=1_000_000).rows
     }
@@ -440,6 +464,42 @@ def test_a_time_with_nothing_to_apply_it_to_is_reported(executor, backend):
     )
     assert any("this year" in u for u in result.unrecognized)
     assert ids(executor, result.sql) == ids(executor, customers("c.loyalty_tier = 'gold'"))
+
+
+def test_never_with_a_vague_word_means_at_no_time(executor, backend):
+    result = answer(
+        "customers who have never been engaged",
+        backend=backend,
+        executor=executor,
+        with_profile=False,
+    )
+    expected = ids(executor, customers(f"c.customer_id NOT IN ({events(ENGAGED)})"))
+    assert ids(executor, result.sql) == expected
+
+
+def test_a_vague_ranking_is_asked_about_not_guessed(executor, backend):
+    result = answer("the top ones", backend=backend, executor=executor, with_profile=False)
+    assert result.sql is None and result.clarification
+    assert any("top by what" in u for u in result.unrecognized)
+
+
+def test_a_follow_up_filter_narrows_the_activity_already_there(executor, backend):
+    _, (_, second) = converse(
+        executor, backend, "customers who opened a campaign this year", "just the email ones"
+    )
+    expected = ids(
+        executor,
+        events(
+            "e.event_type = 'opened' AND k.channel = 'email' AND "
+            + window("e.event_ts", "2026-01-01", "2026-09-30")
+        ),
+    )
+    assert ids(executor, second.sql) == expected
+
+
+@pytest.mark.parametrize("request_text", ["move all customers to gold", "erase the data"])
+def test_requests_to_change_data_are_refused(executor, backend, request_text):
+    assert answer(request_text, backend=backend, executor=executor).refused
 
 
 def test_a_brand_the_data_does_not_carry_is_reported(executor, backend):

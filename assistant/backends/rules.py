@@ -6,7 +6,7 @@ from assistant.backends.base import Clarification, Interpretation, Turn, Validat
 from assistant.catalog import Catalog, load_catalog
 from assistant.rules.lexicon import Lexicon, default_lexicon
 from assistant.rules.parser import RequestParser
-from assistant.rules.refine import detect_intent, refine, strip_command
+from assistant.rules.refine import activity_sources, detect_intent, refine, strip_command
 from assistant.spec import SegmentSpec
 
 EVERYONE = {"all customers", "everyone", "all", "everybody", "the whole base", "all of them"}
@@ -23,13 +23,15 @@ class RulesBackend:
 
     def interpret(self, turn: Turn, validate: Validator | None = None) -> Interpretation:
         parser = RequestParser(self.catalog, self.lexicon, turn.as_of)
-        parsed = parser.parse(turn.request)
+        context = activity_sources(turn.current)
+        parsed = parser.parse(turn.request, context=context)
         if parsed.refusal:
             return Interpretation(refusal=parsed.refusal)
         intent = detect_intent(parsed.normalized, self.lexicon.grammar, turn.current is not None)
         if intent in ("remove", "replace"):
             # The command words ("drop the", "what about") are not part of the audience.
-            parsed = parser.parse(strip_command(parsed.normalized, self.lexicon.grammar, intent))
+            command = strip_command(parsed.normalized, self.lexicon.grammar, intent)
+            parsed = parser.parse(command, context=context)
         if intent == "reset":
             return Interpretation(reset=True, assumptions=["started over"])
         base = dict(unrecognized=parsed.unrecognized, assumptions=parsed.assumptions)

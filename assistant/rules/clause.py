@@ -53,6 +53,10 @@ class ClauseFacts:
         self.unit: str | None = None
         self.unknown: list[Item] = []
         self.value_words: dict[str, list[str]] = {}  # column -> the words that named its values
+        self.negation_words: list[str] = []
+        self.term_items: list[Item] = []
+        self.rank_text = ""
+        self.model_aliases: list[str] = []
         self.unknown_flag = False
         self.numbers_used = False
         self.columns: list[tuple[str | None, str | None]] = []
@@ -69,9 +73,22 @@ class ClauseFacts:
         facts = cls(items, parser)
         for item in items:
             facts._take(item)
+        facts._prefer_named_model()
         facts._demote_ambiguous_measures()
         facts._resolve_values(previous or set())
         return facts
+
+    def _prefer_named_model(self) -> None:
+        """'loyal customers according to RFM': the named model's label, not the catalog term."""
+        for item in self.term_items:
+            labels = [
+                m
+                for m in item.meanings
+                if m.kind == "segment_model" and m.name in self.model_aliases
+            ]
+            if labels:
+                self.terms.remove(item.meaning)
+                self.segments.append(labels[0])
 
     def _demote_ambiguous_measures(self) -> None:
         """'returns' is a measure, but next to 'support tickets' it is a ticket topic."""
@@ -103,14 +120,19 @@ class ClauseFacts:
             self.numbers.append(item)
         elif kind == "negation":
             self.negated = True
+            self.negation_words.append(item.text)
         elif kind == "comparator":
             self.comparators.append(item.meaning.name)
         elif kind == "term":
             self.terms.append(item.meaning)
+            self.term_items.append(item)
         elif kind == "segment_model":
             self.segments.append(preferred_model(item.meanings))
+        elif kind == "model_alias":
+            self.model_aliases.append(item.meaning.name)
         elif kind == "rank":
             self.rank = item.meaning
+            self.rank_text = item.text
         elif kind == "measure":
             self.measures.append(item.meaning)
             self.measure_named = True

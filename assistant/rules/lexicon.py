@@ -26,9 +26,9 @@ LEXICON_PATH = SCHEMAS_DIR / "lexicon.yaml"
 # When one phrase means several things, the kind earlier in this list wins; within a kind the
 # parser resolves by context (e.g. "email" is a campaign channel next to "opened").
 PRIORITY = (
-    "refuse", "term", "segment_model", "signup", "recency", "rank", "between", "comparator",
-    "negation", "measure", "predicate", "verb", "value", "column", "band", "derived", "age",
-    "unit", "ago", "unknown", "conjunction", "stopword",
+    "refuse", "term", "segment_model", "model_alias", "signup", "recency", "rank", "between",
+    "comparator", "negation", "measure", "predicate", "verb", "value", "column", "band",
+    "derived", "age", "unit", "ago", "unknown", "conjunction", "stopword",
 )  # fmt: skip
 GRAMMAR_KINDS = {"negation", "comparator", "conjunction", "between", "rank"}
 
@@ -211,6 +211,8 @@ def _add_models(
                     forms.append(spelling)
                 for form in forms:
                     b.add(form, meaning)
+        for name in names:  # "according to RFM": the model itself, to pick its labels
+            b.add(name, Meaning("model_alias", name=model_name))
 
 
 def _drop_values_shadowing_grammar(b: _Builder) -> None:

@@ -85,7 +85,9 @@ class RequestParser:
 
     # -- entry point -----------------------------------------------------------------------------
 
-    def parse(self, text: str, *, depth: int = 0) -> ParseResult:
+    def parse(self, text: str, *, depth: int = 0, context: set[str] | None = None) -> ParseResult:
+        """`context`: activity sources of the segment being refined ("only sms campaigns" after
+        "clicked a campaign" names the campaign channel, not a contact preference)."""
         result = ParseResult()
         refusal = self._refusal(text)
         if refusal:
@@ -100,7 +102,7 @@ class RequestParser:
         items = self._items(tokenize(with_placeholders), windows, result, skip)
         clauses, joiners = self._clauses(items)
         tagged: list[Tagged] = []
-        previous: set[str] = set()
+        previous: set[str] = set(context or ())
         earlier: list[Tagged] = []
         for index, clause in enumerate(clauses):
             facts = ClauseFacts.read(clause, self, previous)
@@ -215,13 +217,17 @@ class RequestParser:
         clauses: list[list[Item]] = [[]]
         joiners = ["and"]
         for item in items:
-            content = [i for i in clauses[-1] if i.kind not in ("stopword", "word")]
+            content = [i for i in clauses[-1] if i.kind not in ("stopword", "word", "negation")]
             if item.kind == "negation" and content:
                 # "women not in Texas": the negation covers what follows it, not the women.
                 clauses.append([])
                 joiners.append("and")
             if item.kind == "conjunction":
-                if clauses[-1]:
+                # "exclude anyone who returned something": the negation carries on past 'who'.
+                leading = (
+                    clauses[-1] and not content and any(i.kind == "negation" for i in clauses[-1])
+                )
+                if clauses[-1] and not leading:
                     clauses.append([])
                     joiners.append(item.meaning.name)
                 elif item.meaning.name in ("or", "but"):
@@ -257,6 +263,8 @@ class RequestParser:
         window = facts.window
         assert window is not None
         activities = [t.condition for t in earlier if isinstance(t.condition, ActivityCondition)]
+        if not activities and not facts.has_content():
+            return []  # a time on its own: a follow-up may apply it ("make it the last 90 days")
         if not activities or facts.has_content():
             label = resolve(window, self.as_of).label
             result.unrecognized.append(
@@ -286,8 +294,11 @@ class RequestParser:
             inner = self.parse(term.means, depth=depth + 1)
             result.unrecognized += inner.unrecognized
             conditions = inner.conditions
-            if facts.window is not None:
-                conditions = [with_window(c, facts.window) for c in conditions]
+            window = facts.window
+            if window is None and "never" in facts.negation_words:
+                window = AllTime()  # "never engaged": at no time, whatever window the term has
+            if window is not None:
+                conditions = [with_window(c, window) for c in conditions]
             label = meaning.name.replace("_", " ")
             result.assumptions.append(f"'{label}' = {term.means} (catalog term)")
             result.mentions.add(f"term:{meaning.name}")
@@ -447,6 +458,10 @@ class RequestParser:
         if facts.money is not None and measure == "count":
             measure, fieldname = "sum", "total_amount"
         if facts.rank and primary:
+            if not facts.numbers and not facts.measure_named:
+                # "the best ones": best by what, and how many? Say so rather than guess.
+                result.unrecognized.append(f"{facts.rank_text} (top by what, and how many?)")
+                return []
             return [Tagged(self._rank(facts, activity, measure, fieldname, window, result))]
         if facts.recency and source == "purchases" and facts.ago:
             op, value = facts.comparison(scale=facts.unit_days())

@@ -27,7 +27,7 @@ from assistant.spec import (
     remove_conditions,
     replace_condition,
 )
-from assistant.windows import Window, describe
+from assistant.windows import AllTime, Window, describe
 
 Intent = Literal["reset", "remove", "replace", "narrow", "new"]
 GEOGRAPHY = {"country", "region", "city"}
@@ -84,17 +84,60 @@ def refine(current: SegmentSpec, parsed: ParseResult, intent: Intent) -> Refinem
     return _narrow(current, parsed.conditions)
 
 
+def activity_sources(spec: SegmentSpec | None) -> set[str]:
+    """The activity sources a segment's top-level conditions count."""
+    if spec is None:
+        return set()
+    return {
+        c.activity.source
+        for c in spec.conditions
+        if isinstance(c, ActivityCondition | RankCondition)
+    }
+
+
 def _narrow(current: SegmentSpec, conditions: list[Condition]) -> Refinement:
     spec = current
     notes: list[str] = []
     for condition in conditions:
-        if isinstance(condition, AttributeCondition) and _has_key(spec, condition):
+        merged = _narrowed_activity(spec, condition)
+        if merged is not None:
+            spec, note = merged
+            notes.append(note)
+        elif isinstance(condition, AttributeCondition) and _has_key(spec, condition):
             spec = replace_condition(spec, condition)
             notes.append(f"replaced the earlier {condition.attribute} condition")
         else:
             spec = add_condition(spec, condition)
     notes.insert(0, "refined the previous segment")
     return Refinement(spec, "narrow", notes)
+
+
+def _narrowed_activity(spec: SegmentSpec, condition: Condition) -> tuple[SegmentSpec, str] | None:
+    """'only sms campaigns' after 'clicked a campaign': a bare filter (at least one such event,
+    any time) narrows the activity already in the segment instead of adding a second one."""
+    if not (
+        isinstance(condition, ActivityCondition)
+        and condition.measure == "count"
+        and condition.op == ">="
+        and condition.value == 1
+        and condition.window == AllTime()
+    ):
+        return None
+    default = type(condition.activity)().model_dump()
+    extra = {k: v for k, v in condition.activity.model_dump().items() if v != default.get(k)}
+    if not extra:
+        return None
+    for index, existing in enumerate(spec.conditions):
+        if (
+            isinstance(existing, ActivityCondition | RankCondition)
+            and existing.activity.source == condition.activity.source
+        ):
+            activity = existing.activity.model_copy(update=extra)
+            conditions = list(spec.conditions)
+            conditions[index] = existing.model_copy(update={"activity": activity})
+            named = ", ".join(f"{k} {v}" for k, v in extra.items())
+            return spec.model_copy(update={"conditions": conditions}), f"narrowed it to {named}"
+    return None
 
 
 def _replace(current: SegmentSpec, conditions: list[Condition]) -> Refinement:

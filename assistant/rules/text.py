@@ -98,7 +98,8 @@ def normalize(text: str) -> str:
     text = re.sub(r"(\d)\s*\+", r"\1 or more", text)  # 3+ purchases
     text = re.sub(r"\b(\d*[1-9])s\b", r"\1", text)  # "under 25s"; decades like "30s" stay
     text = re.sub(r"(\d)\s*(?:percent|pct)\b", r"\1%", text)
-    text = re.sub(r"[!?;:()\[\]{}\"]", " ", text)
+    text = re.sub(r"[()\[\]{}]", " , ", text)  # an aside is a clause of its own
+    text = re.sub(r"[!?;:\"]", " ", text)
     text = re.sub(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?!\d)", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 
