@@ -174,3 +174,11 @@ def test_catalog_drafts_yaml_for_any_database(db: Path, tmp_path: Path):
     code, output = run("catalog", "--db", str(db), "-o", str(out))
     assert code == 0, output
     assert set(load_catalog(out).tables) >= {"customers", "transactions"}
+
+
+def test_record_without_an_llm_is_a_clear_error(db: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    code, output = run("ask", "women", "--record", str(tmp_path / "c.json"), "--db", str(db))
+    assert code == 2
+    assert "--backend openai" in output

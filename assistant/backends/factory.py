@@ -28,6 +28,11 @@ def make_backend(
         raise BackendError(f"Unknown backend '{name}'; choose one of {', '.join(BACKENDS)}.")
     if name == "auto":
         name = "openai" if llm_configured() else "rules"
+    if record is not None and name != "openai":
+        raise BackendError(
+            "--record keeps an LLM's answers: use it with --backend openai and a configured "
+            "server (OPENAI_BASE_URL / OPENAI_API_KEY)."
+        )
     if name == "rules":
         from assistant.backends.rules import RulesBackend
 
