@@ -30,9 +30,11 @@ condition) first. A raw-SQL parent (no spec) gets ideas whose `spec` is None.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -583,37 +585,54 @@ def _look_alikes(ctx: _Context) -> list[Idea]:
     """Buyers (last 12 months) of the parent's dominant category who are not in the parent.
 
     The dominant category is the one with the largest 12-month spend among parent members whose
-    outside buyers are not too few to target. One pass over the window's order lines gives both
-    numbers; "outside" is NOT IN the parent's members, which is exactly what the idea's compiled
-    SQL selects (a NOT group counts unknown as false).
+    outside buyers are not too few to target. Outside buyers = all the category's buyers in the
+    window (the same for every segment, so cached per database and window) minus those inside
+    the parent: exactly what the idea's compiled SQL selects (a NOT group counts unknown as false).
     """
     window = resolve(_category_buyers(CATEGORIES[0]).window, ctx.as_of)
+    in_window = (
+        f"t.status = 'completed' AND t.transaction_ts >= TIMESTAMP '{window.start}' "
+        f"AND t.transaction_ts < TIMESTAMP '{window.end}'"
+    )
+    totals = _category_buyers_in(ctx.executor, in_window)
     rows = ctx.executor.query(
-        f"""WITH {ctx.parent_cte()},
-        bought AS (
-            SELECT t.customer_id, p.category, sum(i.quantity * i.unit_price) AS amount
-            FROM transactions t
-            JOIN transaction_items i ON i.transaction_id = t.transaction_id
-            JOIN products p ON p.product_id = i.product_id
-            WHERE t.status = 'completed'
-              AND t.transaction_ts >= TIMESTAMP '{window.start}'
-              AND t.transaction_ts < TIMESTAMP '{window.end}'
-            GROUP BY t.customer_id, p.category),
-        flagged AS (
-            SELECT b.*, b.customer_id IN (SELECT customer_id FROM parent_seg) AS inside
-            FROM bought b)
-        SELECT category, coalesce(sum(amount) FILTER (WHERE inside), 0) AS parent_spend,
-               count(*) FILTER (WHERE NOT inside) AS outside_buyers
-        FROM flagged GROUP BY category
-        ORDER BY parent_spend DESC, category"""
+        f"""WITH {ctx.parent_cte()}
+        SELECT p.category, sum(i.quantity * i.unit_price) AS parent_spend,
+               count(DISTINCT t.customer_id) AS inside_buyers
+        FROM transactions t JOIN parent_seg USING (customer_id)
+        JOIN transaction_items i ON i.transaction_id = t.transaction_id
+        JOIN products p ON p.product_id = i.product_id
+        WHERE {in_window}
+        GROUP BY p.category ORDER BY parent_spend DESC, p.category"""
     ).rows
     total = sum(float(spend) for _, spend, _ in rows)
-    for category, spend, outside in rows:
-        if not spend:
-            break
-        if TOO_SMALL not in ctx.flags(int(outside), inside=False):
-            return [_look_alike(ctx, category, float(spend) / total, int(outside))]
+    for category, spend, inside in rows:
+        outside = totals.get(category, 0) - int(inside)
+        if spend and TOO_SMALL not in ctx.flags(outside, inside=False):
+            return [_look_alike(ctx, category, float(spend) / total, outside)]
     return []
+
+
+_BUYERS_CACHE: dict[tuple[str, int, str], dict[str, int]] = {}
+_BUYERS_LOCK = threading.Lock()
+
+
+def _category_buyers_in(executor: Executor, in_window: str) -> dict[str, int]:
+    """Distinct buyers per category in a window, cached per database file version."""
+    path = Path(executor.db_path).resolve()
+    key = (str(path), path.stat().st_mtime_ns, in_window)
+    with _BUYERS_LOCK:
+        cached = _BUYERS_CACHE.get(key)
+    if cached is None:
+        rows = executor.query(
+            "SELECT p.category, count(DISTINCT t.customer_id) FROM transactions t "
+            "JOIN transaction_items i ON i.transaction_id = t.transaction_id "
+            f"JOIN products p ON p.product_id = i.product_id WHERE {in_window} GROUP BY 1"
+        ).rows
+        cached = {category: int(n) for category, n in rows}
+        with _BUYERS_LOCK:
+            _BUYERS_CACHE[key] = cached
+    return cached
 
 
 def _look_alike(ctx: _Context, category: str, spend_share: float, count: int) -> Idea:
