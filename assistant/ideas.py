@@ -37,6 +37,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from assistant.compiler import compile_spec
@@ -343,18 +344,61 @@ _HINTS = {
 }
 
 
+SPLIT_MODELS = ("rfm", "abc", "lifecycle", "engagement_tier")
+
+
 def _model_counts(ctx: _Context) -> dict[str, dict[str, int]]:
-    """Label counts of every built-in model within the parent, in one query."""
-    selects = [
-        f"SELECT '{m}' AS model, a.label, count(*) AS n\nFROM parent_seg\n"
-        f"JOIN ({assignment_sql(m, ctx.as_of)}) AS a USING (customer_id)\nGROUP BY a.label"
-        for m in ("rfm", "abc", "lifecycle", "engagement_tier")
-    ]
-    rows = ctx.executor.query(f"WITH {ctx.parent_cte()}\n" + "\nUNION ALL\n".join(selects)).rows
+    """Label counts of every built-in model within the parent.
+
+    Scoring a model needs the whole base (quintiles, cumulative revenue), which is the same for
+    every segment: each model's label per customer is computed once per database version and
+    as_of and kept as arrays; a segment's counts are then a look-up of its members.
+    """
+    members = np.fromiter(
+        (
+            row[0]
+            for row in ctx.executor.query(
+                f"WITH {ctx.parent_cte()} SELECT customer_id FROM parent_seg",
+                max_rows=max(ctx.count, 1),
+            ).rows
+        ),
+        dtype=np.int64,
+    )
     counts: dict[str, dict[str, int]] = {}
-    for model, label, n in rows:
-        counts.setdefault(model, {})[label] = int(n)
+    for model in SPLIT_MODELS:
+        ids, codes, names = _assignment(ctx.executor, model, ctx.as_of)
+        positions = np.searchsorted(ids, members)
+        tally = np.bincount(codes[positions], minlength=len(names)) if len(members) else []
+        counts[model] = {name: int(n) for name, n in zip(names, tally, strict=False) if n}
     return counts
+
+
+# Whole-base figures that do not depend on the segment, per database file version.
+_CACHE_LOCK = threading.Lock()
+_ASSIGNMENTS: dict[tuple[str, int, date, str], tuple[np.ndarray, np.ndarray, list[str]]] = {}
+
+
+def _assignment(
+    executor: Executor, model: str, as_of: date
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(sorted customer ids, label code per id, label names) for one model, cached."""
+    path = Path(executor.db_path).resolve()
+    key = (str(path), path.stat().st_mtime_ns, as_of, model)
+    with _CACHE_LOCK:
+        cached = _ASSIGNMENTS.get(key)
+    if cached is not None:
+        return cached
+    rows = executor.query(
+        f"SELECT customer_id, label FROM ({assignment_sql(model, as_of)}) AS a ORDER BY 1",
+        max_rows=10_000_000,
+    ).rows
+    names = sorted({label for _, label in rows})
+    code = {name: i for i, name in enumerate(names)}
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    codes = np.fromiter((code[r[1]] for r in rows), dtype=np.int64, count=len(rows))
+    with _CACHE_LOCK:
+        _ASSIGNMENTS[key] = (ids, codes, names)
+    return ids, codes, names
 
 
 def _model_split(ctx: _Context, family: _ModelSplit, counts: dict[str, int]) -> Idea | None:
@@ -614,14 +658,13 @@ def _look_alikes(ctx: _Context) -> list[Idea]:
 
 
 _BUYERS_CACHE: dict[tuple[str, int, str], dict[str, int]] = {}
-_BUYERS_LOCK = threading.Lock()
 
 
 def _category_buyers_in(executor: Executor, in_window: str) -> dict[str, int]:
     """Distinct buyers per category in a window, cached per database file version."""
     path = Path(executor.db_path).resolve()
     key = (str(path), path.stat().st_mtime_ns, in_window)
-    with _BUYERS_LOCK:
+    with _CACHE_LOCK:
         cached = _BUYERS_CACHE.get(key)
     if cached is None:
         rows = executor.query(
@@ -630,7 +673,7 @@ def _category_buyers_in(executor: Executor, in_window: str) -> dict[str, int]:
             f"JOIN products p ON p.product_id = i.product_id WHERE {in_window} GROUP BY 1"
         ).rows
         cached = {category: int(n) for category, n in rows}
-        with _BUYERS_LOCK:
+        with _CACHE_LOCK:
             _BUYERS_CACHE[key] = cached
     return cached
 
