@@ -6,7 +6,10 @@ the tests drive without a browser.
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
+from datetime import date
 
 # Set before gradio is imported: it reads this once, and the app must never phone home.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -35,6 +38,8 @@ element.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); trigger('click'); }
 });
 """
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -433,6 +438,18 @@ def parse_auth(auth: str | None) -> tuple[str, str] | None:
     return user, password
 
 
+def _warm_up(ctx: AppContext) -> None:
+    """Fill the whole-base caches the ideas use (model scoring, category buyers) while the page
+    loads, so the first marketer does not wait for them (seconds at a million customers)."""
+    from assistant.ideas import suggest_ideas
+
+    try:
+        as_of = ctx.executor.as_of() or date.today()
+        suggest_ideas(ctx.executor, None, as_of)
+    except Exception:  # a missing or broken database is reported when someone asks
+        log.warning("warm-up skipped", exc_info=True)
+
+
 def launch(
     host: str = "127.0.0.1",
     port: int = 7860,
@@ -447,6 +464,7 @@ def launch(
 ) -> None:
     """Serve the UI until interrupted (local only unless `host` says otherwise; never shared)."""
     ctx = make_context(db, backend, workspace, model=model, cassette=cassette)
+    threading.Thread(target=_warm_up, args=(ctx,), daemon=True, name="warm-up").start()
     demo = build_app(ctx)
     demo.queue(default_concurrency_limit=CONCURRENCY)
     demo.launch(
