@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import yaml
@@ -47,6 +48,8 @@ def parsing_requests() -> list[str]:
 def _rules_cases() -> list[str]:
     if not RULES_CASES.exists():
         return []
+    if str(RULES_CASES.parent) not in sys.path:
+        sys.path.insert(0, str(RULES_CASES.parent))  # the test imports its helpers (contract.py)
     spec = importlib.util.spec_from_file_location("_rules_cases", RULES_CASES)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # the test module only defines data and test functions
