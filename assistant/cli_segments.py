@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from assistant.config import default_db_path, default_workspace_path
+from assistant.cli_common import (
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    console,
+    db_path,
+    emit_json,
+    err_console,
+)
+from assistant.config import default_workspace_path
 from assistant.executor import ExecutionError, Executor
 from assistant.workspace import (
     Comparison,
@@ -32,21 +37,10 @@ segments_app = typer.Typer(
     add_completion=False,
 )
 
-console = Console()
-err_console = Console(stderr=True)
 EXPORT_SUFFIXES = {".csv": "csv", ".parquet": "parquet"}
-
-
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
-
-
-DbOption = typer.Option(None, "--db", help="DuckDB data file (default: data/retail.duckdb).")
 WorkspaceOption = typer.Option(
     None, "--workspace", help="Workspace file of saved segments (default: beside the data)."
 )
-FormatOption = typer.Option(OutputFormat.text, "--format", help="text for people, json for tools.")
 
 
 class _Failure(Exception):
@@ -66,30 +60,22 @@ def _reporting(fmt: OutputFormat) -> Iterator[None]:
         status = getattr(err, "status", 1)
         message = getattr(err, "reason", None) or str(err)
         if fmt is OutputFormat.json:
-            _emit_json({"error": message})
+            emit_json({"error": message})
         err_console.print(f"[bold red]Error:[/] {message}", highlight=False)
         raise typer.Exit(status) from err
 
 
-def _db_path(db: Path | None) -> Path:
-    return db or default_db_path()
-
-
 def _workspace(workspace: Path | None, db: Path | None) -> Workspace:
-    return Workspace(workspace or default_workspace_path(_db_path(db)))
+    return Workspace(workspace or default_workspace_path(db_path(db)))
 
 
 def _executor(db: Path | None) -> Executor:
-    path = _db_path(db)
+    path = db_path(db)
     if not path.is_file():
         raise _Failure(
             f"No database at {path}; run `segment-assistant data build` or pass --db.", status=2
         )
     return Executor(path)
-
-
-def _emit_json(payload: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(payload, default=str, indent=2) + "\n")
 
 
 def _segment_json(segment: SavedSegment) -> dict[str, Any]:
@@ -153,7 +139,7 @@ def _print_export(result: ExportResult) -> None:
 
 def _output(fmt: OutputFormat, payload: dict[str, Any], text: Callable[[], None]) -> None:
     if fmt is OutputFormat.json:
-        _emit_json(payload)
+        emit_json(payload)
     else:
         text()
 
