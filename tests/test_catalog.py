@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from contract import ENUMS
+from contract import CONTRACT, ENUMS
 
 from assistant import datagen_data
 from assistant.catalog import Catalog, CatalogError, load_catalog, parse_catalog
@@ -53,17 +53,7 @@ def live_schema(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
 def test_default_catalog_loads_with_every_contract_table(catalog: Catalog) -> None:
     assert catalog.version == 1
     assert catalog.dataset.anchor == "dataset_info.as_of"
-    assert set(catalog.tables) == {
-        "dataset_info",
-        "customers",
-        "products",
-        "transactions",
-        "transaction_items",
-        "campaigns",
-        "campaign_events",
-        "web_sessions",
-        "support_tickets",
-    }
+    assert set(catalog.tables) == set(CONTRACT)
 
 
 def test_load_catalog_is_cached_per_file(catalog: Catalog) -> None:
