@@ -5,12 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DB ?= data/retail.duckdb
 CUSTOMERS ?= 50000
+SF ?= 1
+TPCDS ?= data/tpcds.duckdb
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: help install browser run chat data test lint format clean eval eval-check bench
+.PHONY: help install browser run chat data tpcds test lint format clean eval eval-check bench
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,6 +35,9 @@ $(DB): | $(STAMP)
 	$(BIN)/segment-assistant data build --customers $(CUSTOMERS) --path $(DB)
 
 data: $(DB)  ## Build the demo database if it is missing (CUSTOMERS=50000).
+
+tpcds: install  ## Build the TPC-DS database (SF=1, ~100k customers) into data/tpcds.duckdb.
+	$(BIN)/segment-assistant data tpcds --sf $(SF) --path $(TPCDS)
 
 run: install data  ## Install, build the demo data and open the chat UI on http://$(HOST):$(PORT).
 	$(BIN)/segment-assistant ui --db $(DB) --host $(HOST) --port $(PORT)

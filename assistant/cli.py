@@ -70,6 +70,26 @@ def data_build(
     )
 
 
+@data_app.command("tpcds")
+def data_tpcds(
+    sf: float = typer.Option(
+        1.0, "--sf", min=0.001, help="TPC-DS scale factor (1 = 100k customers)."
+    ),
+    path: Path = typer.Option(Path("data/tpcds.duckdb"), "--path", help="Where to write it."),
+) -> None:
+    """Generate a TPC-DS database (DuckDB's dsdgen, via a scratch venv with duckdb 1.5.5)."""
+    from assistant.demo.tpcds import TpcdsBuildError, build_tpcds
+
+    def report(line: str) -> None:
+        err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    try:
+        build_tpcds(path, sf, progress=report)
+    except TpcdsBuildError as err:
+        err_console.print(f"[bold red]Error:[/] {err}", highlight=False)
+        raise typer.Exit(1) from None
+
+
 @data_app.command("info")
 def data_info(db: Path | None = DbOption) -> None:
     """Show the as_of date, seed and row counts of a database."""

@@ -1,0 +1,1 @@
+"""Demo and benchmark datasets beyond the generated retail database (TPC-DS)."""
