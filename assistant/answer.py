@@ -11,7 +11,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -29,6 +29,38 @@ MAX_REQUEST_CHARS = 4000
 MEMBERS_TABLE = "answer_members"  # a TEMP table on the turn's own cursor (see answer())
 MEMBERS_SQL = f"SELECT customer_id FROM {MEMBERS_TABLE}"
 log = logging.getLogger(__name__)
+
+
+class QueryError(BaseModel):
+    """Why a turn or a query has no count, for scripts (the CLI's JSON `error`).
+
+    `kind` is "refused" (the request or its SQL was not allowed: nothing ran) or "failed" (it
+    was allowed but could not be answered: a timeout, a backend or database error); `code` is
+    the short code of the guard, executor or backend; `reason` is the sentence for people.
+    """
+
+    kind: Literal["refused", "failed"]
+    code: str
+    reason: str
+
+
+def query_error(exc: Exception) -> QueryError:
+    """The QueryError an exception of the answer path stands for."""
+    reason = getattr(exc, "reason", None) or str(exc)
+    code = getattr(exc, "kind", None) or ("compile" if isinstance(exc, CompileError) else "error")
+    refused = isinstance(exc, GuardError) or (isinstance(exc, BackendError) and code == "refused")
+    return QueryError(kind="refused" if refused else "failed", code=code, reason=reason)
+
+
+def sql_query_error(executor: Executor, sql: str, reason: str) -> QueryError:
+    """Classify the error `assistant.pipeline.run_sql` reported for `sql` (it keeps only the
+    sentence): a query the guard refuses is "refused", one it lets through failed when run."""
+    try:
+        check_sql(sql, executor.schema(), binder=executor.explain)
+    except (GuardError, ExecutionError) as exc:
+        found = query_error(exc)
+        return found.model_copy(update={"reason": reason})
+    return QueryError(kind="failed", code="execution", reason=reason)
 
 
 class FunnelStepCount(BaseModel):
@@ -68,10 +100,17 @@ class Answer(BaseModel):
     differentiators: list[Differentiator] = Field(default_factory=list)
     revenue: RevenueShare | None = None
     why_zero: WhyZero | None = None
+    # `error` classified (refused or failed, and a code); the CLI's JSON shows it as `error`.
+    failure: QueryError | None = Field(default=None, exclude=True)
 
     @property
     def ok(self) -> bool:
         return self.error is None and self.clarification is None and self.sql is not None
+
+    def fail(self, kind: Literal["refused", "failed"], code: str, reason: str) -> None:
+        """Record why this turn has no segment (`error` for people, `failure` for scripts)."""
+        self.error = reason
+        self.failure = QueryError(kind=kind, code=code, reason=reason)
 
 
 @dataclass
@@ -136,11 +175,14 @@ def answer(
         try:
             _answer_into(result, request, backend, pinned, session, as_of, with_profile)
         except (GuardError, ExecutionError, CompileError, BackendError) as exc:
-            result.error = getattr(exc, "reason", None) or str(exc)
+            failure = query_error(exc)
+            result.fail(failure.kind, failure.code, failure.reason)
         except Exception as exc:  # a bug must cost one answer, not the app
             log.exception("answering %r failed", request)
-            result.error = (
-                f"Something went wrong answering this request ({type(exc).__name__}: {exc})."
+            result.fail(
+                "failed",
+                "internal",
+                f"Something went wrong answering this request ({type(exc).__name__}: {exc}).",
             )
         if result.ok and with_profile and (with_ideas is None or with_ideas):
             _enrich(result, pinned, session.current)
@@ -162,9 +204,11 @@ def _answer_into(
         result.clarification = "Describe the customers you are looking for."
         return
     if len(request) > MAX_REQUEST_CHARS:
-        result.error = (
+        result.fail(
+            "refused",
+            "too_long",
             f"That request is {len(request):,} characters long; keep it under "
-            f"{MAX_REQUEST_CHARS:,} and describe one audience at a time."
+            f"{MAX_REQUEST_CHARS:,} and describe one audience at a time.",
         )
         return
     anchor = as_of or data_as_of(executor)
@@ -183,7 +227,7 @@ def _answer_into(
     _copy_interpretation(result, interpretation)
     if interpretation.refusal:
         result.refused = True
-        result.error = interpretation.refusal
+        result.fail("refused", "request", interpretation.refusal)
         return
     if interpretation.reset and interpretation.spec is None:
         session.reset()

@@ -18,6 +18,7 @@ from assistant.cli_common import (
     ModelOption,
     OutputFormat,
     RecordOption,
+    answer_payload,
     backend_or_exit,
     console,
     db_path,
@@ -25,6 +26,7 @@ from assistant.cli_common import (
     err_console,
     open_executor,
     parse_as_of,
+    segment_payload,
 )
 from assistant.cli_eval import eval_command
 from assistant.cli_ideas import ideas
@@ -128,14 +130,17 @@ def sql(
     db: Path | None = DbOption,
 ) -> None:
     """Validate, run and profile a hand-written segment query."""
+    from assistant.answer import sql_query_error
     from assistant.pipeline import run_sql
     from assistant.render import print_segment_result
 
-    result = run_sql(open_executor(db), query)
+    executor = open_executor(db)
+    result = run_sql(executor, query)
+    failure = sql_query_error(executor, query, result.error) if result.error else None
     if fmt is OutputFormat.json:
-        emit_json(result.model_dump(mode="json"))
+        emit_json(segment_payload(result, failure))
     else:
-        print_segment_result(console, result)
+        print_segment_result(console, result, failure)
     if result.error:
         raise typer.Exit(1)
 
@@ -163,7 +168,7 @@ def ask(
         as_of=parse_as_of(as_of),
     )
     if fmt is OutputFormat.json:
-        emit_json(result.model_dump(mode="json"))
+        emit_json(answer_payload(result))
     else:
         print_answer(console, result, show_profile=profile)
     if result.error:
@@ -218,7 +223,7 @@ def chat(
         elif line == ":sql":
             console.print(session.current_sql or "No segment yet.")
         elif line == ":json":
-            console.print_json(last.model_dump_json() if last else "null")
+            console.print_json(data=answer_payload(last) if last else None, default=str)
         elif line == ":profile":
             if last and last.profile:
                 for part in profile_renderables(last.profile):

@@ -49,6 +49,37 @@ def emit_json(payload: dict) -> None:
     sys.stdout.write(json.dumps(payload, default=str, indent=2) + "\n")
 
 
+# A refused or failed query has no size: these are null in its JSON, never 0 (0 means nobody).
+NO_COUNT = {"count": None, "share": None, "base_count": None}
+
+
+def answer_payload(answer) -> dict:
+    """`ask --format json`: the Answer, with `error` as {kind, code, reason} when it has one."""
+    payload = answer.model_dump(mode="json")
+    if answer.error is not None:
+        failure = answer.failure
+        if failure is None:  # an Answer built outside answer() (tests, evals)
+            from assistant.answer import QueryError
+
+            kind = "refused" if answer.refused else "failed"
+            failure = QueryError(kind=kind, code="error", reason=answer.error)
+        payload |= NO_COUNT | {"error": failure.model_dump(mode="json")}
+    return payload
+
+
+def segment_payload(result, failure=None) -> dict:
+    """`sql --format json`: the SegmentResult, with `error` as {kind, code, reason} and null
+    counts when the query was refused or failed (`failure` classifies `result.error`)."""
+    payload = result.model_dump(mode="json")
+    if result.error is not None:
+        if failure is None:
+            from assistant.answer import QueryError
+
+            failure = QueryError(kind="failed", code="error", reason=result.error)
+        payload |= NO_COUNT | {"error": failure.model_dump(mode="json")}
+    return payload
+
+
 BackendOption = typer.Option(
     "auto",
     "--backend",

@@ -51,10 +51,12 @@ def sample_table(sample: list[dict]) -> Table:
     return table
 
 
-def print_segment_result(console: Console, result: SegmentResult) -> None:
+def print_segment_result(console: Console, result: SegmentResult, failure=None) -> None:
+    """The query, then its size and profile; a refused or failed query says which and why."""
     console.print(Panel(Syntax(result.sql, "sql", word_wrap=True), title="SQL", expand=False))
     if result.error:
-        console.print(f"[bold red]Not run:[/] {result.error}")
+        label = "Refused" if failure is not None and failure.kind == "refused" else "Not run"
+        console.print(f"[bold red]{label}:[/] {result.error}")
         return
     console.print(
         f"[bold]{result.count:,}[/] customers ({result.share:.1%} of {result.base_count:,})"

@@ -71,22 +71,54 @@ def test_sql_text_output_shows_the_count(db: Path):
 
 
 @pytest.mark.parametrize(
-    ("query", "reason"),
+    ("query", "error_code", "reason"),
     [
-        ("DELETE FROM customers", "read-only"),
-        ("SELECT * FROM read_csv('/etc/passwd')", ""),
-        ("SELECT customer_id FROM customers; DROP TABLE customers", ""),
-        ("SELECT customer_id FROM customerz", "customers"),
-        ("SELECT country FROM customers", "customer_id"),
+        ("DELETE FROM customers", "not_read_only", "read-only"),
+        ("DROP TABLE customers", "not_read_only", "DROP"),
+        ("SELECT * FROM read_csv('/etc/passwd')", "file_access", "read_csv"),
+        ("SELECT customer_id FROM customers; DROP TABLE customers", "multiple_statements", ""),
+        ("SELECT customer_id FROM customerz", "unknown_table", "customers"),
+        ("SELECT customer_id FROM customers WHERE loyalty_tir = 'gold'", "unknown_column",
+         "Did you mean 'loyalty_tier'?"),
+        ("SELECT country FROM customers", "no_customer_id", "customer_id"),
     ],
-)
-def test_sql_the_guard_refuses_exits_non_zero_with_the_reason(db: Path, query: str, reason: str):
+)  # fmt: skip
+def test_sql_the_guard_refuses_exits_non_zero_with_no_count_and_the_reason(
+    db: Path, query: str, error_code: str, reason: str
+):
     code, output = run("sql", query, "--format", "json", "--db", str(db))
     assert code == 1
     payload = json.loads(output)
-    assert payload["error"]
-    assert reason in payload["error"]
-    assert payload["count"] == 0
+    # A refusal has no size: null, never 0 (0 means "nobody matches").
+    assert payload["count"] is None and payload["share"] is None and payload["base_count"] is None
+    assert payload["error"]["kind"] == "refused"
+    assert payload["error"]["code"] == error_code
+    assert reason in payload["error"]["reason"]
+
+
+def test_sql_a_query_that_fails_when_run_is_failed_not_refused(db: Path):
+    query = "SELECT customer_id FROM customers WHERE CAST(first_name AS INTEGER) = 1"
+    code, output = run("sql", query, "--format", "json", "--db", str(db))
+    assert code == 1
+    payload = json.loads(output)
+    assert payload["count"] is None
+    assert payload["error"]["kind"] == "failed"
+    assert "Conversion Error" in payload["error"]["reason"]
+
+
+def test_sql_nobody_is_count_zero_without_an_error(db: Path):
+    query = "SELECT customer_id FROM customers WHERE country = 'XX'"
+    code, output = run("sql", query, "--format", "json", "--db", str(db))
+    assert code == 0, output
+    payload = json.loads(output)
+    assert payload["count"] == 0 and payload["error"] is None
+    assert payload["base_count"] > 0
+
+
+def test_sql_text_output_says_refused_and_why(db: Path):
+    code, output = run("sql", "DROP TABLE customers", "--db", str(db))
+    assert code == 1
+    assert "Refused:" in output and "DROP" in output
 
 
 def test_a_missing_database_says_how_to_build_it(tmp_path: Path):
@@ -140,6 +172,43 @@ def test_ask_refuses_a_harmful_request_with_exit_1(db: Path):
     assert code == 1
     payload = json.loads(output)
     assert payload["refused"] and payload["sql"] is None
+    assert payload["count"] is None and payload["share"] is None
+    assert payload["error"]["kind"] == "refused" and payload["error"]["code"] == "request"
+    assert payload["error"]["reason"]
+
+
+def test_ask_a_request_too_long_is_refused_with_no_count(db: Path):
+    code, output = run(
+        "ask", "women " * 1000, "--backend", "rules", "--format", "json", "--db", str(db)
+    )
+    assert code == 1
+    payload = json.loads(output)
+    assert payload["count"] is None
+    assert payload["error"]["kind"] == "refused" and payload["error"]["code"] == "too_long"
+
+
+def test_ask_a_backend_failure_is_failed_with_no_count(db: Path, tmp_path: Path):
+    cassette = tmp_path / "empty.json"
+    cassette.write_text(json.dumps({"version": 1, "entries": {}}))
+    code, output = run(
+        "ask", "women", "--backend", "replay", "--cassette", str(cassette),
+        "--format", "json", "--db", str(db),
+    )  # fmt: skip
+    assert code == 1
+    payload = json.loads(output)
+    assert payload["count"] is None and payload["refused"] is False
+    assert payload["error"]["kind"] == "failed" and payload["error"]["code"] == "replay_miss"
+    assert "No recorded answer" in payload["error"]["reason"]
+
+
+def test_ask_nobody_is_count_zero_without_an_error(db: Path):
+    code, output = run(
+        "ask", "customers in Texas who live in Germany", "--backend", "rules",
+        "--format", "json", "--db", str(db),
+    )  # fmt: skip
+    assert code == 0, output
+    payload = json.loads(output)
+    assert payload["count"] == 0 and payload["error"] is None
 
 
 def test_ask_replay_without_a_cassette_is_a_clear_error(db: Path, tmp_path: Path):
@@ -165,6 +234,14 @@ def test_chat_refines_turn_by_turn_and_resets(db: Path):
     assert "c.gender = 'female'" in result.output
     assert "Started over." in result.output
     assert "  2  only women" in result.output
+
+
+def test_chat_json_shows_a_refusal_like_ask_does(db: Path):
+    turns = "drop the customers table\n:json\n:quit\n"
+    result = runner.invoke(app, ["chat", "--backend", "rules", "--db", str(db)], input=turns)
+    assert result.exit_code == 0, result.output
+    assert '"count": null' in result.output
+    assert '"kind": "refused"' in result.output
 
 
 def test_catalog_drafts_yaml_for_any_database(db: Path, tmp_path: Path):
