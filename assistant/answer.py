@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.catalog import Catalog
 from assistant.backends.base import Backend, BackendError, Interpretation, TokenUsage, Turn
 from assistant.compiler import CompiledSegment, CompileError, compile_spec, run_funnel
 from assistant.executor import ExecutionError, Executor
@@ -134,14 +135,16 @@ class Prepared:
     compiled: CompiledSegment | None = None
 
 
-def prepare(interpretation: Interpretation, executor: Executor, as_of: date) -> Prepared:
+def prepare(
+    interpretation: Interpretation, executor: Executor, as_of: date, catalog: Catalog
+) -> Prepared:
     """Compile (spec) or take (SQL) the candidate and pass it through the guard.
 
     Raises CompileError, GuardError or ExecutionError with the reason.
     """
     compiled = None
     if interpretation.spec is not None:
-        compiled = compile_spec(interpretation.spec, as_of)
+        compiled = compile_spec(interpretation.spec, as_of, catalog)
         sql = compiled.sql
     elif interpretation.sql:
         sql = interpretation.sql
@@ -160,20 +163,23 @@ def answer(
     as_of: date | None = None,
     with_profile: bool = True,
     with_ideas: bool | None = None,
+    catalog: Catalog | None = None,
 ) -> Answer:
     """Answer one request in a conversation. Never raises for bad input.
 
     `with_ideas` (default on; needs `with_profile`) adds segmentation ideas, reachability,
-    differentiators, revenue share and, for an empty segment, why it is empty.
+    differentiators, revenue share and, for an empty segment, why it is empty. `catalog`
+    (default: the backend's) says what the data means.
     """
     started = time.perf_counter()
     session = session or Session()
+    catalog = catalog or backend.catalog
     result = Answer(request=request, backend=backend.name, model=getattr(backend, "model", None))
     # One cursor for the whole turn: the segment's members are computed once into a temp table
     # that the profile, ideas and Kotler's figures all read (at 1M customers, ~1 s per reuse).
     with executor.pinned() as pinned:
         try:
-            _answer_into(result, request, backend, pinned, session, as_of, with_profile)
+            _answer_into(result, request, backend, pinned, session, as_of, with_profile, catalog)
         except (GuardError, ExecutionError, CompileError, BackendError) as exc:
             failure = query_error(exc)
             result.fail(failure.kind, failure.code, failure.reason)
@@ -185,7 +191,7 @@ def answer(
                 f"Something went wrong answering this request ({type(exc).__name__}: {exc}).",
             )
         if result.ok and with_profile and (with_ideas is None or with_ideas):
-            _enrich(result, pinned, session.current)
+            _enrich(result, pinned, session.current, catalog)
             _narrate(result, backend, pinned, session.current)
     result.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
     return result
@@ -199,6 +205,7 @@ def _answer_into(
     session: Session,
     as_of: date | None,
     with_profile: bool,
+    catalog: Catalog,
 ) -> None:
     if not request.strip():
         result.clarification = "Describe the customers you are looking for."
@@ -211,13 +218,13 @@ def _answer_into(
             f"{MAX_REQUEST_CHARS:,} and describe one audience at a time.",
         )
         return
-    anchor = as_of or data_as_of(executor)
+    anchor = as_of or data_as_of(executor, catalog)
     result.as_of = anchor
     turn = Turn(request=request, as_of=anchor, current=session.current, history=session.history)
 
     def validate(candidate: Interpretation) -> str | None:
         try:
-            prepare(candidate, executor, anchor)
+            prepare(candidate, executor, anchor, catalog)
         except (GuardError, ExecutionError, CompileError, ValueError) as exc:
             return getattr(exc, "reason", None) or str(exc)
         return None
@@ -237,18 +244,20 @@ def _answer_into(
         result.clarification = interpretation.clarification.question
         result.suggestions = interpretation.clarification.suggestions
         return
-    prepared = prepare(interpretation, executor, anchor)
+    prepared = prepare(interpretation, executor, anchor, catalog)
     _run(result, prepared, executor, anchor, with_profile)
     session.current = interpretation.spec
     session.current_sql = prepared.sql
 
 
-def _enrich(result: Answer, executor: Executor, spec: SegmentSpec | None) -> None:
+def _enrich(
+    result: Answer, executor: Executor, spec: SegmentSpec | None, catalog: Catalog
+) -> None:
     """Ideas and Kotler's extras; the segment itself stands even when these fail."""
     from assistant.kotler import enrich_answer
 
     try:
-        extras = enrich_answer(result, executor, spec, members_sql=MEMBERS_SQL)
+        extras = enrich_answer(result, executor, spec, members_sql=MEMBERS_SQL, catalog=catalog)
     except Exception as exc:
         log.exception("ideas for %r failed", result.request)
         result.assumptions.append(f"ideas and reachability could not be computed ({exc})")
@@ -312,6 +321,8 @@ def _run(
         f"CREATE OR REPLACE TEMP TABLE {MEMBERS_TABLE} AS "
         f"SELECT DISTINCT customer_id FROM ({prepared.sql}) AS q"
     )
-    segment = segment_result(executor, MEMBERS_SQL, as_of, with_profile=with_profile)
+    segment = segment_result(
+        executor, MEMBERS_SQL, as_of, catalog=catalog, with_profile=with_profile
+    )
     result.count, result.share, result.base_count = segment.count, segment.share, segment.base_count
     result.profile, result.sample = segment.profile, segment.sample

@@ -6,9 +6,11 @@ term definitions), the LLM prompt builder (a compact schema card) and the SQL gu
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date as _date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +27,7 @@ from pydantic import (
 )
 
 from assistant.config import PROJECT_ROOT, SCHEMAS_DIR
+from assistant.datagraph import DataGraph, GraphError, Relation, tables_in
 
 DEFAULT_CATALOG_PATH = SCHEMAS_DIR / "retail.yaml"
 
@@ -65,6 +68,7 @@ class Column(_Model):
     null_means: str | None = None
     synonyms: list[str] = Field(default_factory=list)
     values: dict[str, Value] | None = None
+    values_from: str | None = None
 
     @field_validator("type")
     @classmethod
@@ -89,8 +93,6 @@ class Table(_Model):
     grain: str | None = None
     key: list[str] = Field(default_factory=list)
     synonyms: list[str] = Field(default_factory=list)
-    joins: dict[str, str] = Field(default_factory=dict)
-    predicates: dict[str, Predicate] = Field(default_factory=dict)
     columns: dict[str, Column]
 
     @field_validator("key", mode="before")
@@ -126,18 +128,147 @@ class Derived(_Model):
     sql: str
     synonyms: list[str] = Field(default_factory=list)
     bands: dict[str, Band] = Field(default_factory=dict)
+    # The property a band's min/max bound (default: this attribute); on a date property the
+    # bounds are years ("born 1981-1996").
+    bands_on: str | None = None
+
+
+Aggregate = Literal["count", "distinct", "sum", "avg", "min", "max", "days_since_last", "share"]
+FilterValue = list[str | int | float | bool] | bool | dict[str, float | None]
 
 
 class Measure(_Model):
-    """A per-customer aggregate that term definitions and requests count or compare."""
+    """A per-customer aggregate over an event model, named so requests and terms can use it."""
 
     description: str
-    table: str
-    sql: str
-    where: str | None = None
-    time_column: str | None = None
+    event: str
+    aggregate: Aggregate
+    field: str | None = None
+    filters: dict[str, FilterValue] = Field(default_factory=dict)
+    predicates: list[str] = Field(default_factory=list)
     unit: Literal["count", "currency", "percent", "days"]
     phrases: list[str] = Field(default_factory=list)
+
+
+class EventField(_Model):
+    """A field of an event's rows: a column of the event table or of a neighbour, or SQL."""
+
+    column: str | None = None
+    sql: str | None = None
+    type: str | None = None
+    description: str | None = None
+    synonyms: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> EventField:
+        if (self.column is None) == (self.sql is None):
+            raise ValueError("give exactly one of column or sql")
+        if self.sql is not None and self.type is None:
+            raise ValueError("a field given as sql needs its type")
+        return self
+
+
+class Event(_Model):
+    """An event model: rows of `table` (plus neighbours) that customers do at a time."""
+
+    table: str
+    description: str
+    noun: str
+    plural: str | None = None
+    customer: str
+    time: str
+    where: str | None = None
+    instance: str | None = None
+    amount: str | None = None
+    lines: str | None = None
+    verbs: list[str] = Field(default_factory=list)
+    recency: list[str] = Field(default_factory=list)
+    defaults: dict[str, list[str | int | float | bool]] = Field(default_factory=dict)
+    fields: dict[str, EventField] = Field(default_factory=dict)
+    predicates: dict[str, Predicate] = Field(default_factory=dict)
+
+    @property
+    def plural_noun(self) -> str:
+        return self.plural or self.noun + "s"
+
+
+class Property(_Model):
+    """A customer attribute stored on a many-to-one neighbour of the entity table."""
+
+    column: str
+    description: str | None = None
+    synonyms: list[str] = Field(default_factory=list)
+
+
+class Entity(_Model):
+    table: str
+    key: str
+    noun: str = "customer"
+    plural: str = "customers"
+
+
+class Unsubscribed(_Model):
+    event: str
+    filters: dict[str, FilterValue] = Field(default_factory=dict)
+
+
+class Contact(_Model):
+    """How a channel is reached: the consent property and, optionally, unsubscribe events."""
+
+    consent: str
+    unsubscribed: Unsubscribed | None = None
+
+
+class Roles(_Model):
+    """What the analysis features read; a feature whose role is missing is switched off."""
+
+    purchases: str | None = None
+    revenue: str | None = None
+    engagement: str | None = None
+    messages: str | None = None
+    signup: str | None = None
+    age: str | None = None
+    tenure: str | None = None
+    category: str | None = None
+    geography: list[str] = Field(default_factory=list)
+    contact: dict[str, Contact] = Field(default_factory=dict)
+
+
+class Anchor(_Model):
+    """The date every window is relative to: a query, a fixed date, or today."""
+
+    sql: str | None = None
+    date: str | None = None
+    today: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_shorthand(cls, value: Any) -> Any:
+        if value == "today":
+            return {"today": True}
+        if isinstance(value, str):
+            if "TODO" in value:
+                raise ValueError(
+                    "the anchor date is still TODO: give {sql: ...}, {date: ...} or today"
+                )
+            table, _, column = value.partition(".")
+            if not column:
+                raise ValueError(
+                    f"anchor {value!r}: expected table.column, {{sql}}, {{date}} or today"
+                )
+            return {"sql": f"SELECT max({column}) FROM {table}"}
+        return value
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Anchor:
+        if sum([self.sql is not None, self.date is not None, self.today]) != 1:
+            raise ValueError("give exactly one of sql, date or today")
+        if self.date is not None:
+            try:
+                _date.fromisoformat(str(self.date))
+            except ValueError:
+                raise ValueError(f"anchor date {self.date!r} is not YYYY-MM-DD") from None
+        return self
 
 
 class Definition(_Model):
@@ -157,8 +288,13 @@ class Term(_Model):
 
 class Dataset(_Model):
     name: str
-    anchor: str
+    anchor: Anchor
     description: str
+
+    @field_validator("anchor", mode="before")
+    @classmethod
+    def _anchor_shorthand(cls, value: Any) -> Any:
+        return Anchor.model_validate(value) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -172,48 +308,66 @@ class ValueSynonym:
 
 
 class Catalog(_Model):
-    version: int
+    version: Literal[2]
     dataset: Dataset
+    entity: Entity
+    relations: list[str] = Field(default_factory=list)
     tables: dict[str, Table]
+    properties: dict[str, Property] = Field(default_factory=dict)
     derived: dict[str, Derived] = Field(default_factory=dict)
+    events: dict[str, Event] = Field(default_factory=dict)
     measures: dict[str, Measure] = Field(default_factory=dict)
+    roles: Roles = Field(default_factory=Roles)
     definitions: dict[str, Definition] = Field(default_factory=dict)
     windows: dict[str, Definition] = Field(default_factory=dict)
     terms: dict[str, Term] = Field(default_factory=dict)
     _synonyms: tuple[ValueSynonym, ...] | None = PrivateAttr(default=None)
+    _graph: DataGraph | None = PrivateAttr(default=None)
+    _derived_cache: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Catalog:
-        problems = [*self._join_problems(), *self._table_ref_problems()]
+        problems = _reference_problems(self)
         if problems:
             raise ValueError("; ".join(problems))
         return self
 
-    def _join_problems(self) -> list[str]:
-        return [
-            f"tables.{name}.joins.{target}: unknown table"
-            for name, table in self.tables.items()
-            for target in table.joins
-            if target not in self.tables
-        ]
+    @property
+    def graph(self) -> DataGraph:
+        """The data graph over this catalog's relations (built once)."""
+        if self._graph is None:
+            self._graph = DataGraph(self)
+        return self._graph
 
-    def _table_ref_problems(self) -> list[str]:
-        problems: list[str] = []
-        for section, items in (("derived", self.derived), ("measures", self.measures)):
-            for name, item in items.items():
-                if item.table not in self.tables:
-                    problems.append(f"{section}.{name}.table: unknown table {item.table!r}")
-        for name, m in self.measures.items():
-            table = self.tables.get(m.table)
-            if table and m.time_column and m.time_column not in table.columns:
-                problems.append(f"measures.{name}.time_column: no column {m.time_column!r}")
-        return problems
+    def cached(self, key: str, build: Any) -> Any:
+        """Something derived from this catalog (a vocabulary, a lexicon), built once per load."""
+        if key not in self._derived_cache:
+            self._derived_cache[key] = build(self)
+        return self._derived_cache[key]
 
     @property
     def anchor_sql(self) -> str:
-        """A scalar subquery for the anchor date, e.g. (SELECT as_of FROM dataset_info)."""
-        table, _, column = self.dataset.anchor.partition(".")
-        return f"(SELECT {column} FROM {table})"
+        """SQL for the anchor date: a scalar subquery, a DATE literal or current_date."""
+        anchor = self.dataset.anchor
+        if anchor.sql is not None:
+            return f"(SELECT CAST(({anchor.sql}) AS DATE))"
+        if anchor.date is not None:
+            return f"DATE '{anchor.date}'"
+        return "current_date"
+
+    def property_names(self) -> list[str]:
+        """Customer properties: entity columns, declared neighbour properties, derived ones."""
+        entity = self.tables[self.entity.table].columns
+        return [*entity, *self.properties, *self.derived]
+
+    def property_column(self, name: str) -> tuple[str, str] | None:
+        """(table, column) holding a stored property; None for derived ones."""
+        if name in self.tables[self.entity.table].columns:
+            return self.entity.table, name
+        if name in self.properties:
+            table, _, column = self.properties[name].column.rpartition(".")
+            return table, column
+        return None
 
     def fill(self, fragment: str, **params: object) -> str:
         """Substitute {placeholders} in a catalog SQL fragment; {as_of} defaults to the anchor.
@@ -273,6 +427,161 @@ class Catalog(_Model):
         for name in sorted(set(self.tables) & set(schema)):
             problems.extend(_column_problems(name, self.schema()[name], schema[name]))
         return problems
+
+
+def _reference_problems(catalog: Catalog) -> list[str]:
+    """Every table, column, event, field and role the catalog names must exist."""
+    problems: list[str] = []
+
+    def check(where: str, fn: Any) -> None:
+        try:
+            fn()
+        except (GraphError, KeyError, ValueError) as error:
+            problems.append(f"{where}: {str(error).strip(chr(39))}")
+
+    tables = catalog.tables
+    entity = catalog.entity
+    if entity.table not in tables:
+        problems.append(f"entity.table: unknown table {entity.table!r}")
+        return problems
+    if entity.key not in tables[entity.table].columns:
+        problems.append(f"entity.key: no column {entity.key!r} in {entity.table}")
+    for i, text in enumerate(catalog.relations):
+        check(f"relations.{i}", lambda text=text: _check_relation(catalog, text))
+    if problems:
+        return problems
+    graph = DataGraph(catalog)
+    for name, prop in catalog.properties.items():
+        check(f"properties.{name}", lambda prop=prop: graph.property_sql(prop.column))
+    for name, derived in catalog.derived.items():
+        if derived.table != entity.table:
+            problems.append(f"derived.{name}.table: must be the entity table {entity.table}")
+    for name, event in catalog.events.items():
+        problems += _event_problems(catalog, graph, name, event)
+    for name, measure in catalog.measures.items():
+        problems += _measure_problems(catalog, graph, name, measure)
+    problems += _role_problems(catalog, graph)
+    return problems
+
+
+def _check_relation(catalog: Catalog, text: str) -> None:
+    r = Relation.parse(text)
+    for table, column in ((r.child, r.child_column), (r.parent, r.parent_column)):
+        if table not in catalog.tables:
+            raise GraphError(f"unknown table {table!r}")
+        if column not in catalog.tables[table].columns:
+            raise GraphError(f"no column {table}.{column}")
+
+
+def _event_problems(catalog: Catalog, graph: DataGraph, name: str, event: Event) -> list[str]:
+    where = f"events.{name}"
+    if event.table not in catalog.tables:
+        return [f"{where}.table: unknown table {event.table!r}"]
+    problems: list[str] = []
+    for key in ("customer", "time"):
+        ref = getattr(event, key)
+        try:
+            table, _ = graph.qualify(event.table, ref)
+            graph.path(event.table, table, one_way=True)
+        except GraphError as error:
+            problems.append(f"{where}.{key}: {error}")
+    try:
+        fields = graph._resolve_fields(name)
+    except GraphError as error:
+        return [*problems, f"{where}.fields: {error}"]
+    for fname, ref in fields.items():
+        for table in ref.tables:
+            try:
+                graph.path(event.table, table)
+            except GraphError as error:
+                problems.append(f"{where}.fields.{fname}: {error}")
+    for key in ("amount",):
+        value = getattr(event, key)
+        if value is not None and value not in fields:
+            problems.append(f"{where}.{key}: no field {value!r}")
+    if event.instance is not None:
+        try:
+            graph.qualify(event.table, event.instance)
+        except GraphError as error:
+            problems.append(f"{where}.instance: {error}")
+    if event.lines is not None and event.lines not in catalog.events:
+        problems.append(f"{where}.lines: no event model {event.lines!r}")
+    for fname in event.defaults:
+        if fname not in fields:
+            problems.append(f"{where}.defaults.{fname}: no such field")
+    for pname, predicate in event.predicates.items():
+        try:
+            for table in tables_in(predicate.sql):
+                graph.path(event.table, table)
+        except GraphError as error:
+            problems.append(f"{where}.predicates.{pname}: {error}")
+    if event.where:
+        try:
+            for table in tables_in(event.where):
+                graph.path(event.table, table, one_way=True)
+        except GraphError as error:
+            problems.append(f"{where}.where: {error}")
+    return problems
+
+
+def _measure_problems(catalog: Catalog, graph: DataGraph, name: str, m: Measure) -> list[str]:
+    where = f"measures.{name}"
+    if m.event not in catalog.events:
+        return [f"{where}.event: no event model {m.event!r}"]
+    fields = graph._resolve_fields(m.event)
+    problems = []
+    if m.field is not None and m.field not in fields:
+        problems.append(f"{where}.field: {m.event} has no field {m.field!r}")
+    if m.aggregate in ("sum", "avg", "min", "max", "distinct") and m.field is None:
+        problems.append(f"{where}: aggregate {m.aggregate} needs a field")
+    problems += [f"{where}.filters.{f}: no such field" for f in m.filters if f not in fields]
+    known = catalog.events[m.event].predicates
+    problems += [f"{where}.predicates: no predicate {p!r}" for p in m.predicates if p not in known]
+    return problems
+
+
+def _role_problems(catalog: Catalog, graph: DataGraph) -> list[str]:
+    roles = catalog.roles
+    problems = []
+    for key in ("purchases", "engagement"):
+        value = getattr(roles, key)
+        if value is not None and value not in catalog.events:
+            problems.append(f"roles.{key}: no event model {value!r}")
+    for key in ("revenue", "messages"):
+        value = getattr(roles, key)
+        if value is not None and value not in catalog.measures:
+            problems.append(f"roles.{key}: no measure {value!r}")
+    props = set(catalog.property_names())
+    for key in ("signup", "age", "tenure"):
+        value = getattr(roles, key)
+        if value is not None and value not in props:
+            problems.append(f"roles.{key}: no customer property {value!r}")
+    for name, derived in catalog.derived.items():
+        if derived.bands_on is not None and derived.bands_on not in props:
+            problems.append(f"derived.{name}.bands_on: no customer property {derived.bands_on!r}")
+    problems += [f"roles.geography: no property {g!r}" for g in roles.geography if g not in props]
+    purchases = roles.purchases
+    if (
+        roles.category
+        and purchases in catalog.events
+        and roles.category not in graph._resolve_fields(purchases)
+    ):
+        problems.append(f"roles.category: {roles.purchases} has no field {roles.category!r}")
+    for channel, contact in roles.contact.items():
+        if contact.consent not in props:
+            problems.append(f"roles.contact.{channel}.consent: no property {contact.consent!r}")
+        unsub = contact.unsubscribed
+        if unsub is not None:
+            if unsub.event not in catalog.events:
+                problems.append(f"roles.contact.{channel}.unsubscribed: no event {unsub.event!r}")
+            else:
+                fields = graph._resolve_fields(unsub.event)
+                problems += [
+                    f"roles.contact.{channel}.unsubscribed.filters.{f}: no such field"
+                    for f in unsub.filters
+                    if f not in fields
+                ]
+    return problems
 
 
 def _column_problems(table: str, ours: Mapping[str, str], theirs: Mapping[str, str]) -> list[str]:
@@ -382,3 +691,51 @@ def _display(path: Path) -> str:
         return str(path.relative_to(PROJECT_ROOT))
     except ValueError:
         return str(path)
+
+
+CATALOG_ENV = "SEGMENT_ASSISTANT_CATALOG"
+
+
+def catalog_path_for(db: Path | str, catalog: Path | str | None = None) -> Path:
+    """Which catalog describes `db`: the one given, else $SEGMENT_ASSISTANT_CATALOG, else
+    `X.catalog.yaml` beside `X.duckdb`, else the demo catalog when `db` has the demo's tables.
+
+    Raises CatalogError saying how to draft one when none fits.
+    """
+    if catalog is not None:
+        return Path(catalog)
+    env = os.environ.get(CATALOG_ENV)
+    if env:
+        return Path(env)
+    db = Path(db)
+    beside = db.with_name(db.stem + ".catalog.yaml")
+    if beside.exists():
+        return beside
+    if _has_tables_of(db, DEFAULT_CATALOG_PATH):
+        return DEFAULT_CATALOG_PATH
+    raise CatalogError(
+        f"no catalog for {db}: draft one with `segment-assistant catalog --db {db} -o {beside}`, "
+        f"check it with `segment-assistant catalog check {beside} --db {db}`, then pass "
+        f"--catalog {beside} (or keep it beside the database under that name)"
+    )
+
+
+def _has_tables_of(db: Path, catalog_path: Path) -> bool:
+    """Whether a database holds every table a catalog names (the demo data does)."""
+    import duckdb
+
+    if not db.exists():
+        return False
+    try:
+        with duckdb.connect(str(db), read_only=True) as con:
+            found = {
+                row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+            }
+    except duckdb.Error:
+        return False
+    return set(load_catalog(catalog_path).tables) <= found
+
+
+def catalog_for(db: Path | str, catalog: Path | str | None = None) -> Catalog:
+    """The loaded catalog for a database (see `catalog_path_for`)."""
+    return load_catalog(catalog_path_for(db, catalog))

@@ -10,32 +10,30 @@ All user values reach SQL through `sql_literal`, never through string interpolat
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlglot import exp
 
+from assistant.datagraph import EventRows, GraphError, filter_sql
 from assistant.spec import (
-    CUSTOMER_COLUMNS,
-    ENGAGEMENT_EVENTS,
     ActivityCondition,
     AndGroup,
     AttributeCondition,
-    CampaignEvents,
     Condition,
     MeasureBase,
     NotGroup,
     OrGroup,
-    Purchases,
     RankCondition,
     SegmentRef,
     SegmentSpec,
-    SupportTickets,
-    WebSessions,
+    property_kind,
 )
 from assistant.windows import AllTime, ResolvedWindow, resolve
+
+if TYPE_CHECKING:
+    from assistant.catalog import Catalog
 
 IND = "    "
 
@@ -79,18 +77,33 @@ def sql_literal(value: Any) -> str:
     return exp.convert(value).sql(dialect="duckdb")
 
 
-def compile_spec(spec: SegmentSpec, as_of: date) -> CompiledSegment:
-    """Compile a spec into the audience SQL (one `customer_id` per row) plus its explanations."""
-    compiler = _Compiler(as_of)
-    parts = [compiler.condition(condition) for condition in spec.conditions]
+def compile_spec(spec: SegmentSpec, as_of: date, catalog: Catalog) -> CompiledSegment:
+    """Compile a spec into the audience SQL (one `customer_id` per row) plus its explanations.
+
+    Tables, joins, business rules and value labels all come from `catalog`."""
+    compiler = _Compiler(as_of, catalog)
+    try:
+        parts = [compiler.condition(condition) for condition in spec.conditions]
+    except (GraphError, KeyError) as error:
+        raise CompileError(str(error).strip("'\"")) from None
     steps = [FunnelStep(label=text, condition_sql=sql) for sql, text in parts]
+    entity = _entity(catalog)
     return CompiledSegment(
-        sql=_audience_sql([s.condition_sql for s in steps]),
-        explanation=_explanation([s.label for s in steps]),
+        sql=_audience_sql(entity, [s.condition_sql for s in steps]),
+        explanation=_explanation(catalog.entity.plural, [s.label for s in steps]),
         assumptions=compiler.assumptions,
         steps=steps,
-        funnel_sql=_funnel_sql([s.condition_sql for s in steps]),
+        funnel_sql=_funnel_sql(entity, [s.condition_sql for s in steps]),
     )
+
+
+def _entity(catalog: Catalog) -> tuple[str, str]:
+    return catalog.entity.table, f"{catalog.entity.table}.{catalog.entity.key}"
+
+
+def audience_key(catalog: Catalog) -> str:
+    """The entity key qualified by its table, as every compiled condition refers to it."""
+    return _entity(catalog)[1]
 
 
 def run_funnel(executor: _Executor, compiled: CompiledSegment) -> list[tuple[str, int]]:
@@ -107,17 +120,19 @@ def run_funnel(executor: _Executor, compiled: CompiledSegment) -> list[tuple[str
 # --- top-level assembly --------------------------------------------------------------------------
 
 
-def _audience_sql(conditions: list[str]) -> str:
-    lines = ["SELECT c.customer_id", "FROM customers c"]
+def _audience_sql(entity: tuple[str, str], conditions: list[str]) -> str:
+    table, key = entity
+    lines = [f"SELECT {key} AS customer_id", f"FROM {table}"]
     if conditions:
         lines.append("WHERE " + "\n  AND ".join(_indented(sql, 2) for sql in conditions))
-    lines.append("ORDER BY c.customer_id")
+    lines.append("ORDER BY customer_id")
     return "\n".join(lines)
 
 
-def _funnel_sql(conditions: list[str]) -> str:
+def _funnel_sql(entity: tuple[str, str], conditions: list[str]) -> str:
+    table, key = entity
     if not conditions:
-        return "SELECT count(*) AS all_customers\nFROM customers c"
+        return f"SELECT count(*) AS all_customers\nFROM {table}"
     flags = ",\n".join(
         f"{IND}({_indented(sql, 5)}) AS step_{i}" for i, sql in enumerate(conditions, 1)
     )
@@ -127,17 +142,18 @@ def _funnel_sql(conditions: list[str]) -> str:
         counts.append(f"{IND}count(*) FILTER (WHERE {cumulative}) AS after_step_{i}")
     return (
         "WITH steps AS (\n"
-        f"  SELECT c.customer_id,\n{flags}\n  FROM customers c\n)\n"
+        f"  SELECT {key} AS customer_id,\n{flags}\n  FROM {table}\n)\n"
         "SELECT\n" + ",\n".join(counts) + "\nFROM steps"
     )
 
 
-def _explanation(parts: list[str]) -> str:
+def _explanation(plural: str, parts: list[str]) -> str:
+    noun = plural[:1].upper() + plural[1:]
     if not parts:
-        return "All customers."
+        return f"All {plural}."
     if len(parts) == 1:
-        return f"Customers {parts[0]}."
-    return f"Customers {', '.join(parts[:-1])}, and {parts[-1]}."
+        return f"{noun} {parts[0]}."
+    return f"{noun} {', '.join(parts[:-1])}, and {parts[-1]}."
 
 
 def _indented(text: str, spaces: int) -> str:
@@ -150,6 +166,7 @@ def _indented(text: str, spaces: int) -> str:
 @dataclass
 class _Compiler:
     as_of: date
+    catalog: Catalog
     assumptions: list[str] = field(default_factory=list)
 
     def assume(self, text: str) -> None:
@@ -196,13 +213,15 @@ class _Compiler:
     # attributes
 
     def attribute(self, cond: AttributeCondition) -> tuple[str, str]:
+        if cond.attribute not in self.catalog.property_names():
+            raise CompileError(f"{cond.attribute!r} is not a customer property of this catalog")
         expr = self.attribute_expr(cond.attribute)
         name = cond.attribute.replace("_", " ")
-        column_type = CUSTOMER_COLUMNS.get(cond.attribute, ("number", None))[0]
+        column_type = property_kind(self.catalog, cond.attribute)[0]
         values = [] if cond.value is None else cond.value
         values = values if isinstance(values, list) else [values]
         lits = [self.attribute_literal(column_type, v) for v in values]
-        shown = [str(v) for v in values]
+        shown = [self.value_label(cond.attribute, v) for v in values]
         if cond.op in ("!=", "not_in"):
             self.assume(f"customers whose {name} is unknown match neither 'is' nor 'is not'")
         match cond.op:
@@ -225,17 +244,21 @@ class _Compiler:
         return f"{expr} {sql_op} {lits[0]}", f"whose {name} {_OP_WORDS[cond.op]} {shown[0]}"
 
     def attribute_expr(self, attribute: str) -> str:
-        as_of = sql_literal(self.as_of)
-        if attribute == "age":
-            self.assume(f"age = whole years between birth date and {self.as_of.isoformat()}")
-            return f"date_sub('year', c.birth_date, {as_of})"
-        if attribute == "tenure_days":
-            self.assume(f"tenure = days from signup date to {self.as_of.isoformat()}")
-            return f"date_diff('day', c.signup_date, {as_of})"
-        if attribute == "tenure_months":
-            self.assume(f"tenure = whole months from signup date to {self.as_of.isoformat()}")
-            return f"date_sub('month', c.signup_date, {as_of})"
-        return f"c.{attribute}"
+        derived = self.catalog.derived.get(attribute)
+        if derived is not None:
+            self.assume(
+                f"{attribute.replace('_', ' ')}: {derived.description} "
+                f"(as of {self.as_of.isoformat()})"
+            )
+            return "(" + self.catalog.fill(derived.sql, as_of=sql_literal(self.as_of)) + ")"
+        table, column = self.catalog.property_column(attribute)
+        return self.catalog.graph.property_sql(f"{table}.{column}")
+
+    def value_label(self, attribute: str, value: Any) -> str:
+        place = self.catalog.property_column(attribute)
+        if place is None:
+            return str(value)
+        return _label(self.catalog, *place, value)
 
     @staticmethod
     def attribute_literal(column_type: str, value: Any) -> str:
@@ -253,32 +276,54 @@ class _Compiler:
         zero_ok = _satisfies(cond.op, cond.value, neutral)
         text = self.activity_text(cond, zero_ok)
         one_ok = _satisfies(cond.op, cond.value, 1)
+        key = audience_key(self.catalog)
         if cond.measure == "count" and zero_ok and not one_ok and cond.op in _AT_MOST_OPS:
             # No activity at all is the only way to match: a plain anti-join.
-            return _membership("NOT IN", source.select()), text
+            return _membership(key, "NOT IN", source.select()), text
         if cond.measure == "count" and one_ok and not zero_ok and cond.op in (">", ">="):
             # Any activity matches: no HAVING needed.
-            return _membership("IN", source.select(distinct=True)), text
+            return _membership(key, "IN", source.select(distinct=True)), text
         if zero_ok:
-            return _membership("NOT IN", source.select(having=f"NOT ({predicate})")), text
-        return _membership("IN", source.select(having=predicate)), text
+            having = f"NOT ({predicate})"
+            return _membership(key, "NOT IN", source.select(having=having)), text
+        return _membership(key, "IN", source.select(having=predicate)), text
 
-    def aggregate(self, spec: MeasureBase, source: _SourceSQL) -> str:
+    def aggregate(self, spec: MeasureBase, source: _Source) -> str:
         match spec.measure:
             case "count":
-                return "count(*)"
+                instance = _instance(self.catalog, source.event_name, source.rows)
+                return f"count(DISTINCT {instance})" if instance else "count(*)"
             case "distinct":
                 return f"count(DISTINCT {source.field(spec.field)})"
             case "sum":
-                return f"coalesce(sum({source.field(spec.field)}), 0)"
+                return f"coalesce(sum({source.field(source.amount_field)}), 0)"
+            case "share":
+                return (
+                    f"100.0 * avg(CASE WHEN {self.share_condition(spec, source)} THEN 1 ELSE 0 END)"
+                )
             case "days_since_last":
                 return (
                     f"date_diff('day', CAST(max({source.ts}) AS DATE), {sql_literal(self.as_of)})"
                 )
-        return f"{spec.measure}({source.field(spec.field)})"
+        return f"{spec.measure}({source.field(source.amount_field)})"
+
+    def share_condition(self, spec: MeasureBase, source: _Source) -> str:
+        share = spec.share_of
+        if share is None:
+            raise CompileError("measure share needs share_of")
+        graph = self.catalog.graph
+        parts = []
+        for name, value in share.filters.items():
+            parts.append(filter_sql(source.field(name), _plain(value), sql_literal))
+        event = graph.event(source.event_name)
+        for predicate in share.predicates:
+            if predicate not in event.predicates:
+                raise CompileError(f"{source.event_name} has no predicate {predicate!r}")
+            parts.append(f"({event.predicates[predicate].sql})")
+        return " AND ".join(parts) or "TRUE"
 
     def activity_text(self, cond: ActivityCondition, zero_ok: bool) -> str:
-        plural = _activity_words(cond.activity, plural=True)
+        plural = _activity_words(self.catalog, cond.activity, plural=True)
         where = self.window_words(cond)
         value = cond.value
         if cond.measure == "days_since_last":
@@ -287,7 +332,7 @@ class _Compiler:
             if zero_ok:
                 never = " (or never)"
                 self.assume(f"customers with no {plural} at all count as infinitely long ago")
-            single = _activity_words(cond.activity, plural=False)
+            single = _activity_words(self.catalog, cond.activity, plural=False)
             compare = _compare_words(cond.op, value, counted=False)
             where = "" if isinstance(cond.window, AllTime) else where
             return f"whose last {single}{where} was {compare} days ago{never}"
@@ -303,14 +348,14 @@ class _Compiler:
             if cond.op == ">=" and isinstance(value, int | float) and value >= 2:
                 n = _num(value)
                 self.assume(f"'{n} {plural}' means at least {n} (say 'exactly {n}' otherwise)")
-            single = _activity_words(cond.activity, plural=False)
+            single = _activity_words(self.catalog, cond.activity, plural=False)
             noun = single if value == 1 and cond.op in ("=", ">=", "<=") else plural
             return f"with {_compare_words(cond.op, value, counted=True)} {noun}{where}"
         if cond.measure == "distinct":
             counted = _compare_words(cond.op, value, counted=True)
             return f"with {counted} distinct {_plural_field(cond.field)} across {plural}{where}"
         compare = _compare_words(cond.op, value, counted=False)
-        return f"whose {_measure_words(cond)}{where} is {compare}"
+        return f"whose {_measure_words(self.catalog, cond)}{where} is {compare}"
 
     def window_words(self, spec: MeasureBase) -> str:
         resolved = resolve(spec.window, self.as_of)
@@ -339,16 +384,16 @@ class _Compiler:
             group=True,
         )
         sql = (
-            f"c.customer_id IN (\n{IND}SELECT customer_id\n{IND}FROM (\n"
+            f"{audience_key(self.catalog)} IN (\n{IND}SELECT customer_id\n{IND}FROM (\n"
             f"{IND * 2}{_indented(inner, 8)}\n{IND}) ranked\n"
             f"{IND}WHERE rank_position <= {cutoff}\n)"
         )
-        single = _activity_words(cond.activity, plural=False)
+        single = _activity_words(self.catalog, cond.activity, plural=False)
         self.assume(
             f"{cond.direction} {size} is taken among customers with at least one matching "
             f"{single}; ties go to the lower customer_id"
         )
-        return sql, f"in the {cond.direction} {size} by {_measure_words(cond)}" + (
+        return sql, f"in the {cond.direction} {size} by {_measure_words(self.catalog, cond)}" + (
             self.window_words(cond)
         )
 
@@ -362,8 +407,9 @@ class _Compiler:
                 f"named segment {ref.model}:{ref.label!r} needs assistant.segmodels, "
                 "which is not available in this installation"
             ) from error
-        inner = membership_sql(ref.model, ref.label, self.as_of).strip().rstrip(";")
-        sql = f"c.customer_id IN (\n{IND}{_indented(inner, 4)}\n)"
+        inner = membership_sql(ref.model, ref.label, self.as_of, self.catalog)
+        inner = inner.strip().rstrip(";")
+        sql = f"{audience_key(self.catalog)} IN (\n{IND}{_indented(inner, 4)}\n)"
         return sql, f"in the {ref.model.replace('_', ' ')} segment '{ref.label}'"
 
 
@@ -371,163 +417,126 @@ class _Compiler:
 
 
 @dataclass
-class _SourceSQL:
-    """FROM/WHERE of one activity source, with the expressions measures may refer to."""
+class _Source:
+    """The event rows of one activity, plus which event model ended up serving it."""
 
-    from_clause: str
-    where: list[str]
-    customer: str
-    ts: str
-    fields: dict[str, str]
+    rows: EventRows
+    event_name: str
+    amount_field: str | None
+
+    @property
+    def customer(self) -> str:
+        return self.rows.customer
+
+    @property
+    def ts(self) -> str:
+        return self.rows.ts
 
     def field(self, name: str | None) -> str:
-        if name is None or name not in self.fields:
-            raise CompileError(f"field {name!r} is not available here")
-        return self.fields[name]
+        if name is None:
+            raise CompileError("this measure needs a field")
+        return self.rows.field(name)
 
-    def select(
-        self,
-        having: str | None = None,
-        distinct: bool = False,
-        columns: list[str] | None = None,
-        group: bool = False,
-    ) -> str:
-        head = "SELECT DISTINCT" if distinct else "SELECT"
-        cols = ",\n       ".join([self.customer, *(columns or [])])
-        lines = [f"{head} {cols}", f"FROM {self.from_clause}"]
-        if self.where:
-            lines.append("WHERE " + "\n  AND ".join(_indented(w, 2) for w in self.where))
-        if having is not None or group:
-            lines.append(f"GROUP BY {self.customer}")
-        if having is not None:
-            lines.append(f"HAVING {having}")
-        return "\n".join(lines)
+    def select(self, **kwargs: Any) -> str:
+        return self.rows.select(**kwargs)
 
 
-def _source_sql(spec: MeasureBase, compiler: _Compiler) -> _SourceSQL:
-    builders: dict[type, Callable[[Any, str | None], _SourceSQL]] = {
-        Purchases: _purchases,
-        CampaignEvents: _campaign_events,
-        WebSessions: _web_sessions,
-        SupportTickets: _support_tickets,
-    }
-    source = builders[type(spec.activity)](spec.activity, spec.field)
-    _note_source(spec, compiler)
-    source.where.extend(_window_sql(source.ts, resolve(spec.window, compiler.as_of), spec))
-    return source
-
-
-def _purchases(act: Purchases, field_name: str | None) -> _SourceSQL:
-    item_level = field_name in ("category", "subcategory", "brand", "product")
-    product_filters = _product_filters(act)
-    from_clause = "transactions t"
-    where = [_in("t.status", act.statuses)]
-    if item_level:
-        from_clause += (
-            "\nJOIN transaction_items ti ON ti.transaction_id = t.transaction_id"
-            "\nJOIN products p ON p.product_id = ti.product_id"
-        )
-        where.extend(product_filters)
-    elif product_filters:
-        conditions = "\n  AND ".join(product_filters)
-        where.append(
-            "t.transaction_id IN (\n"
-            f"{IND}SELECT ti.transaction_id\n{IND}FROM transaction_items ti\n"
-            f"{IND}JOIN products p ON p.product_id = ti.product_id\n"
-            f"{IND}WHERE {_indented(conditions, 4)}\n)"
-        )
-    where += _optional_in("t.channel", act.channels) + _optional_in(
-        "t.payment_method", act.payment_methods
-    )
-    fields = {
-        name: f"t.{name}" for name in ("total_amount", "discount_amount", "item_count", "channel")
-    }
-    fields |= {
-        "payment_method": "t.payment_method",
-        "day": "CAST(t.transaction_ts AS DATE)",
-        "category": "p.category",
-        "subcategory": "p.subcategory",
-        "brand": "p.brand",
-        "product": "ti.product_id",
-    }
-    return _SourceSQL(from_clause, where, "t.customer_id", "t.transaction_ts", fields)
-
-
-def _product_filters(act: Purchases) -> list[str]:
-    filters = (
-        _optional_in("p.category", act.categories)
-        + _optional_in("p.subcategory", act.subcategories)
-        + _optional_in("p.brand", act.brands)
-    )
-    if act.eco_friendly is not None:
-        filters.append(f"p.is_eco_friendly = {sql_literal(act.eco_friendly)}")
-    return filters
-
-
-def _campaign_events(act: CampaignEvents, field_name: str | None) -> _SourceSQL:
-    campaign_filters = (
-        _optional_in("m.channel", act.channels)
-        + _optional_in("m.campaign_type", act.campaign_types)
-        + _optional_in("m.campaign_name", act.campaign_names)
-        + _optional_in("m.target_category", act.target_categories)
-    )
-    from_clause = "campaign_events e"
-    if campaign_filters or field_name == "channel":
-        from_clause += "\nJOIN campaigns m ON m.campaign_id = e.campaign_id"
-    where = [_in("e.event_type", act.event_types), *campaign_filters]
-    fields = {
-        "campaign": "e.campaign_id",
-        "event_type": "e.event_type",
-        "channel": "m.channel",
-        "day": "CAST(e.event_ts AS DATE)",
-    }
-    return _SourceSQL(from_clause, where, "e.customer_id", "e.event_ts", fields)
-
-
-def _web_sessions(act: WebSessions, field_name: str | None) -> _SourceSQL:
-    where = (
-        _optional_in("w.device", act.devices)
-        + _optional_in("w.browser", act.browsers)
-        + _optional_in("w.viewed_category", act.viewed_categories)
-    )
-    for column, wanted in (("added_to_cart", act.added_to_cart), ("converted", act.converted)):
-        if wanted is not None:
-            where.append(f"w.{column} = {sql_literal(wanted)}")
-    if act.cart_abandoned is not None:
-        abandoned = "(w.added_to_cart AND NOT w.converted)"
-        where.append(abandoned if act.cart_abandoned else f"NOT {abandoned}")
-    fields = {
-        name: f"w.{name}" for name in ("pages_viewed", "viewed_category", "device", "browser")
-    }
-    fields["day"] = "CAST(w.session_start AS DATE)"
-    return _SourceSQL("web_sessions w", where, "w.customer_id", "w.session_start", fields)
-
-
-def _support_tickets(act: SupportTickets, field_name: str | None) -> _SourceSQL:
-    where = _optional_in("s.topic", act.topics) + _optional_in("s.channel", act.channels)
-    if act.csat_min is not None:
-        where.append(f"s.csat_score >= {sql_literal(act.csat_min)}")
-    if act.csat_max is not None:
-        where.append(f"s.csat_score <= {sql_literal(act.csat_max)}")
-    fields = {name: f"s.{name}" for name in ("csat_score", "topic", "channel")}
-    fields["day"] = "CAST(s.created_ts AS DATE)"
-    return _SourceSQL("support_tickets s", where, "s.customer_id", "s.created_ts", fields)
-
-
-def _note_source(spec: MeasureBase, compiler: _Compiler) -> None:
+def _source_sql(spec: MeasureBase, compiler: _Compiler) -> _Source:
+    catalog = compiler.catalog
+    graph = catalog.graph
     act = spec.activity
-    if isinstance(act, Purchases):
-        if act.statuses == ["completed"]:
-            compiler.assume("purchase = completed transaction")
-        if act.categories or act.subcategories or act.brands or act.eco_friendly is not None:
-            compiler.assume(
-                "a purchase of a category/brand = a transaction with at least one such item; "
-                "its amount is the whole transaction's total_amount"
-            )
-        if spec.measure == "sum" and spec.field == "total_amount":
-            compiler.assume("spend = sum of total_amount")
-    if isinstance(act, CampaignEvents) and tuple(act.event_types) == ENGAGEMENT_EVENTS:
-        compiler.assume("campaign engagement = opened, clicked or converted")
+    event = graph.event(act.source)
+    filters = {**{k: v for k, v in event.defaults.items() if k not in act.filters}, **act.filters}
+    name = _serving_event(graph, act.source, filters, act.predicates, spec)
+    rows = EventRows(graph, name)
+    for field_name, value in filters.items():
+        ref = graph.field(name, field_name)
+        rows.add_condition(filter_sql(ref.sql, _plain(value), sql_literal))
+    serving = graph.event(name)
+    for predicate in act.predicates:
+        if predicate not in serving.predicates:
+            raise CompileError(f"{name} has no predicate {predicate!r}")
+        rows.add_condition(serving.predicates[predicate].sql)
+    _note_source(spec, compiler, name, filters)
+    rows.where.extend(_window_sql(rows.ts, resolve(spec.window, compiler.as_of), spec))
+    field_name = spec.field
+    if field_name is not None and field_name == event.amount and name != act.source:
+        field_name = serving.amount
+    return _Source(rows, name, field_name)
+
+
+def _serving_event(
+    graph: Any, source: str, filters: dict[str, Any], predicates: list[str], spec: MeasureBase
+) -> str:
+    """The event itself, or its lines when a filter or the measured field sits on its lines
+    (an order's items): the lines then give item-level amounts and counts of distinct orders."""
+    event = graph.event(source)
+    if not event.lines:
+        return source
+    names = [*filters, *([spec.field] if spec.field else [])]
+    tables = {t for n in names for t in graph.field(source, n).tables}
+    if not graph.needs_lines(source, tables):
+        return source
+    lines = graph.event(event.lines)
+    line_fields = graph.event_fields(event.lines)
+    wanted = [n for n in filters if n not in line_fields] + [
+        p for p in predicates if p not in lines.predicates
+    ]
+    if spec.field and spec.field != event.amount and spec.field not in line_fields:
+        wanted.append(spec.field)
+    return source if wanted else event.lines
+
+
+def _instance(catalog: Any, event_name: str, rows: EventRows) -> str | None:
+    """Rows finer than one event (an order's lines, a ticket's items) count distinct events."""
+    event = catalog.events[event_name]
+    if not event.instance:
+        return None
+    table, column = catalog.graph.qualify(event.table, event.instance)
+    if table == event.table and catalog.tables[table].key == [column]:
+        return None
+    rows.need(table)
+    return f"{table}.{column}"
+
+
+def _plain(value: Any) -> Any:
+    return value.model_dump() if hasattr(value, "model_dump") else value
+
+
+def _note_source(spec: MeasureBase, compiler: _Compiler, serving: str, filters: dict) -> None:
+    catalog = compiler.catalog
+    act = spec.activity
+    event = catalog.events[act.source]
+    if event.where:
+        compiler.assume(f"{event.plural_noun}: {_sentence(event.description)}")
+    for name, values in event.defaults.items():
+        if name not in act.filters:
+            shown = " or ".join(str(v) for v in values)
+            compiler.assume(f"{event.noun} means {name.replace('_', ' ')} {shown} unless said")
+    if serving != act.source:
+        lines = catalog.events[serving]
+        compiler.assume(
+            f"an item filter keeps {event.plural_noun} with at least one such item; "
+            f"amounts are those items' own ({_sentence(lines.description)})"
+        )
+    if spec.measure == "sum" and spec.field == event.amount:
+        compiler.assume(f"spend = sum of the {event.plural_noun}' {spec.field.replace('_', ' ')}")
+
+
+def _sentence(text: str) -> str:
+    text = text.strip().rstrip(".")
+    return text[:1].lower() + text[1:]
+
+
+def _label(catalog: Any, table: str, column: str, value: Any) -> str:
+    col = catalog.tables.get(table, None)
+    col = col.columns.get(column) if col is not None else None
+    if col is not None and col.values_from:
+        t, _, c = col.values_from.rpartition(".")
+        col = catalog.tables[t].columns[c]
+    key = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    entry = (col.values or {}).get(key) if col is not None else None
+    return entry.label if entry is not None and entry.label else str(value)
 
 
 def _window_sql(ts: str, window: ResolvedWindow, spec: MeasureBase) -> list[str]:
@@ -537,18 +546,8 @@ def _window_sql(ts: str, window: ResolvedWindow, spec: MeasureBase) -> list[str]
     return [*bounds, f"{ts} < {sql_literal(window.end)}"]
 
 
-def _in(column: str, values: list[Any]) -> str:
-    if len(values) == 1:
-        return f"{column} = {sql_literal(values[0])}"
-    return f"{column} IN ({', '.join(sql_literal(v) for v in values)})"
-
-
-def _optional_in(column: str, values: list[Any] | None) -> list[str]:
-    return [] if not values else [_in(column, values)]
-
-
-def _membership(op: str, subquery: str) -> str:
-    return f"c.customer_id {op} (\n{IND}{_indented(subquery, 4)}\n)"
+def _membership(key: str, op: str, subquery: str) -> str:
+    return f"{key} {op} (\n{IND}{_indented(subquery, 4)}\n)"
 
 
 # --- predicates and their zero-activity behaviour ------------------------------------------------
@@ -564,6 +563,7 @@ _NEUTRAL: dict[str, float | None] = {
     "min": None,
     "max": None,
     "days_since_last": math.inf,
+    "share": None,
 }
 
 
@@ -625,74 +625,76 @@ def _plural_field(name: str | None) -> str:
     return _PLURAL_FIELDS.get(text, text + "s")
 
 
-def _measure_words(spec: MeasureBase) -> str:
-    """The measure as a noun phrase, e.g. "total total_amount of purchases of Outdoor products"."""
-    plural = _activity_words(spec.activity, plural=True)
-    single = _activity_words(spec.activity, plural=False)
-    field_name = spec.field or ""
+def _measure_words(catalog: Any, spec: MeasureBase) -> str:
+    """The measure as a noun phrase, e.g. "total amount of purchases of outdoor gear"."""
+    plural = _activity_words(catalog, spec.activity, plural=True)
+    single = _activity_words(catalog, spec.activity, plural=False)
+    event = catalog.events.get(spec.activity.source)
+    field_name = (spec.field or "").replace("_", " ")
+    if event is not None and spec.field == event.amount:
+        field_name = "spend" if spec.measure == "sum" else "amount"
+    share = ""
+    if spec.share_of is not None:
+        share = " that are " + " and ".join(
+            _filter_phrases(
+                catalog, spec.activity.source, spec.share_of.filters, spec.share_of.predicates
+            )
+        )
     return {
         "count": f"number of {plural}",
         "distinct": f"number of distinct {_plural_field(spec.field)} across {plural}",
-        "sum": f"total {field_name} of {plural}",
+        "sum": f"{field_name} on {plural}"
+        if field_name == "spend"
+        else f"total {field_name} of {plural}",
         "avg": f"average {field_name} per {single}",
         "min": f"smallest {field_name} of a {single}",
         "max": f"largest {field_name} of a {single}",
         "days_since_last": f"days since the last {single}",
+        "share": f"share of {plural}{share} (percent)",
     }[spec.measure]
 
 
-def _activity_words(act: Any, plural: bool) -> str:
-    """The activity with its filters, e.g. "purchases of Outdoor products via online"."""
-    if isinstance(act, CampaignEvents) and tuple(act.event_types) == ENGAGEMENT_EVENTS:
-        base = "campaign engagement (opened, clicked or converted)"
-    elif isinstance(act, CampaignEvents):
-        events = " or ".join(act.event_types)
-        base = f"campaign {'events' if plural else 'event'} ({events})"
-    else:
-        base = act.noun + ("s" if plural else "")
-    details = [d for d in _filter_words(act) if d]
+def _activity_words(catalog: Any, act: Any, plural: bool) -> str:
+    """The activity with its filters, e.g. "purchases of outdoor gear in the app"."""
+    event = catalog.events.get(act.source)
+    if event is None:
+        return act.source
+    base = event.plural_noun if plural else event.noun
+    details = _filter_phrases(catalog, act.source, act.filters, act.predicates)
     return " ".join([base, *details])
 
 
-def _filter_words(act: Any) -> list[str]:
-    def listed(label: str, values: list[Any] | None, suffix: str = "") -> str:
-        return "" if not values else f"{label}{' or '.join(str(v) for v in values)}{suffix}"
+def _filter_phrases(catalog: Any, source: str, filters: dict, predicates: list[str]) -> list[str]:
+    event = catalog.events[source]
+    out = []
+    for name, value in filters.items():
+        value = _plain(value)
+        label = name.replace("_", " ")
+        if isinstance(value, bool):
+            out.append(f"with {label}" if value else f"without {label}")
+        elif isinstance(value, dict):
+            low, high = value.get("min"), value.get("max")
+            if low is not None and high is not None:
+                out.append(f"with {label} {_num(low)} to {_num(high)}")
+            elif low is not None:
+                out.append(f"with {label} at least {_num(low)}")
+            elif high is not None:
+                out.append(f"with {label} at most {_num(high)}")
+        else:
+            shown = " or ".join(_field_label(catalog, source, name, v) for v in value)
+            out.append(f"with {label} {shown}")
+    for name in predicates:
+        predicate = event.predicates.get(name)
+        out.append(_sentence(predicate.description) if predicate else name)
+    return out
 
-    if isinstance(act, Purchases):
-        status = "" if act.statuses == ["completed"] else listed("with status ", act.statuses)
-        eco = {None: "", True: "of eco-friendly products", False: "of non-eco products"}
-        return [
-            listed("of ", act.categories, " products"),
-            listed("of subcategory ", act.subcategories),
-            listed("of brand ", act.brands),
-            eco[act.eco_friendly],
-            listed("via ", act.channels),
-            listed("paid by ", act.payment_methods),
-            status,
-        ]
-    if isinstance(act, CampaignEvents):
-        return [
-            listed("from ", act.channels, " campaigns"),
-            listed("from ", act.campaign_types, " campaigns"),
-            listed("from campaign ", [f"'{n}'" for n in act.campaign_names or []]),
-            listed("from campaigns targeting ", act.target_categories),
-        ]
-    if isinstance(act, WebSessions):
-        flags = {
-            "with cart added": act.added_to_cart,
-            "converted": act.converted,
-            "with cart abandoned (added to cart, not converted)": act.cart_abandoned,
-        }
-        return [
-            listed("on ", act.devices),
-            listed("in ", act.browsers),
-            listed("viewing ", act.viewed_categories),
-            *[(name if v else f"not {name}") for name, v in flags.items() if v is not None],
-        ]
-    csat = ""
-    if act.csat_min is not None or act.csat_max is not None:
-        csat = f"with CSAT {act.csat_min or 1}-{act.csat_max or 5}"
-    return [listed("about ", act.topics), listed("via ", act.channels), csat]
+
+def _field_label(catalog: Any, source: str, name: str, value: Any) -> str:
+    event = catalog.events[source]
+    spec = event.fields.get(name)
+    ref = spec.column if spec is not None and spec.column else name
+    table, _, column = ref.rpartition(".")
+    return _label(catalog, table or event.table, column, value)
 
 
 def _window_phrase(window: ResolvedWindow, all_time: bool) -> str:

@@ -230,14 +230,21 @@ class Executor:
             self._schema = schema
         return {table: dict(columns) for table, columns in self._schema.items()}
 
-    def as_of(self) -> date | None:
-        """The dataset's reference date (dataset_info.as_of) if the database has one."""
-        if "as_of" not in self.schema().get("dataset_info", {}):
-            return None
-        value = self.scalar("SELECT max(as_of) FROM dataset_info")
-        if isinstance(value, datetime):
-            return value.date()
-        return value
+    def anchor(self, anchor_sql: str) -> date | None:
+        """The data's reference date from a catalog's anchor expression (cached per file)."""
+        key = (anchor_sql, self._file_version())
+        cache = self.__dict__.setdefault("_anchors", {})
+        if key not in cache:
+            value = self.scalar(f"SELECT {anchor_sql}")
+            cache[key] = value.date() if isinstance(value, datetime) else value
+        return cache[key]
+
+    def _file_version(self) -> tuple[int, int]:
+        try:
+            stat = Path(self.db_path).stat()
+        except (OSError, TypeError):
+            return (0, 0)
+        return (stat.st_mtime_ns, stat.st_size)
 
 
 class PinnedExecutor(Executor):

@@ -5,17 +5,20 @@ from __future__ import annotations
 import time
 from datetime import date
 
+from assistant.catalog import Catalog
 from assistant.executor import ExecutionError, Executor
 from assistant.guard import GuardError, check_sql
 from assistant.profile import SegmentResult, segment_result
 
 
-def data_as_of(executor: Executor) -> date:
-    """The data's anchor date: dataset_info.as_of, or today for data without it."""
-    return executor.as_of() or date.today()
+def data_as_of(executor: Executor, catalog: Catalog) -> date:
+    """The data's anchor date as the catalog declares it (a query, a date, or today)."""
+    return executor.anchor(catalog.anchor_sql) or date.today()
 
 
-def run_sql(executor: Executor, sql: str, *, with_profile: bool = True) -> SegmentResult:
+def run_sql(
+    executor: Executor, sql: str, catalog: Catalog, *, with_profile: bool = True
+) -> SegmentResult:
     """Validate `sql` with the guard, run it in the sandbox and profile the customers it returns.
 
     Errors never escape: the result carries a message a marketer or analyst can act on.
@@ -24,7 +27,11 @@ def run_sql(executor: Executor, sql: str, *, with_profile: bool = True) -> Segme
     try:
         guarded = check_sql(sql, executor.schema(), binder=executor.explain)
         result = segment_result(
-            executor, guarded.sql, data_as_of(executor), with_profile=with_profile
+            executor,
+            guarded.sql,
+            data_as_of(executor, catalog),
+            catalog=catalog,
+            with_profile=with_profile,
         )
     except (GuardError, ExecutionError) as exc:
         reason = getattr(exc, "reason", None) or str(exc)

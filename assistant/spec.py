@@ -21,99 +21,19 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from assistant.config import SCHEMAS_DIR
 from assistant.windows import AllTime, Window
 
 SCHEMA_PATH = SCHEMAS_DIR / "segment_spec.schema.json"
 
-# --- vocabulary of the data contract -------------------------------------------------------------
-
-CATEGORIES = (
-    "Outdoor", "Apparel", "Footwear", "Electronics", "Home", "Beauty", "Sports", "Grocery", "Toys",
-)  # fmt: skip
-Category = Literal[
-    "Outdoor", "Apparel", "Footwear", "Electronics", "Home", "Beauty", "Sports", "Grocery", "Toys"
-]
-TransactionChannel = Literal["online", "store", "app"]
-PaymentMethod = Literal["card", "paypal", "gift_card", "cash", "bnpl"]
-TransactionStatus = Literal["completed", "returned", "cancelled"]
-EventType = Literal["sent", "delivered", "opened", "clicked", "converted", "unsubscribed"]
-CampaignChannel = Literal["email", "sms", "push"]
-CampaignType = Literal["promotional", "newsletter", "winback", "loyalty", "product_launch"]
-Device = Literal["ios", "android", "desktop"]
-Browser = Literal["chrome", "safari", "firefox", "edge", "app"]
-TicketTopic = Literal["delivery", "returns", "product_question", "billing", "account"]
-TicketChannel = Literal["chat", "email", "phone"]
-
-ENGAGEMENT_EVENTS: tuple[EventType, ...] = ("opened", "clicked", "converted")
-
-# Column type and, for enumerated columns, the allowed stored values (None = open vocabulary).
-CUSTOMER_COLUMNS: dict[str, tuple[str, tuple[str, ...] | None]] = {
-    "customer_id": ("number", None),
-    "first_name": ("text", None),
-    "last_name": ("text", None),
-    "email": ("text", None),
-    "gender": ("text", ("female", "male", "non-binary")),
-    "birth_date": ("date", None),
-    "signup_date": ("date", None),
-    "country": ("text", ("US", "CA", "GB", "DE", "FR", "AU")),
-    "region": ("text", None),
-    "city": ("text", None),
-    "income_band": ("text", ("<25k", "25-50k", "50-100k", "100-200k", "200k+")),
-    "education": ("text", ("high_school", "bachelor", "master", "doctorate")),
-    "occupation": (
-        "text",
-        ("student", "professional", "manager", "self_employed", "retired", "homemaker", "other"),
-    ),
-    "marital_status": ("text", ("single", "married", "divorced", "widowed")),
-    "customer_type": ("text", ("consumer", "business")),
-    "company_industry": (
-        "text",
-        ("retail", "healthcare", "finance", "technology", "education", "hospitality"),
-    ),
-    "company_size": ("text", ("1-10", "11-50", "51-200", "201-1000", "1000+")),
-    "lifestyle": (
-        "text",
-        (
-            "outdoor_adventurer",
-            "urban_professional",
-            "family_focused",
-            "budget_conscious",
-            "eco_conscious",
-            "tech_enthusiast",
-            "wellness_seeker",
-        ),
-    ),  # fmt: skip
-    "reward_preference": ("text", ("cash_back", "experiential", "discounts", "points")),
-    "loyalty_tier": ("text", ("none", "bronze", "silver", "gold", "platinum")),
-    "acquisition_channel": (
-        "text",
-        ("organic_search", "paid_search", "social", "referral", "in_store", "email"),
-    ),
-    "preferred_channel": ("text", ("email", "sms", "push", "none")),
-    "primary_device": ("text", ("ios", "android", "desktop")),
-    "email_opt_in": ("boolean", None),
-    "sms_opt_in": ("boolean", None),
-    "push_opt_in": ("boolean", None),
-}
-# Derived attributes are computed relative to as_of (whole years / days / whole months).
-DERIVED_ATTRIBUTES: dict[str, str] = {
-    "age": "whole years from birth_date to as_of",
-    "tenure_days": "days from signup_date to as_of",
-    "tenure_months": "whole months from signup_date to as_of",
-}
-
-AttributeName = Literal[
-    "customer_id", "first_name", "last_name", "email", "gender", "birth_date", "signup_date",
-    "country", "region", "city", "income_band", "education", "occupation", "marital_status",
-    "customer_type", "company_industry", "company_size", "lifestyle", "reward_preference",
-    "loyalty_tier", "acquisition_channel", "preferred_channel", "primary_device", "email_opt_in",
-    "sms_opt_in", "push_opt_in", "age", "tenure_days", "tenure_months",
-]  # fmt: skip
+# --- generic vocabulary ---------------------------------------------------------------------------
+# Names of properties, events, fields, predicates and model labels are strings checked against the
+# catalog in the validation context (`SegmentSpec.model_validate(data, context={"catalog": c})`),
+# so nothing here knows one dataset; `json_schema_for(catalog)` gives an LLM the names.
 
 Scalar = bool | int | float | str
 Number = int | float
@@ -121,13 +41,7 @@ AttributeOp = Literal[
     "=", "!=", "in", "not_in", "between", ">", ">=", "<", "<=", "is_null", "not_null"
 ]
 CompareOp = Literal["=", "!=", ">", ">=", "<", "<=", "between"]
-Measure = Literal["count", "distinct", "sum", "avg", "min", "max", "days_since_last"]
-MeasureField = Literal[
-    "total_amount", "discount_amount", "item_count", "pages_viewed", "csat_score",
-    "category", "subcategory", "brand", "product", "channel", "payment_method", "campaign",
-    "event_type", "device", "browser", "viewed_category", "topic", "day",
-]  # fmt: skip
-SegmentModel = Literal["rfm", "abc", "lifecycle", "value_tier", "engagement_tier"]
+Measure = Literal["count", "distinct", "sum", "avg", "min", "max", "days_since_last", "share"]
 
 
 class SpecModel(BaseModel):
@@ -135,97 +49,92 @@ class SpecModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _catalog(info: ValidationInfo) -> Any:
+    context = info.context or {}
+    return context.get("catalog") if isinstance(context, dict) else None
+
+
 # --- activity sources ----------------------------------------------------------------------------
 
 
-class _Source(SpecModel):
-    numeric_fields: ClassVar[tuple[str, ...]] = ()
-    distinct_fields: ClassVar[tuple[str, ...]] = ("day",)
-    noun: ClassVar[str] = "activity"
+class Range(SpecModel):
+    """An inclusive numeric range of a field; an absent bound is open."""
+
+    min: float | None = None
+    max: float | None = None
 
 
-class Purchases(_Source):
-    """Transactions (completed only, unless `statuses` says otherwise), optionally narrowed.
+FilterValue = list[Scalar] | bool | Range
 
-    Category/subcategory/brand/eco narrowing keeps transactions containing at least one matching
-    item; amounts stay the whole transaction's total_amount.
+
+class Activity(SpecModel):
+    """Rows of one event model of the catalog, narrowed by field filters and named predicates.
+
+    `filters`: field -> list of values (any of), true/false, or {min, max}; a field may live on
+    a neighbour (an order's items: "orders with at least one such item"). An event's declared
+    defaults apply to fields the filters do not name.
     """
 
-    numeric_fields: ClassVar[tuple[str, ...]] = ("total_amount", "discount_amount", "item_count")
-    distinct_fields: ClassVar[tuple[str, ...]] = (
-        "category", "subcategory", "brand", "product", "channel", "payment_method", "day",
-    )  # fmt: skip
-    noun: ClassVar[str] = "purchase"
+    source: str = Field(min_length=1, description="an event model of the catalog")
+    filters: dict[str, FilterValue] = Field(default_factory=dict)
+    predicates: list[str] = Field(default_factory=list)
 
-    source: Literal["purchases"] = "purchases"
-    categories: list[Category] | None = None
-    subcategories: list[str] | None = None
-    brands: list[str] | None = None
-    eco_friendly: bool | None = None
-    channels: list[TransactionChannel] | None = None
-    payment_methods: list[PaymentMethod] | None = None
-    statuses: list[TransactionStatus] = Field(default_factory=lambda: ["completed"], min_length=1)
+    @model_validator(mode="after")
+    def _known(self, info: ValidationInfo) -> Activity:
+        catalog = _catalog(info)
+        if catalog is not None:
+            check_activity(catalog, self)
+        return self
 
 
-class CampaignEvents(_Source):
-    """Campaign events; by default engagement (opened, clicked or converted)."""
-
-    distinct_fields: ClassVar[tuple[str, ...]] = ("campaign", "event_type", "channel", "day")
-    noun: ClassVar[str] = "campaign event"
-
-    source: Literal["campaign_events"] = "campaign_events"
-    event_types: list[EventType] = Field(
-        default_factory=lambda: list(ENGAGEMENT_EVENTS), min_length=1
-    )
-    channels: list[CampaignChannel] | None = None
-    campaign_types: list[CampaignType] | None = None
-    campaign_names: list[str] | None = None
-    target_categories: list[Category] | None = None
-
-
-class WebSessions(_Source):
-    """Web/app sessions; `cart_abandoned` = added to cart without converting."""
-
-    numeric_fields: ClassVar[tuple[str, ...]] = ("pages_viewed",)
-    distinct_fields: ClassVar[tuple[str, ...]] = ("viewed_category", "device", "browser", "day")
-    noun: ClassVar[str] = "web session"
-
-    source: Literal["web_sessions"] = "web_sessions"
-    devices: list[Device] | None = None
-    browsers: list[Browser] | None = None
-    viewed_categories: list[Category] | None = None
-    added_to_cart: bool | None = None
-    converted: bool | None = None
-    cart_abandoned: bool | None = None
+def check_activity(catalog: Any, act: Activity) -> None:
+    """Raise ValueError unless the source, its fields, values and predicates exist."""
+    if act.source not in catalog.events:
+        raise ValueError(f"{act.source!r} is not an event model; use one of {list(catalog.events)}")
+    fields = catalog.graph.event_fields(act.source)
+    for name, value in act.filters.items():
+        if name not in fields:
+            raise ValueError(f"{act.source} has no field {name!r}; use one of {sorted(fields)}")
+        allowed = field_values(catalog, act.source, name)
+        if allowed and isinstance(value, list):
+            bad = [v for v in value if str(v) not in allowed]
+            if bad:
+                raise ValueError(
+                    f"{bad[0]!r} is not a value of {act.source}.{name}; use one of {allowed}"
+                )
+    predicates = catalog.events[act.source].predicates
+    for name in act.predicates:
+        if name not in predicates:
+            raise ValueError(
+                f"{act.source} has no predicate {name!r}; use one of {list(predicates)}"
+            )
 
 
-class SupportTickets(_Source):
-    """Support tickets, optionally by topic, channel and CSAT range (inclusive)."""
-
-    numeric_fields: ClassVar[tuple[str, ...]] = ("csat_score",)
-    distinct_fields: ClassVar[tuple[str, ...]] = ("topic", "channel", "day")
-    noun: ClassVar[str] = "support ticket"
-
-    source: Literal["support_tickets"] = "support_tickets"
-    topics: list[TicketTopic] | None = None
-    channels: list[TicketChannel] | None = None
-    csat_min: int | None = Field(default=None, ge=1, le=5)
-    csat_max: int | None = Field(default=None, ge=1, le=5)
-
-
-Activity = Annotated[
-    Purchases | CampaignEvents | WebSessions | SupportTickets, Field(discriminator="source")
-]
+def field_values(catalog: Any, event: str, name: str) -> list[str]:
+    """Enumerated values of an event field (from its column in the catalog), else []."""
+    spec = catalog.events[event].fields.get(name)
+    ref = spec.column if spec is not None else name
+    if ref is None:
+        return []
+    table, _, column = ref.rpartition(".")
+    col = catalog.tables[table or catalog.events[event].table].columns.get(column)
+    if col is None:
+        return []
+    if col.values_from:
+        t, _, c = col.values_from.rpartition(".")
+        col = catalog.tables[t].columns[c]
+    return list(col.values or {})
 
 
 # --- conditions ----------------------------------------------------------------------------------
 
 
 class AttributeCondition(SpecModel):
-    """A customers column (or age / tenure) compared to a value, a list, a range or NULL."""
+    """A customer property (entity column, neighbour property or derived attribute) compared to
+    a value, a list, a range or NULL."""
 
     kind: Literal["attribute"] = "attribute"
-    attribute: AttributeName
+    attribute: str = Field(min_length=1, description="a customer property of the catalog")
     op: AttributeOp
     value: Scalar | list[Scalar] | None = Field(
         default=None,
@@ -234,18 +143,65 @@ class AttributeCondition(SpecModel):
     )
 
     @model_validator(mode="after")
-    def _check(self) -> AttributeCondition:
+    def _check(self, info: ValidationInfo) -> AttributeCondition:
         _check_value_shape(self.op, self.value)
-        column_type, allowed = CUSTOMER_COLUMNS.get(self.attribute, ("number", None))
-        for item in _as_list(self.value):
-            _check_type(self.attribute, column_type, item)
-        if allowed is not None:
-            for item in _as_list(self.value):
-                if item not in allowed:
-                    raise ValueError(
-                        f"{item!r} is not a value of {self.attribute}; use one of {list(allowed)}"
-                    )
+        catalog = _catalog(info)
+        if catalog is not None:
+            check_attribute(catalog, self)
         return self
+
+
+def check_attribute(catalog: Any, cond: AttributeCondition) -> None:
+    if cond.attribute not in catalog.property_names():
+        raise ValueError(
+            f"{cond.attribute!r} is not a customer property; use one of {catalog.property_names()}"
+        )
+    column_type, allowed = property_kind(catalog, cond.attribute)
+    for item in _as_list(cond.value):
+        _check_type(cond.attribute, column_type, item)
+    if allowed:
+        for item in _as_list(cond.value):
+            if _value_key(item) not in allowed:
+                raise ValueError(
+                    f"{item!r} is not a value of {cond.attribute}; use one of {allowed}"
+                )
+
+
+def property_kind(catalog: Any, name: str) -> tuple[str, list[str]]:
+    """('number' | 'text' | 'boolean' | 'date', enumerated values or [])."""
+    if name in catalog.derived:
+        return type_kind(catalog.derived[name].type), []
+    table, column = catalog.property_column(name)
+    col = catalog.tables[table].columns[column]
+    kind = type_kind(col.type)
+    values = [] if kind == "boolean" else list(col.values or {})
+    return kind, values
+
+
+def type_kind(duckdb_type: str) -> str:
+    t = duckdb_type.upper()
+    if t.startswith("BOOL"):
+        return "boolean"
+    if t.startswith("DATE") or t.startswith("TIMESTAMP"):
+        return "date"
+    if any(t.startswith(p) for p in ("VARCHAR", "TEXT", "CHAR", "STRING", "ENUM", "UUID")):
+        return "text"
+    return "number"
+
+
+def _value_key(item: Any) -> str:
+    if isinstance(item, bool):
+        return "true" if item else "false"
+    if isinstance(item, float) and item.is_integer():
+        return str(int(item))
+    return str(item)
+
+
+class ShareOf(SpecModel):
+    """Which of the activity's rows a share measure counts ("more than half of them in the app")."""
+
+    filters: dict[str, FilterValue] = Field(default_factory=dict)
+    predicates: list[str] = Field(default_factory=list)
 
 
 class MeasureBase(SpecModel):
@@ -253,25 +209,33 @@ class MeasureBase(SpecModel):
 
     activity: Activity
     measure: Measure = "count"
-    field: MeasureField | None = Field(
+    field: str | None = Field(
         default=None,
-        description="what to count distinctly (distinct) or aggregate (sum/avg/min/max); "
-        "omitted for count and days_since_last",
+        description="the event field to count distinctly (distinct) or aggregate "
+        "(sum/avg/min/max); omitted for count, days_since_last and share",
+    )
+    share_of: ShareOf | None = Field(
+        default=None, description="for measure share: which rows count (percent 0..100)"
     )
     window: Window = Field(default_factory=AllTime)
 
     @model_validator(mode="after")
-    def _check_measure(self) -> MeasureBase:
-        source = self.activity
-        if self.measure in ("count", "days_since_last"):
+    def _check_measure(self, info: ValidationInfo) -> MeasureBase:
+        if self.measure in ("count", "days_since_last", "share"):
             if self.field is not None:
                 raise ValueError(f"measure {self.measure} takes no field")
-            return self
-        allowed = source.distinct_fields if self.measure == "distinct" else source.numeric_fields
-        if self.field not in allowed:
-            raise ValueError(
-                f"measure {self.measure} over {source.source} needs field in {list(allowed)}"
-            )
+        elif self.field is None:
+            raise ValueError(f"measure {self.measure} needs a field")
+        if (self.measure == "share") != (self.share_of is not None):
+            raise ValueError("share_of goes with measure share, and only with it")
+        catalog = _catalog(info)
+        if catalog is not None and self.field is not None:
+            fields = catalog.graph.event_fields(self.activity.source)
+            if self.field not in fields:
+                raise ValueError(
+                    f"{self.activity.source} has no field {self.field!r}; use one of "
+                    f"{sorted(fields)}"
+                )
         return self
 
 
@@ -318,7 +282,7 @@ class SegmentRef(SpecModel):
     """Membership of a built-in named segment, e.g. {model: "rfm", label: "Champions"}."""
 
     kind: Literal["segment_ref"] = "segment_ref"
-    model: SegmentModel
+    model: str = Field(min_length=1)
     label: str = Field(min_length=1)
 
 
@@ -498,8 +462,27 @@ def _prune_one(condition: Condition, predicate: Callable[[Condition], bool]) -> 
 
 
 def export_json_schema() -> dict[str, Any]:
-    """The JSON Schema of SegmentSpec (what schemas/segment_spec.schema.json must contain)."""
+    """The generic JSON Schema of SegmentSpec (schemas/segment_spec.schema.json)."""
     return SegmentSpec.model_json_schema()
+
+
+def json_schema_for(catalog: Any) -> dict[str, Any]:
+    """The spec's JSON Schema with this catalog's names as enums (what an LLM is given)."""
+    schema = SegmentSpec.model_json_schema()
+    defs = schema.get("$defs", {})
+    props = defs["AttributeCondition"]["properties"]
+    props["attribute"]["enum"] = catalog.property_names()
+    defs["Activity"]["properties"]["source"]["enum"] = list(catalog.events)
+    fields = sorted({f for e in catalog.events for f in catalog.graph.event_fields(e)})
+    defs["MeasureBase" if "MeasureBase" in defs else "ActivityCondition"]
+    for name in ("ActivityCondition", "RankCondition"):
+        if name in defs:
+            field_schema = defs[name]["properties"]["field"]
+            field_schema["anyOf"] = [{"type": "string", "enum": fields}, {"type": "null"}]
+    predicates = sorted({p for e in catalog.events.values() for p in e.predicates})
+    if predicates:
+        defs["Activity"]["properties"]["predicates"]["items"] = {"enum": predicates}
+    return schema
 
 
 def write_json_schema(path: Path = SCHEMA_PATH) -> Path:

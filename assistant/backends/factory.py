@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from assistant.backends.base import Backend, BackendError
+from assistant.catalog import Catalog, load_catalog
 
 BACKENDS = ("auto", "rules", "openai", "replay")
 
@@ -18,12 +19,15 @@ def llm_configured() -> bool:
 def make_backend(
     name: str = "auto",
     *,
+    catalog: Catalog | None = None,
     model: str | None = None,
     cassette: Path | None = None,
     record: Path | None = None,
     prompt_dir: Path | None = None,
 ) -> Backend:
-    """Build a backend; `auto` means the LLM when one is configured, else the rules backend."""
+    """Build a backend for `catalog` (default: the demo catalog); `auto` means the LLM when one
+    is configured, else the rules backend."""
+    catalog = catalog or load_catalog()
     if name not in BACKENDS:
         raise BackendError(f"Unknown backend '{name}'; choose one of {', '.join(BACKENDS)}.")
     if name == "auto":
@@ -36,12 +40,12 @@ def make_backend(
     if name == "rules":
         from assistant.backends.rules import RulesBackend
 
-        return RulesBackend()
+        return RulesBackend(catalog)
     if name == "openai":
         from assistant.backends.openai_backend import LLMSettings, OpenAIBackend
 
         settings = LLMSettings.from_env(model=model, prompt_dir=prompt_dir)
-        return OpenAIBackend(settings, record_to=record)
+        return OpenAIBackend(settings, record_to=record, catalog=catalog)
     if cassette is None:
         raise BackendError("The replay backend needs a cassette file (--cassette FILE).")
     from assistant.backends.openai_backend import LLMSettings
@@ -49,4 +53,6 @@ def make_backend(
 
     if not cassette.exists():
         raise BackendError(f"No cassette at {cassette}; record one with --record {cassette}.")
-    return ReplayBackend(cassette, LLMSettings.from_env(model=model, prompt_dir=prompt_dir))
+    return ReplayBackend(
+        cassette, LLMSettings.from_env(model=model, prompt_dir=prompt_dir), catalog=catalog
+    )

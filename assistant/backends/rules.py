@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.backends.base import Clarification, Interpretation, Turn, Validator
 from assistant.catalog import Catalog, load_catalog
-from assistant.rules.lexicon import Lexicon, default_lexicon
+from assistant.rules.lexicon import Lexicon, lexicon_for
 from assistant.rules.parser import RequestParser
 from assistant.rules.refine import activity_sources, detect_intent, refine, strip_command
 from assistant.spec import SegmentSpec
@@ -19,7 +19,7 @@ class RulesBackend:
 
     def __init__(self, catalog: Catalog | None = None, lexicon: Lexicon | None = None) -> None:
         self.catalog = catalog or load_catalog()
-        self.lexicon = lexicon or default_lexicon()
+        self.lexicon = lexicon or lexicon_for(self.catalog)
 
     def interpret(self, turn: Turn, validate: Validator | None = None) -> Interpretation:
         parser = RequestParser(self.catalog, self.lexicon, turn.as_of)
@@ -40,7 +40,7 @@ class RulesBackend:
                 return Interpretation(spec=SegmentSpec(), **base)
             return Interpretation(clarification=self._clarify(parsed.unrecognized), **base)
         if turn.current is not None and intent != "new":
-            refined = refine(turn.current, parsed, intent)
+            refined = refine(turn.current, parsed, intent, self.catalog)
             base["assumptions"] = refined.notes + parsed.assumptions
             return Interpretation(spec=refined.spec, **base)
         if not parsed.conditions:

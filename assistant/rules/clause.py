@@ -6,16 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.rules.items import Item
 from assistant.rules.lexicon import Meaning
-from assistant.rules.vocabulary import (
-    BOOLEAN_FILTERS,
-    MEASURES,
-    PREDICATES,
-    TABLE_SOURCE,
-    UNIT_DAYS,
-    VALUE_FILTERS,
-    band_bounds,
-    value_target,
-)
+from assistant.rules.vocabulary import UNIT_DAYS, Vocabulary, band_bounds
 from assistant.windows import Window
 
 if TYPE_CHECKING:
@@ -28,6 +19,7 @@ class ClauseFacts:
     def __init__(self, items: list[Item], parser: RequestParser) -> None:
         self.items = items
         self.parser = parser
+        self.vocab: Vocabulary = parser.vocab
         self.negated = False
         self.negation_used = False
         self.comparators: list[str] = []
@@ -46,6 +38,7 @@ class ClauseFacts:
         self.derived: list[Meaning] = []
         self.rank: Meaning | None = None
         self.recency = False
+        self.recency_source: str | None = None
         self.signup = False
         self.tenure = False
         self.age_word = False
@@ -94,17 +87,18 @@ class ClauseFacts:
         """'returns' is a measure, but next to 'support tickets' it is a ticket topic."""
         for item in [i for i in self.items if i.kind == "measure"]:
             measure = item.meaning
-            own = MEASURES.get(measure.name, ("",))[0]
+            vocab = self.vocab
+            own = vocab.measure_source(measure.name) or ""
             others = {
-                MEASURES[m.name][0]
+                vocab.measure_source(m.name)
                 for m in self.measures
-                if m is not measure and m.name in MEASURES
+                if m is not measure and vocab.measure_source(m.name)
             } | set(self.verbs)
-            others |= {PREDICATES[p.name][0] for p in self.predicates if p.name in PREDICATES}
+            others |= self._predicate_sources()
             values = [
                 m
                 for m in item.meanings
-                if m.kind == "value" and TABLE_SOURCE.get(m.table or "") in others
+                if m.kind == "value" and vocab.table_source.get(m.table or "") in others
             ]
             if values and own not in others:
                 self.measures.remove(measure)
@@ -139,7 +133,7 @@ class ClauseFacts:
         elif kind == "predicate":
             self.predicates.append(item.meaning)
         elif kind == "verb":
-            self.verbs.append(item.meaning.source or "purchases")
+            self.verbs.append(item.meaning.source or self.vocab.default_source())
         elif kind == "value":
             self.activity_values.append(item)  # resolved once the whole clause is known
             self.columns += [(m.table, m.column) for m in item.meanings if m.kind == "column"]
@@ -148,14 +142,16 @@ class ClauseFacts:
         elif kind == "column":
             self.columns += [(m.table, m.column) for m in item.meanings if m.kind == "column"]
         elif kind == "derived":
-            if item.meaning.name == "tenure_days":
+            roles = self.vocab.catalog.roles
+            if item.meaning.name == roles.tenure:
                 self.tenure = True
-            elif item.meaning.name == "age":
+            elif item.meaning.name == roles.age:
                 self.age_word = True
             else:
                 self.derived.append(item.meaning)
         elif kind == "recency":
             self.recency = True
+            self.recency_source = item.meaning.source
         elif kind == "signup":
             self.signup = True
         elif kind == "age":
@@ -173,92 +169,102 @@ class ClauseFacts:
         """Decide what each value word means here ("email" next to "opened" is a campaign)."""
         items: list[Item] = self.activity_values  # type: ignore[assignment]
         self.activity_values = []
+        vocab = self.vocab
         context = set(self.verbs)
-        context |= {MEASURES[m.name][0] for m in self.measures if m.name in MEASURES}
-        context |= {PREDICATES[p.name][0] for p in self.predicates if p.name in PREDICATES}
+        context |= {vocab.measure_source(m.name) for m in self.measures} - {None}
+        context |= self._predicate_sources()
         context = context or previous
-        event_values = [i for i in items if any(m.table == "campaign_events" for m in i.meanings)]
-        if event_values:
-            context.add("campaign_events")
+        # A value of the field an event defaults (its kind: 'opened' for campaign events)
+        # names that event, as a verb would.
+        for item in items:
+            for m in item.meanings:
+                context |= vocab.default_field_sources(m)
         if self.unknown_flag:
-            self.unknown_columns = [c for t, c in self.columns if t == "customers" and c]
+            self.unknown_columns = [
+                name for t, c in self.columns if (name := vocab.property_name(t, c))
+            ]
         banded = self.banded_column()
         for item in items:
             if banded and any(m.kind == "column" and m.column == banded for m in item.meanings):
                 continue  # "200 employees": the word names the banded column, not a value
             named = [m for m in item.meanings if (m.table, m.column) in self.columns]
-            meanings = named or values_for_context(item.meanings, context)
-            if meanings[0].table == "customers":
-                append_value(self.value_words, meanings[0].column, item.text)
+            meanings = named or values_for_context(vocab, item.meanings, context)
+            first = meanings[0]
+            prop = vocab.property_name(first.table, first.column)
+            if prop is not None:
+                append_value(self.value_words, prop, item.text)
                 for m in meanings:
-                    if m.table == "customers" and m.column == meanings[0].column:
-                        append_value(self.customer_values, m.column, m.value)
+                    if (m.table, m.column) == (first.table, first.column):
+                        append_value(self.customer_values, prop, m.value)
                 continue
             self.activity_values += [
-                m
-                for m in meanings
-                if (m.table, m.column) == (meanings[0].table, meanings[0].column)
+                m for m in meanings if (m.table, m.column) == (first.table, first.column)
             ]
-            if not context and meanings[0].table in TABLE_SOURCE:
-                self.implied_source = TABLE_SOURCE[meanings[0].table]
+            if not context and vocab.value_source(first):
+                self.implied_source = vocab.value_source(first)
                 self.implied_by = item.text
 
     # -- derived questions -----------------------------------------------------------------------
 
+    def _predicate_sources(self) -> set[str]:
+        return {p.source for p in self.predicates if p.source}
+
     def sources(self) -> list[str]:
+        vocab = self.vocab
         found: list[str] = []
         for m in self.measures:
-            if m.name in MEASURES:
-                found.append(MEASURES[m.name][0])
-        for p in self.predicates:
-            if p.name in PREDICATES:
-                found.append(PREDICATES[p.name][0])
+            if vocab.measure_source(m.name):
+                found.append(vocab.measure_source(m.name))
+        found += [p.source for p in self.predicates if p.source]
         found += self.verbs
         for v in self.activity_values:
-            if any(value_target(v, existing) for existing in found):
+            if any(vocab.value_target(v, existing) for existing in found):
                 continue  # narrows an activity already named ("win-back email about outdoor")
-            source, _ = VALUE_FILTERS.get((v.table, v.column), (None, None))
+            source = vocab.value_source(v)
             if source:
                 found.append(source)
         if self.recency:
-            found.append("purchases")
+            found.append(self.recency_source or vocab.default_source())
         if self.rank and not found:
-            found.append("purchases")
+            found.append(vocab.default_source())
         if (
             self.money is not None
             and not found
             and not (self.tenure or self.signup or self.banded_column())
         ):
-            found.append("purchases")
+            found.append(vocab.default_source())
         return list(dict.fromkeys(found))
 
-    def activity_shape(self, source: str) -> tuple[dict[str, Any], str, str | None]:
+    def activity_shape(self, source: str) -> tuple[dict[str, Any], list[str], str, str | None]:
+        """(filters, predicates, measure, field) of the activity on `source`."""
+        vocab = self.vocab
         filters: dict[str, Any] = {}
+        predicates: list[str] = []
         measure, fieldname = "count", None
-        # "bought 5 items": the generic purchases measure yields to a more specific one.
-        ordered = sorted(self.measures, key=lambda m: m.name == "purchases")
+        # "bought 5 items": a plain count of the event yields to a more specific measure.
+        ordered = sorted(self.measures, key=lambda m: _plain_count(vocab, m.name))
         for m in ordered:
-            spec = MEASURES.get(m.name)
-            if spec and spec[0] == source:
-                filters.update(spec[1])
-                measure, fieldname = spec[2], spec[3]
+            shape = vocab.measures.get(m.name)
+            if shape and shape.source == source:
+                filters.update(shape.filters)
+                predicates += [p for p in shape.predicates if p not in predicates]
+                measure, fieldname = shape.measure, shape.field
                 break
         for p in self.predicates:
-            spec_p = PREDICATES.get(p.name)
-            if spec_p and spec_p[0] == source:
-                filters.update(spec_p[1])
+            if p.source == source and p.name not in predicates:
+                predicates.append(p.name)
         for v in self.activity_values:
-            target = value_target(v, source)
+            target = vocab.value_target(v, source)
             if target is None:
                 continue
             name = target[1]
-            if name in BOOLEAN_FILTERS:
+            if vocab.is_boolean(source, name):
                 filters[name] = v.value == "true"
             else:
                 filters.setdefault(name, [])
                 if v.value not in filters[name]:
                     filters[name].append(v.value)
-        return filters, measure, fieldname
+        return filters, predicates, measure, fieldname
 
     def is_age_clause(self) -> bool:
         if not self.numbers or self.money is not None or self.measures or self.verbs:
@@ -288,11 +294,12 @@ class ClauseFacts:
         if not self.numbers:
             return None
         for table, column in self.columns:
-            if table != "customers" or column is None:
+            prop = self.vocab.property_name(table, column)
+            if prop is None or table is None or column is None:
                 continue
             values = self.parser.catalog.column(table, column).values or {}
             if values and all(band_bounds(key) is not None for key in values):
-                return column
+                return prop
         return None
 
     def unit_days(self) -> int:
@@ -322,29 +329,28 @@ class ClauseFacts:
         return op, value
 
 
-def values_for_context(meanings: list[Meaning], context: set[str]) -> list[Meaning]:
+def values_for_context(
+    vocab: Vocabulary, meanings: list[Meaning], context: set[str]
+) -> list[Meaning]:
     values = [m for m in meanings if m.kind == "value"]
-    in_context = [m for m in values if TABLE_SOURCE.get(m.table or "") in context]
+    in_context = [m for m in values if any(vocab.value_target(m, s) for s in context)]
     if in_context:
         # A category next to a campaign or browsing verb narrows that activity, not purchases.
-        return by_specificity(in_context)
-    customers = [m for m in values if m.table == "customers"]
+        return by_specificity(vocab, in_context)
+    customers = [m for m in values if vocab.is_property(m.table, m.column)]
     if customers:
         return customers
-    return by_specificity(values)
+    return by_specificity(vocab, values)
 
 
-def by_specificity(values: list[Meaning]) -> list[Meaning]:
-    # Prefer purchases' products over the same value on campaigns/sessions; keep catalog order.
-    order = [
-        "products",
-        "transactions",
-        "campaign_events",
-        "campaigns",
-        "web_sessions",
-        "support_tickets",
-    ]
-    return sorted(values, key=lambda m: order.index(m.table) if m.table in order else 99)
+def by_specificity(vocab: Vocabulary, values: list[Meaning]) -> list[Meaning]:
+    # Prefer the first event's tables (catalog order) over the same value elsewhere.
+    return sorted(values, key=lambda m: vocab.specificity(m.table))
+
+
+def _plain_count(vocab: Vocabulary, name: str) -> bool:
+    shape = vocab.measures.get(name)
+    return bool(shape and shape.measure == "count" and not shape.filters and not shape.predicates)
 
 
 def preferred_model(meanings: list[Meaning]) -> Meaning:

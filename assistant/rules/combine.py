@@ -163,13 +163,12 @@ def apply_term_overrides(tagged: list[Tagged], result: ParseResult) -> list[Tagg
 
 
 def merge_filters(term: ActivityCondition, bare: ActivityCondition) -> ActivityCondition:
-    base = term.activity.model_dump()
-    extra = bare.activity.model_dump()
-    default = type(bare.activity)().model_dump()
-    for key, value in extra.items():
-        if value != default.get(key):
-            base[key] = value
-    return term.model_copy(update={"activity": type(term.activity)(**base)})
+    """The term's activity narrowed by the bare activity's filters and predicates."""
+    act = term.activity
+    filters = {**act.filters, **bare.activity.filters}
+    predicates = [*act.predicates, *(p for p in bare.activity.predicates if p not in act.predicates)]
+    merged = act.model_copy(update={"filters": filters, "predicates": predicates})
+    return term.model_copy(update={"activity": merged})
 
 
 def is_none(condition: Condition) -> bool:

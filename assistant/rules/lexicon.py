@@ -11,13 +11,12 @@ import difflib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from assistant.catalog import Catalog, load_catalog
+from assistant.catalog import Catalog
 from assistant.config import SCHEMAS_DIR
 from assistant.rules.text import normalize
 
@@ -107,6 +106,7 @@ def load_grammar(path: Path = LEXICON_PATH) -> dict[str, Any]:
 
 
 def build_lexicon(catalog: Catalog, grammar: dict[str, Any], models: Any | None) -> Lexicon:
+    grammar = _with_table_names(grammar, catalog)
     builder = _Builder()
     _add_grammar(builder, grammar)
     _add_catalog(builder, catalog, grammar)
@@ -117,15 +117,26 @@ def build_lexicon(catalog: Catalog, grammar: dict[str, Any], models: Any | None)
     return builder.lexicon(grammar)
 
 
-@lru_cache(maxsize=4)
-def default_lexicon() -> Lexicon:
+def lexicon_for(catalog: Catalog) -> Lexicon:
+    """The lexicon of one loaded catalog (built once per catalog)."""
+    return catalog.cached("rules.lexicon", _build_for)
+
+
+def _build_for(catalog: Catalog) -> Lexicon:
     try:
         from assistant.segmodels import load_models
 
         models = load_models()
     except (ImportError, FileNotFoundError):  # segment models are optional for custom catalogs
         models = None
-    return build_lexicon(load_catalog(), load_grammar(), models)
+    return build_lexicon(catalog, load_grammar(), models)
+
+
+def _with_table_names(grammar: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
+    """`{tables}` in a refusal pattern stands for this catalog's table names."""
+    names = "|".join(re.escape(t) for t in sorted(catalog.tables, key=len, reverse=True))
+    refuse = {k: v.replace("{tables}", names) for k, v in grammar.get("refuse", {}).items()}
+    return {**grammar, "refuse": refuse}
 
 
 def _add_grammar(b: _Builder, g: dict[str, Any]) -> None:
@@ -139,9 +150,6 @@ def _add_grammar(b: _Builder, g: dict[str, Any]) -> None:
     for kind, phrases in g["conjunctions"].items():
         for phrase in phrases:
             b.add(phrase, Meaning("conjunction", name=kind))
-    for source, phrases in g["verbs"].items():
-        for phrase in phrases:
-            b.add(phrase, Meaning("verb", source=source))
     for direction in ("top", "bottom"):
         for phrase in g["ranking"][direction]:
             b.add(phrase, Meaning("rank", name=direction))
@@ -170,16 +178,20 @@ def _add_catalog(b: _Builder, catalog: Catalog, g: dict[str, Any]) -> None:
                         b.add(phrase, meaning)
             for phrase in column.synonyms:
                 b.add(phrase, Meaning("column", table=t, column=c))
-        for name, predicate in table.predicates.items():
+    for name, event in catalog.events.items():
+        for phrase in event.verbs:
+            b.add(phrase, Meaning("verb", source=name))
+        for phrase in event.recency:
+            b.add(phrase, Meaning("recency", source=name))
+        for pname, predicate in event.predicates.items():
             for phrase in predicate.synonyms:
-                b.add(phrase, Meaning("predicate", name=name, table=t))
+                b.add(phrase, Meaning("predicate", name=pname, table=event.table, source=name))
     for name, measure in catalog.measures.items():
-        for phrase in (*measure.phrases, *g.get("measure_phrases", {}).get(name, [])):
-            b.add(phrase, Meaning("measure", name=name, table=measure.table))
+        for phrase in measure.phrases:
+            b.add(phrase, Meaning("measure", name=name, source=measure.event))
     for name, derived in catalog.derived.items():
-        kind = "recency" if name == "days_since_last_purchase" else "derived"
         for phrase in derived.synonyms:
-            b.add(phrase, Meaning(kind, name=name))
+            b.add(phrase, Meaning("derived", name=name))
         for band_key, band in derived.bands.items():
             extra = (("min", band.min), ("max", band.max), ("label", band.label or band_key))
             for phrase in (band.label, *band.synonyms):

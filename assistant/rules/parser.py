@@ -34,21 +34,16 @@ from assistant.rules.items import Item, merge_ranges
 from assistant.rules.lexicon import Lexicon, Meaning
 from assistant.rules.text import Token, normalize, tokenize
 from assistant.rules.timeparse import TimeParser
-from assistant.rules.vocabulary import (
-    SOURCES,
-    TABLE_SOURCE,
-    band_bounds,
-    band_satisfies,
-    value_target,
-)
+from assistant.rules.vocabulary import band_bounds, band_satisfies, vocabulary_for
 from assistant.spec import (
-    CUSTOMER_COLUMNS,
+    Activity,
     ActivityCondition,
     AttributeCondition,
     Condition,
     NotGroup,
     RankCondition,
     SegmentRef,
+    property_kind,
 )
 from assistant.windows import AllTime, Window, describe, resolve
 
@@ -78,10 +73,14 @@ class RequestParser:
         self.lexicon = lexicon
         self.as_of = as_of
         self.times = TimeParser(as_of)
-        # Columns with unknowns: "not women" must keep customers of unknown gender.
+        self.vocab = vocabulary_for(catalog)
+        # Properties with unknowns: "not women" must keep customers of unknown gender.
         self.nullable = {
-            name for name, column in catalog.table("customers").columns.items() if column.null_means
+            name
+            for (table, column), name in self.vocab.property_of.items()
+            if catalog.column(table, column).null_means
         }
+        self.roles = catalog.roles
 
     # -- entry point -----------------------------------------------------------------------------
 
@@ -180,7 +179,12 @@ class RequestParser:
         self, words: list[str], meanings: list[Meaning], skip: frozenset[str]
     ) -> list[Item]:
         """Values named inside a longer phrase: the 'email' in 'opened an email'."""
-        if len(words) < 2 or meanings[0].kind != "value" or meanings[0].table == "customers":
+        first = meanings[0]
+        if (
+            len(words) < 2
+            or first.kind != "value"
+            or self.vocab.is_property(first.table, first.column)
+        ):
             return []
         outer = {(m.table, m.column) for m in meanings}
         found: list[Item] = []
@@ -191,7 +195,11 @@ class RequestParser:
                 named = self.lexicon.phrases.get(tuple(words[start : start + length]), [])
                 if any((m.table, m.column) in outer for m in named):
                     continue  # another name for the same thing, e.g. 'push' in 'push notification'
-                inner = [m for m in named if m.kind == "value" and m.table != "customers"]
+                inner = [
+                    m
+                    for m in named
+                    if m.kind == "value" and not self.vocab.is_property(m.table, m.column)
+                ]
                 if inner:
                     found.append(Item("value", " ".join(words[start : start + length]), inner))
                     break
@@ -316,7 +324,7 @@ class RequestParser:
         conditions: list[Condition] = []
         for column, values in facts.customer_values.items():
             result.mentions.add(f"attribute:{column}")
-            kind = CUSTOMER_COLUMNS[column][0]
+            kind = property_kind(self.catalog, column)[0]
             typed: list[Any] = [v == "true" if kind == "boolean" else v for v in values]
             if kind == "boolean" and len(set(typed)) == 1 or len(typed) == 1:
                 conditions.append(AttributeCondition(attribute=column, op="=", value=typed[0]))
@@ -333,10 +341,11 @@ class RequestParser:
         if banded is not None:
             conditions.append(banded)
         for table, column in facts.columns:
-            if table == "customers":
-                result.mentions.add(f"attribute:{column}")
-            elif table in TABLE_SOURCE:
-                result.mentions.add(f"source:{TABLE_SOURCE[table]}")
+            prop = self.vocab.property_name(table, column)
+            if prop is not None:
+                result.mentions.add(f"attribute:{prop}")
+            elif table in self.vocab.table_source:
+                result.mentions.add(f"source:{self.vocab.table_source[table]}")
         conditions += self._absent_columns(facts, result)
         for column in facts.unknown_columns:
             result.mentions.add(f"attribute:{column}")
@@ -349,13 +358,14 @@ class RequestParser:
             return []
         found: list[Condition] = []
         for table, column in facts.columns:
-            if table != "customers" or column in facts.customer_values or column is None:
+            prop = self.vocab.property_name(table, column)
+            if prop is None or prop in facts.customer_values or table is None or column is None:
                 continue
             values = self.catalog.column(table, column).values or {}
             if "none" in values:
-                found.append(AttributeCondition(attribute=column, op="=", value="none"))
-            elif column in self.nullable:
-                found.append(AttributeCondition(attribute=column, op="is_null"))
+                found.append(AttributeCondition(attribute=prop, op="=", value="none"))
+            elif prop in self.nullable:
+                found.append(AttributeCondition(attribute=prop, op="is_null"))
         if found:
             facts.negation_used = True
         return found
@@ -365,7 +375,8 @@ class RequestParser:
         column = facts.banded_column()
         if column is None:
             return None
-        values = self.catalog.column("customers", column).values or {}
+        table, stored = self.catalog.property_column(column)
+        values = self.catalog.column(table, stored).values or {}
         op, value = facts.comparison()
         low, high = value if isinstance(value, list) else [value, value]
         chosen = [
@@ -385,50 +396,60 @@ class RequestParser:
         for band in facts.bands:
             result.mentions.add(f"attribute:{band.name}")
             conditions.append(self._band(band))
-        if facts.signup:
-            result.mentions.add("attribute:signup_date")
-            conditions += self._signup(facts)
-        elif facts.is_age_clause():
-            result.mentions.add("attribute:age")
+        roles = self.roles
+        if facts.signup and roles.signup:
+            result.mentions.add(f"attribute:{roles.signup}")
+            conditions += self._signup(facts, result)
+        elif facts.is_age_clause() and roles.age:
+            result.mentions.add(f"attribute:{roles.age}")
             op, value = facts.comparison()
-            conditions.append(AttributeCondition(attribute="age", op=op, value=value))
+            conditions.append(AttributeCondition(attribute=roles.age, op=op, value=value))
             if not facts.age_word:
                 result.assumptions.append(f"'{facts.number_text()}' read as an age")
-        elif facts.tenure:
-            result.mentions.add("attribute:tenure_days")
+        elif facts.tenure and roles.tenure:
+            result.mentions.add(f"attribute:{roles.tenure}")
             op, value = facts.comparison(scale=facts.unit_days())
-            conditions.append(AttributeCondition(attribute="tenure_days", op=op, value=value))
+            conditions.append(AttributeCondition(attribute=roles.tenure, op=op, value=value))
+        elif facts.signup or facts.tenure or (facts.age_word and facts.numbers):
+            what = "signup date" if facts.signup else "tenure" if facts.tenure else "age"
+            result.unrecognized.append(f"{facts.text()} (this data has no {what})")
         return conditions
 
     def _band(self, band: Meaning) -> Condition:
         low, high = band.get("min"), band.get("max")
-        if band.name == "generation":
-            # Generations are birth-year ranges: compare birth_date, not an age that moves.
+        derived = self.catalog.derived[band.name]
+        attribute = derived.bands_on or band.name
+        if property_kind(self.catalog, attribute)[0] == "date":
+            # Generations are birth-year ranges: compare the date, not an age that moves.
             start = f"{int(low)}-01-01" if low is not None else None
             end = f"{int(high)}-12-31" if high is not None else None
             if start and end:
-                return AttributeCondition(attribute="birth_date", op="between", value=[start, end])
+                return AttributeCondition(attribute=attribute, op="between", value=[start, end])
             if start:
-                return AttributeCondition(attribute="birth_date", op=">=", value=start)
-            return AttributeCondition(attribute="birth_date", op="<=", value=end)
-        attribute = "age" if band.name in ("age", "age_band") else band.name
+                return AttributeCondition(attribute=attribute, op=">=", value=start)
+            return AttributeCondition(attribute=attribute, op="<=", value=end)
         if low is not None and high is not None:
             return AttributeCondition(attribute=attribute, op="between", value=[low, high])
         if low is not None:
             return AttributeCondition(attribute=attribute, op=">=", value=low)
         return AttributeCondition(attribute=attribute, op="<=", value=high)
 
-    def _signup(self, facts: ClauseFacts) -> list[Condition]:
+    def _signup(self, facts: ClauseFacts, result: ParseResult) -> list[Condition]:
+        signup = self.roles.signup
+        assert signup is not None
         if facts.window is not None:
             window = resolve(facts.window, self.as_of)
             last = (window.end - timedelta(days=1)).date().isoformat()
             if window.start is None:
-                return [AttributeCondition(attribute="signup_date", op="<=", value=last)]
+                return [AttributeCondition(attribute=signup, op="<=", value=last)]
             first = window.start.date().isoformat()
-            return [AttributeCondition(attribute="signup_date", op="between", value=[first, last])]
+            return [AttributeCondition(attribute=signup, op="between", value=[first, last])]
         if facts.numbers and facts.ago:
+            if not self.roles.tenure:
+                result.unrecognized.append(f"{facts.text()} (this data has no tenure)")
+                return []
             op, value = facts.comparison(scale=facts.unit_days())
-            return [AttributeCondition(attribute="tenure_days", op=op, value=value)]
+            return [AttributeCondition(attribute=self.roles.tenure, op=op, value=value)]
         return []
 
     # -- activities ------------------------------------------------------------------------------
@@ -441,29 +462,34 @@ class RequestParser:
             out += self._activity(source, facts, result, primary=source == sources[0])
         for value in facts.activity_values:
             # A recognised value that no activity here can use must be said, never dropped.
-            if not any(value_target(value, source) for source in sources):
+            if not any(self.vocab.value_target(value, source) for source in sources):
                 result.unrecognized.append(f"{value.value} ({value.table}.{value.column})")
         return out
 
     def _activity(
         self, source: str, facts: ClauseFacts, result: ParseResult, *, primary: bool
     ) -> list[Tagged]:
-        filters, measure, fieldname = facts.activity_shape(source)
+        filters, predicates, measure, fieldname = facts.activity_shape(source)
         try:
-            activity = SOURCES[source](**filters)
+            activity = Activity(source=source, filters=filters, predicates=predicates)
         except ValueError as exc:
             result.unrecognized.append(f"{facts.text()} ({_first_error(exc)})")
             return []
         window = facts.window or AllTime()
+        event = self.catalog.events[source]
         if facts.money is not None and measure == "count":
-            measure, fieldname = "sum", "total_amount"
+            if event.amount is None:
+                result.unrecognized.append(f"{facts.text()} ({event.plural_noun} have no amount)")
+                return []
+            measure, fieldname = "sum", event.amount
         if facts.rank and primary:
             if not facts.numbers and not facts.measure_named:
                 # "the best ones": best by what, and how many? Say so rather than guess.
                 result.unrecognized.append(f"{facts.rank_text} (top by what, and how many?)")
                 return []
             return [Tagged(self._rank(facts, activity, measure, fieldname, window, result))]
-        if facts.recency and source == "purchases" and facts.ago:
+        recency_source = facts.recency_source or self.vocab.default_source()
+        if facts.recency and source == recency_source and facts.ago:
             op, value = facts.comparison(scale=facts.unit_days())
             condition: Condition = ActivityCondition(
                 activity=activity, measure="days_since_last", op=op, value=value, window=window
@@ -495,7 +521,7 @@ class RequestParser:
         bare = not has_quantity and not facts.negated and measure == "count"
         if facts.implied_source == source:
             result.assumptions.append(
-                f"'{facts.implied_by}' read as customers with {activity.noun}s of it"
+                f"'{facts.implied_by}' read as customers with {event.plural_noun} of it"
             )
         return [Tagged(condition, bare_activity=bare)]
 
@@ -508,9 +534,13 @@ class RequestParser:
         else:
             n = number.value
             unit = "percent" if number.number_kind == "percent" else "customers"
-        if measure == "count" and not facts.measure_named:
-            measure, fieldname = "sum", "total_amount"
-            result.assumptions.append("ranked by spend (revenue of completed purchases)")
+        amount = self.catalog.events[activity.source].amount
+        if measure == "count" and not facts.measure_named and amount:
+            measure, fieldname = "sum", amount
+            result.assumptions.append(
+                f"ranked by spend ({amount.replace('_', ' ')} of "
+                f"{self.catalog.events[activity.source].plural_noun})"
+            )
         facts.negation_used = False
         return RankCondition(
             activity=activity,

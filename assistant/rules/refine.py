@@ -74,9 +74,11 @@ def strip_command(normalized: str, grammar: dict[str, Any], intent: Intent) -> s
     return re.sub(r"\b(instead|rather)\b", " ", normalized).strip()
 
 
-def refine(current: SegmentSpec, parsed: ParseResult, intent: Intent) -> Refinement:
+def refine(
+    current: SegmentSpec, parsed: ParseResult, intent: Intent, catalog: Any = None
+) -> Refinement:
     if intent == "remove":
-        return _remove(current, parsed)
+        return _remove(current, parsed, catalog)
     if not parsed.conditions and parsed.windows:
         return _rewindow(current, parsed.windows[-1])
     if intent == "replace":
@@ -162,12 +164,12 @@ def _replace(current: SegmentSpec, conditions: list[Condition]) -> Refinement:
     return Refinement(spec, "replace", notes)
 
 
-def _remove(current: SegmentSpec, parsed: ParseResult) -> Refinement:
+def _remove(current: SegmentSpec, parsed: ParseResult, catalog: Any) -> Refinement:
     targets = set(parsed.mentions)
     targets |= {k for c in parsed.conditions if (k := _loose_key(c))}
 
     def matches(condition: Condition) -> bool:
-        return bool(_mentions_of(condition) & targets)
+        return bool(_mentions_of(condition, catalog) & targets)
 
     spec = remove_conditions(current, matches)
     removed = len(_flatten(current.conditions)) - len(_flatten(spec.conditions))
@@ -222,11 +224,28 @@ def _loose_key(condition: Condition) -> str | None:
     return None
 
 
-def _mentions_of(condition: Condition) -> set[str]:
+def _mentions_of(condition: Condition, catalog: Any = None) -> set[str]:
     keys = {_loose_key(condition)} - {None}
-    if isinstance(condition, AttributeCondition) and condition.attribute in ("birth_date", "age"):
-        keys |= {"attribute:age", "attribute:birth_date", "attribute:generation"}
+    if isinstance(condition, AttributeCondition) and catalog is not None:
+        # Age, its bands and birth-date ranges (generations) are one thing to replace.
+        family = _age_family(catalog)
+        if condition.attribute in family:
+            keys |= {f"attribute:{name}" for name in family}
     return keys  # type: ignore[return-value]
+
+
+def _age_family(catalog: Any) -> set[str]:
+    """The age property, its bands, and birth-date bands (generations)."""
+    age = catalog.roles.age
+    if not age:
+        return set()
+    family = {age}
+    for name, derived in catalog.derived.items():
+        if derived.bands_on == age:
+            family.add(name)
+        elif derived.bands_on and derived.bands:
+            family |= {name, derived.bands_on}
+    return family
 
 
 def _flatten(conditions: list[Condition]) -> list[Condition]:

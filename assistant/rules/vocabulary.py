@@ -1,113 +1,138 @@
-"""How catalog things map onto the segment spec: sources, measures, filters, bands."""
+"""How catalog things map onto the segment spec: sources, measures, filters, bands.
+
+Everything here is read off the loaded catalog (events, their fields and predicates, measures,
+properties), so the grammar works the same on any schema the catalog describes.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.catalog import Catalog
 from assistant.rules.lexicon import Meaning
-from assistant.spec import (
-    CampaignEvents,
-    Purchases,
-    SupportTickets,
-    WebSessions,
-)
-
-SOURCES = {
-    "purchases": Purchases,
-    "campaign_events": CampaignEvents,
-    "web_sessions": WebSessions,
-    "support_tickets": SupportTickets,
-}
 
 
-# Which activity source a table's values narrow.
-TABLE_SOURCE = {
-    "products": "purchases",
-    "transactions": "purchases",
-    "transaction_items": "purchases",
-    "campaigns": "campaign_events",
-    "campaign_events": "campaign_events",
-    "web_sessions": "web_sessions",
-    "support_tickets": "support_tickets",
-}
+@dataclass(frozen=True)
+class MeasureShape:
+    source: str
+    filters: dict[str, Any]
+    predicates: tuple[str, ...]
+    measure: str
+    field: str | None
 
 
-# Catalog measure name -> (source, source filters, measure, field). Measures missing here are
-# understood but cannot be expressed by the spec, and are reported as such.
-MEASURES: dict[str, tuple[str, dict[str, Any], str, str | None]] = {
-    "purchases": ("purchases", {}, "count", None),
-    "spend": ("purchases", {}, "sum", "total_amount"),
-    "average_order_value": ("purchases", {}, "avg", "total_amount"),
-    "items_purchased": ("purchases", {}, "sum", "item_count"),
-    "returns": ("purchases", {"statuses": ["returned"]}, "count", None),
-    "cancellations": ("purchases", {"statuses": ["cancelled"]}, "count", None),
-    "sessions": ("web_sessions", {}, "count", None),
-    "sessions_without_purchase": ("web_sessions", {"converted": False}, "count", None),
-    "abandoned_carts": ("web_sessions", {"cart_abandoned": True}, "count", None),
-    "support_tickets": ("support_tickets", {}, "count", None),
-    "dissatisfied_tickets": ("support_tickets", {"csat_max": 2}, "count", None),
-    "campaign_engagements": ("campaign_events", {}, "count", None),
-    "campaign_messages": ("campaign_events", {"event_types": ["delivered"]}, "count", None),
-    "campaign_opens": ("campaign_events", {"event_types": ["opened"]}, "count", None),
-    "campaign_clicks": ("campaign_events", {"event_types": ["clicked"]}, "count", None),
-    "campaign_conversions": ("campaign_events", {"event_types": ["converted"]}, "count", None),
-    "unsubscribes": ("campaign_events", {"event_types": ["unsubscribed"]}, "count", None),
-}
+@dataclass
+class Vocabulary:
+    """The catalog seen by the grammar: which event a value, measure or predicate belongs to."""
+
+    catalog: Catalog
+    measures: dict[str, MeasureShape] = field(default_factory=dict)
+    # (event, predicate name) pairs, keyed by predicate name
+    predicates: dict[str, list[str]] = field(default_factory=dict)
+    # (table, column) of a value -> [(event, field)] in catalog order
+    value_fields: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
+    table_source: dict[str, str] = field(default_factory=dict)
+    table_order: list[str] = field(default_factory=list)
+    boolean_fields: set[tuple[str, str]] = field(default_factory=set)
+    # (table, column) of a customer property -> property name
+    property_of: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, catalog: Catalog) -> Vocabulary:
+        v = cls(catalog)
+        for name, m in catalog.measures.items():
+            if m.aggregate == "share":
+                continue  # a share needs which rows: not a plain measure phrase (yet)
+            v.measures[name] = MeasureShape(
+                m.event, dict(m.filters), tuple(m.predicates), m.aggregate, m.field
+            )
+        graph = catalog.graph
+        for event_name, event in catalog.events.items():
+            for pname in event.predicates:
+                v.predicates.setdefault(pname, []).append(event_name)
+            for fname, ref in graph.event_fields(event_name).items():
+                spec = event.fields.get(fname)
+                column_ref = spec.column if spec is not None else fname
+                if column_ref is None:
+                    continue
+                table, _, column = column_ref.rpartition(".")
+                table = table or event.table
+                keys = [(table, column)]
+                col = catalog.tables[table].columns[column]
+                if col.values_from:
+                    t, _, c = col.values_from.rpartition(".")
+                    keys.append((t, c))
+                for key in keys:
+                    v.value_fields.setdefault(key, []).append((event_name, fname))
+                if ref.type.upper().startswith("BOOL"):
+                    v.boolean_fields.add((event_name, fname))
+                for t in (event.table, table):
+                    v.table_source.setdefault(t, event_name)
+                    if t not in v.table_order:
+                        v.table_order.append(t)
+        entity = catalog.entity.table
+        for column in catalog.tables[entity].columns:
+            v.property_of[(entity, column)] = column
+        for pname, prop in catalog.properties.items():
+            table, _, column = prop.column.rpartition(".")
+            v.property_of.setdefault((table, column), pname)
+        return v
+
+    # -- questions the grammar asks ---------------------------------------------------------------
+
+    def default_source(self) -> str:
+        """The event a bare 'bought', a money amount or a ranking is about."""
+        return self.catalog.roles.purchases or next(iter(self.catalog.events))
+
+    def measure_source(self, name: str) -> str | None:
+        shape = self.measures.get(name)
+        return shape.source if shape else None
+
+    def predicate_sources(self, name: str) -> list[str]:
+        return self.predicates.get(name, [])
+
+    def value_target(self, value: Meaning, source: str) -> tuple[str, str] | None:
+        """The (source, field) a value narrows when the activity is `source`, if any."""
+        for event, fname in self.value_fields.get((value.table or "", value.column or ""), []):
+            if event == source:
+                return event, fname
+        return None
+
+    def value_source(self, value: Meaning) -> str | None:
+        """The first event whose rows a value narrows (catalog order)."""
+        found = self.value_fields.get((value.table or "", value.column or ""))
+        return found[0][0] if found else None
+
+    def default_field_sources(self, value: Meaning) -> set[str]:
+        """Events for which this value is of the field they default (an event's kind)."""
+        if value.kind != "value":
+            return set()
+        found = self.value_fields.get((value.table or "", value.column or ""), [])
+        return {e for e, f in found if f in self.catalog.events[e].defaults}
+
+    def is_property(self, table: str | None, column: str | None) -> bool:
+        return (table or "", column or "") in self.property_of
+
+    def property_name(self, table: str | None, column: str | None) -> str | None:
+        return self.property_of.get((table or "", column or ""))
+
+    def is_boolean(self, source: str, fname: str) -> bool:
+        return (source, fname) in self.boolean_fields
+
+    def amount(self, source: str) -> str | None:
+        return self.catalog.events[source].amount
+
+    def specificity(self, table: str | None) -> int:
+        return self.table_order.index(table) if table in self.table_order else 99
 
 
-# Catalog predicate (table.name) -> source filters.
-PREDICATES: dict[str, tuple[str, dict[str, Any]]] = {
-    "engaged": ("campaign_events", {}),
-    "abandoned_cart": ("web_sessions", {"cart_abandoned": True}),
-    "browsed_without_buying": ("web_sessions", {"converted": False}),
-    "dissatisfied": ("support_tickets", {"csat_max": 2}),
-    "satisfied": ("support_tickets", {"csat_min": 4}),
-}
-
-
-# (table, column) of an activity value -> (source, list filter field on that source).
-VALUE_FILTERS: dict[tuple[str, str], tuple[str, str]] = {
-    ("products", "category"): ("purchases", "categories"),
-    ("products", "subcategory"): ("purchases", "subcategories"),
-    ("products", "brand"): ("purchases", "brands"),
-    ("products", "is_eco_friendly"): ("purchases", "eco_friendly"),
-    ("transactions", "channel"): ("purchases", "channels"),
-    ("transactions", "payment_method"): ("purchases", "payment_methods"),
-    ("transactions", "status"): ("purchases", "statuses"),
-    ("campaigns", "channel"): ("campaign_events", "channels"),
-    ("campaigns", "campaign_type"): ("campaign_events", "campaign_types"),
-    ("campaigns", "target_category"): ("campaign_events", "target_categories"),
-    ("campaign_events", "event_type"): ("campaign_events", "event_types"),
-    ("web_sessions", "device"): ("web_sessions", "devices"),
-    ("web_sessions", "browser"): ("web_sessions", "browsers"),
-    ("web_sessions", "viewed_category"): ("web_sessions", "viewed_categories"),
-    ("web_sessions", "added_to_cart"): ("web_sessions", "added_to_cart"),
-    ("web_sessions", "converted"): ("web_sessions", "converted"),
-    ("support_tickets", "topic"): ("support_tickets", "topics"),
-    ("support_tickets", "channel"): ("support_tickets", "channels"),
-}
-
-
-# A category word next to a campaign or browsing verb narrows that source instead of purchases.
-CATEGORY_IN_CONTEXT = {
-    "campaign_events": ("campaigns", "target_category"),
-    "web_sessions": ("web_sessions", "viewed_category"),
-}
-
-
-BOOLEAN_FILTERS = {"eco_friendly", "added_to_cart", "converted"}
+def vocabulary_for(catalog: Catalog) -> Vocabulary:
+    """Built once per loaded catalog."""
+    return catalog.cached("rules.vocabulary", Vocabulary.build)
 
 
 UNIT_DAYS = {"days": 1, "weeks": 7, "months": 30, "years": 365}
-
-
-def value_target(value: Meaning, source: str) -> tuple[str, str] | None:
-    """The filter of `source` a value narrows, if any (a category next to a campaign verb
-    narrows the campaign's target category)."""
-    target = VALUE_FILTERS.get((value.table, value.column))
-    if value.table == "products" and value.column == "category" and source in CATEGORY_IN_CONTEXT:
-        target = VALUE_FILTERS[CATEGORY_IN_CONTEXT[source]]
-    return target if target and target[0] == source else None
 
 
 def band_bounds(key: str) -> tuple[float, float] | None:
