@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.catalog import Catalog
 from assistant.backends.base import Backend, BackendError, Interpretation, TokenUsage, Turn
+from assistant.catalog import Catalog
 from assistant.compiler import CompiledSegment, CompileError, compile_spec, run_funnel
 from assistant.executor import ExecutionError, Executor
 from assistant.guard import GuardError, check_sql
@@ -245,14 +245,12 @@ def _answer_into(
         result.suggestions = interpretation.clarification.suggestions
         return
     prepared = prepare(interpretation, executor, anchor, catalog)
-    _run(result, prepared, executor, anchor, with_profile)
+    _run(result, prepared, executor, anchor, with_profile, catalog)
     session.current = interpretation.spec
     session.current_sql = prepared.sql
 
 
-def _enrich(
-    result: Answer, executor: Executor, spec: SegmentSpec | None, catalog: Catalog
-) -> None:
+def _enrich(result: Answer, executor: Executor, spec: SegmentSpec | None, catalog: Catalog) -> None:
     """Ideas and Kotler's extras; the segment itself stands even when these fail."""
     from assistant.kotler import enrich_answer
 
@@ -298,7 +296,12 @@ def _copy_interpretation(result: Answer, interpretation: Interpretation) -> None
 
 
 def _run(
-    result: Answer, prepared: Prepared, executor: Executor, as_of: date, with_profile: bool
+    result: Answer,
+    prepared: Prepared,
+    executor: Executor,
+    as_of: date,
+    with_profile: bool,
+    catalog: Catalog,
 ) -> None:
     result.sql = prepared.sql
     compiled = prepared.compiled

@@ -318,6 +318,8 @@ class Catalog(_Model):
     events: dict[str, Event] = Field(default_factory=dict)
     measures: dict[str, Measure] = Field(default_factory=dict)
     roles: Roles = Field(default_factory=Roles)
+    # Example requests shown to a first-time user: {kind: request}; each must answer non-empty.
+    examples: dict[str, str] = Field(default_factory=dict)
     definitions: dict[str, Definition] = Field(default_factory=dict)
     windows: dict[str, Definition] = Field(default_factory=dict)
     terms: dict[str, Term] = Field(default_factory=dict)

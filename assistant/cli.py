@@ -13,17 +13,19 @@ from assistant.cli_common import (
     AsOfOption,
     BackendOption,
     CassetteOption,
+    CatalogOption,
     DbOption,
     FormatOption,
     ModelOption,
     OutputFormat,
     RecordOption,
     answer_payload,
-    backend_or_exit,
+    catalog_or_exit,
     console,
     db_path,
     emit_json,
     err_console,
+    open_assistant,
     open_executor,
     parse_as_of,
     segment_payload,
@@ -93,11 +95,17 @@ def data_tpcds(
 
 
 @data_app.command("info")
-def data_info(db: Path | None = DbOption) -> None:
+def data_info(db: Path | None = DbOption, catalog: Path | None = CatalogOption) -> None:
     """Show the as_of date, seed and row counts of a database."""
+    from assistant.catalog import CatalogError, catalog_for
+    from assistant.pipeline import data_as_of
+
     executor = open_executor(db)
-    as_of = executor.as_of()
-    console.print(f"[bold]{executor.db_path}[/]  as_of {as_of or 'unknown (using today)'}")
+    try:
+        as_of = data_as_of(executor, catalog_for(executor.db_path, catalog))
+    except CatalogError:
+        as_of = None
+    console.print(f"[bold]{executor.db_path}[/]  as_of {as_of or 'unknown (no catalog)'}")
     for table in sorted(executor.schema()):
         n = executor.scalar(f'SELECT count(*) FROM "{table}"')
         console.print(f"  {table:<20} {n:>12,}")
@@ -128,6 +136,7 @@ def sql(
     query: str = typer.Argument(..., help="A read-only SELECT returning customer_id."),
     fmt: OutputFormat = FormatOption,
     db: Path | None = DbOption,
+    catalog: Path | None = CatalogOption,
 ) -> None:
     """Validate, run and profile a hand-written segment query."""
     from assistant.answer import sql_query_error
@@ -135,7 +144,7 @@ def sql(
     from assistant.render import print_segment_result
 
     executor = open_executor(db)
-    result = run_sql(executor, query)
+    result = run_sql(executor, query, catalog_or_exit(db, catalog))
     failure = sql_query_error(executor, query, result.error) if result.error else None
     if fmt is OutputFormat.json:
         emit_json(segment_payload(result, failure))
@@ -152,21 +161,17 @@ def ask(
     model: str | None = ModelOption,
     fmt: OutputFormat = FormatOption,
     db: Path | None = DbOption,
+    catalog: Path | None = CatalogOption,
     as_of: str | None = AsOfOption,
     cassette: Path | None = CassetteOption,
     record: Path | None = RecordOption,
     profile: bool = typer.Option(False, "--profile", help="Also print the segment's profile."),
 ) -> None:
     """Turn a plain-English request into a counted, explained segment."""
-    from assistant.answer import answer
     from assistant.render import print_answer
 
-    result = answer(
-        request,
-        backend=backend_or_exit(backend, model, cassette, record),
-        executor=open_executor(db),
-        as_of=parse_as_of(as_of),
-    )
+    assistant = open_assistant(db, catalog, backend, model, cassette, record)
+    result = assistant.ask(request, as_of=parse_as_of(as_of))
     if fmt is OutputFormat.json:
         emit_json(answer_payload(result))
     else:
@@ -186,19 +191,22 @@ def chat(
     backend: str = BackendOption,
     model: str | None = ModelOption,
     db: Path | None = DbOption,
+    catalog: Path | None = CatalogOption,
     as_of: str | None = AsOfOption,
     cassette: Path | None = CassetteOption,
     record: Path | None = RecordOption,
 ) -> None:
     """A terminal conversation that refines one segment turn by turn."""
-    from assistant.answer import Session, answer
+    from assistant.answer import Session
     from assistant.render import print_answer, profile_renderables
 
-    chosen = backend_or_exit(backend, model, cassette, record)
-    executor = open_executor(db)
+    assistant = open_assistant(db, catalog, backend, model, cassette, record)
     session, last = Session(), None
     anchor = parse_as_of(as_of)
-    console.print(f"[bold]Segment Assistant[/] — backend {chosen.name}, data {executor.db_path}")
+    console.print(
+        f"[bold]Segment Assistant[/] — backend {assistant.backend.name}, "
+        f"data {assistant.executor.db_path}"
+    )
     console.print(CHAT_HELP)
     if sys.stdin.isatty():
         import readline  # noqa: F401  (gives input() line editing and up/down history)
@@ -231,7 +239,7 @@ def chat(
             else:
                 console.print("No segment yet.")
         else:
-            last = answer(line, backend=chosen, executor=executor, session=session, as_of=anchor)
+            last = assistant.ask(line, session, as_of=anchor)
             print_answer(console, last)
 
 
@@ -243,6 +251,7 @@ def ui(
     backend: str = BackendOption,
     model: str | None = ModelOption,
     cassette: Path | None = CassetteOption,
+    catalog: Path | None = CatalogOption,
     auth: str | None = typer.Option(None, help="Require a login, given as user:password."),
     workspace: Path | None = typer.Option(
         None, help="Saved segments file (default: beside the database)."
@@ -257,9 +266,10 @@ def ui(
 
         err_console.print(f"[bold red]Error:[/] no database at {target}; {BUILD_HINT}.")
         raise typer.Exit(2)
+    catalog_or_exit(target, catalog)  # a clear error before the server starts
     try:
         launch(host=host, port=port, db=target, backend=backend, auth=auth,
-               workspace=workspace, model=model, cassette=cassette)  # fmt: skip
+               workspace=workspace, model=model, cassette=cassette, catalog=catalog)  # fmt: skip
     except ValueError as exc:
         err_console.print(f"[bold red]Error:[/] {exc}")
         raise typer.Exit(2) from exc

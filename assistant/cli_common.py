@@ -23,6 +23,12 @@ class OutputFormat(StrEnum):
 
 
 DbOption = typer.Option(None, "--db", help="DuckDB file to query (default: data/retail.duckdb).")
+CatalogOption = typer.Option(
+    None,
+    "--catalog",
+    help="Catalog YAML that says what the data means (default: $SEGMENT_ASSISTANT_CATALOG, "
+    "else X.catalog.yaml beside X.duckdb, else the demo catalog for the demo data).",
+)
 FormatOption = typer.Option(OutputFormat.text, "--format", help="text for people, json for tools.")
 
 
@@ -43,6 +49,34 @@ def open_executor(db: Path | None):
     except ExecutionError as exc:
         err_console.print(f"[bold red]Error:[/] {exc}")
         raise typer.Exit(2) from exc
+
+
+def catalog_or_exit(db: Path | None, catalog: Path | None):
+    """The catalog for the data, or a clear exit saying how to draft one."""
+    from assistant.catalog import CatalogError, catalog_for
+
+    try:
+        return catalog_for(db_path(db), catalog)
+    except CatalogError as exc:
+        err_console.print(f"[bold red]Error:[/] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def open_assistant(
+    db: Path | None,
+    catalog: Path | None,
+    backend: str = "rules",
+    model: str | None = None,
+    cassette: Path | None = None,
+    record: Path | None = None,
+):
+    """The Assistant façade on the data and its catalog, or a clear exit."""
+    from assistant.api import Assistant
+
+    executor = open_executor(db)
+    loaded = catalog_or_exit(db, catalog)
+    chosen = backend_or_exit(backend, model, cassette, record, catalog=loaded)
+    return Assistant(executor, loaded, chosen)
 
 
 def emit_json(payload: dict) -> None:
@@ -102,13 +136,17 @@ RecordOption = typer.Option(
 
 
 def backend_or_exit(
-    name: str, model: str | None, cassette: Path | None, record: Path | None = None
+    name: str,
+    model: str | None,
+    cassette: Path | None,
+    record: Path | None = None,
+    catalog=None,
 ):
     from assistant.backends.base import BackendError
     from assistant.backends.factory import make_backend
 
     try:
-        return make_backend(name, model=model, cassette=cassette, record=record)
+        return make_backend(name, catalog=catalog, model=model, cassette=cassette, record=record)
     except BackendError as exc:
         err_console.print(f"[bold red]Error:[/] {exc}")
         raise typer.Exit(2) from exc

@@ -131,7 +131,11 @@ CASES: list[tuple[str, str]] = [
     ),
     (
         "customers who spent over 1k on electronics",
-        purchases(has_item("p.category = 'Electronics'"), "sum(t.total_amount) > 1000"),
+        # Spend on a category is the items' own amounts, not their whole baskets.
+        "SELECT t.customer_id FROM transactions t JOIN transaction_items i "
+        "ON i.transaction_id = t.transaction_id JOIN products p ON p.product_id = i.product_id "
+        "WHERE t.status = 'completed' AND p.category = 'Electronics' "
+        "GROUP BY t.customer_id HAVING sum(i.quantity * i.unit_price) > 1000",
     ),
     (
         "customers with fewer than 2 purchases",

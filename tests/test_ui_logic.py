@@ -12,7 +12,10 @@ from assistant.answer import answer
 from assistant.backends.rules import RulesBackend
 from assistant.guard import GuardError, check_sql
 from assistant.ui import chat, library, render
-from assistant.ui.examples import EXAMPLES, MISSION_REQUEST
+from assistant.catalog import load_catalog
+
+EXAMPLES = list(load_catalog().examples.items())
+MISSION_REQUEST = dict(EXAMPLES)["Behavioral"]
 from assistant.ui.state import AppContext, ChatState
 from assistant.workspace import Workspace
 

@@ -48,7 +48,7 @@ class RulesBackend:
         return Interpretation(spec=SegmentSpec(conditions=parsed.conditions), **base)
 
     def _clarify(self, unrecognized: list[str]) -> Clarification:
-        examples = list(self.lexicon.grammar.get("examples", []))[:4]
+        examples = list(self.catalog.examples.values())[:4]
         if unrecognized:
             words = ", ".join(f"'{w}'" for w in unrecognized[:6])
             question = (

@@ -68,6 +68,7 @@ class ClauseFacts:
             facts._take(item)
         facts._prefer_named_model()
         facts._demote_ambiguous_measures()
+        facts._nouns_follow_verbs()
         facts._resolve_values(previous or set())
         return facts
 
@@ -103,6 +104,20 @@ class ClauseFacts:
             if values and own not in others:
                 self.measures.remove(measure)
                 self.activity_values.append(Item("value", item.text, values))
+
+    def _nouns_follow_verbs(self) -> None:
+        """'returned an order': the order is the verb's event (a return), not a second
+        activity; a plain count of one event yields to a verb naming another event of the
+        same rows."""
+        events = self.vocab.catalog.events
+        verb_tables = {events[v].table: v for v in self.verbs}
+        for m in list(self.measures):
+            shape = self.vocab.measures.get(m.name)
+            if shape is None or shape.filters or shape.predicates or shape.measure != "count":
+                continue
+            verb = verb_tables.get(events[shape.source].table)
+            if verb is not None and verb != shape.source:
+                self.measures.remove(m)
 
     def _take(self, item: Item) -> None:
         kind = item.kind

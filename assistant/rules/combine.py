@@ -166,7 +166,10 @@ def merge_filters(term: ActivityCondition, bare: ActivityCondition) -> ActivityC
     """The term's activity narrowed by the bare activity's filters and predicates."""
     act = term.activity
     filters = {**act.filters, **bare.activity.filters}
-    predicates = [*act.predicates, *(p for p in bare.activity.predicates if p not in act.predicates)]
+    predicates = [
+        *act.predicates,
+        *(p for p in bare.activity.predicates if p not in act.predicates),
+    ]
     merged = act.model_copy(update={"filters": filters, "predicates": predicates})
     return term.model_copy(update={"activity": merged})
 

@@ -39,6 +39,21 @@ element.addEventListener('keydown', (e) => {
 });
 """
 
+# After "Download CSV" wrote the file, the browser saves it: the button downloads (the file box
+# stays as a link to it). The function gets the File component's value, whose `url` Gradio
+# serves.
+DOWNLOAD_JS = """
+(file) => {
+  if (!file || !file.url) return;
+  const link = document.createElement('a');
+  link.href = file.url;
+  link.download = file.orig_name || 'segment.csv';
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+}
+"""
+
 log = logging.getLogger(__name__)
 
 
@@ -52,6 +67,7 @@ class Widgets:
     kpis: gr.HTML
     plots: list[gr.BarPlot]
     sample: gr.Dataframe
+    members_note: gr.Markdown
     sql: gr.Code
     sql_error: gr.Markdown
     suggestions: list[gr.Button]
@@ -66,6 +82,7 @@ class Widgets:
             self.chat,
             *self.plots,
             self.sample,
+            self.members_note,
             self.sql,
             self.sql_error,
             *self.suggestions,
@@ -82,23 +99,30 @@ def _render(state: ChatState) -> list[Any]:
     """Values for `Widgets.panel()`, from one session's state."""
     segment = state.segment
     frames = render.profile_frames(segment.profile if segment else None)
+    shown = segment is not None  # no empty chart frames or tables before there is a segment
     values: list[Any] = [
         state,
         state.messages,
-        *(frames[name] for name in PLOTS),
-        render.sample_frame(segment.sample if segment else []),
-        segment.sql if segment else "",
-        f"**Refused:** {render.escape(state.sql_error)}" if state.sql_error else "",
+        *(_plot(frames[name], visible=shown) for name in PLOTS),
+        gr.update(value=render.sample_frame(segment.sample if segment else []), visible=shown),
+        gr.update(visible=not shown),
+        render.sql_editor_text(state),  # a refused edit keeps its text; the reason beside it
+        render.sql_error_markdown(state.sql_error, refused=state.sql_refused),
     ]
     values += [_slot(state.suggestions, i) for i in range(MAX_SUGGESTIONS)]
     return values + _render_ideas(state)[1:]
+
+
+def _plot(frame: Any, *, visible: bool) -> Any:
+    """A chart's data, shown only with a segment, its count axis in whole numbers."""
+    return gr.update(value=frame, visible=visible, y_lim=[0, render.count_axis_top(frame)])
 
 
 def _render_ideas(state: ChatState) -> list[Any]:
     """Values for `Widgets.idea_outputs()`."""
     segment = state.segment
     extras = segment.extras if segment else None
-    kpis = render.kpi_html(segment.profile if segment else None)
+    kpis = render.kpi_html(segment.profile) if segment else render.EMPTY_PROFILE_HTML
     if extras is not None:
         kpis += render.insights_html(extras.differentiators, extras.revenue)
     cards = [render.idea_card_html(idea) for idea in state.ideas]
@@ -144,15 +168,15 @@ def _echo_suggestion(state: ChatState, index: int):
 # --- layout --------------------------------------------------------------------------------------
 
 
-def _chat_column() -> tuple[
-    gr.Chatbot, gr.Textbox, gr.Button, gr.Button, list[gr.Button], gr.Button
-]:
+def _chat_column(
+    examples: list[dict[str, str]],
+) -> tuple[gr.Chatbot, gr.Textbox, gr.Button, gr.Button, list[gr.Button], gr.Button]:
     chatbot = gr.Chatbot(
         elem_id="chat",
         label="Conversation",
         show_label=False,
         height=560,
-        examples=example_messages(),
+        examples=examples,
         placeholder="### Who do you want to reach?\nDescribe an audience or start from an example:",
         feedback_options=None,
         buttons=["copy"],
@@ -186,7 +210,9 @@ def _plots() -> list[gr.BarPlot]:
         "height": 210,
         "x_title": " ",
         "y_lim": [0, None],
+        "y_axis_format": ",d",  # whole customers and currency units, never "437.000000"
         "show_label": False,
+        "visible": False,  # until there is a segment
     }
     plots = [
         gr.BarPlot(
@@ -232,7 +258,7 @@ def _saved_tab() -> dict[str, Any]:
         w["save"] = gr.Button("Save", variant="primary", elem_id="save", scale=1)
     w["save_status"] = gr.Markdown(elem_id="save-status")
     w["table"] = gr.Dataframe(
-        label="Saved segments", elem_id="saved-list", interactive=False, wrap=True
+        label="Saved segments", elem_id="saved-list", elem_classes=["data-table"], interactive=False
     )
     with gr.Row(elem_classes=["controls"]):
         w["chosen"] = gr.Dropdown(
@@ -243,9 +269,17 @@ def _saved_tab() -> dict[str, Any]:
         w["export"] = gr.Button("Download CSV", elem_id="export", scale=1)
     w["detail"] = gr.Markdown(elem_id="saved-detail")
     w["history"] = gr.LinePlot(
-        x="refreshed", y="customers", height=160, show_label=False, elem_id="saved-history"
+        x="refreshed",
+        y="customers",
+        x_title="refreshed",
+        y_lim=[0, None],
+        y_axis_format=",d",
+        height=180,
+        show_label=False,
+        elem_id="saved-history",
+        visible=False,  # until a saved segment is chosen
     )
-    w["file"] = gr.File(label="Members (CSV)", elem_id="download", interactive=False, height=70)
+    w["file"] = gr.File(label="Members (CSV)", elem_id="download", interactive=False, visible=False)
     with gr.Row(elem_classes=["controls"]):
         w["a"] = gr.Dropdown(label="Compare", choices=[], elem_id="compare-a", scale=2)
         w["b"] = gr.Dropdown(label="with", choices=[], elem_id="compare-b", scale=2)
@@ -254,7 +288,7 @@ def _saved_tab() -> dict[str, Any]:
     return w
 
 
-def _layout() -> tuple[Widgets, dict[str, Any]]:
+def _layout(examples: list[dict[str, str]]) -> tuple[Widgets, dict[str, Any]]:
     with gr.Row(equal_height=True):
         gr.Markdown(
             "# Segment Assistant\nDescribe an audience in plain words; refine it by chatting.",
@@ -263,17 +297,22 @@ def _layout() -> tuple[Widgets, dict[str, Any]]:
         status = gr.Markdown(elem_id="status")
     with gr.Row():
         with gr.Column(scale=5, min_width=420):
-            chatbot, request, send, new, suggestions, nearest = _chat_column()
+            chatbot, request, send, new, suggestions, nearest = _chat_column(examples)
         with gr.Column(scale=6, min_width=480):
             headline = gr.HTML(render.headline_html(None), elem_id="headline")
             ideas_note, ideas = _ideas_box()
             with gr.Tabs():
                 with gr.Tab("Profile", id="profile-tab"):
-                    kpis = gr.HTML(elem_id="kpis")
+                    kpis = gr.HTML(render.EMPTY_PROFILE_HTML, elem_id="kpis")
                     plots = _plots()
                 with gr.Tab("Members", id="members-tab"):
+                    members_note = gr.Markdown(render.EMPTY_MEMBERS, elem_id="members-note")
                     sample = gr.Dataframe(
-                        elem_id="sample", label="Sample of members", interactive=False, wrap=True
+                        elem_id="sample",
+                        elem_classes=["data-table"],
+                        label="Sample of members",
+                        interactive=False,
+                        visible=False,
                     )
                 with gr.Tab("SQL", id="sql-tab"):
                     sql = gr.Code(
@@ -283,8 +322,9 @@ def _layout() -> tuple[Widgets, dict[str, Any]]:
                         elem_id="sql",
                         label="SQL: edit and run it (the guard checks it first)",
                     )
-                    run_sql = gr.Button("Run SQL", elem_id="run-sql")
-                    sql_error = gr.Markdown(elem_id="sql-error")
+                    with gr.Row(elem_id="sql-run-row"):
+                        run_sql = gr.Button("Run SQL", elem_id="run-sql", scale=0, min_width=110)
+                        sql_error = gr.Markdown(elem_id="sql-error", scale=1)
                 with gr.Tab("Saved", id="saved-tab"):
                     saved = _saved_tab()
     widgets = Widgets(
@@ -294,6 +334,7 @@ def _layout() -> tuple[Widgets, dict[str, Any]]:
         kpis=kpis,
         plots=plots,
         sample=sample,
+        members_note=members_note,
         sql=sql,
         sql_error=sql_error,
         suggestions=suggestions,
@@ -311,7 +352,7 @@ def _layout() -> tuple[Widgets, dict[str, Any]]:
 def build_app(ctx: AppContext) -> gr.Blocks:
     """The whole page for one process; each visitor's state lives in a `gr.State`."""
     with gr.Blocks(title="Segment Assistant", analytics_enabled=False) as demo:
-        w, c = _layout()
+        w, c = _layout(example_messages(ctx.catalog))
         _wire_chat(ctx, w, c)
         refresh_lists, lists = _wire_saved(ctx, w, c)
         # Read when the page opens, so segments saved in other sessions show up.
@@ -376,7 +417,7 @@ def _wire_saved(ctx: AppContext, w: Widgets, c: dict[str, Any]) -> tuple[Any, li
     c["saved_save"].click(
         save, [w.state, c["saved_name"], c["saved_overwrite"]], [c["saved_save_status"], *lists]
     )
-    chosen.change(partial(library.history, ctx), chosen, [c["saved_detail"], c["saved_history"]])
+    chosen.change(partial(_history, ctx), chosen, [c["saved_detail"], c["saved_history"]])
     for button, target in ((c["saved_refresh"], chosen), (c["saved_refresh_all"], None)):
         button.click(
             partial(_refresh, ctx, everything=target is None),
@@ -384,18 +425,30 @@ def _wire_saved(ctx: AppContext, w: Widgets, c: dict[str, Any]) -> tuple[Any, li
             [c["saved_save_status"], c["saved_detail"], c["saved_history"], *lists],
         )
     c["saved_export"].click(
-        partial(library.export_csv, ctx), chosen, [c["saved_file"], c["saved_save_status"]]
-    )
+        partial(_export, ctx), chosen, [c["saved_file"], c["saved_save_status"]]
+    ).then(None, c["saved_file"], js=DOWNLOAD_JS)
     c["saved_compare"].click(partial(library.compare, ctx), [a, b], c["saved_comparison"])
     return refresh_lists, lists
 
 
 def _refresh(ctx: AppContext, name: str | None, *, everything: bool) -> list[Any]:
     message = library.refresh(ctx, None if everything else name)
-    detail, history = library.history(ctx, name)
+    detail, history = _history(ctx, name)
     names = library.saved_names(ctx)
     choices = gr.update(choices=names)
     return [message, detail, history, library.saved_table(ctx), choices, choices, choices]
+
+
+def _history(ctx: AppContext, name: str | None) -> tuple[str, Any]:
+    """The saved segment's detail and size chart; no chart frame before one is chosen."""
+    detail, frame = library.history(ctx, name)
+    top = render.count_axis_top(frame, headroom=True)
+    return detail, gr.update(value=frame, visible=not frame.empty, y_lim=[0, top])
+
+
+def _export(ctx: AppContext, name: str | None) -> tuple[Any, str]:
+    path, message = library.export_csv(ctx, name)
+    return gr.update(value=path, visible=path is not None), message
 
 
 def _status(ctx: AppContext) -> str:
@@ -412,19 +465,24 @@ def make_context(
     *,
     model: str | None = None,
     cassette: Path | None = None,
+    catalog: Path | str | None = None,
 ) -> AppContext:
-    """The shared context: one read-only executor per process, a backend and the workspace."""
+    """The shared context: one read-only executor per process, its catalog, a backend and the
+    workspace."""
     from assistant.backends.factory import make_backend
+    from assistant.catalog import catalog_for
     from assistant.config import default_db_path
     from assistant.executor import Executor
     from assistant.workspace import Workspace
 
     db_path = Path(db) if db else default_db_path()
+    loaded = catalog_for(db_path, catalog)
     return AppContext(
         executor=Executor(db_path),
-        backend=make_backend(backend, model=model, cassette=cassette),
+        backend=make_backend(backend, catalog=loaded, model=model, cassette=cassette),
         workspace=Workspace(workspace) if workspace else Workspace.for_data(db_path),
         export_dir=Path(tempfile.mkdtemp(prefix="segment-assistant-")),
+        catalog=loaded,
     )
 
 
@@ -444,8 +502,8 @@ def _warm_up(ctx: AppContext) -> None:
     from assistant.ideas import suggest_ideas
 
     try:
-        as_of = ctx.executor.as_of() or date.today()
-        suggest_ideas(ctx.executor, None, as_of)
+        as_of = ctx.data_as_of() or date.today()
+        suggest_ideas(ctx.executor, None, as_of, catalog=ctx.catalog)
     except Exception:  # a missing or broken database is reported when someone asks
         log.warning("warm-up skipped", exc_info=True)
 
@@ -460,10 +518,11 @@ def launch(
     *,
     model: str | None = None,
     cassette: Path | None = None,
+    catalog: Path | str | None = None,
     quiet: bool = False,
 ) -> None:
     """Serve the UI until interrupted (local only unless `host` says otherwise; never shared)."""
-    ctx = make_context(db, backend, workspace, model=model, cassette=cassette)
+    ctx = make_context(db, backend, workspace, model=model, cassette=cassette, catalog=catalog)
     threading.Thread(target=_warm_up, args=(ctx,), daemon=True, name="warm-up").start()
     demo = build_app(ctx)
     demo.queue(default_concurrency_limit=CONCURRENCY)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from assistant.answer import Answer, Session, answer
+from assistant.answer import Answer, Session, answer, sql_query_error
 from assistant.kotler import EnrichedAnswer
 from assistant.pipeline import run_sql
 from assistant.profile import SegmentResult
@@ -42,7 +42,13 @@ def submit(
     state.say("user", render.escape(text))
     progress(0.1, "Understanding the request")
     try:
-        result = answer(text, backend=ctx.backend, executor=ctx.executor, session=state.session)
+        result = answer(
+            text,
+            backend=ctx.backend,
+            executor=ctx.executor,
+            session=state.session,
+            catalog=ctx.catalog,
+        )
     except Exception as exc:
         return _fail(state, "answering", exc)
     progress(0.9, "Writing the answer")
@@ -55,13 +61,16 @@ def _take_answer(state: ChatState, result: Answer, text: str) -> None:
     state.say("assistant", render.answer_markdown(result))
     state.suggestions = list(result.suggestions)
     state.nearest = nearest_view(result.why_zero)
-    state.sql_error = None
     if result.reset:
         _clear_segment(state)
+        _clear_sql_error(state)
     elif result.ok and result.count is not None and result.sql is not None:
+        _clear_sql_error(state)  # the editor shows the new segment's SQL
+        request = _definition(state, text)
         state.segment = Segment(
             sql=result.sql,
-            request=_definition(state, text),
+            request=request,
+            title=_title(result, state.session.current is not None, request),
             spec=state.session.current,
             backend=result.model or result.backend,
             count=result.count,
@@ -83,6 +92,16 @@ def _extras_of(result: Answer) -> EnrichedAnswer:
         revenue=result.revenue,
         why_zero=result.why_zero,
     )
+
+
+def _title(result: Answer, has_spec: bool, request: str) -> str:
+    # A spec's explanation is compiled from its conditions, so it names what is counted now;
+    # SQL from a model has no conditions to describe, so its request names it.
+    return result.explanation if has_spec and result.explanation else request
+
+
+def _clear_sql_error(state: ChatState) -> None:
+    state.sql_error, state.sql_refused, state.sql_text = None, True, None
 
 
 def _definition(state: ChatState, text: str) -> str:
@@ -113,18 +132,26 @@ def choose_suggestion(
 
 
 def run_edited_sql(ctx: AppContext, state: ChatState, sql: str) -> ChatState:
-    """The analyst path: the edited SQL goes through the same guard; refusals stay inline."""
+    """The analyst path: the edited SQL goes through the same guard. A refusal stays inline,
+    beside the analyst's text (kept as typed, so the suggested fix can be made to it); the
+    segment on screen stays as it was."""
+    sql = sql or ""
     try:
-        result = run_sql(ctx.executor, sql or "")
+        result = run_sql(ctx.executor, sql, ctx.catalog)
+        failure = sql_query_error(ctx.executor, sql, result.error) if result.error else None
     except Exception as exc:
-        state.sql_error = f"Something went wrong: {exc}"
         log.exception("run_sql failed")
+        state.sql_error, state.sql_refused = f"Something went wrong: {exc}", False
+        state.sql_text = sql
         return state
-    if result.error:
-        state.sql_error = result.error
+    if failure is not None:
+        state.sql_error, state.sql_refused = failure.reason, failure.kind == "refused"
+        state.sql_text = sql
         return state
-    state.sql_error = None
-    segment = _segment_from_result(result, request=None, spec=None, backend="sql")
+    _clear_sql_error(state)
+    segment = _segment_from_result(
+        result, request=None, spec=None, backend="sql", title="Edited SQL"
+    )
     _make_current(state, segment)
     state.say("user", "Run the edited SQL")
     state.say("assistant", render.sql_run_markdown(segment))
@@ -151,6 +178,7 @@ def _make_current(state: ChatState, segment: Segment) -> None:
     state.segment = segment
     state.suggestions, state.nearest = [], None
     state.ideas, state.ideas_note = [], ""
+    _clear_sql_error(state)
 
 
 def load_ideas(ctx: AppContext, state: ChatState) -> ChatState:
@@ -187,13 +215,15 @@ def run_nearest(ctx: AppContext, state: ChatState) -> ChatState:
 def _run_view(ctx: AppContext, state: ChatState, idea: IdeaView, backend: str) -> ChatState:
     state.say("user", f"Try “{render.escape(idea.run_title)}”")
     try:
-        result = run_sql(ctx.executor, idea.sql)
+        result = run_sql(ctx.executor, idea.sql, ctx.catalog)
     except Exception as exc:
         return _fail(state, "running the idea", exc)
     if result.error:
         state.say("assistant", f"**The idea could not be run:** {render.escape(result.error)}")
         return state
-    segment = _segment_from_result(result, request=idea.run_title, spec=idea.spec, backend=backend)
+    segment = _segment_from_result(
+        result, request=idea.run_title, title=idea.run_title, spec=idea.spec, backend=backend
+    )
     _make_current(state, segment)
     state.say("assistant", render.idea_markdown(idea, segment))
     return state

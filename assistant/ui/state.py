@@ -13,6 +13,7 @@ from typing import Any
 
 from assistant.answer import Answer, Session
 from assistant.backends.base import Backend
+from assistant.catalog import Catalog
 from assistant.executor import ExecutionError, Executor
 from assistant.kotler import EnrichedAnswer
 from assistant.pipeline import data_as_of
@@ -29,6 +30,7 @@ class AppContext:
     backend: Backend
     workspace: Workspace
     export_dir: Path
+    catalog: Catalog
 
     @property
     def backend_label(self) -> str:
@@ -38,7 +40,7 @@ class AppContext:
     def data_as_of(self) -> date | None:
         """The data's as_of date, or None while the database is missing or unreadable."""
         try:
-            return data_as_of(self.executor)
+            return data_as_of(self.executor, self.catalog)
         except ExecutionError:
             return None
 
@@ -91,6 +93,9 @@ class Segment:
     sample: list[dict[str, Any]] = field(default_factory=list)
     # Kotler's checks and the ideas; None until computed (chat answers arrive with them).
     extras: EnrichedAnswer | None = None
+    # What the headline calls it: the current spec in words, so it follows every refinement
+    # ("what about France instead"), where `request` keeps the whole thread as asked.
+    title: str | None = None
 
 
 @dataclass
@@ -105,7 +110,11 @@ class ChatState:
     ideas: list[IdeaView] = field(default_factory=list)
     ideas_note: str = ""
     nearest: IdeaView | None = None  # the nearest non-empty variant of an empty segment
+    # A refused or failed SQL edit: the reason, whether it was refused (vs failed when run), and
+    # the analyst's text, kept in the editor so the suggested fix can be applied to it.
     sql_error: str | None = None
+    sql_refused: bool = True
+    sql_text: str | None = None
 
     def say(self, role: str, content: str) -> None:
         self.messages.append({"role": role, "content": content})
