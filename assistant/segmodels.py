@@ -2,7 +2,10 @@
 
 The definitions (descriptions, parameters, labels, RFM rules) live in
 `schemas/segment_models.yaml`; this module validates them and turns each model into one set-based
-DuckDB query that labels every customer exactly once.
+DuckDB query that labels every customer exactly once. The data comes from the catalog's roles
+(`assistant.roles`): purchases, revenue, engagement, signup and the contact channels'
+unsubscribes. A model whose roles a catalog does not define is not offered (`available_models`)
+and asking for it is a `ModelUnavailable` error with a one-line note.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import ClassVar, Self
+from typing import TYPE_CHECKING, ClassVar, Self
 
 import yaml
 from pydantic import (
@@ -26,10 +29,13 @@ from pydantic import (
     model_validator,
 )
 
+from assistant import roles
 from assistant.config import SCHEMAS_DIR
 
+if TYPE_CHECKING:
+    from assistant.catalog import Catalog
+
 DEFAULT_PATH = SCHEMAS_DIR / "segment_models.yaml"
-ENGAGEMENT_EVENTS = ("opened", "clicked", "converted")
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _SCORES = range(1, 6)
 
@@ -263,7 +269,62 @@ def resolve_label(model: str, label: str) -> Label:
     raise ValueError(f"unknown label {label!r} for model {model!r}; valid labels: {valid}")
 
 
+# --- availability ---------------------------------------------------------------------------
+
+# The catalog roles each model's SQL reads; a model whose roles are absent is not offered.
+REQUIRES: dict[str, tuple[str, ...]] = {
+    "rfm": ("purchases", "revenue"),
+    "abc": ("revenue",),
+    "lifecycle": ("purchases", "signup"),
+    "value_tier": ("revenue",),
+    "engagement_tier": ("engagement",),
+}
+
+
+class ModelUnavailable(ValueError):
+    """A built-in model whose catalog roles are absent (the feature is switched off)."""
+
+
+def _missing_roles(model: str, catalog: Catalog) -> list[str]:
+    missing = []
+    for role in REQUIRES[model]:
+        usable = (
+            roles.revenue_measure(catalog) is not None
+            if role == "revenue"
+            else getattr(catalog.roles, role) is not None
+        )
+        if not usable:
+            missing.append(role)
+    return missing
+
+
+def model_note(model: str, catalog: Catalog) -> str | None:
+    """None when `model` works with this catalog, else the one-line note saying why it is off."""
+    load_models().get(model)  # unknown models are an error, not a note
+    missing = _missing_roles(model, catalog)
+    if not missing:
+        return None
+    needs = " and ".join(f"roles.{role}" for role in missing)
+    return f"the {model.replace('_', ' ')} model is off: the catalog defines no {needs}"
+
+
+def available_models(catalog: Catalog) -> list[str]:
+    """The built-in models this catalog's roles support, in catalog order."""
+    return [name for name in model_names() if not _missing_roles(name, catalog)]
+
+
+def unavailable_models(catalog: Catalog) -> dict[str, str]:
+    """Models switched off for this catalog -> the note saying why."""
+    notes = {name: model_note(name, catalog) for name in model_names()}
+    return {name: note for name, note in notes.items() if note is not None}
+
+
 # --- SQL --------------------------------------------------------------------------------------
+#
+# The templates below name no table: {entity} is the customer table, {key} its key qualified by
+# the table, {purchases} / {revenue} / {engagement} / {unsubscribed} parenthesised rows queries of
+# the catalog's roles (customer_id, ts and, for purchases, instance and amount; revenue rows carry
+# `revenue`), {signup} the signup property over the entity table. `_fill` substitutes them.
 
 
 @dataclass(frozen=True)
@@ -283,20 +344,75 @@ class _Query:
         return f"WITH {body}\n{select}"
 
 
-def assignment_sql(model: str, as_of: date) -> str:
+@dataclass(frozen=True)
+class _Sources:
+    """What the templates are filled with, from the catalog."""
+
+    catalog: Catalog
+    as_of: date
+
+    @property
+    def base(self) -> dict[str, str]:
+        return {
+            "entity": roles.entity_table(self.catalog),
+            "key": roles.entity_key(self.catalog),
+            "as_of": _lit(self.as_of),
+        }
+
+    def rows(self, sql: str | None, role: str) -> str:
+        if sql is None:
+            raise ModelUnavailable(f"the catalog defines no roles.{role}")
+        return f"(\n{_indent(sql, 4)}\n  )"
+
+    @property
+    def purchases(self) -> str:
+        return self.rows(roles.purchases_sql(self.catalog), "purchases")
+
+    @property
+    def revenue(self) -> str:
+        return self.rows(roles.revenue_sql(self.catalog), "revenue")
+
+    @property
+    def engagement(self) -> str:
+        return self.rows(roles.engagement_sql(self.catalog), "engagement")
+
+    @property
+    def unsubscribed(self) -> str | None:
+        sql = roles.unsubscribed_sql(self.catalog)
+        return None if sql is None else self.rows(sql, "contact")
+
+    @property
+    def signup(self) -> str:
+        name = self.catalog.roles.signup
+        if name is None:
+            raise ModelUnavailable("the catalog defines no roles.signup")
+        return f"CAST({roles.property_sql(self.catalog, name, self.as_of)} AS DATE)"
+
+    def fill(self, template: str, **values: str) -> str:
+        return _fill(template, **self.base, **values)
+
+
+def _fill(template: str, **values: object) -> str:
+    # Only the named placeholders are replaced, so other braces in the SQL stay intact.
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", str(value))
+    return template
+
+
+def assignment_sql(model: str, as_of: date, catalog: Catalog) -> str:
     """SELECT customer_id, label (the key) and the model's scores: one row for every customer."""
-    return _build(model, as_of).render()
+    return _build(model, as_of, catalog).render()
 
 
-def membership_sql(model: str, label: str, as_of: date) -> str:
+def membership_sql(model: str, label: str, as_of: date, catalog: Catalog) -> str:
     """SELECT customer_id of the customers holding `label` (key, display name or synonym)."""
     key = resolve_label(model, label).key
     tail = f"SELECT assignment.customer_id\nFROM assignment\nWHERE assignment.label = '{key}'"
-    return _build(model, as_of).render(tail)
+    return _build(model, as_of, catalog).render(tail)
 
 
-def _build(model: str, as_of: date) -> _Query:
-    catalog = load_models()
+def _build(model: str, as_of: date, catalog: Catalog) -> _Query:
+    definitions = load_models()
     builders = {
         "rfm": _rfm,
         "abc": _abc,
@@ -304,9 +420,12 @@ def _build(model: str, as_of: date) -> _Query:
         "value_tier": _value_tier,
         "engagement_tier": _engagement,
     }
-    definition = catalog.get(model)
+    definition = definitions.get(model)
+    note = model_note(model, catalog)
+    if note is not None:
+        raise ModelUnavailable(note)
     day = as_of.date() if isinstance(as_of, datetime) else as_of
-    return builders[model](definition, day)
+    return builders[model](definition, _Sources(catalog, day))
 
 
 def _lit(day: date) -> str:
@@ -318,59 +437,77 @@ def _window_start(as_of: date, days: int) -> date:
     return as_of - timedelta(days=days - 1)
 
 
-def _indent(sql: str) -> str:
-    return "\n".join("  " + line for line in sql.splitlines())
+def _indent(sql: str, spaces: int = 2) -> str:
+    pad = " " * spaces
+    return "\n".join(pad + line for line in sql.splitlines())
 
 
-def _completed_in_window(as_of: date, days: int) -> str:
-    start = _window_start(as_of, days)
-    return (
-        "t.status = 'completed'\n"
-        f"  AND CAST(t.transaction_ts AS DATE) BETWEEN {_lit(start)} AND {_lit(as_of)}"
-    )
+def _in_window(alias: str, src: _Sources, days: int) -> str:
+    start = _window_start(src.as_of, days)
+    return f"CAST({alias}.ts AS DATE) BETWEEN {_lit(start)} AND {_lit(src.as_of)}"
 
 
-def _revenue_cte(as_of: date, days: int) -> tuple[str, str]:
-    return (
-        "revenue",
-        "SELECT t.customer_id, SUM(t.total_amount) AS revenue\n"
-        "FROM transactions AS t\n"
-        f"WHERE {_completed_in_window(as_of, days)}\n"
-        "GROUP BY t.customer_id\n"
-        "HAVING SUM(t.total_amount) > 0",
-    )
+_REVENUE = """SELECT r.customer_id, SUM(r.revenue) AS revenue
+FROM {revenue} AS r
+WHERE {in_window}
+GROUP BY r.customer_id
+HAVING SUM(r.revenue) > 0"""
 
 
-def _rfm(model: RfmModel, as_of: date) -> _Query:
-    purchases = (
-        "SELECT t.customer_id,\n"
-        f"  {_lit(as_of)} - MAX(CAST(t.transaction_ts AS DATE)) AS recency_days,\n"
-        "  COUNT(*) AS frequency,\n"
-        "  SUM(t.total_amount) AS monetary\n"
-        "FROM transactions AS t\n"
-        f"WHERE {_completed_in_window(as_of, model.parameters.window_days)}\n"
-        "GROUP BY t.customer_id"
-    )
-    scored = (
-        "SELECT p.customer_id,\n"
-        "  p.recency_days,\n"
-        "  p.frequency,\n"
-        "  p.monetary,\n"
-        "  NTILE(5) OVER (ORDER BY p.recency_days DESC, p.customer_id) AS r_score,\n"
-        "  NTILE(5) OVER (ORDER BY p.frequency, p.customer_id) AS f_score,\n"
-        "  NTILE(5) OVER (ORDER BY p.monetary, p.customer_id) AS m_score\n"
-        "FROM purchases AS p"
+def _revenue_cte(src: _Sources, days: int) -> tuple[str, str]:
+    sql = src.fill(_REVENUE, revenue=src.revenue, in_window=_in_window("r", src, days))
+    return "revenue", sql
+
+
+_RFM_PURCHASES = """SELECT p.customer_id,
+  {as_of} - MAX(CAST(p.ts AS DATE)) AS recency_days,
+  {frequency} AS frequency,
+  {monetary} AS monetary
+FROM {purchases} AS p{revenue_join}
+WHERE {in_window}
+GROUP BY p.customer_id"""
+
+_RFM_SCORED = """SELECT p.customer_id,
+  p.recency_days,
+  p.frequency,
+  p.monetary,
+  NTILE(5) OVER (ORDER BY p.recency_days DESC, p.customer_id) AS r_score,
+  NTILE(5) OVER (ORDER BY p.frequency, p.customer_id) AS f_score,
+  NTILE(5) OVER (ORDER BY p.monetary, p.customer_id) AS m_score
+FROM purchases AS p"""
+
+_RFM_SELECT = """SELECT {key} AS customer_id,
+  CASE
+{whens}
+  END AS label,
+  s.recency_days, s.frequency, s.monetary, s.r_score, s.f_score, s.m_score
+FROM {entity}
+LEFT JOIN scored AS s ON s.customer_id = {key}"""
+
+
+def _rfm(model: RfmModel, src: _Sources) -> _Query:
+    days = model.parameters.window_days
+    ctes: list[tuple[str, str]] = []
+    if roles.revenue_is_purchase_amount(src.catalog):
+        # Revenue is the purchases' own amount: one scan gives recency, frequency and spend.
+        monetary, join = "SUM(p.amount)", ""
+    else:
+        ctes.append(_revenue_cte(src, days))
+        monetary = "COALESCE(MAX(m.revenue), 0)"
+        join = "\nLEFT JOIN revenue AS m ON m.customer_id = p.customer_id"
+    purchases = src.fill(
+        _RFM_PURCHASES,
+        purchases=src.purchases,
+        frequency=roles.purchases_count_sql(src.catalog, "p"),
+        monetary=monetary,
+        revenue_join=join,
+        in_window=_in_window("p", src, days),
     )
     whens = [f"WHEN s.customer_id IS NULL THEN '{model.unscored_label.key}'"]
     whens += [_rfm_when(label) for label in model.scored_labels()]
-    select = (
-        "SELECT c.customer_id,\n"
-        "  CASE\n" + "\n".join(f"    {w}" for w in whens) + "\n  END AS label,\n"
-        "  s.recency_days, s.frequency, s.monetary, s.r_score, s.f_score, s.m_score\n"
-        "FROM customers AS c\n"
-        "LEFT JOIN scored AS s ON s.customer_id = c.customer_id"
-    )
-    return _Query((("purchases", purchases), ("scored", scored)), select)
+    select = src.fill(_RFM_SELECT, whens="\n".join(f"    {w}" for w in whens))
+    ctes += [("purchases", purchases), ("scored", _RFM_SCORED)]
+    return _Query(tuple(ctes), select)
 
 
 def _rfm_when(label: Label) -> str:
@@ -386,117 +523,133 @@ def _score_test(column: str, low: int, high: int) -> str:
     return f"s.{column} = {low}" if low == high else f"s.{column} BETWEEN {low} AND {high}"
 
 
-def _abc(model: AbcModel, as_of: date) -> _Query:
+_ABC_RANKED = """SELECT r.customer_id, r.revenue,
+  SUM(r.revenue) OVER (
+    ORDER BY r.revenue DESC, r.customer_id
+    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+  ) AS cum_revenue,
+  SUM(r.revenue) OVER () AS total_revenue
+FROM revenue AS r"""
+
+# Comparing the revenue *before* a customer keeps the one who crosses the threshold in the
+# class; DECIMAL arithmetic keeps the boundary exact.
+_ABC_SELECT = """SELECT {key} AS customer_id,
+  CASE
+    WHEN k.customer_id IS NULL THEN 'no_purchases'
+    WHEN k.cum_revenue - k.revenue < {a_share} * k.total_revenue THEN 'a'
+    WHEN k.cum_revenue - k.revenue < {b_share} * k.total_revenue THEN 'b'
+    ELSE 'c'
+  END AS label,
+  k.revenue,
+  CAST(k.cum_revenue AS DOUBLE) / CAST(k.total_revenue AS DOUBLE) AS cum_share
+FROM {entity}
+LEFT JOIN ranked AS k ON k.customer_id = {key}"""
+
+
+def _abc(model: AbcModel, src: _Sources) -> _Query:
     params = model.parameters
-    ranked = (
-        "SELECT r.customer_id, r.revenue,\n"
-        "  SUM(r.revenue) OVER (\n"
-        "    ORDER BY r.revenue DESC, r.customer_id\n"
-        "    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW\n"
-        "  ) AS cum_revenue,\n"
-        "  SUM(r.revenue) OVER () AS total_revenue\n"
-        "FROM revenue AS r"
-    )
-    # Comparing the revenue *before* a customer keeps the one who crosses the threshold in the
-    # class; DECIMAL arithmetic keeps the boundary exact.
-    select = (
-        "SELECT c.customer_id,\n"
-        "  CASE\n"
-        "    WHEN k.customer_id IS NULL THEN 'no_purchases'\n"
-        f"    WHEN k.cum_revenue - k.revenue < {params.a_share:f} * k.total_revenue THEN 'a'\n"
-        f"    WHEN k.cum_revenue - k.revenue < {params.b_share:f} * k.total_revenue THEN 'b'\n"
-        "    ELSE 'c'\n"
-        "  END AS label,\n"
-        "  k.revenue,\n"
-        "  CAST(k.cum_revenue AS DOUBLE) / CAST(k.total_revenue AS DOUBLE) AS cum_share\n"
-        "FROM customers AS c\n"
-        "LEFT JOIN ranked AS k ON k.customer_id = c.customer_id"
-    )
-    return _Query((_revenue_cte(as_of, params.window_days), ("ranked", ranked)), select)
+    select = src.fill(_ABC_SELECT, a_share=f"{params.a_share:f}", b_share=f"{params.b_share:f}")
+    return _Query((_revenue_cte(src, params.window_days), ("ranked", _ABC_RANKED)), select)
 
 
-def _value_tier(model: ValueTierModel, as_of: date) -> _Query:
+_TIER_RANKED = """SELECT r.customer_id, r.revenue,
+  ROW_NUMBER() OVER (ORDER BY r.revenue DESC, r.customer_id) AS revenue_rank,
+  COUNT(*) OVER () AS buyers
+FROM revenue AS r"""
+
+_TIER_SELECT = """SELECT {key} AS customer_id,
+  CASE
+    WHEN k.customer_id IS NULL THEN 'none'
+    WHEN k.revenue_rank <= {top} * k.buyers THEN 'top'
+    WHEN k.revenue_rank <= {high} * k.buyers THEN 'high'
+    WHEN k.revenue_rank <= {mid} * k.buyers THEN 'mid'
+    ELSE 'low'
+  END AS label,
+  k.revenue, k.revenue_rank
+FROM {entity}
+LEFT JOIN ranked AS k ON k.customer_id = {key}"""
+
+
+def _value_tier(model: ValueTierModel, src: _Sources) -> _Query:
     params = model.parameters
     top = params.top_share
     high = top + params.high_share
     mid = high + params.mid_share
-    ranked = (
-        "SELECT r.customer_id, r.revenue,\n"
-        "  ROW_NUMBER() OVER (ORDER BY r.revenue DESC, r.customer_id) AS revenue_rank,\n"
-        "  COUNT(*) OVER () AS buyers\n"
-        "FROM revenue AS r"
-    )
-    select = (
-        "SELECT c.customer_id,\n"
-        "  CASE\n"
-        "    WHEN k.customer_id IS NULL THEN 'none'\n"
-        f"    WHEN k.revenue_rank <= {top:f} * k.buyers THEN 'top'\n"
-        f"    WHEN k.revenue_rank <= {high:f} * k.buyers THEN 'high'\n"
-        f"    WHEN k.revenue_rank <= {mid:f} * k.buyers THEN 'mid'\n"
-        "    ELSE 'low'\n"
-        "  END AS label,\n"
-        "  k.revenue, k.revenue_rank\n"
-        "FROM customers AS c\n"
-        "LEFT JOIN ranked AS k ON k.customer_id = c.customer_id"
-    )
-    return _Query((_revenue_cte(as_of, params.window_days), ("ranked", ranked)), select)
+    select = src.fill(_TIER_SELECT, top=f"{top:f}", high=f"{high:f}", mid=f"{mid:f}")
+    return _Query((_revenue_cte(src, params.window_days), ("ranked", _TIER_RANKED)), select)
 
 
-def _lifecycle(model: LifecycleModel, as_of: date) -> _Query:
+_LAST_PURCHASE = """SELECT p.customer_id,
+  {as_of} - MAX(CAST(p.ts AS DATE)) AS days_since_last
+FROM {purchases} AS p
+WHERE CAST(p.ts AS DATE) <= {as_of}
+GROUP BY p.customer_id"""
+
+_LIFECYCLE_SELECT = """SELECT {key} AS customer_id,
+  CASE
+    WHEN {signup} > {new_after} THEN 'new'
+    WHEN lp.days_since_last <= {active_days} THEN 'active'
+    WHEN lp.days_since_last <= {at_risk_days} THEN 'at_risk'
+    WHEN lp.days_since_last IS NOT NULL THEN 'lapsed'
+    ELSE 'never_purchased'
+  END AS label,
+  lp.days_since_last,
+  {as_of} - {signup} AS days_since_signup
+FROM {entity}
+LEFT JOIN last_purchase AS lp ON lp.customer_id = {key}"""
+
+
+def _lifecycle(model: LifecycleModel, src: _Sources) -> _Query:
     params = model.parameters
-    last_purchase = (
-        "SELECT t.customer_id,\n"
-        f"  {_lit(as_of)} - MAX(CAST(t.transaction_ts AS DATE)) AS days_since_last\n"
-        "FROM transactions AS t\n"
-        f"WHERE t.status = 'completed' AND CAST(t.transaction_ts AS DATE) <= {_lit(as_of)}\n"
-        "GROUP BY t.customer_id"
-    )
-    new_after = as_of - timedelta(days=params.new_days)
-    select = (
-        "SELECT c.customer_id,\n"
-        "  CASE\n"
-        f"    WHEN c.signup_date > {_lit(new_after)} THEN 'new'\n"
-        f"    WHEN lp.days_since_last <= {params.active_days} THEN 'active'\n"
-        f"    WHEN lp.days_since_last <= {params.at_risk_days} THEN 'at_risk'\n"
-        "    WHEN lp.days_since_last IS NOT NULL THEN 'lapsed'\n"
-        "    ELSE 'never_purchased'\n"
-        "  END AS label,\n"
-        "  lp.days_since_last,\n"
-        f"  {_lit(as_of)} - c.signup_date AS days_since_signup\n"
-        "FROM customers AS c\n"
-        "LEFT JOIN last_purchase AS lp ON lp.customer_id = c.customer_id"
+    last_purchase = src.fill(_LAST_PURCHASE, purchases=src.purchases)
+    select = src.fill(
+        _LIFECYCLE_SELECT,
+        signup=src.signup,
+        new_after=_lit(src.as_of - timedelta(days=params.new_days)),
+        active_days=str(params.active_days),
+        at_risk_days=str(params.at_risk_days),
     )
     return _Query((("last_purchase", last_purchase),), select)
 
 
-def _engagement(model: EngagementModel, as_of: date) -> _Query:
-    start = _window_start(as_of, model.parameters.window_days)
-    engaged = "e.event_type IN (" + ", ".join(f"'{t}'" for t in ENGAGEMENT_EVENTS) + ")"
-    per_customer = (
-        "SELECT e.customer_id,\n"
-        "  MAX(CASE WHEN e.event_type = 'unsubscribed' THEN e.event_ts END)\n"
-        "    AS last_unsubscribed_ts,\n"
-        f"  MAX(CASE WHEN {engaged} THEN e.event_ts END) AS last_engagement_ts,\n"
-        f"  COUNT(CASE WHEN {engaged}\n"
-        f"    AND CAST(e.event_ts AS DATE) >= {_lit(start)} THEN 1 END) AS recent_engagements\n"
-        "FROM campaign_events AS e\n"
-        f"WHERE CAST(e.event_ts AS DATE) <= {_lit(as_of)}\n"
-        "GROUP BY e.customer_id"
+_ENGAGEMENT_EVENTS = """SELECT e.customer_id, e.ts, TRUE AS engagement
+FROM {engagement} AS e{unsubscribed}"""
+
+_ENGAGEMENT_PER_CUSTOMER = """SELECT v.customer_id,
+  MAX(CASE WHEN NOT v.engagement THEN v.ts END) AS last_unsubscribed_ts,
+  MAX(CASE WHEN v.engagement THEN v.ts END) AS last_engagement_ts,
+  COUNT(CASE WHEN v.engagement
+    AND CAST(v.ts AS DATE) >= {start} THEN 1 END) AS recent_engagements
+FROM events AS v
+WHERE CAST(v.ts AS DATE) <= {as_of}
+GROUP BY v.customer_id"""
+
+# Engaging again after unsubscribing (strictly later) means the unsubscribe no longer holds.
+_ENGAGEMENT_SELECT = """SELECT {key} AS customer_id,
+  CASE
+    WHEN g.last_unsubscribed_ts IS NOT NULL
+      AND (g.last_engagement_ts IS NULL
+        OR g.last_engagement_ts <= g.last_unsubscribed_ts)
+      THEN 'unsubscribed'
+    WHEN g.recent_engagements > 0 THEN 'engaged'
+    ELSE 'dormant'
+  END AS label,
+  COALESCE(g.recent_engagements, 0) AS recent_engagements,
+  g.last_engagement_ts, g.last_unsubscribed_ts
+FROM {entity}
+LEFT JOIN engagement AS g ON g.customer_id = {key}"""
+
+
+def _engagement(model: EngagementModel, src: _Sources) -> _Query:
+    start = _window_start(src.as_of, model.parameters.window_days)
+    unsub = src.unsubscribed
+    # Without unsubscribe events in the catalog nobody is 'unsubscribed'; the rest still holds.
+    union = (
+        ""
+        if unsub is None
+        else f"\nUNION ALL\nSELECT u.customer_id, u.ts, FALSE AS engagement\nFROM {unsub} AS u"
     )
-    # Engaging again after unsubscribing (strictly later) means the unsubscribe no longer holds.
-    select = (
-        "SELECT c.customer_id,\n"
-        "  CASE\n"
-        "    WHEN g.last_unsubscribed_ts IS NOT NULL\n"
-        "      AND (g.last_engagement_ts IS NULL\n"
-        "        OR g.last_engagement_ts <= g.last_unsubscribed_ts)\n"
-        "      THEN 'unsubscribed'\n"
-        "    WHEN g.recent_engagements > 0 THEN 'engaged'\n"
-        "    ELSE 'dormant'\n"
-        "  END AS label,\n"
-        "  COALESCE(g.recent_engagements, 0) AS recent_engagements,\n"
-        "  g.last_engagement_ts, g.last_unsubscribed_ts\n"
-        "FROM customers AS c\n"
-        "LEFT JOIN engagement AS g ON g.customer_id = c.customer_id"
-    )
-    return _Query((("engagement", per_customer),), select)
+    events = src.fill(_ENGAGEMENT_EVENTS, engagement=src.engagement, unsubscribed=union)
+    per_customer = src.fill(_ENGAGEMENT_PER_CUSTOMER, start=_lit(start))
+    select = src.fill(_ENGAGEMENT_SELECT)
+    return _Query((("events", events), ("engagement", per_customer)), select)

@@ -13,9 +13,11 @@ import duckdb
 import pytest
 
 from assistant import segmodels
+from assistant.catalog import Catalog, Roles, load_catalog
 from assistant.guard import check_sql
 
 AS_OF = date(2026, 9, 30)
+CATALOG = load_catalog()
 MODELS = ["rfm", "abc", "lifecycle", "value_tier", "engagement_tier"]
 
 # The data contract, used to build hand-made databases and as the guard's schema.
@@ -80,6 +82,8 @@ class TinyDb:
             cols = ", ".join(f"{name} {kind}" for name, kind in columns.items())
             self.con.execute(f"CREATE TABLE {table} ({cols})")
         self.con.execute("INSERT INTO dataset_info VALUES (?, 1, 0)", [AS_OF])
+        # Unsubscribes count per contact channel, and a campaign's channel is on the campaign.
+        self.con.execute("INSERT INTO campaigns (campaign_id, channel) VALUES (1, 'email')")
         self._next_tx = 1
 
     def customer(self, customer_id: int, signup_days_ago: int = 400) -> int:
@@ -104,12 +108,9 @@ class TinyDb:
             "INSERT INTO campaign_events VALUES (1, ?, ?, ?)", [customer_id, event_type, when]
         )
 
-    def labels(self, model: str) -> dict[int, str]:
-        return dict(
-            self.con.execute(
-                f"SELECT customer_id, label FROM ({segmodels.assignment_sql(model, AS_OF)})"
-            ).fetchall()
-        )
+    def labels(self, model: str, catalog: Catalog = CATALOG) -> dict[int, str]:
+        sql = segmodels.assignment_sql(model, AS_OF, catalog)
+        return dict(self.con.execute(f"SELECT customer_id, label FROM ({sql})").fetchall())
 
 
 @pytest.fixture
@@ -126,8 +127,10 @@ def demo(demo_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     con.close()
 
 
-def assignment_rows(con: duckdb.DuckDBPyConnection, model: str) -> list[dict]:
-    cursor = con.execute(segmodels.assignment_sql(model, AS_OF))
+def assignment_rows(
+    con: duckdb.DuckDBPyConnection, model: str, catalog: Catalog = CATALOG
+) -> list[dict]:
+    cursor = con.execute(segmodels.assignment_sql(model, AS_OF, catalog))
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -195,26 +198,27 @@ def test_labels_resolve_by_key_display_name_or_synonym() -> None:
 
 def test_unknown_label_error_names_the_valid_labels() -> None:
     with pytest.raises(ValueError, match="whales") as err:
-        segmodels.membership_sql("rfm", "whales", AS_OF)
+        segmodels.membership_sql("rfm", "whales", AS_OF, CATALOG)
     assert "champions" in str(err.value) and "Cannot Lose Them" in str(err.value)
 
 
 def test_unknown_model_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="valid"):
-        segmodels.assignment_sql("clv", AS_OF)
+        segmodels.assignment_sql("clv", AS_OF, CATALOG)
 
 
 def test_every_query_passes_the_sql_guard() -> None:
     for model in MODELS:
-        check_sql(segmodels.assignment_sql(model, AS_OF), CONTRACT)
+        check_sql(segmodels.assignment_sql(model, AS_OF, CATALOG), CONTRACT)
         for label in segmodels.labels(model):
-            guarded = check_sql(segmodels.membership_sql(model, label.key, AS_OF), CONTRACT)
+            sql = segmodels.membership_sql(model, label.key, AS_OF, CATALOG)
+            guarded = check_sql(sql, CONTRACT)
             assert guarded.output_columns == ["customer_id"]
 
 
 def test_queries_use_date_literals_for_as_of() -> None:
-    assert "DATE '2026-09-30'" in segmodels.assignment_sql("lifecycle", AS_OF)
-    assert "DATE '2025-10-01'" in segmodels.assignment_sql("rfm", AS_OF)  # 365-day window
+    assert "DATE '2026-09-30'" in segmodels.assignment_sql("lifecycle", AS_OF, CATALOG)
+    assert "DATE '2025-10-01'" in segmodels.assignment_sql("rfm", AS_OF, CATALOG)  # 365 days
 
 
 def _edited_catalog(tmp_path: Path, old: str, new: str) -> Path:
@@ -453,10 +457,97 @@ def test_labels_partition_the_customers(demo, model: str) -> None:
     union: set[int] = set()
     total = 0
     for label in segmodels.labels(model):
-        sql = segmodels.membership_sql(model, label.name, AS_OF)
+        sql = segmodels.membership_sql(model, label.name, AS_OF, CATALOG)
         members = [cid for (cid,) in demo.execute(sql).fetchall()]
         assert set(members) <= customers
         assert sorted(members) == sorted(r["customer_id"] for r in rows if r["label"] == label.key)
         union |= set(members)
         total += len(members)
     assert union == customers and total == len(customers)
+
+
+# --- roles: what a catalog without some roles gets ---------------------------------------------
+
+
+def with_roles(**changes) -> Catalog:
+    """The demo catalog with some roles changed (None/[]/{} switches a role off)."""
+    roles = CATALOG.roles.model_copy(update=changes)
+    return CATALOG.model_copy(update={"roles": roles})
+
+
+def test_every_model_is_available_with_the_demo_catalog() -> None:
+    assert segmodels.available_models(CATALOG) == MODELS
+    assert segmodels.unavailable_models(CATALOG) == {}
+
+
+def test_a_catalog_without_roles_offers_no_model_and_says_why() -> None:
+    bare = CATALOG.model_copy(update={"roles": Roles()})
+    assert segmodels.available_models(bare) == []
+    notes = segmodels.unavailable_models(bare)
+    assert set(notes) == set(MODELS)
+    assert notes["lifecycle"] == (
+        "the lifecycle model is off: the catalog defines no roles.purchases and roles.signup"
+    )
+    assert all("\n" not in note for note in notes.values())
+    with pytest.raises(segmodels.ModelUnavailable, match=r"roles\.revenue"):
+        segmodels.membership_sql("abc", "a", AS_OF, bare)
+
+
+def test_a_missing_role_switches_off_only_the_models_that_read_it() -> None:
+    assert segmodels.available_models(with_roles(engagement=None)) == MODELS[:4]
+    assert segmodels.available_models(with_roles(signup=None)) == [
+        "rfm",
+        "abc",
+        "value_tier",
+        "engagement_tier",
+    ]
+    # Revenue must be a sum: an average is no revenue.
+    assert segmodels.available_models(with_roles(revenue="average_order_value")) == [
+        "lifecycle",
+        "engagement_tier",
+    ]
+
+
+def test_the_sql_names_the_catalogs_tables_only_through_its_roles() -> None:
+    sql = segmodels.assignment_sql("rfm", AS_OF, CATALOG)
+    assert "status = 'completed'" in sql  # the purchases event's `where`, from the catalog
+    assert "FROM customers\n" in sql
+
+
+def test_without_unsubscribe_rules_nobody_is_unsubscribed(tiny: TinyDb) -> None:
+    tiny.event(tiny.customer(1), "unsubscribed", days_ago(10))
+    tiny.event(tiny.customer(2), "opened", days_ago(10))
+    assert tiny.labels("engagement_tier")[1] == "unsubscribed"
+    assert tiny.labels("engagement_tier", with_roles(contact={})) == {1: "dormant", 2: "engaged"}
+
+
+def test_unsubscribes_are_those_of_the_contact_channels(tiny: TinyDb) -> None:
+    tiny.con.execute("INSERT INTO campaigns (campaign_id, channel) VALUES (2, 'sms')")
+    tiny.event(tiny.customer(1), "unsubscribed", days_ago(10))
+    tiny.con.execute(
+        "INSERT INTO campaign_events VALUES (2, ?, 'unsubscribed', ?)",
+        [tiny.customer(2), days_ago(10)],
+    )
+    email_only = {"email": CATALOG.roles.contact["email"]}
+    assert tiny.labels("engagement_tier", with_roles(contact=email_only)) == {
+        1: "unsubscribed",
+        2: "dormant",
+    }
+
+
+def test_rfm_monetary_is_the_revenue_measure(demo) -> None:
+    # With revenue = items bought (a sum measure that is not the order amount), M scores by items.
+    items = with_roles(revenue="items_purchased")
+    rows = assignment_rows(demo, "rfm", items)
+    start = AS_OF - timedelta(days=364)
+    expected: Counter[int] = Counter()
+    for cid, ts, n in demo.execute(
+        "SELECT customer_id, transaction_ts, item_count FROM transactions"
+        " WHERE status = 'completed'"
+    ).fetchall():
+        if start <= ts.date() <= AS_OF:
+            expected[cid] += n
+    scored = {r["customer_id"]: r["monetary"] for r in rows if r["m_score"] is not None}
+    assert scored == dict(expected)
+    ids = sorted(scored, key=lambda c: (scored[c], c))
+    assert {r["customer_id"]: r["m_score"] for r in rows if r["m_score"]} == ntile(ids)
