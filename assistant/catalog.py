@@ -205,6 +205,8 @@ class Entity(_Model):
     key: str
     noun: str = "customer"
     plural: str = "customers"
+    # Columns that identify a customer in exports and samples (the key first).
+    fields: list[str] = Field(default_factory=list)
 
 
 class Unsubscribed(_Model):
@@ -448,6 +450,9 @@ def _reference_problems(catalog: Catalog) -> list[str]:
         return problems
     if entity.key not in tables[entity.table].columns:
         problems.append(f"entity.key: no column {entity.key!r} in {entity.table}")
+    for name in entity.fields:
+        if name not in tables[entity.table].columns:
+            problems.append(f"entity.fields: no column {name!r} in {entity.table}")
     for i, text in enumerate(catalog.relations):
         check(f"relations.{i}", lambda text=text: _check_relation(catalog, text))
     if problems:

@@ -11,9 +11,11 @@ import typer
 from rich.table import Table
 
 from assistant.cli_common import (
+    CatalogOption,
     DbOption,
     FormatOption,
     OutputFormat,
+    catalog_or_exit,
     console,
     db_path,
     emit_json,
@@ -65,8 +67,8 @@ def _reporting(fmt: OutputFormat) -> Iterator[None]:
         raise typer.Exit(status) from err
 
 
-def _workspace(workspace: Path | None, db: Path | None) -> Workspace:
-    return Workspace(workspace or default_workspace_path(db_path(db)))
+def _workspace(workspace: Path | None, db: Path | None, catalog: Path | None) -> Workspace:
+    return Workspace(workspace or default_workspace_path(db_path(db)), catalog_or_exit(db, catalog))
 
 
 def _executor(db: Path | None) -> Executor:
@@ -158,6 +160,7 @@ def save(
     ),
     db: Path | None = DbOption,
     workspace: Path | None = WorkspaceOption,
+    catalog: Path | None = CatalogOption,
     fmt: OutputFormat = FormatOption,
 ) -> None:
     """Save a segment definition and record its current size."""
@@ -166,7 +169,7 @@ def save(
             raise _Failure("Give exactly one of --sql or --request.", status=2)
         with _executor(db) as executor:
             segment = _segment_in(name, sql, request, executor, backend)
-            saved = _workspace(workspace, db).save(segment, executor, overwrite=overwrite)
+            saved = _workspace(workspace, db, catalog).save(segment, executor, overwrite=overwrite)
         _output(fmt, _segment_json(saved), lambda: _print_segment(saved))
 
 
@@ -208,11 +211,12 @@ def _segment_from_request(
 def list_segments(
     db: Path | None = DbOption,
     workspace: Path | None = WorkspaceOption,
+    catalog: Path | None = CatalogOption,
     fmt: OutputFormat = FormatOption,
 ) -> None:
     """List saved segments with their latest size."""
     with _reporting(fmt):
-        segments = _workspace(workspace, db).list()
+        segments = _workspace(workspace, db, catalog).list()
         payload = {"segments": [_segment_json(s) for s in segments]}
         if fmt is OutputFormat.text and not segments:
             console.print("No saved segments yet.")
@@ -225,11 +229,12 @@ def show(
     name: str = typer.Argument(...),
     db: Path | None = DbOption,
     workspace: Path | None = WorkspaceOption,
+    catalog: Path | None = CatalogOption,
     fmt: OutputFormat = FormatOption,
 ) -> None:
     """Show a saved segment's definition and size history."""
     with _reporting(fmt):
-        segment = _workspace(workspace, db).show(name)
+        segment = _workspace(workspace, db, catalog).show(name)
         _output(fmt, _segment_json(segment), lambda: _print_segment(segment))
 
 
@@ -238,12 +243,13 @@ def refresh(
     name: str | None = typer.Argument(None, help="Segment to refresh (default: all)."),
     db: Path | None = DbOption,
     workspace: Path | None = WorkspaceOption,
+    catalog: Path | None = CatalogOption,
     fmt: OutputFormat = FormatOption,
 ) -> None:
     """Re-run saved segments on the current data and record their new sizes."""
     with _reporting(fmt):
         with _executor(db) as executor:
-            segments = _workspace(workspace, db).refresh(name, executor)
+            segments = _workspace(workspace, db, catalog).refresh(name, executor)
         payload = {"segments": [_segment_json(s) for s in segments]}
         _output(fmt, payload, lambda: console.print(_segments_table(segments)))
     failed = [s.name for s in segments if s.error]
@@ -259,12 +265,13 @@ def compare(
     b: str = typer.Argument(...),
     db: Path | None = DbOption,
     workspace: Path | None = WorkspaceOption,
+    catalog: Path | None = CatalogOption,
     fmt: OutputFormat = FormatOption,
 ) -> None:
     """Overlap of two saved segments on the current data."""
     with _reporting(fmt):
         with _executor(db) as executor:
-            comparison = _workspace(workspace, db).compare(a, b, executor)
+            comparison = _workspace(workspace, db, catalog).compare(a, b, executor)
         _output(fmt, comparison.model_dump(mode="json"), lambda: _print_comparison(comparison))
 
 
@@ -277,6 +284,7 @@ def export(
     ),
     db: Path | None = DbOption,
     workspace: Path | None = WorkspaceOption,
+    catalog: Path | None = CatalogOption,
     fmt: OutputFormat = FormatOption,
 ) -> None:
     """Export a segment's current members with the chosen contact fields."""
@@ -286,7 +294,7 @@ def export(
             raise _Failure(f"Cannot tell the format of {to}: name it .csv or .parquet.", status=2)
         chosen = None if fields is None else [f.strip() for f in fields.split(",")]
         with _executor(db) as executor:
-            result = _workspace(workspace, db).export(
+            result = _workspace(workspace, db, catalog).export(
                 name, executor, to, fmt=file_format, fields=chosen
             )
         _output(fmt, result.model_dump(mode="json"), lambda: _print_export(result))
@@ -297,9 +305,10 @@ def delete(
     name: str = typer.Argument(...),
     db: Path | None = DbOption,
     workspace: Path | None = WorkspaceOption,
+    catalog: Path | None = CatalogOption,
     fmt: OutputFormat = FormatOption,
 ) -> None:
     """Delete a saved segment and its history."""
     with _reporting(fmt):
-        _workspace(workspace, db).delete(name)
+        _workspace(workspace, db, catalog).delete(name)
         _output(fmt, {"deleted": name}, lambda: console.print(f"Deleted {name}.", highlight=False))

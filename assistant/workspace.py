@@ -26,13 +26,13 @@ from typing import Any, Literal
 import duckdb
 from pydantic import BaseModel, Field, field_validator
 
+from assistant.catalog import Catalog, load_catalog
 from assistant.config import default_workspace_path
 from assistant.executor import ExecutionError, Executor
 from assistant.guard import GuardError, check_sql
 from assistant.profile import count_segment
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_\- ]{1,64}")
-DEFAULT_EXPORT_FIELDS = ("customer_id", "first_name", "last_name", "email")
 EXPORT_BATCH_ROWS = 5_000
 ExportFormat = Literal["csv", "parquet"]
 
@@ -148,14 +148,16 @@ class ExportResult(BaseModel):
 class Workspace:
     """Saved segments in one DuckDB file at `path` (created on the first save)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, catalog: Catalog | None = None) -> None:
         self.path = Path(path)
+        # What the data means (entity, anchor, reach); default: the demo catalog.
+        self.catalog = catalog or load_catalog()
         self.lock_path = self.path.with_name(self.path.name + ".lock")
 
     @classmethod
-    def for_data(cls, db_path: Path | None = None) -> Workspace:
+    def for_data(cls, db_path: Path | None = None, catalog: Catalog | None = None) -> Workspace:
         """The workspace configured for a data file (see `config.default_workspace_path`)."""
-        return cls(default_workspace_path(db_path))
+        return cls(default_workspace_path(db_path), catalog)
 
     # --- storage plumbing -------------------------------------------------------------------------
 
@@ -217,7 +219,7 @@ class Workspace:
         if not overwrite and self._exists(segment.name):
             raise _duplicate(segment.name)
         sql = _guard(segment.sql, executor)
-        point = _measure(sql, executor)
+        point = _measure(sql, executor, self.catalog)
         now = point.refreshed_at
         key = _key(segment.name)
         with self._transaction() as con:
@@ -271,7 +273,7 @@ class Workspace:
     def _refresh_one(self, segment: SavedSegment, executor: Executor) -> SavedSegment:
         key = _key(segment.name)
         try:
-            point = _measure(_guard(segment.sql, executor), executor)
+            point = _measure(_guard(segment.sql, executor), executor, self.catalog)
             with self._transaction() as con:
                 if _row(con, key) is None:  # deleted while we were counting
                     raise self._unknown(segment.name, con)
@@ -323,17 +325,18 @@ class Workspace:
         """
         if fmt not in ("csv", "parquet"):
             raise WorkspaceError(f"Unknown export format {fmt!r}: use 'csv' or 'parquet'.")
-        customer_columns = executor.schema().get("customers", {})
-        chosen = _export_fields(fields, customer_columns)
+        entity = self.catalog.entity
+        customer_columns = executor.schema().get(entity.table, {})
+        chosen = _export_fields(fields or _default_fields(self.catalog), customer_columns)
         segment = self.show(name)
         sql = _guard(segment.sql, executor)
         count, _ = _count(sql, executor)
-        columns = ", ".join(f'c."{f}"' for f in chosen)
+        columns = ", ".join(f'e."{f}"' for f in chosen)
         result = _run(
             executor,
             f"""WITH seg AS (SELECT DISTINCT customer_id FROM ({sql}) AS q)
-            SELECT {columns} FROM customers c JOIN seg USING (customer_id)
-            ORDER BY c.customer_id""",
+            SELECT {columns} FROM {entity.table} e JOIN seg ON seg.customer_id = e.{entity.key}
+            ORDER BY e.{entity.key}""",
             max_rows=max(count, 1),
         )
         if result.truncated:
@@ -452,10 +455,10 @@ def _count(sql: str, executor: Executor) -> tuple[int, int]:
         raise WorkspaceError(f"The segment could not be counted: {err.reason}") from err
 
 
-def _measure(sql: str, executor: Executor) -> HistoryPoint:
+def _measure(sql: str, executor: Executor, catalog: Catalog) -> HistoryPoint:
     count, base = _count(sql, executor)
     try:
-        as_of = executor.as_of()
+        as_of = executor.anchor(catalog.anchor_sql)
     except ExecutionError as err:
         raise WorkspaceError(f"The data's as_of date could not be read: {err.reason}") from err
     return HistoryPoint(
@@ -469,8 +472,16 @@ def _measure(sql: str, executor: Executor) -> HistoryPoint:
 # --- exports -------------------------------------------------------------------------------------
 
 
+def _default_fields(catalog: Catalog) -> list[str]:
+    """The catalog's export fields, else the key and any name/email columns it has."""
+    entity = catalog.entity
+    if entity.fields:
+        return list(entity.fields)
+    return [entity.key]
+
+
 def _export_fields(fields: Sequence[str] | None, customer_columns: dict[str, str]) -> list[str]:
-    chosen = [f.strip() for f in (fields or DEFAULT_EXPORT_FIELDS) if f.strip()]
+    chosen = [f.strip() for f in (fields or []) if f.strip()]
     if not chosen:
         raise WorkspaceError("Choose at least one field to export.")
     unknown = [f for f in chosen if f not in customer_columns]

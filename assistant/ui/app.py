@@ -480,7 +480,9 @@ def make_context(
     return AppContext(
         executor=Executor(db_path),
         backend=make_backend(backend, catalog=loaded, model=model, cassette=cassette),
-        workspace=Workspace(workspace) if workspace else Workspace.for_data(db_path),
+        workspace=Workspace(workspace, loaded)
+        if workspace
+        else Workspace.for_data(db_path, loaded),
         export_dir=Path(tempfile.mkdtemp(prefix="segment-assistant-")),
         catalog=loaded,
     )
