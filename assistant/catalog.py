@@ -28,11 +28,12 @@ from pydantic import (
 
 from assistant.config import PROJECT_ROOT, SCHEMAS_DIR
 from assistant.datagraph import DataGraph, GraphError, Relation, tables_in
+from assistant.errors import AssistantError
 
 DEFAULT_CATALOG_PATH = SCHEMAS_DIR / "retail.yaml"
 
 
-class CatalogError(ValueError):
+class CatalogError(AssistantError, ValueError):
     """A catalog file that is missing, not YAML, or does not match the catalog shape."""
 
 

@@ -53,7 +53,7 @@ def data_build(
     as_of: str = typer.Option("2026-09-30", help="The last day of activity in the data."),
     path: Path | None = typer.Option(None, "--path", help="Where to write the DuckDB file."),
 ) -> None:
-    """Generate the demo retail database (customers, products, transactions, campaigns…)."""
+    """Generate the demo retail database (customers, their orders, campaigns, sessions…)."""
     from assistant.datagen import build_demo_database
 
     target = db_path(path)

@@ -1,9 +1,10 @@
 """Deterministic compiler: SegmentSpec -> readable DuckDB SQL, explanation, assumptions, funnel.
 
-Every condition compiles to a boolean expression over `customers c`, so the same fragments serve
-the audience query (`WHERE c1 AND c2 …`) and the funnel (one flag per step). Activity conditions
-become `c.customer_id IN (…)` when customers without activity cannot match, and
-`c.customer_id NOT IN (…)` when they can (e.g. "fewer than 2 purchases" keeps people with none).
+Every condition compiles to a boolean expression over the catalog's entity table, so the same
+fragments serve the audience query (`WHERE c1 AND c2 …`) and the funnel (one flag per step).
+Activity conditions become `<key> IN (…)` when customers without activity cannot match, and
+`<key> NOT IN (…)` when they can (e.g. "fewer than 2 purchases" keeps people with none). Tables,
+joins, business rules (what a purchase is) and value labels all come from the catalog.
 All user values reach SQL through `sql_literal`, never through string interpolation.
 """
 
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlglot import exp
 
 from assistant.datagraph import EventRows, GraphError, filter_sql
+from assistant.errors import AssistantError
 from assistant.spec import (
     ActivityCondition,
     AndGroup,
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
 IND = "    "
 
 
-class CompileError(ValueError):
+class CompileError(AssistantError, ValueError):
     """A spec that cannot be turned into SQL (e.g. a named segment model that is unavailable)."""
 
 
@@ -174,7 +176,7 @@ class _Compiler:
             self.assumptions.append(text)
 
     def condition(self, condition: Condition) -> tuple[str, str]:
-        """(boolean SQL over `customers c`, English phrase that follows "Customers …")."""
+        """(boolean SQL over the entity table, English phrase that follows "Customers …")."""
         match condition:
             case AttributeCondition():
                 return self.attribute(condition)

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 import sqlglot
 from sqlglot import exp
 
+from assistant.errors import AssistantError
+
 if TYPE_CHECKING:
     from assistant.catalog import Catalog, Event
 
@@ -28,7 +30,7 @@ IND = "    "
 _RELATION = re.compile(r"^\s*(\w+)\.(\w+)\s*->\s*(\w+)\.(\w+)\s*$")
 
 
-class GraphError(ValueError):
+class GraphError(AssistantError, ValueError):
     """A catalog reference the data graph cannot resolve (unknown table, no join path...)."""
 
 

@@ -127,7 +127,7 @@ def measure_key(condition: Condition) -> tuple[str, str, str | None] | None:
 def apply_term_overrides(tagged: list[Tagged], result: ParseResult) -> list[Tagged]:
     """Explicit numbers beat a vague word's threshold; a vague word takes its clause's filters.
 
-    "frequent outdoor buyers with 3 transactions last month": the stated 3 transactions replace
+    "frequent outdoor buyers with 3 orders last month": the stated 3 orders replace
     "frequent"'s threshold. "frequent outdoor buyers": frequent's purchases are Outdoor purchases.
     """
     explicit = {
