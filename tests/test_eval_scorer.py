@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from assistant.catalog import load_catalog
 from assistant.evals.baseline import compare_reports, render_comparison
-from assistant.evals.report import CaseResult, RunMeta, build_report, render_markdown
+from assistant.evals.report import (
+    CaseResult,
+    RunMeta,
+    build_report,
+    load_report,
+    render_markdown,
+    report_json,
+)
 from assistant.evals.scorer import Outcome, compare_ids, score_turn
-from assistant.evals.suite import Case, Expectation, SuiteError, load_cases
+from assistant.evals.suite import Case, Expectation, SuiteError, load_cases, load_suite
 
 GOLD = Expectation(gold_sql="SELECT customer_id FROM customers")
 SQL = "SELECT customer_id FROM customers WHERE country = 'CA'"
@@ -97,9 +106,49 @@ def test_cases_load_with_plain_string_turns_and_expand_gold_placeholders(tmp_pat
     )
     (case,) = load_cases([tmp_path])
     assert case.suite == "s" and case.requests() == ["women", "in texas"]
+    assert case.schema_name == "retail"  # no `schema:`: the demo
     assert [i for i, _ in case.expectations()] == [1]
-    sql = case.last_expectation().gold_query(date(2026, 9, 30))
-    assert "{" not in sql and "(SELECT as_of FROM dataset_info)" in sql
+    # {as_of} and {end} come from the catalog's anchor, whatever form it takes.
+    retail = load_catalog()
+    sql = case.last_expectation().gold_query(retail, date(2026, 9, 30))
+    assert "{" not in sql and f"d <= {retail.anchor_sql}" in sql
+    assert f"ts < ({retail.anchor_sql} + INTERVAL 1 DAY)" in sql
+    dated = SimpleNamespace(anchor_sql="DATE '2003-01-02'")
+    sql = case.last_expectation().gold_query(dated, date(2003, 1, 2))
+    assert "ts < (DATE '2003-01-02' + INTERVAL 1 DAY) AND d <= DATE '2003-01-02'" in sql
+    assert "dataset_info" not in sql
+
+
+def test_a_suite_names_its_schema_and_every_case_carries_it(tmp_path: Path):
+    suite = tmp_path / "shop.yaml"
+    suite.write_text(
+        "schema: tpcds\n"
+        "cases:\n"
+        "  - {id: w, request: women, tags: [demographic], gold_sql: SELECT 1 AS customer_id}\n"
+    )
+    loaded = load_suite(suite)
+    assert loaded.schema_name == "tpcds" and loaded.cases[0].schema_name == "tpcds"
+    suite.write_text("schema: 'no spaces allowed'\ncases: []\n")
+    with pytest.raises(SuiteError, match="schema"):
+        load_suite(suite)
+
+
+def test_the_committed_tpcds_suite_is_of_schema_tpcds_and_the_demo_suites_of_retail():
+    demo = load_cases([Path("evals/suites"), Path("evals/heldout")])
+    assert {case.schema_name for case in demo} == {"retail"}
+    tpcds = load_cases([Path("evals/tpcds")])
+    assert tpcds and {case.schema_name for case in tpcds} == {"tpcds"}
+    assert not {c.id for c in demo} & {c.id for c in tpcds}  # one baseline holds both
+
+
+def test_an_empty_gold_is_scored_and_named_not_an_error():
+    # Nobody fits on a small database: an empty answer matches, and the turn says so.
+    empty = score_turn(GOLD, produced([set(), {4}], [set(), {4}]))
+    assert empty.passed and empty.empty_gold == [1] and empty.checks["execution_match"]
+    wrong = score_turn(GOLD, produced([{1, 2}], [set()]))
+    assert not wrong.passed and wrong.empty_gold == [1]
+    assert "2 extra (e.g. 1, 2) (empty gold" in wrong.reasons[0]
+    assert score_turn(GOLD, produced([{1}], [{1}])).empty_gold == []
 
 
 def test_a_case_with_nothing_to_check_or_an_unknown_tag_is_rejected(tmp_path: Path):
@@ -124,14 +173,50 @@ def test_the_committed_suites_cover_every_type_with_enough_cases():
     assert 0.25 <= len(heldout) / len(cases) <= 0.4
 
 
-def result(case_id: str, passed: bool) -> CaseResult:
+def result(case_id: str, passed: bool, suite: str = "s", schema: str = "retail",
+           **fields) -> CaseResult:  # fmt: skip
     reasons = [] if passed else ["different customers"]
-    return CaseResult(id=case_id, suite="s", tags=["demographic"], requests=[case_id],
-                      passed=passed, reasons=reasons)  # fmt: skip
+    return CaseResult(id=case_id, suite=suite, schema=schema, tags=["demographic"],
+                      requests=[case_id], passed=passed, reasons=reasons, **fields)  # fmt: skip
 
 
 def report(**passed: bool):
     return build_report(RunMeta(backend="rules"), [result(k, v) for k, v in passed.items()])
+
+
+def test_a_new_suites_cases_are_new_in_the_baseline_comparison_not_regressions():
+    before = report(a=True, b=False)
+    results = [result("a", True), result("b", False), result("t1", False, "tpcds", "tpcds"),
+               result("t2", True, "tpcds", "tpcds")]  # fmt: skip
+    comparison = compare_reports(build_report(RunMeta(backend="rules"), results), before)
+    assert not comparison.failed and comparison.new_cases == ["t1", "t2"]
+    assert comparison.accuracy == comparison.baseline_accuracy == 0.5  # over shared cases only
+    row = comparison.per_suite["tpcds"]
+    assert (row.schema_name, row.shared, row.new, row.new_passed) == ("tpcds", 0, 2, 1)
+    assert "| tpcds | tpcds | - | - | 2 (1) | 0 |" in render_comparison(comparison)
+    assert "| s | retail | 1/2 | 1/2 | 0 (0) | 0 |" in render_comparison(comparison)
+
+
+def test_the_report_scores_per_schema_and_tag_and_lists_empty_gold(tmp_path: Path):
+    results = [result("a", True), result("b", False),
+               result("t1", True, "tpcds", "tpcds", empty_gold=[1]),
+               result("t2", False, "tpcds", "tpcds")]  # fmt: skip
+    built = build_report(RunMeta(backend="rules"), results)
+    assert built.per_schema["retail"].passed == 1 and built.per_schema["tpcds"].total == 2
+    assert built.per_schema_tag["tpcds"]["demographic"].passed == 1
+    assert built.totals.empty_gold == 1
+    text = render_markdown(built)
+    assert "| tag | retail | tpcds | all |" in text
+    assert "| demographic | 50.0% (1/2) | 50.0% (1/2) | 50.0% (2/4) |" in text
+    assert "| tpcds | 50.0% (1/2) | n/a | 1 |" in text
+    assert "- t1 (tpcds; databases 1): passed" in text
+    assert "### t2 (tpcds/tpcds; demographic)" in text
+    # The JSON names each case's schema, and reads back (old baselines without it are retail).
+    path = tmp_path / "r.json"
+    path.write_text(report_json(built))
+    assert '"schema": "tpcds"' in path.read_text()
+    assert load_report(path).cases[2].schema_name == "tpcds"
+    assert load_report(Path("evals/baselines/rules.json")).cases[0].schema_name == "retail"
 
 
 def test_the_baseline_comparison_lists_regressions_and_fixes_case_by_case():

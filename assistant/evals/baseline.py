@@ -1,7 +1,9 @@
 """Comparing a run with a baseline report: regressions and fixes case by case.
 
 A run fails the comparison when any case that passed in the baseline fails now, or when accuracy
-(passed / cases, over the cases both runs share) drops by more than the tolerance.
+(passed / cases, over the cases both runs share) drops by more than the tolerance. The comparison
+covers every suite of the run, shown suite by suite: the cases of a suite (or schema) the baseline
+never ran are "new", not regressions, and a baseline's cases that did not run now are "removed".
 """
 
 from __future__ import annotations
@@ -17,6 +19,18 @@ class Change(BaseModel):
     reasons: list[str] = Field(default_factory=list)  # why it fails now (regressions)
 
 
+class SuiteChange(BaseModel):
+    """One suite's cases in both runs: passes over the shared cases, and how many are new."""
+
+    schema_name: str = "retail"
+    shared: int = 0
+    baseline_passed: int = 0
+    passed: int = 0
+    new: int = 0
+    new_passed: int = 0
+    removed: int = 0
+
+
 class Comparison(BaseModel):
     baseline_accuracy: float
     accuracy: float
@@ -25,6 +39,7 @@ class Comparison(BaseModel):
     fixes: list[Change] = Field(default_factory=list)
     new_cases: list[str] = Field(default_factory=list)
     removed_cases: list[str] = Field(default_factory=list)
+    per_suite: dict[str, SuiteChange] = Field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -55,11 +70,37 @@ def compare_reports(current: Report, baseline: Report, tolerance: float = 0.0) -
         fixes=fixes,
         new_cases=[i for i in now if i not in before],
         removed_cases=[i for i in before if i not in now],
+        per_suite=_per_suite(current, baseline),
     )
+
+
+def _per_suite(current: Report, baseline: Report) -> dict[str, SuiteChange]:
+    before = {c.id: c for c in baseline.cases}
+    now_ids = {c.id for c in current.cases}
+    suites: dict[str, SuiteChange] = {}
+    for case in current.cases:
+        row = suites.setdefault(case.suite, SuiteChange(schema_name=case.schema_name))
+        old = before.get(case.id)
+        if old is None:
+            row.new += 1
+            row.new_passed += case.passed
+        else:
+            row.shared += 1
+            row.baseline_passed += old.passed
+            row.passed += case.passed
+    for case in baseline.cases:
+        if case.id not in now_ids:
+            row = suites.setdefault(case.suite, SuiteChange(schema_name=case.schema_name))
+            row.removed += 1
+    return dict(sorted(suites.items()))
 
 
 def _accuracy(passed: list[bool]) -> float:
     return sum(passed) / len(passed) if passed else 0.0
+
+
+def _share(passed: int, total: int) -> str:
+    return f"{passed}/{total}" if total else "-"
 
 
 def render_comparison(comparison: Comparison) -> str:
@@ -74,6 +115,18 @@ def render_comparison(comparison: Comparison) -> str:
         f"{len(c.new_cases)} new, {len(c.removed_cases)} removed cases",
         "",
     ]
+    if c.per_suite:
+        lines += [
+            "| suite | schema | baseline | now | new cases (passed) | removed |",
+            "| --- | --- | --- | --- | --- | --- |",
+            *[
+                f"| {name} | {row.schema_name} | {_share(row.baseline_passed, row.shared)} | "
+                f"{_share(row.passed, row.shared)} | {row.new} ({row.new_passed}) | "
+                f"{row.removed} |"
+                for name, row in c.per_suite.items()
+            ],
+            "",
+        ]
     if c.regressions:
         lines += ["### Regressions", ""]
         for change in c.regressions:

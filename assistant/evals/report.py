@@ -1,4 +1,9 @@
-"""Eval reports: per-case results, totals, a per-tag table, JSON and Markdown renderings.
+"""Eval reports: per-case results, totals, tables per schema, tag and suite, JSON and Markdown.
+
+A run may cover several schemas (the demo `retail`, `tpcds`, a customer's own): every case
+records its schema, and the report has a table per schema and a tag table with a column per
+schema. "Empty gold" marks a case whose gold query returned no customers on some database: the
+case is still scored (an empty answer matches it), but its pass says little, so it is listed.
 
 Estimated cost uses PRICES, US dollars per million prompt / completion tokens, by model name
 (prefix match, longest first; published list prices when this table was written; local and replay
@@ -12,7 +17,7 @@ import math
 from datetime import datetime
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 PRICES: dict[str, tuple[float, float]] = {
     "gpt-4o-mini": (0.15, 0.60),
@@ -52,8 +57,11 @@ class DatabaseDiff(BaseModel):
 class CaseResult(BaseModel):
     """One case's result, as the JSON report stores it."""
 
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
     id: str
     suite: str
+    schema_name: str = Field("retail", alias="schema")
     tags: list[str]
     requests: list[str]
     passed: bool
@@ -66,6 +74,7 @@ class CaseResult(BaseModel):
     outcome: str = ""  # segment / refusal / clarification / error
     error_kind: str | None = None
     diffs: list[DatabaseDiff] = Field(default_factory=list)
+    empty_gold: list[int] = Field(default_factory=list)  # databases where gold returned nobody
     elapsed_ms: float = 0.0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -89,11 +98,23 @@ class Totals(BaseModel):
     refusals: Rate
     clarifications: Rate
     assumption_checks: Rate
+    empty_gold: int = 0  # cases whose gold query returned no customers on some database
     latency_p50_ms: float
     latency_p95_ms: float
     prompt_tokens: int
     completion_tokens: int
     estimated_cost_usd: float | None
+
+
+class SchemaRun(BaseModel):
+    """Where one schema's cases ran (or why they did not)."""
+
+    catalog: str | None = None
+    databases: list[str] = Field(default_factory=list)
+    seeds: list[int] = Field(default_factory=list)
+    as_of: str | None = None
+    cases: int = 0
+    skipped: str | None = None  # why this schema's cases did not run
 
 
 class RunMeta(BaseModel):
@@ -105,6 +126,7 @@ class RunMeta(BaseModel):
     seeds: list[int] = Field(default_factory=list)
     as_of: str | None = None
     suites: list[str] = Field(default_factory=list)
+    schemas: dict[str, SchemaRun] = Field(default_factory=dict)
     started: str = Field(default_factory=lambda: datetime.now().isoformat(timespec="seconds"))
     note: str | None = None
 
@@ -114,6 +136,8 @@ class Report(BaseModel):
     totals: Totals
     per_tag: dict[str, Rate]
     per_suite: dict[str, Rate]
+    per_schema: dict[str, Rate] = Field(default_factory=dict)
+    per_schema_tag: dict[str, dict[str, Rate]] = Field(default_factory=dict)
     cases: list[CaseResult]
 
     def case(self, case_id: str) -> CaseResult | None:
@@ -157,6 +181,7 @@ def build_report(meta: RunMeta, results: list[CaseResult]) -> Report:
         ),
         clarifications=_rate(results, "clarified"),
         assumption_checks=Rate(passed=sum(assumption), total=len(assumption)),
+        empty_gold=sum(bool(r.empty_gold) for r in results),
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),
         prompt_tokens=prompt,
@@ -168,6 +193,11 @@ def build_report(meta: RunMeta, results: list[CaseResult]) -> Report:
         totals=totals,
         per_tag=_group(results, lambda r: r.tags),
         per_suite=_group(results, lambda r: [r.suite]),
+        per_schema=_group(results, lambda r: [r.schema_name]),
+        per_schema_tag={
+            schema: _group([r for r in results if r.schema_name == schema], lambda r: r.tags)
+            for schema in sorted({r.schema_name for r in results})
+        },
         cases=results,
     )
 
@@ -196,7 +226,8 @@ def write_report(report: Report, folder: Path, stem: str = "report") -> tuple[Pa
 
 
 def report_json(report: Report) -> str:
-    return json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    data = report.model_dump(mode="json", by_alias=True)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def _pct(rate: Rate) -> str:
@@ -205,15 +236,19 @@ def _pct(rate: Rate) -> str:
 
 
 def render_markdown(report: Report) -> str:
-    """A human-readable report: totals, the per-tag table, then every failure in full."""
+    """A human-readable report: totals, the tables per schema, tag and suite, the skipped
+    schemas and empty-gold cases, then every failure in full."""
     t, m = report.totals, report.meta
     cost = "n/a" if t.estimated_cost_usd is None else f"${t.estimated_cost_usd:.4f}"
     lines = [
         f"# Eval report: {m.backend}" + (f" ({m.model})" if m.model else ""),
         "",
-        f"- started {m.started}; as_of {m.as_of}; databases (seeds): {m.seeds or m.databases}",
-        f"- suites: {', '.join(m.suites)}",
+        f"- started {m.started}; suites: {', '.join(m.suites)}",
     ]
+    for name, run in m.schemas.items():
+        lines.append(f"- schema {name}: {_where(run)}")
+    if not m.schemas:
+        lines.append(f"- as_of {m.as_of}; databases (seeds): {m.seeds or m.databases}")
     if m.prompt_dir:
         lines.append(f"- prompt dir: {m.prompt_dir}")
     if m.cassette:
@@ -230,32 +265,108 @@ def render_markdown(report: Report) -> str:
         f"| refusals / neutralised | {_pct(t.refusals)} |",
         f"| clarifications | {_pct(t.clarifications)} |",
         f"| assumption checks | {_pct(t.assumption_checks)} |",
+        f"| empty gold (cases) | {t.empty_gold} |",
         f"| latency p50 / p95 | {t.latency_p50_ms:.0f} ms / {t.latency_p95_ms:.0f} ms |",
         f"| tokens (prompt / completion) | {t.prompt_tokens} / {t.completion_tokens} |",
         f"| estimated cost | {cost} |",
         "",
-        "## By tag",
-        "",
-        "| tag | passed |",
-        "| --- | --- |",
-        *[f"| {tag} | {_pct(rate)} |" for tag, rate in report.per_tag.items()],
-        "",
+        *_schema_table(report),
+        *_tag_table(report),
         "## By suite",
         "",
-        "| suite | passed |",
-        "| --- | --- |",
-        *[f"| {name} | {_pct(rate)} |" for name, rate in report.per_suite.items()],
-        "",
-        "## Failures",
+        "| suite | schema | passed |",
+        "| --- | --- | --- |",
+        *[
+            f"| {name} | {_suite_schema(report, name)} | {_pct(rate)} |"
+            for name, rate in report.per_suite.items()
+        ],
         "",
     ]
+    skipped = [(name, run.skipped) for name, run in m.schemas.items() if run.skipped]
+    if skipped:
+        lines += ["## Skipped", "", *[f"- {name}: {why}" for name, why in skipped], ""]
+    empty = [c for c in report.cases if c.empty_gold]
+    if empty:
+        lines += [
+            "## Empty gold",
+            "",
+            "The gold query returned no customers on these databases: the case is scored, but "
+            "a pass only says the answer was empty too.",
+            "",
+            *[
+                f"- {c.id} ({c.schema_name}; databases {', '.join(map(str, c.empty_gold))}): "
+                f"{'passed' if c.passed else 'failed'}"
+                for c in empty
+            ],
+            "",
+        ]
+    lines += ["## Failures", ""]
     failures = [c for c in report.cases if not c.passed]
     lines += [line for case in failures for line in _failure(case)] or ["None."]
     return "\n".join(lines) + "\n"
 
 
+def _where(run: SchemaRun) -> str:
+    if run.skipped:
+        return f"skipped ({run.skipped})"
+    where = f"seeds {run.seeds}" if run.seeds else ", ".join(run.databases)
+    return f"{run.cases} cases on {where}; catalog {run.catalog}; as_of {run.as_of}"
+
+
+def _schema_table(report: Report) -> list[str]:
+    rows = []
+    for name, rate in report.per_schema.items():
+        cases = [c for c in report.cases if c.schema_name == name]
+        execution = _rate(cases, "execution_match")
+        empty = sum(bool(c.empty_gold) for c in cases)
+        rows.append(f"| {name} | {_pct(rate)} | {_pct(execution)} | {empty} |")
+    if not rows:
+        return []
+    return [
+        "## By schema",
+        "",
+        "| schema | passed | execution accuracy | empty gold |",
+        "| --- | --- | --- | --- |",
+        *rows,
+        "",
+    ]
+
+
+def _tag_table(report: Report) -> list[str]:
+    schemas = list(report.per_schema_tag)
+    if len(schemas) <= 1:
+        return [
+            "## By tag",
+            "",
+            "| tag | passed |",
+            "| --- | --- |",
+            *[f"| {tag} | {_pct(rate)} |" for tag, rate in report.per_tag.items()],
+            "",
+        ]
+    head = " | ".join(schemas)
+    rows = []
+    for tag, rate in report.per_tag.items():
+        cells = [_pct(report.per_schema_tag[s][tag]) if tag in report.per_schema_tag[s] else "-"
+                 for s in schemas]  # fmt: skip
+        rows.append(f"| {tag} | {' | '.join(cells)} | {_pct(rate)} |")
+    return [
+        "## By tag",
+        "",
+        f"| tag | {head} | all |",
+        "| --- |" + " --- |" * (len(schemas) + 1),
+        *rows,
+        "",
+    ]
+
+
+def _suite_schema(report: Report, suite: str) -> str:
+    found = {c.schema_name for c in report.cases if c.suite == suite}
+    return ", ".join(sorted(found))
+
+
 def _failure(case: CaseResult) -> list[str]:
-    lines = [f"### {case.id} ({case.suite}; {', '.join(case.tags)})", ""]
+    where = case.suite if case.schema_name == "retail" else f"{case.schema_name}/{case.suite}"
+    lines = [f"### {case.id} ({where}; {', '.join(case.tags)})", ""]
     lines += [f"> {request}" for request in case.requests]
     lines += ["", *[f"- {reason}" for reason in case.reasons]]
     for diff in case.diffs:

@@ -2,6 +2,10 @@
 plus the behavioural checks (refusal, clarification, assumptions, tables, unrecognized words).
 
 The scorer is pure: the runner executes the queries and hands over an `Outcome`.
+
+A gold query that returns no customers on a database (a small database may hold nobody who
+fits) is "empty gold": the turn is still scored (an empty answer matches it, anything else does
+not), and `TurnScore.empty_gold` names those databases so the report can say a pass was trivial.
 """
 
 from __future__ import annotations
@@ -70,6 +74,7 @@ class TurnScore:
     checks: dict[str, bool]
     valid_sql: bool | None  # None when no SQL was expected
     diffs: list[IdDiff | None] = field(default_factory=list)  # per database, gold cases only
+    empty_gold: list[int] = field(default_factory=list)  # databases (1-based) where gold was empty
 
 
 def referenced_tables(sql: str) -> set[str]:
@@ -107,6 +112,7 @@ def score_turn(expect: Expectation, outcome: Outcome) -> TurnScore:
     reasons: list[str] = []
     diffs: list[IdDiff | None] = []
     valid_sql: bool | None = None
+    empty_gold: list[int] = []
 
     def check(name: str, ok: bool, reason: str) -> None:
         checks[name] = ok
@@ -125,6 +131,7 @@ def score_turn(expect: Expectation, outcome: Outcome) -> TurnScore:
         )
     if expect.has_gold and not (expect.must_refuse or expect.must_clarify):
         valid_sql = _sql_ran(outcome)
+        empty_gold = [i for i, gold in enumerate(outcome.gold_ids, start=1) if gold == set()]
         diffs, ok, reason = _execution_match(outcome)
         check("execution_match", ok, reason)
     if expect.expected_count is not None:
@@ -136,7 +143,7 @@ def score_turn(expect: Expectation, outcome: Outcome) -> TurnScore:
             f"expected {expect.expected_count} customers; got {got if got is not None else _what_happened(outcome)}",  # noqa: E501
         )
     _text_checks(expect, outcome, check)
-    return TurnScore(not reasons, reasons, checks, valid_sql, diffs)
+    return TurnScore(not reasons, reasons, checks, valid_sql, diffs, empty_gold)
 
 
 def _text_checks(expect: Expectation, outcome: Outcome, check) -> None:
@@ -186,7 +193,8 @@ def _execution_match(outcome: Outcome) -> tuple[list[IdDiff | None], bool, str]:
             diff = compare_ids(predicted, gold)
             diffs.append(diff)
             if not diff.equal:
-                problems.append(f"database {seed_index}: {diff.describe()}")
+                empty = " (empty gold: the gold query returned no customers)" if not gold else ""
+                problems.append(f"database {seed_index}: {diff.describe()}{empty}")
     if not outcome.predicted_ids:
         problems.append("the produced SQL was never run")
     details = "; ".join(problems + outcome.run_errors)

@@ -2,8 +2,13 @@
 
 A case's expectation is gold SQL (hand-written DuckDB returning customer_id), a named segment
 (`gold_sql_from: segmodels` with model + label), an expected count, and/or behavioural checks
-(refuse, clarify, assumptions, tables that must not be touched). Gold SQL may write `{as_of}` for
-`(SELECT as_of FROM dataset_info)` and `{end}` for the exclusive end of the data (as_of + 1 day),
+(refuse, clarify, assumptions, tables that must not be touched).
+
+A suite file may start with `schema: <name>`: which data its cases are about (default `retail`,
+the demo). The runner picks the databases and the catalog per schema (see assistant.evals.runner).
+
+Gold SQL may write `{as_of}` for the catalog's anchor date (`catalog.anchor_sql`: a subquery, a
+DATE literal or current_date) and `{end}` for the exclusive end of the data (the anchor + 1 day),
 so it stays right whatever date a database is anchored at, and `{segment:MODEL:LABEL}` for the
 members of a named segment (a subquery built by assistant.segmodels.membership_sql).
 """
@@ -14,18 +19,20 @@ import re
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+if TYPE_CHECKING:
+    from assistant.catalog import Catalog
 
 TAGS = (
     "demographic", "geographic", "psychographic", "behavioral", "firmographic", "technographic",
     "needs", "value", "RFM", "ABC", "lifecycle", "engagement", "multi-turn", "adversarial",
     "ambiguous",
 )  # fmt: skip
-AS_OF_SQL = "(SELECT as_of FROM dataset_info)"
-END_SQL = "((SELECT as_of FROM dataset_info) + INTERVAL 1 DAY)"
+DEFAULT_SCHEMA = "retail"  # the demo data (assistant.datagen) and schemas/retail.yaml
 # {segment:MODEL:LABEL} in gold SQL: a named segment's members, built by assistant.segmodels.
 SEGMENT_PLACEHOLDER = re.compile(r"\{segment:([a-z_]+):([A-Za-z0-9_ ]+)\}")
 
@@ -70,22 +77,40 @@ class Expectation(BaseModel):
     def is_empty(self) -> bool:
         return self == Expectation()
 
-    def gold_query(self, as_of: date) -> str | None:
-        """The gold SQL to run, with placeholders expanded (segment models built for as_of)."""
+    def gold_query(self, catalog: Catalog, as_of: date) -> str | None:
+        """The gold SQL to run: `{as_of}` / `{end}` from the catalog's anchor, named segments
+        built for `as_of` (the anchor's value on the database at hand)."""
         if self.gold_sql_from == "segmodels":
-            from assistant.segmodels import membership_sql
-
-            return membership_sql(self.model or "", self.label or "", as_of)
+            return _membership(self.model or "", self.label or "", as_of, catalog)
         if self.gold_sql:
-            sql = self.gold_sql.replace("{as_of}", AS_OF_SQL).replace("{end}", END_SQL)
-            return SEGMENT_PLACEHOLDER.sub(lambda m: _segment_subquery(m, as_of), sql)
+            sql = expand_anchor(self.gold_sql, catalog)
+            return SEGMENT_PLACEHOLDER.sub(
+                lambda m: f"({_membership(m.group(1), m.group(2), as_of, catalog)})", sql
+            )
         return None
 
 
-def _segment_subquery(match: re.Match[str], as_of: date) -> str:
+def anchor_sql(catalog: Catalog) -> tuple[str, str]:
+    """SQL for `{as_of}` (the catalog's anchor date) and `{end}` (the day after it)."""
+    as_of = catalog.anchor_sql
+    return as_of, f"({as_of} + INTERVAL 1 DAY)"
+
+
+def expand_anchor(sql: str, catalog: Catalog) -> str:
+    """`{as_of}` and `{end}` in gold SQL replaced by the catalog's anchor expressions."""
+    as_of, end = anchor_sql(catalog)
+    return sql.replace("{as_of}", as_of).replace("{end}", end)
+
+
+def _membership(model: str, label: str, as_of: date, catalog: Catalog) -> str:
+    import inspect
+
     from assistant.segmodels import membership_sql
 
-    return f"({membership_sql(match.group(1), match.group(2), as_of)})"
+    # segmodels is being ported to the catalog: the new signature takes it as a 4th argument.
+    if len(inspect.signature(membership_sql).parameters) >= 4:
+        return membership_sql(model, label, as_of, catalog)
+    return membership_sql(model, label, as_of)
 
 
 def expectation_of(item: Expectation) -> Expectation:
@@ -107,6 +132,7 @@ class Case(Expectation):
     turns: list[TurnSpec] | None = None
     tags: list[str] = Field(default_factory=list)
     suite: str = ""  # filled in by the loader
+    schema_name: str = DEFAULT_SCHEMA  # the suite's `schema:`, filled in by the loader
 
     @model_validator(mode="before")
     @classmethod
@@ -147,9 +173,11 @@ class Case(Expectation):
 
 
 class Suite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     name: str
+    # `schema:` in the file; which data (database + catalog) the cases are about.
+    schema_name: str = Field(DEFAULT_SCHEMA, alias="schema", pattern=r"^[A-Za-z0-9_.\-]+$")
     description: str = ""
     cases: list[Case]
 
@@ -171,6 +199,7 @@ def load_suite(path: Path) -> Suite:
         raise SuiteError(f"{path}: {err}") from None
     for case in suite.cases:
         case.suite = suite.name
+        case.schema_name = suite.schema_name
     return suite
 
 
