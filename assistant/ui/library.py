@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -87,7 +88,7 @@ def history(ctx: AppContext, name: str | None) -> tuple[str, pd.DataFrame]:
         return f"**Error:** {escape(str(exc))}", empty
     frame = pd.DataFrame(
         {
-            "refreshed": [p.refreshed_at for p in segment.history],
+            "refreshed": _when_labels([p.refreshed_at for p in segment.history]),
             "customers": [p.count for p in segment.history],
         }
     )
@@ -97,6 +98,20 @@ def history(ctx: AppContext, name: str | None) -> tuple[str, pd.DataFrame]:
         f"Size history ({len(segment.history)} measurement(s)): {sizes}"
     )
     return text, frame
+
+
+def _when_labels(times: list[datetime]) -> list[str]:
+    """One label per measurement for the size-history chart's axis.
+
+    Text, not timestamps: a time axis over refreshes seconds apart labels its ticks in
+    milliseconds (".500 .500"). ISO text sorts in time order; a repeat gets a " (2)".
+    """
+    labels: list[str] = []
+    for when in times:
+        label = when.strftime("%Y-%m-%d %H:%M:%S")
+        repeats = sum(1 for seen in labels if seen.split(" (")[0] == label)
+        labels.append(f"{label} ({repeats + 1})" if repeats else label)
+    return labels
 
 
 def refresh(ctx: AppContext, name: str | None) -> str:
@@ -130,8 +145,12 @@ def compare(ctx: AppContext, a: str | None, b: str | None) -> str:
     )
 
 
-def export_csv(ctx: AppContext, name: str | None) -> tuple[Path | None, str]:
-    """Write a saved segment's members to a fresh CSV file for download."""
+def export_csv(ctx: AppContext, name: str | None) -> tuple[str | None, str]:
+    """Write a saved segment's members to a fresh CSV file for download.
+
+    The path is a `str` (Gradio's File refuses a `Path`) inside `ctx.export_dir`, a folder the
+    app lets Gradio serve (`allowed_paths`).
+    """
     if not name:
         return None, "Choose a saved segment to download."
     folder = Path(tempfile.mkdtemp(prefix="export-", dir=ctx.export_dir))
@@ -140,7 +159,8 @@ def export_csv(ctx: AppContext, name: str | None) -> tuple[Path | None, str]:
         result = ctx.workspace.export(name, ctx.executor, target, fmt="csv", fields=EXPORT_FIELDS)
     except WorkspaceError as exc:
         return None, f"**Error:** {escape(str(exc))}"
-    return result.path, f"{result.rows:,} members of **{escape(result.name)}** exported."
+    message = f"{result.rows:,} members of **{escape(result.name)}** exported."
+    return str(result.path), message
 
 
 def delete(ctx: AppContext, name: str | None) -> str:

@@ -7,6 +7,7 @@ person or a model is escaped, so it is shown, never interpreted as markup.
 from __future__ import annotations
 
 import html
+import math
 import re
 from datetime import date
 
@@ -16,7 +17,7 @@ from assistant.answer import Answer
 from assistant.ideas import NOT_DIFFERENT, TOO_SMALL
 from assistant.kotler import Differentiator, Reachability, RevenueShare, WhyZero
 from assistant.profile import Profile, Share
-from assistant.ui.state import IdeaView, PartView, Segment
+from assistant.ui.state import ChatState, IdeaView, PartView, Segment
 
 BREAKDOWN_TITLES = {
     "gender": "Gender",
@@ -35,6 +36,13 @@ REACH_CHIPS = (
 )
 FLAG_LABELS = {TOO_SMALL: "too small", NOT_DIFFERENT: "overlaps parent"}
 MAX_PARTS = 6
+EMPTY_PROFILE_HTML = (
+    '<div class="panel-empty">Who is in the segment — revenue, purchases, top categories, '
+    "gender, age, country and loyalty tier — appears here once you have one.</div>"
+)
+EMPTY_MEMBERS = "A sample of the segment's members appears here once you have one."
+# Below this many, a count axis would tick at 0.5 steps: the axis then runs to this.
+MIN_COUNT_AXIS = 10
 
 
 def escape(text: str) -> str:
@@ -105,6 +113,22 @@ def why_zero_markdown(why: WhyZero) -> str:
     return "\n\n".join(lines)
 
 
+def sql_editor_text(state: ChatState) -> str:
+    """What the SQL editor shows: a refused or failed edit as the analyst typed it (so the
+    suggested fix can be made to it), else the current segment's SQL."""
+    if state.sql_text is not None:
+        return state.sql_text
+    return state.segment.sql if state.segment else ""
+
+
+def sql_error_markdown(reason: str | None, *, refused: bool = True) -> str:
+    """Why the edited SQL did not run, shown beside the editor (which keeps the text)."""
+    if not reason:
+        return ""
+    label = "Refused" if refused else "Could not run"
+    return f"**{label}:** {escape(reason)} Edit the query above and run it again."
+
+
 def sql_run_markdown(segment: Segment) -> str:
     return (
         f"**{size_text(segment.count, segment.share, segment.base_count)}** from the edited SQL. "
@@ -132,14 +156,24 @@ def headline_html(segment: Segment | None) -> str:
             '<div class="headline-count" data-count="">—</div>'
             '<div class="headline-sub">Describe an audience to see its size.</div></div>'
         )
-    title = html.escape(segment.request or "Edited SQL")
+    title = segment_title(segment)
+    # The thread as asked ("…; what about France instead") is the tooltip; the title is what
+    # is counted now.
+    asked = segment.request if segment.request and segment.request != title else None
+    tooltip = f' title="Asked: {html.escape(asked)}"' if asked else ""
     reach = segment.extras.reachability if segment.extras else None
     return (
         '<div class="headline"><div class="headline-label">Current segment</div>'
         f'<div class="headline-count" data-count="{segment.count}">{segment.count:,}</div>'
         f'<div class="headline-sub">customers · {segment.share:.1%} of {segment.base_count:,}</div>'
-        f'<div class="headline-title">{title}</div>{reach_html(reach)}</div>'
+        f'<div class="headline-title"{tooltip}>{html.escape(title)}</div>'
+        f"{reach_html(reach)}</div>"
     )
+
+
+def segment_title(segment: Segment) -> str:
+    """What the segment on screen is: its current definition in words."""
+    return segment.title or segment.request or "Edited SQL"
 
 
 def reach_html(reach: Reachability | None) -> str:
@@ -215,6 +249,23 @@ def profile_frames(profile: Profile | None) -> dict[str, pd.DataFrame]:
     for name in BREAKDOWN_TITLES:
         frames[name] = shares_frame(profile.breakdowns.get(name, []))
     return frames
+
+
+def count_axis_top(frame: pd.DataFrame, *, headroom: bool = False) -> float | None:
+    """The top of a chart's count axis: automatic (None), except for small counts, where an
+    axis up to the largest value would tick in halves ("0.5", "1.5"). With `headroom` (a line
+    chart) it is the next round number above the largest value, so the line is not drawn on
+    the frame's top edge."""
+    numbers = frame.select_dtypes("number").drop(columns=["share"], errors="ignore")
+    largest = numbers.max().max() if not numbers.empty else None
+    if largest is None or pd.isna(largest) or largest < MIN_COUNT_AXIS:
+        return MIN_COUNT_AXIS
+    return _round_up(float(largest) * 1.05) if headroom else None
+
+
+def _round_up(value: float) -> float:
+    magnitude = 10 ** math.floor(math.log10(value))
+    return next(step * magnitude for step in (1, 2, 2.5, 5, 10) if step * magnitude >= value)
 
 
 def sample_frame(sample: list[dict]) -> pd.DataFrame:

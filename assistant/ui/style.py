@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import gradio as gr
 
+# Regular and Bold only: the SemiBold files Gradio ships are stubs of a few glyphs (~5 KB), so
+# a 600 weight drew most letters in a fallback font ("Segment Assistant" with an odd "A").
+# With these two, every bold or semibold text uses the complete Bold face.
+WEIGHTS = (400, 700)
+
 
 def theme() -> gr.themes.Base:
     return gr.themes.Soft(
         primary_hue="indigo",
         secondary_hue="sky",
         neutral_hue="slate",
-        font=(gr.themes.LocalFont("Source Sans Pro"), "ui-sans-serif", "system-ui", "sans-serif"),
-        font_mono=(gr.themes.LocalFont("IBM Plex Mono"), "ui-monospace", "monospace"),
+        font=(
+            gr.themes.LocalFont("Source Sans Pro", weights=WEIGHTS),
+            "ui-sans-serif",
+            "system-ui",
+            "sans-serif",
+        ),
+        font_mono=(
+            gr.themes.LocalFont("IBM Plex Mono", weights=WEIGHTS),
+            "ui-monospace",
+            "monospace",
+        ),
     )
 
 
@@ -30,7 +44,8 @@ CSS = """
   opacity: 0.85; }
 .headline-count { font-size: 2.6rem; font-weight: 700; line-height: 1.1; }
 .headline-sub { font-size: 0.95rem; opacity: 0.95; }
-.headline-title { margin-top: 6px; font-size: 0.85rem; opacity: 0.9; font-style: italic; }
+.headline-title { margin-top: 6px; font-size: 0.85rem; opacity: 0.9; font-style: italic;
+  display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
 .kpis { display: grid; grid-template-columns: repeat(5, 1fr); gap: 8px; }
 .kpi { padding: 10px 12px; border-radius: 10px; background: var(--background-fill-secondary);
   border: 1px solid var(--border-color-primary); }
@@ -55,7 +70,21 @@ CSS = """
 .insight-revenue { font-size: 1.05rem; font-weight: 600; }
 .insights ul { margin: 0; padding-left: 1.1rem; font-size: 0.85rem; }
 .insights li { margin: 1px 0; }
+#sql-run-row { align-items: flex-start; flex-wrap: nowrap; gap: 12px; }
 #sql-error { color: #b91c1c; }
+#sql-error p { margin: 0.45rem 0 0; }
+.panel-empty, #members-note { padding: 18px; border-radius: 10px; text-align: center;
+  color: var(--body-text-color-subdued); border: 1px dashed var(--border-color-primary); }
+#members-note p { margin: 0; }
+/* Tables (members, saved): the text font, whole words in headers, a visible sideways scroll
+   instead of columns cut off at the right. Gradio sizes columns from the rendered cells, so
+   the font must be the same in header and body. */
+.data-table .table-wrap, .data-table .table-wrap * { font-family: var(--font) !important; }
+.data-table .header-cell span, .data-table td span, .data-table [role="gridcell"] span {
+  white-space: nowrap !important; word-break: normal !important;
+  overflow-wrap: normal !important; }
+.data-table .virtual-table-viewport { overflow-x: auto !important;
+  scrollbar-width: auto !important; scrollbar-color: #94a3b8 #f1f5f9 !important; }
 #ideas { gap: 6px; }
 #ideas-note p, #save-status p { margin: 0; }
 #ideas-note { font-size: 0.9rem; }
