@@ -111,24 +111,81 @@ def data_info(db: Path | None = DbOption, catalog: Path | None = CatalogOption) 
         console.print(f"  {table:<20} {n:>12,}")
 
 
-@app.command("catalog")
-def catalog(
-    db: Path | None = DbOption,
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write the YAML to this file."),
-) -> None:
-    """Draft a catalog YAML from any DuckDB database, ready to annotate with synonyms and terms."""
-    from assistant.introspect import draft_catalog
+catalog_app = typer.Typer(
+    help="Draft a catalog from a database (`catalog --db X -o Y` is `catalog draft`), or check one."
+)
+app.add_typer(catalog_app, name="catalog")
+CatalogOutput = typer.Option(None, "--output", "-o", help="Write the YAML to this file.")
+
+
+@catalog_app.callback(invoke_without_command=True)
+def catalog(ctx: typer.Context, db: Path | None = DbOption, output: Path | None = CatalogOutput):
+    """Draft a catalog YAML from any DuckDB database (`catalog draft`), or `catalog check` one."""
+    if ctx.invoked_subcommand is None:
+        _catalog_draft(db, output)
+
+
+@catalog_app.command("draft")
+def catalog_draft(db: Path | None = DbOption, output: Path | None = CatalogOutput) -> None:
+    """Draft a version-2 catalog: entity, relations, events, measures, values, properties."""
+    _catalog_draft(db, output)
+
+
+def _catalog_draft(db: Path | None, output: Path | None) -> None:
+    from assistant.introspect import draft
 
     target = db_path(db)
     if not target.exists():
         err_console.print(f"[bold red]Error:[/] no database at {target}.")
         raise typer.Exit(2)
-    text = draft_catalog(target)
+    result = draft(target)
+    out = console if output else err_console
     if output:
-        output.write_text(text)
-        console.print(f"Draft catalog written to {output}")
+        output.write_text(result.text)
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(result.text)
+    lines = len(result.text.splitlines())
+    summary = [
+        f"Draft catalog {'written to ' + str(output) if output else 'of ' + str(target)} "
+        f"({lines} lines, {result.todo_count} TODO, {result.seconds:.1f} s)",
+        f"  entity     {result.entity} (key {result.key})",
+        f"  relations  {len(result.relations)} (+{len(result.alternatives)} as comments)",
+        f"  events     {len(result.events)}: {', '.join(result.events) or 'none'}",
+        f"  anchor     {result.anchor or 'no date found'}",
+        "Needs a person:",
+        *(f"  - {note}" for note in result.needs_person),
+    ]
+    for line in summary:
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+@catalog_app.command("check")
+def catalog_check(
+    file: Path = typer.Argument(..., help="The catalog YAML to check."),
+    db: Path | None = DbOption,
+) -> None:
+    """Bind a catalog to a database: tables, columns, types, anchor, every event, measure and
+    property compiled and EXPLAINed (read-only); exits 1 on errors."""
+    from assistant.introspect import check_catalog
+
+    target = db_path(db)
+    if not target.exists():
+        err_console.print(f"[bold red]Error:[/] no database at {target}.")
+        raise typer.Exit(2)
+    report = check_catalog(file, target)
+    console.print(
+        f"{file}: {len(report.checked)} fragments bound, {len(report.errors)} errors"
+        + (f"; anchor {report.anchor}" if report.anchor else ""),
+        highlight=False,
+    )
+    for error in report.errors:
+        console.print(f"  [bold red]error[/] {error}", highlight=False, soft_wrap=True)
+    if report.needs_person:
+        console.print("Needs a person:")
+        for note in report.needs_person:
+            console.print(f"  - {note}", highlight=False, markup=False, soft_wrap=True)
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @app.command("sql")
