@@ -58,13 +58,20 @@ test: install browser lint  ## Lint, the whole test suite (browser test included
 	$(MAKE) --no-print-directory eval-check
 
 REPLAY = --backend replay --cassette evals/cassettes/scripted.json --cases evals/cassettes/scripted_specs.yaml
+# The TPC-DS suite (evals/tpcds, `schema: tpcds`) runs on $(TPCDS) in `make eval` and on a small
+# database in `make eval-check` (sf=0.1 as in assistant/demo/tpcds.py SMALL_SF, ~10 s to build);
+# without schemas/tpcds.yaml or the database its cases are skipped with the reason.
+TPCDS_CI ?= data/tpcds_ci.duckdb
+TPCDS_CI_SF ?= 0.1
+RULES_SUITES = evals/suites evals/heldout evals/tpcds
 
 eval: install  ## Run every eval suite (rules + replay) and write evals/reports/.
-	$(BIN)/segment-assistant eval evals/suites evals/heldout --backend rules --report evals/reports/rules
+	$(BIN)/segment-assistant eval $(RULES_SUITES) --backend rules --tpcds-db $(TPCDS) --report evals/reports/rules
 	$(BIN)/segment-assistant eval $(REPLAY) --report evals/reports/replay
 
 eval-check: install  ## The evals against the committed baselines (part of make test).
-	$(BIN)/segment-assistant eval --backend rules --report evals/reports/rules --baseline evals/baselines/rules.json
+	@test -f $(TPCDS_CI) || $(BIN)/segment-assistant data tpcds --sf $(TPCDS_CI_SF) --path $(TPCDS_CI)
+	$(BIN)/segment-assistant eval $(RULES_SUITES) --backend rules --tpcds-db $(TPCDS_CI) --report evals/reports/rules --baseline evals/baselines/rules.json
 	$(BIN)/segment-assistant eval $(REPLAY) --report evals/reports/replay --baseline evals/baselines/replay.json
 
 bench: install  ## Speed figures at 100k and 1M customers (data in data/bench/, ~15 min).

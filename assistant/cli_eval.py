@@ -5,7 +5,6 @@ The lead registers `eval_command` on the main typer app as the `eval` command.
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from pathlib import Path
 
 import typer
@@ -15,12 +14,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from assistant.backends.base import BackendError
 from assistant.backends.factory import make_backend
+from assistant.catalog import CatalogError
 from assistant.evals.baseline import compare_reports, render_comparison
 from assistant.evals.report import RunMeta, build_report, load_report, write_report
-from assistant.evals.runner import DEFAULT_EVAL_CUSTOMERS, DEFAULT_EVAL_DIR, ensure_databases
-from assistant.evals.runner import run_cases as run_eval_cases
+from assistant.evals.runner import (
+    DEFAULT_EVAL_CUSTOMERS,
+    DEFAULT_EVAL_DIR,
+    DEFAULT_TPCDS_DB,
+    TPCDS_DB_ENV,
+    TargetError,
+    resolve_targets,
+    run_schemas,
+)
 from assistant.evals.suite import SuiteError, load_cases
-from assistant.executor import Executor
 
 DEFAULT_SUITES = [Path("evals/suites"), Path("evals/heldout")]
 DEFAULT_REPORT_DIR = Path("evals/reports")
@@ -53,7 +59,21 @@ def eval_command(
     backend: str = typer.Option("rules", "--backend", help="rules, openai or replay."),
     model: str | None = typer.Option(None, "--model", help="LLM model name (openai backend)."),
     prompt_dir: Path | None = typer.Option(None, "--prompt-dir", help="Prompt templates folder."),
-    db: Path | None = typer.Option(None, "--db", help="Evaluate on this one database instead."),
+    db: Path | None = typer.Option(
+        None,
+        "--db",
+        help="The database of the suites' own schema (one not built in), or, when every suite "
+        "is of one schema, that schema's database instead of the default (the demo seeds).",
+    ),
+    catalog: Path | None = typer.Option(
+        None, "--catalog", help="The catalog of --db (default: beside it, or the demo's)."
+    ),
+    tpcds_db: Path | None = typer.Option(
+        None,
+        "--tpcds-db",
+        envvar=TPCDS_DB_ENV,
+        help=f"TPC-DS database for `schema: tpcds` suites (default {DEFAULT_TPCDS_DB}).",
+    ),
     seeds: int = typer.Option(3, "--seeds", min=1, help="Demo databases with seeds 1..N."),
     customers: int = typer.Option(DEFAULT_EVAL_CUSTOMERS, "--customers", min=10),
     data_dir: Path = typer.Option(DEFAULT_EVAL_DIR, "--data-dir", help="Cache of eval databases."),
@@ -70,41 +90,71 @@ def eval_command(
     jobs: int = typer.Option(1, "--jobs", min=1, help="Cases run in parallel."),
     note: str | None = typer.Option(None, "--note", help="A note stored in the report."),
 ) -> None:
-    """Run eval suites: execution accuracy over several seeds, checks, latency, tokens, cost."""
+    """Run eval suites: execution accuracy over several seeds, checks, latency, tokens, cost.
+
+    Each suite's `schema:` (default retail, the demo) picks its data: the demo seeds, the TPC-DS
+    database with schemas/tpcds.yaml, or --db/--catalog for any other schema.
+    """
     err = Console(stderr=True)
     paths = suites or DEFAULT_SUITES
     try:
         selected = load_cases(paths, only=case_ids(cases))
-        chosen = make_backend(
-            backend, model=model, cassette=cassette, record=record, prompt_dir=prompt_dir
+        schemas = list(dict.fromkeys(case.schema_name for case in selected))
+        targets = resolve_targets(
+            schemas,
+            db=db,
+            catalog=catalog,
+            tpcds_db=tpcds_db,
+            seeds=seeds,
+            data_dir=data_dir,
+            customers=customers,
         )
-    except (SuiteError, BackendError) as problem:
+        backends = {
+            name: make_backend(
+                backend,
+                catalog=target.catalog,
+                model=model,
+                cassette=cassette,
+                record=record,
+                prompt_dir=prompt_dir,
+            )
+            for name, target in targets.items()
+            if target.catalog is not None and not target.skipped
+        }
+    except (SuiteError, BackendError, TargetError, CatalogError) as problem:
         err.print(f"[red]{problem}[/red]")
         raise typer.Exit(2) from None
+    for name, target in targets.items():
+        if target.skipped:
+            count = sum(case.schema_name == name for case in selected)
+            err.print(f"[yellow]skipping {count} {name} cases: {target.skipped}[/yellow]")
+    runnable = [case for case in selected if case.schema_name in backends]
+    if selected and not runnable:
+        err.print("[red]no case can run: every selected suite's schema was skipped[/red]")
+        raise typer.Exit(2)
     if backend == "replay" and note is None and cassette and "scripted" in cassette.name:
         note = SCRIPTED_NOTE
-    databases = [db] if db else ensure_databases(seeds, folder=data_dir, customers=customers)
-    with ExitStack() as stack:
-        executors = [stack.enter_context(Executor(path)) for path in databases]
-        with _progress(err) as bar:
-            task = bar.add_task(f"eval ({backend})", total=len(selected))
-            results = run_eval_cases(
-                selected,
-                chosen,
-                executors,
-                jobs=jobs,
-                progress=lambda r: bar.update(task, advance=1, description=_label(r)),
-            )
-        as_of = executors[0].as_of()
+    with _progress(err) as bar:
+        task = bar.add_task(f"eval ({backend})", total=len(runnable))
+        results, runs = run_schemas(
+            runnable,
+            targets,
+            backends,
+            jobs=jobs,
+            progress=lambda r: bar.update(task, advance=1, description=_label(r)),
+        )
+    first = next((run for run in runs.values() if not run.skipped), None)
+    chosen = next(iter(backends.values()), None)
     meta = RunMeta(
         backend=backend,
         model=getattr(chosen, "model", None),
         prompt_dir=str(prompt_dir) if prompt_dir else None,
         cassette=str(cassette) if cassette else None,
-        databases=[p.name for p in databases],
-        seeds=[] if db else list(range(1, seeds + 1)),
-        as_of=as_of.isoformat() if as_of else None,
+        databases=[name for run in runs.values() for name in run.databases],
+        seeds=first.seeds if first else [],
+        as_of=first.as_of if first else None,
         suites=[str(p) for p in paths],
+        schemas=runs,
         note=note,
     )
     result = build_report(meta, results)
@@ -143,3 +193,7 @@ def _summary(console: Console, report) -> None:
         f"{t.valid_sql.passed}/{t.valid_sql.total}; p50 {t.latency_p50_ms:.0f} ms, "
         f"p95 {t.latency_p95_ms:.0f} ms"
     )
+    if len(report.per_schema) > 1 or t.empty_gold:
+        for name, rate in report.per_schema.items():
+            empty = sum(bool(c.empty_gold) for c in report.cases if c.schema_name == name)
+            console.print(f"  {name}: {rate.passed}/{rate.total} passed; empty gold {empty}")

@@ -310,7 +310,8 @@ def _where(run: SchemaRun) -> str:
     if run.skipped:
         return f"skipped ({run.skipped})"
     where = f"seeds {run.seeds}" if run.seeds else ", ".join(run.databases)
-    return f"{run.cases} cases on {where}; catalog {run.catalog}; as_of {run.as_of}"
+    cases = f"{run.cases} case" + ("" if run.cases == 1 else "s")
+    return f"{cases} on {where}; catalog {run.catalog}; as_of {run.as_of}"
 
 
 def _schema_table(report: Report) -> list[str]:

@@ -2,6 +2,15 @@
 SQL on every eval database (Spider-style test-suite accuracy: a case passes only when the customer
 ids match on all of them).
 
+Cases are grouped by their suite's schema; each schema has its own catalog, databases and
+backend (built for that catalog), see `resolve_targets`:
+
+- `retail` (the default): the demo databases built from seeds 1..N (cached in data/eval), with
+  schemas/retail.yaml; or one `--db` (its catalog found by assistant.catalog.catalog_path_for).
+- `tpcds`: one TPC-DS DuckDB file (`--tpcds-db`, $SEGMENT_ASSISTANT_TPCDS_DB, default
+  data/tpcds.duckdb) with schemas/tpcds.yaml; skipped with the reason when either is missing.
+- any other name: the `--db` and `--catalog` given for it.
+
 The backend interprets each turn once, on the first database (its answer depends on the request
 and as_of, not on the rows); the SQL it produced is then run on every database.
 """
@@ -10,22 +19,36 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from assistant.answer import Answer, Session, answer
 from assistant.backends.base import Backend, BackendError, Interpretation, Turn, Validator
-from assistant.evals.report import CaseResult, DatabaseDiff
+from assistant.catalog import (
+    DEFAULT_CATALOG_PATH,
+    SCHEMAS_DIR,
+    Catalog,
+    catalog_path_for,
+    load_catalog,
+)
+from assistant.evals.report import CaseResult, DatabaseDiff, SchemaRun
 from assistant.evals.scorer import EXAMPLE_IDS, Outcome, TurnScore, score_turn
-from assistant.evals.suite import Case, Expectation
+from assistant.evals.suite import DEFAULT_SCHEMA, Case, Expectation
 from assistant.executor import ExecutionError, Executor
 
 DEFAULT_EVAL_DIR = Path("data/eval")
 DEFAULT_EVAL_CUSTOMERS = 1500
 DEFAULT_AS_OF = date(2026, 9, 30)
 MAX_IDS = 10_000_000  # fetch every customer id: the sets are compared whole
+
+TPCDS_SCHEMA = "tpcds"
+TPCDS_DB_ENV = "SEGMENT_ASSISTANT_TPCDS_DB"
+DEFAULT_TPCDS_DB = Path("data/tpcds.duckdb")
+TPCDS_CATALOG = SCHEMAS_DIR / "tpcds.yaml"
 
 Progress = Callable[[CaseResult], None]
 
@@ -75,6 +98,120 @@ def ensure_databases(
     return paths
 
 
+class TargetError(Exception):
+    """The command line does not say where a schema's cases should run."""
+
+
+@dataclass
+class Target:
+    """Where one schema's cases run: its catalog and databases, or why they are skipped."""
+
+    schema: str
+    catalog: Catalog | None = None
+    catalog_path: Path | None = None
+    databases: list[Path] = field(default_factory=list)
+    seeds: list[int] = field(default_factory=list)
+    skipped: str | None = None
+
+    def run_meta(self, cases: int = 0, as_of: date | None = None) -> SchemaRun:
+        return SchemaRun(
+            catalog=str(self.catalog_path) if self.catalog_path else None,
+            databases=[p.name for p in self.databases],
+            seeds=list(self.seeds),
+            as_of=as_of.isoformat() if as_of else None,
+            cases=cases,
+            skipped=self.skipped,
+        )
+
+
+def default_tpcds_db() -> Path:
+    return Path(os.environ.get(TPCDS_DB_ENV) or DEFAULT_TPCDS_DB)
+
+
+def resolve_targets(
+    schemas: Sequence[str],
+    *,
+    db: Path | None = None,
+    catalog: Path | None = None,
+    tpcds_db: Path | None = None,
+    seeds: int = 3,
+    data_dir: Path = DEFAULT_EVAL_DIR,
+    customers: int = DEFAULT_EVAL_CUSTOMERS,
+) -> dict[str, Target]:
+    """The database(s) and catalog for each schema the selected suites name.
+
+    `db` / `catalog` are for a schema other than the two built-in ones; when every suite is of
+    one built-in schema they stand in for its data instead (`--db demo.duckdb` with the demo
+    suites: one database instead of the seeds; `--db small.duckdb` with the TPC-DS suite).
+    Demo databases are built (and cached) only when retail cases will run on them.
+    Raises TargetError when a custom schema has no `--db`, or several custom schemas are mixed.
+    """
+    wanted = list(dict.fromkeys(schemas))
+    custom = [s for s in wanted if s not in (DEFAULT_SCHEMA, TPCDS_SCHEMA)]
+    if len(custom) > 1:
+        raise TargetError(
+            f"the suites are for schemas {', '.join(custom)}: --db/--catalog serve one of them; "
+            "run one schema at a time"
+        )
+    if custom and db is None:
+        raise TargetError(
+            f"suites of schema {custom[0]!r} need its data: pass --db DATABASE "
+            "(and --catalog CATALOG unless it sits beside the database as X.catalog.yaml)"
+        )
+    # Which schema --db / --catalog belong to: the custom one, else the only one, else retail.
+    owner = custom[0] if custom else (wanted[0] if len(wanted) == 1 else DEFAULT_SCHEMA)
+    if db is None and catalog is not None and owner != TPCDS_SCHEMA:
+        raise TargetError("--catalog needs --db: the database that catalog describes")
+    targets: dict[str, Target] = {}
+    for schema in wanted:
+        if schema == owner and db is not None:
+            targets[schema] = _given_target(schema, db, catalog)
+        elif schema == TPCDS_SCHEMA:
+            given = catalog if owner == TPCDS_SCHEMA else None
+            targets[schema] = _tpcds_target(tpcds_db or default_tpcds_db(), given)
+        elif schema == DEFAULT_SCHEMA:
+            paths = ensure_databases(seeds, folder=data_dir, customers=customers)
+            targets[schema] = Target(
+                schema,
+                catalog=load_catalog(DEFAULT_CATALOG_PATH),
+                catalog_path=_shown(DEFAULT_CATALOG_PATH),
+                databases=paths,
+                seeds=list(range(1, seeds + 1)),
+            )
+    return targets
+
+
+def _given_target(schema: str, db: Path, catalog: Path | None) -> Target:
+    if not db.exists():
+        raise TargetError(f"no database at {db}")
+    if schema == TPCDS_SCHEMA and catalog is None:
+        return _tpcds_target(db, None)
+    path = catalog_path_for(db, catalog)
+    return Target(schema, catalog=load_catalog(path), catalog_path=_shown(path), databases=[db])
+
+
+def _tpcds_target(db: Path, catalog: Path | None) -> Target:
+    path = catalog or TPCDS_CATALOG
+    if not path.exists():
+        why = f"no TPC-DS catalog at {_shown(path)} yet"
+        return Target(TPCDS_SCHEMA, catalog_path=_shown(path), databases=[db], skipped=why)
+    if not db.exists():
+        why = (
+            f"no TPC-DS database at {db}: build one with `segment-assistant data tpcds --sf 0.1 "
+            f"--path {db}` (or pass --tpcds-db / ${TPCDS_DB_ENV})"
+        )
+        return Target(TPCDS_SCHEMA, catalog_path=_shown(path), databases=[db], skipped=why)
+    return Target(TPCDS_SCHEMA, catalog=load_catalog(path), catalog_path=_shown(path),
+                  databases=[db])  # fmt: skip
+
+
+def _shown(path: Path) -> Path:
+    try:
+        return Path(path).resolve().relative_to(Path.cwd())
+    except ValueError:
+        return Path(path)
+
+
 class _KindRecorder:
     """Passes calls through and remembers the kind of a BackendError (answer() keeps only text)."""
 
@@ -82,6 +219,7 @@ class _KindRecorder:
         self.inner = inner
         self.name = inner.name
         self.model = getattr(inner, "model", None)
+        self.catalog = getattr(inner, "catalog", None)
         self.last_kind: str | None = None
 
     def interpret(self, turn: Turn, validate: Validator | None = None) -> Interpretation:
@@ -117,25 +255,35 @@ def _ids_per_database(
     return ids, errors
 
 
+def data_as_of(executor: Executor, catalog: Catalog) -> date:
+    """The anchor date of one database as its catalog declares it."""
+    return executor.anchor(catalog.anchor_sql) or date.today()
+
+
 def _gold_per_database(
-    executors: Sequence[Executor], expect: Expectation
+    executors: Sequence[Executor], expect: Expectation, catalog: Catalog
 ) -> tuple[list[set[int] | None], list[str], str | None]:
     ids: list[set[int] | None] = []
     errors: list[str] = []
     shown = None
     for index, executor in enumerate(executors, start=1):
-        sql = expect.gold_query(executor.as_of() or DEFAULT_AS_OF)
-        shown = shown or sql
         try:
+            sql = expect.gold_query(catalog, data_as_of(executor, catalog))
+            shown = shown or sql
             ids.append(customer_ids(executor, sql or ""))
-        except ExecutionError as err:
+        except Exception as err:  # an unknown model, a failing query: this case fails, not the run
             ids.append(None)
-            errors.append(f"database {index}: gold query failed: {err.reason}")
+            reason = getattr(err, "reason", None) or f"{type(err).__name__}: {err}"
+            errors.append(f"database {index}: gold query failed: {reason}")
     return ids, errors, shown
 
 
 def outcome_of(
-    result: Answer, error_kind: str | None, expect: Expectation, executors: Sequence[Executor]
+    result: Answer,
+    error_kind: str | None,
+    expect: Expectation,
+    executors: Sequence[Executor],
+    catalog: Catalog,
 ) -> tuple[Outcome, str | None]:
     """Run the produced SQL (and the gold SQL when the expectation has one) everywhere."""
     outcome = Outcome(
@@ -151,35 +299,46 @@ def outcome_of(
     if result.sql is not None:
         outcome.predicted_ids, outcome.run_errors = _ids_per_database(executors, result.sql)
     if expect.has_gold:
-        outcome.gold_ids, gold_errors, expected_sql = _gold_per_database(executors, expect)
+        outcome.gold_ids, gold_errors, expected_sql = _gold_per_database(executors, expect, catalog)
         outcome.run_errors += gold_errors
     return outcome, expected_sql
 
 
-def run_case(case: Case, backend: Backend, executors: Sequence[Executor]) -> CaseResult:
-    """Every turn of a case through answer(); never raises."""
+def run_case(
+    case: Case, backend: Backend, executors: Sequence[Executor], catalog: Catalog | None = None
+) -> CaseResult:
+    """Every turn of a case through answer() with `catalog` (default: the backend's); never
+    raises."""
+    catalog = catalog or backend.catalog
     recorder = _KindRecorder(backend)
     session = Session()
     expectations = dict(case.expectations())
     result = CaseResult(
-        id=case.id, suite=case.suite, tags=list(case.tags), requests=case.requests(), passed=True
+        id=case.id,
+        suite=case.suite,
+        schema=case.schema_name,
+        tags=list(case.tags),
+        requests=case.requests(),
+        passed=True,
     )
     for index, request in enumerate(case.requests()):
-        produced = _answer_turn(request, recorder, executors[0], session)
+        produced = _answer_turn(request, recorder, executors[0], session, catalog)
         _add_usage(result, produced)
         expect = expectations.get(index)
         if expect is None:
             continue
-        outcome, expected_sql = outcome_of(produced, recorder.last_kind, expect, executors)
+        outcome, expected_sql = outcome_of(produced, recorder.last_kind, expect, executors, catalog)
         score = score_turn(expect, outcome)
         _merge(result, score, outcome, expected_sql, len(case.requests()) > 1, index)
     return result
 
 
-def _answer_turn(request: str, backend: Backend, executor: Executor, session: Session) -> Answer:
+def _answer_turn(
+    request: str, backend: Backend, executor: Executor, session: Session, catalog: Catalog
+) -> Answer:
     try:
         return answer(request, backend=backend, executor=executor, session=session,
-                      with_profile=False)  # fmt: skip
+                      with_profile=False, catalog=catalog)  # fmt: skip
     except Exception as err:  # a crash is a failed case, not a failed run
         return Answer(request=request, backend=backend.name, error=f"crashed: {err!r}")
 
@@ -210,6 +369,7 @@ def _merge(
     result.expected_sql = expected_sql or result.expected_sql
     result.produced_sql = outcome.sql
     result.error_kind = outcome.error_kind or result.error_kind
+    result.empty_gold = sorted(set(result.empty_gold) | set(score.empty_gold))
     result.outcome = _outcome_word(outcome)
     result.diffs = [
         DatabaseDiff(
@@ -239,16 +399,18 @@ def run_cases(
     backend: Backend,
     executors: Sequence[Executor],
     *,
+    catalog: Catalog | None = None,
     jobs: int = 1,
     progress: Progress | None = None,
 ) -> list[CaseResult]:
-    """Results in the order of `cases`; `jobs` > 1 runs cases on threads (the executor and the
-    backends are thread-safe; every case has its own session)."""
+    """Results in the order of `cases`, all on one schema's `executors` with its `catalog`
+    (default: the backend's); `jobs` > 1 runs cases on threads (the executor and the backends
+    are thread-safe; every case has its own session)."""
     if not executors:
         raise ValueError("an eval run needs at least one database")
 
     def one(case: Case) -> CaseResult:
-        result = run_case(case, backend, executors)
+        result = run_case(case, backend, executors, catalog)
         if progress is not None:
             progress(result)
         return result
@@ -257,3 +419,36 @@ def run_cases(
         return [one(case) for case in cases]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(one, cases))
+
+
+def run_schemas(
+    cases: Sequence[Case],
+    targets: Mapping[str, Target],
+    backends: Mapping[str, Backend],
+    *,
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> tuple[list[CaseResult], dict[str, SchemaRun]]:
+    """Every case on its schema's target with that schema's backend (built for its catalog);
+    cases of a skipped schema are left out. Results keep the order of `cases`."""
+    results: dict[str, CaseResult] = {}
+    runs: dict[str, SchemaRun] = {}
+    for schema, target in targets.items():
+        mine = [case for case in cases if case.schema_name == schema]
+        if target.skipped or target.catalog is None:
+            runs[schema] = target.run_meta(cases=0)
+            continue
+        with ExitStack() as stack:
+            executors = [stack.enter_context(Executor(path)) for path in target.databases]
+            done = run_cases(
+                mine,
+                backends[schema],
+                executors,
+                catalog=target.catalog,
+                jobs=jobs,
+                progress=progress,
+            )
+            as_of = data_as_of(executors[0], target.catalog)
+        results.update((r.id, r) for r in done)
+        runs[schema] = target.run_meta(cases=len(done), as_of=as_of)
+    return [results[case.id] for case in cases if case.id in results], runs

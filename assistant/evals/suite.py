@@ -103,14 +103,9 @@ def expand_anchor(sql: str, catalog: Catalog) -> str:
 
 
 def _membership(model: str, label: str, as_of: date, catalog: Catalog) -> str:
-    import inspect
-
     from assistant.segmodels import membership_sql
 
-    # segmodels is being ported to the catalog: the new signature takes it as a 4th argument.
-    if len(inspect.signature(membership_sql).parameters) >= 4:
-        return membership_sql(model, label, as_of, catalog)
-    return membership_sql(model, label, as_of)
+    return membership_sql(model, label, as_of, catalog)
 
 
 def expectation_of(item: Expectation) -> Expectation:
