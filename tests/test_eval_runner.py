@@ -260,3 +260,27 @@ def test_the_cli_runs_demo_and_tpcds_suites_together_and_scores_each_schema(
     assert {c["id"]: c["schema"] for c in report["cases"]}["t-nobody"] == "tpcds"
     text = (tmp_path / "r" / "report.md").read_text()
     assert "## By schema" in text and "| tag | retail | tpcds | all |" in text
+
+
+def test_a_suite_of_any_other_schema_runs_on_the_given_db_and_catalog(demo_db: Path, tmp_path):
+    db = tmp_path / "shop.duckdb"
+    shutil.copyfile(demo_db, db)
+    suite = tmp_path / "shop.yaml"
+    suite.write_text(
+        "schema: shop\ncases:\n"
+        f'  - {{id: shop-women, request: women in california, tags: [demographic], gold_sql: "{WOMEN_CA}"}}\n'  # noqa: E501
+    )
+    app = typer.Typer()
+    app.command()(eval_command)
+    runner_ = CliRunner()
+    without = runner_.invoke(app, [str(suite), "--report", str(tmp_path / "r")])
+    assert without.exit_code == 2 and "pass --db" in without.output
+    args = [str(suite), "--db", str(db), "--catalog", "schemas/retail.yaml",
+            "--report", str(tmp_path / "r")]  # fmt: skip
+    done = runner_.invoke(app, args)
+    assert done.exit_code == 0, done.output
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["meta"]["schemas"]["shop"]["catalog"] == "schemas/retail.yaml"
+    assert report["cases"][0]["schema"] == "shop" and report["per_schema"] == {
+        "shop": {"passed": 1, "total": 1}
+    }
