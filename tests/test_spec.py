@@ -10,36 +10,41 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
+from assistant.catalog import load_catalog
 from assistant.config import PROJECT_ROOT
 from assistant.spec import (
     SCHEMA_PATH,
+    Activity,
     ActivityCondition,
     AndGroup,
     AttributeCondition,
-    CampaignEvents,
     NotGroup,
     OrGroup,
-    Purchases,
     RankCondition,
     SegmentRef,
     SegmentSpec,
-    SupportTickets,
-    WebSessions,
+    ShareOf,
     add_condition,
     export_json_schema,
+    json_schema_for,
     negate,
     remove_conditions,
     replace_condition,
 )
 from assistant.windows import Between, Calendar, Trailing
 
+CATALOG = load_catalog()
 OUTDOOR_3_LAST_MONTH = ActivityCondition(
-    activity=Purchases(categories=["Outdoor"]),
+    activity=Activity(source="purchases", filters={"category": ["Outdoor"]}),
     op=">=",
     value=3,
     window=Calendar(period="last_month"),
 )
-NO_ENGAGEMENT = ActivityCondition(activity=CampaignEvents(), op="=", value=0)
+NO_ENGAGEMENT = ActivityCondition(activity=Activity(source="campaign_events"), op="=", value=0)
+
+
+def validate(data: dict) -> SegmentSpec:
+    return SegmentSpec.model_validate(data, context={"catalog": CATALOG})
 
 
 def every_kind_spec() -> SegmentSpec:
@@ -52,19 +57,34 @@ def every_kind_spec() -> SegmentSpec:
             OUTDOOR_3_LAST_MONTH,
             NO_ENGAGEMENT,
             ActivityCondition(
-                activity=WebSessions(cart_abandoned=True, devices=["ios"]),
+                activity=Activity(
+                    source="web_sessions",
+                    filters={"device": ["ios"]},
+                    predicates=["cart_abandoned"],
+                ),
                 window=Trailing(n=30, unit="days"),
             ),
             ActivityCondition(
-                activity=SupportTickets(csat_max=2),
+                activity=Activity(source="support_tickets", predicates=["dissatisfied"]),
                 measure="avg",
                 field="csat_score",
                 op="<",
                 value=3,
                 window=Between(start=date(2026, 1, 1), end=date(2026, 3, 31)),
             ),
+            ActivityCondition(
+                activity=Activity(source="purchases", filters={"total_amount": {"min": 100}}),
+                measure="share",
+                share_of=ShareOf(filters={"channel": ["app"]}),
+                op=">",
+                value=50,
+            ),
             RankCondition(
-                activity=Purchases(), measure="sum", field="total_amount", n=10, unit="percent"
+                activity=Activity(source="purchases"),
+                measure="sum",
+                field="total_amount",
+                n=10,
+                unit="percent",
             ),
             SegmentRef(model="rfm", label="Champions"),
             OrGroup(
@@ -84,27 +104,44 @@ def test_json_round_trip_preserves_every_condition_kind() -> None:
     text = spec.model_dump_json()
     assert SegmentSpec.model_validate_json(text) == spec
     assert SegmentSpec.model_validate(json.loads(text)) == spec
+    assert validate(json.loads(text)) == spec  # and every name in it is the demo catalog's
 
 
-def test_defaults_spell_out_business_definitions() -> None:
-    assert Purchases().statuses == ["completed"]
-    assert CampaignEvents().event_types == ["opened", "clicked", "converted"]
-    condition = ActivityCondition(activity=Purchases())
+def test_defaults_are_a_count_of_at_least_one_over_all_history() -> None:
+    condition = ActivityCondition(activity=Activity(source="purchases"))
     assert (condition.measure, condition.op, condition.value) == ("count", ">=", 1)
     assert condition.window.kind == "all_time"
+    assert condition.activity.filters == {} and condition.activity.predicates == []
+    # What a source means by default (engagement = opened, clicked, converted) is the catalog's.
+    assert CATALOG.events["campaign_events"].defaults == {
+        "event_type": ["opened", "clicked", "converted"]
+    }
 
 
 def test_minimal_llm_style_json_is_accepted() -> None:
-    spec = SegmentSpec.model_validate(
+    spec = validate(
         {
             "conditions": [
                 {"kind": "attribute", "attribute": "country", "op": "=", "value": "DE"},
                 {"kind": "activity", "activity": {"source": "purchases"}, "op": "=", "value": 0},
+                {
+                    "kind": "activity",
+                    "activity": {"source": "web_sessions", "filters": {"converted": False}},
+                },
             ]
         }
     )
     assert isinstance(spec.conditions[1], ActivityCondition)
     assert spec.conditions[1].value == 0
+    assert spec.conditions[2].activity.filters == {"converted": False}
+
+
+def test_without_a_catalog_names_are_not_checked() -> None:
+    # The shape alone: any name goes; the catalog in the validation context checks the names.
+    payload = {"kind": "attribute", "attribute": "c_birth_country", "op": "=", "value": "PERU"}
+    SegmentSpec.model_validate({"conditions": [payload]})
+    with pytest.raises(ValidationError):
+        validate({"conditions": [payload]})
 
 
 @pytest.mark.parametrize(
@@ -119,7 +156,14 @@ def test_minimal_llm_style_json_is_accepted() -> None:
         {"kind": "attribute", "attribute": "email_opt_in", "op": "=", "value": "yes"},
         {"kind": "attribute", "attribute": "gender", "op": "is_null", "value": "female"},
         {"kind": "attribute", "attribute": "city", "op": "=", "value": "Paris", "extra": 1},
-        {"kind": "activity", "activity": {"source": "purchases", "categories": ["Outdoors"]}},
+        {"kind": "activity", "activity": {"source": "orders"}},
+        {"kind": "activity", "activity": {"source": "purchases", "categories": ["Outdoor"]}},
+        {"kind": "activity", "activity": {"source": "purchases", "filters": {"shoe": ["x"]}}},
+        {
+            "kind": "activity",
+            "activity": {"source": "purchases", "filters": {"category": ["Outdoors"]}},
+        },
+        {"kind": "activity", "activity": {"source": "purchases", "predicates": ["cart_abandoned"]}},
         {"kind": "activity", "activity": {"source": "purchases"}, "measure": "sum"},
         {"kind": "activity", "activity": {"source": "purchases"}, "field": "total_amount"},
         {
@@ -128,15 +172,22 @@ def test_minimal_llm_style_json_is_accepted() -> None:
             "measure": "sum",
             "field": "total_amount",
         },  # fmt: skip
-        {"kind": "activity", "activity": {"source": "campaign_events", "event_types": []}},
+        {"kind": "activity", "activity": {"source": "purchases"}, "measure": "share"},
+        {"kind": "activity", "activity": {"source": ""}},
         {"kind": "rank", "activity": {"source": "purchases"}, "n": 150, "unit": "percent"},
-        {"kind": "segment_ref", "model": "astrology", "label": "Leo"},
         {"kind": "or", "conditions": []},
     ],
 )
 def test_invalid_conditions_are_rejected(payload: dict) -> None:
     with pytest.raises(ValidationError):
-        SegmentSpec.model_validate({"conditions": [payload]})
+        validate({"conditions": [payload]})
+
+
+def test_an_invented_name_is_rejected_with_the_names_there_are() -> None:
+    with pytest.raises(ValidationError) as caught:
+        validate({"conditions": [{"kind": "activity", "activity": {"source": "orders"}}]})
+    assert "'orders' is not an event model" in str(caught.value)
+    assert "purchases" in str(caught.value) and "web_sessions" in str(caught.value)
 
 
 def test_add_condition_appends_without_mutating() -> None:
@@ -157,7 +208,9 @@ def test_replace_condition_matches_activity_by_source_filters_and_measure() -> N
     spec = SegmentSpec(conditions=[OUTDOOR_3_LAST_MONTH, NO_ENGAGEMENT])
     five = OUTDOOR_3_LAST_MONTH.model_copy(update={"value": 5})
     assert replace_condition(spec, five).conditions == [five, NO_ENGAGEMENT]
-    apparel = ActivityCondition(activity=Purchases(categories=["Apparel"]))
+    apparel = ActivityCondition(
+        activity=Activity(source="purchases", filters={"category": ["Apparel"]})
+    )
     assert replace_condition(spec, apparel).conditions == [*spec.conditions, apparel]
 
 
@@ -212,3 +265,16 @@ def test_module_entry_point_writes_the_schema(tmp_path) -> None:
     subprocess.run([sys.executable, "-c", script, str(target)], check=True, cwd=PROJECT_ROOT)
     assert json.loads(target.read_text()) == export_json_schema()
     assert target.read_text() == SCHEMA_PATH.read_text()
+
+
+def test_the_catalog_schema_names_the_catalog_s_properties_events_fields_and_predicates() -> None:
+    schema = json_schema_for(CATALOG)
+    defs = schema["$defs"]
+    assert defs["AttributeCondition"]["properties"]["attribute"]["enum"] == (
+        CATALOG.property_names()
+    )
+    assert defs["Activity"]["properties"]["source"]["enum"] == list(CATALOG.events)
+    assert "cart_abandoned" in defs["Activity"]["properties"]["predicates"]["items"]["enum"]
+    field = defs["ActivityCondition"]["properties"]["field"]["anyOf"][0]["enum"]
+    assert {"total_amount", "category", "csat_score"} <= set(field)
+    assert "enum" not in json.dumps(export_json_schema()["$defs"]["Activity"])  # generic file
