@@ -1,18 +1,31 @@
-"""Segment results: how many customers a guarded query selects and who they are."""
+"""Segment results: how many customers a guarded query selects and who they are.
+
+Everything is read through the catalog: the customer table and key (`catalog.entity`), the
+purchases, revenue and category roles for the 12-month figures, trait properties for the
+breakdowns. A figure whose role the catalog lacks is left out (None) with a note in
+`Profile.notes`, never an error.
+"""
 
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from assistant import roles
 from assistant.executor import Executor
+from assistant.spec import type_kind
+
+if TYPE_CHECKING:
+    from assistant.catalog import Catalog
 
 SAMPLE_SIZE = 20
+SAMPLE_COLUMNS = 8  # the key and the first text columns of the entity table
 TOP_CATEGORIES = 5
-BREAKDOWNS = ("gender", "age_band", "country", "loyalty_tier")
+BREAKDOWNS = 4  # how many customer properties the profile breaks down by
+MAX_BREAKDOWN_VALUES = 8
 
 
 class Share(BaseModel):
@@ -27,13 +40,14 @@ class Profile(BaseModel):
     """Who is in the segment, measured over the 12 months before the data's as_of date."""
 
     window: str
-    revenue_12m: float
-    purchases_12m: int
-    buyers_12m: int
-    aov_12m: float | None
-    median_days_since_last_purchase: float | None
+    revenue_12m: float | None = None
+    purchases_12m: int | None = None
+    buyers_12m: int | None = None
+    aov_12m: float | None = None
+    median_days_since_last_purchase: float | None = None
     top_categories: list[Share] = Field(default_factory=list)
     breakdowns: dict[str, list[Share]] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
 
 
 class SegmentResult(BaseModel):
@@ -54,13 +68,30 @@ def twelve_month_window(as_of: date) -> tuple[date, date]:
     return as_of - timedelta(days=364), as_of
 
 
-def age_band_sql(as_of: date) -> str:
-    age = f"date_part('year', age(DATE '{as_of.isoformat()}', c.birth_date))"
-    return (
-        f"CASE WHEN {age} < 25 THEN '18-24' WHEN {age} < 35 THEN '25-34' "
-        f"WHEN {age} < 45 THEN '35-44' WHEN {age} < 55 THEN '45-54' "
-        f"WHEN {age} < 65 THEN '55-64' ELSE '65+' END"
-    )
+def catalog_as_of(executor: Executor, catalog: Catalog) -> date:
+    """The catalog's anchor date in this database (today when the anchor gives nothing)."""
+    value = executor.anchor(catalog.anchor_sql)  # cached per database file version
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else date.today()
+
+
+def breakdown_properties(catalog: Catalog) -> list[str]:
+    """The properties a profile breaks down by: the broadest geography level first, then the
+    enumerated properties with few values, in catalog order."""
+    return roles.trait_properties(catalog, max_values=MAX_BREAKDOWN_VALUES)[:BREAKDOWNS]
+
+
+def sample_columns(catalog: Catalog) -> list[str]:
+    """The entity columns a sample shows: the key, then its first text columns."""
+    entity = catalog.tables[catalog.entity.table]
+    key = catalog.entity.key
+    text = [
+        name
+        for name, column in entity.columns.items()
+        if name != key and type_kind(column.type) == "text"
+    ]
+    return [key, *text[: SAMPLE_COLUMNS - 1]]
 
 
 def _segment_cte(sql: str) -> str:
@@ -68,10 +99,11 @@ def _segment_cte(sql: str) -> str:
     return f"WITH seg AS (SELECT DISTINCT customer_id FROM ({sql}) AS q)"
 
 
-def count_segment(executor: Executor, sql: str) -> tuple[int, int]:
+def count_segment(executor: Executor, sql: str, catalog: Catalog) -> tuple[int, int]:
     """Distinct members of the segment and the size of the whole customer base."""
     row = executor.query(
-        f"{_segment_cte(sql)} SELECT (SELECT count(*) FROM seg), (SELECT count(*) FROM customers)"
+        f"{_segment_cte(sql)} SELECT (SELECT count(*) FROM seg), "
+        f"(SELECT count(*) FROM {roles.entity_table(catalog)})"
     ).rows[0]
     return int(row[0]), int(row[1])
 
@@ -81,7 +113,7 @@ def _ratio(part: int, whole: int) -> float:
 
 
 def segment_result(
-    executor: Executor, sql: str, as_of: date, *, with_profile: bool = True
+    executor: Executor, sql: str, as_of: date, catalog: Catalog, *, with_profile: bool = True
 ) -> SegmentResult:
     """Count, profile and sample a query that has already passed the guard.
 
@@ -90,101 +122,184 @@ def segment_result(
     """
     started = time.perf_counter()
     if with_profile:
-        result = _profiled(executor, sql, as_of)
+        result = _profiled(executor, sql, as_of, catalog)
     else:
-        count, base = count_segment(executor, sql)
+        count, base = count_segment(executor, sql, catalog)
         result = SegmentResult(sql=sql, count=count, base_count=base, share=_ratio(count, base))
     result.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
     return result
 
 
-SAMPLE_COLUMNS = (
-    "customer_id",
-    "first_name",
-    "last_name",
-    "email",
-    "country",
-    "region",
-    "loyalty_tier",
-    "lifestyle",
-)
+def profile_notes(catalog: Catalog) -> list[str]:
+    """One line per profile figure the catalog's roles switch off."""
+    notes = []
+    if catalog.roles.purchases is None:
+        notes.append(roles.missing_note("purchases, recency and order value", "purchases"))
+    if roles.revenue_measure(catalog) is None:
+        notes.append(roles.missing_note("12-month revenue", "revenue"))
+    if catalog.roles.category is None or catalog.roles.purchases is None:
+        notes.append(roles.missing_note("top categories", "category"))
+    return notes
 
 
-def _profile_sql(sql: str, as_of: date) -> str:
+def _in_window(alias: str, as_of: date) -> str:
     start, end = twelve_month_window(as_of)
-    window = f"t.transaction_ts >= DATE '{start}' AND t.transaction_ts < DATE '{end}' + 1"
-    sample_cols = ", ".join(f"c.{c}" for c in SAMPLE_COLUMNS)
-    groups = ", ".join(f"({b})" for b in BREAKDOWNS)
-    return f"""
-    WITH seg AS MATERIALIZED (SELECT DISTINCT customer_id FROM ({sql}) AS q),
-    completed AS MATERIALIZED (
-        SELECT t.customer_id, t.transaction_id, t.total_amount, t.transaction_ts,
-               {window} AS in_window
-        FROM transactions t JOIN seg USING (customer_id) WHERE t.status = 'completed'),
-    per_customer AS (
-        SELECT customer_id, count(*) FILTER (WHERE in_window) AS n,
-               sum(total_amount) FILTER (WHERE in_window) AS revenue, max(transaction_ts) AS last_ts
-        FROM completed GROUP BY customer_id),
-    spend AS (
-        SELECT p.category, sum(i.quantity * i.unit_price) AS amount
-        FROM completed t JOIN transaction_items i ON i.transaction_id = t.transaction_id
-        JOIN products p ON p.product_id = i.product_id
-        WHERE t.in_window GROUP BY p.category),
-    top AS (
-        SELECT category, amount, amount / sum(amount) OVER () AS share FROM spend
-        ORDER BY amount DESC, category LIMIT {TOP_CATEGORIES}),
-    members AS (
-        SELECT coalesce(c.gender, 'unknown') AS gender, {age_band_sql(as_of)} AS age_band,
-               c.country, c.loyalty_tier
-        FROM customers c JOIN seg USING (customer_id)),
-    breakdown AS (
-        SELECT gender, age_band, country, loyalty_tier, count(*) AS n
-        FROM members GROUP BY GROUPING SETS ({groups})),
-    sample AS (
-        SELECT {sample_cols} FROM customers c JOIN seg USING (customer_id)
-        ORDER BY hash(c.customer_id), c.customer_id LIMIT {SAMPLE_SIZE})
-    SELECT
-        (SELECT count(*) FROM seg),
-        (SELECT count(*) FROM customers),
-        (SELECT coalesce(sum(revenue), 0) FROM per_customer),
-        (SELECT coalesce(sum(n), 0) FROM per_customer),
-        (SELECT count(*) FROM per_customer WHERE n > 0),
-        (SELECT median(date_diff('day', CAST(last_ts AS DATE), DATE '{as_of}')) FROM per_customer),
-        (SELECT list([category, amount::VARCHAR, share::VARCHAR] ORDER BY amount DESC, category)
-         FROM top),
-        (SELECT list([gender, age_band, country, loyalty_tier, n::VARCHAR]) FROM breakdown),
-        (SELECT list(struct_pack({", ".join(f"{c} := {c}" for c in SAMPLE_COLUMNS)})
-                     ORDER BY hash(customer_id), customer_id) FROM sample)
-    """
+    return f"{alias}.ts >= DATE '{start}' AND {alias}.ts < DATE '{end}' + 1"
 
 
-def _profiled(executor: Executor, sql: str, as_of: date) -> SegmentResult:
-    row = executor.query(_profile_sql(sql, as_of)).rows[0]
-    count, base, revenue, purchases, buyers, median_days, top, groups, sample = row
+class _ProfileQuery:
+    """The one profile query, assembled from the parts this catalog's roles allow."""
+
+    def __init__(self, sql: str, as_of: date, catalog: Catalog) -> None:
+        self.as_of, self.catalog = as_of, catalog
+        entity, key = roles.entity_table(catalog), roles.entity_key(catalog)
+        self.ctes = [f"seg AS MATERIALIZED (SELECT DISTINCT customer_id FROM ({sql}) AS q)"]
+        self.values: dict[str, str] = {
+            "count": "(SELECT count(*) FROM seg)",
+            "base": f"(SELECT count(*) FROM {entity})",
+        }
+        self.entity, self.key = entity, key
+        self._purchases()
+        self._revenue()
+        self._categories()
+        self._breakdowns()
+        self._sample()
+
+    def _purchases(self) -> None:
+        rows = roles.purchases_sql(self.catalog)
+        if rows is None:
+            return
+        count = roles.purchases_count_sql(self.catalog, "purchased")
+        self.ctes += [
+            "purchased AS MATERIALIZED (\n"
+            f"    SELECT p.*, {_in_window('p', self.as_of)} AS in_window\n"
+            f"    FROM ({rows}) AS p JOIN seg USING (customer_id))",
+            "per_customer AS (\n"
+            f"    SELECT customer_id, {count} FILTER (WHERE in_window) AS n,\n"
+            "           sum(amount) FILTER (WHERE in_window) AS amount, max(ts) AS last_ts\n"
+            "    FROM purchased GROUP BY customer_id)",
+        ]
+        self.values |= {
+            "purchases": "(SELECT coalesce(sum(n), 0) FROM per_customer)",
+            "buyers": "(SELECT count(*) FROM per_customer WHERE n > 0)",
+            "median_days": "(SELECT median(date_diff('day', CAST(last_ts AS DATE), "
+            f"DATE '{self.as_of}')) FROM per_customer)",
+        }
+
+    def _revenue(self) -> None:
+        if roles.revenue_is_purchase_amount(self.catalog):
+            self.values["revenue"] = "(SELECT coalesce(sum(amount), 0) FROM per_customer)"
+            return
+        rows = roles.revenue_sql(self.catalog)
+        if rows is None:
+            return
+        self.ctes.append(
+            "revenue AS (\n"
+            f"    SELECT r.revenue FROM ({rows}) AS r JOIN seg USING (customer_id)\n"
+            f"    WHERE {_in_window('r', self.as_of)})"
+        )
+        self.values["revenue"] = "(SELECT coalesce(sum(revenue), 0) FROM revenue)"
+
+    def _categories(self) -> None:
+        rows = roles.category_sql(self.catalog)
+        if rows is None:
+            return
+        self.ctes += [
+            "spend AS (\n"
+            "    SELECT c.category, sum(c.amount) AS amount\n"
+            f"    FROM ({rows}) AS c JOIN seg USING (customer_id)\n"
+            f"    WHERE {_in_window('c', self.as_of)} GROUP BY c.category)",
+            "top AS (\n"
+            "    SELECT category, amount, amount / sum(amount) OVER () AS share FROM spend\n"
+            f"    ORDER BY amount DESC, category LIMIT {TOP_CATEGORIES})",
+        ]
+        self.values["top"] = (
+            "(SELECT list([CAST(category AS VARCHAR), amount::VARCHAR, share::VARCHAR] "
+            "ORDER BY amount DESC, category) FROM top)"
+        )
+
+    def _breakdowns(self) -> None:
+        self.breakdowns = breakdown_properties(self.catalog)
+        if not self.breakdowns:
+            return
+        names = [f"b{i}" for i in range(len(self.breakdowns))]
+        exprs = [
+            f"coalesce(CAST({roles.property_sql(self.catalog, p, self.as_of)} AS VARCHAR), "
+            f"'unknown') AS {n}"
+            for p, n in zip(self.breakdowns, names, strict=True)
+        ]
+        self.ctes += [
+            "members AS (\n"
+            f"    SELECT {', '.join(exprs)}\n"
+            f"    FROM {self.entity} JOIN seg ON seg.customer_id = {self.key})",
+            "breakdown AS (\n"
+            f"    SELECT {', '.join(names)}, count(*) AS n\n"
+            f"    FROM members GROUP BY GROUPING SETS ({', '.join(f'({n})' for n in names)}))",
+        ]
+        self.values["groups"] = f"(SELECT list([{', '.join(names)}, n::VARCHAR]) FROM breakdown)"
+
+    def _sample(self) -> None:
+        self.sample_columns = sample_columns(self.catalog)
+        entity = self.entity
+        cols = ", ".join(f"{entity}.{c} AS {c}" for c in self.sample_columns)
+        self.ctes.append(
+            "sample AS (\n"
+            f"    SELECT {cols} FROM {entity} JOIN seg ON seg.customer_id = {self.key}\n"
+            f"    ORDER BY hash({self.key}), {self.key} LIMIT {SAMPLE_SIZE})"
+        )
+        key = self.catalog.entity.key
+        fields = ", ".join(f"{c} := {c}" for c in self.sample_columns)
+        self.values["sample"] = (
+            f"(SELECT list(struct_pack({fields}) ORDER BY hash({key}), {key}) FROM sample)"
+        )
+
+    def sql(self) -> str:
+        selects = ",\n    ".join(f"{expr} AS {name}" for name, expr in self.values.items())
+        return "WITH " + ",\n".join(self.ctes) + f"\nSELECT\n    {selects}"
+
+
+def _profile_sql(sql: str, as_of: date, catalog: Catalog) -> str:
+    return _ProfileQuery(sql, as_of, catalog).sql()
+
+
+def _profiled(executor: Executor, sql: str, as_of: date, catalog: Catalog) -> SegmentResult:
+    query = _ProfileQuery(sql, as_of, catalog)
+    result = executor.query(query.sql())
+    row = dict(zip(query.values, result.rows[0], strict=True))
+    count, base = int(row["count"]), int(row["base"])
     start, end = twelve_month_window(as_of)
+    revenue = row.get("revenue")
+    purchases = row.get("purchases")
+    median_days = row.get("median_days")
     profile = Profile(
         window=f"{start} … {end}",
-        revenue_12m=float(revenue),
-        purchases_12m=int(purchases),
-        buyers_12m=int(buyers),
-        aov_12m=round(float(revenue) / purchases, 2) if purchases else None,
+        revenue_12m=None if revenue is None else float(revenue),
+        purchases_12m=None if purchases is None else int(purchases),
+        buyers_12m=None if row.get("buyers") is None else int(row["buyers"]),
+        aov_12m=(
+            round(float(revenue) / int(purchases), 2) if revenue is not None and purchases else None
+        ),
         median_days_since_last_purchase=None if median_days is None else float(median_days),
         top_categories=[
-            Share(value=c, count=int(float(a)), share=round(float(s), 4)) for c, a, s in top or []
+            Share(value=c, count=int(float(a)), share=round(float(s), 4))
+            for c, a, s in row.get("top") or []
         ],
-        breakdowns=_breakdowns(groups or [], count),
+        breakdowns=_breakdowns(query.breakdowns, row.get("groups") or [], count),
+        notes=profile_notes(catalog),
     )
-    result = SegmentResult(sql=sql, count=count, base_count=base, share=_ratio(count, base))
-    result.profile = profile
-    result.sample = [dict(member) for member in sample or []]
-    return result
+    result_ = SegmentResult(sql=sql, count=count, base_count=base, share=_ratio(count, base))
+    result_.profile = profile
+    result_.sample = [dict(member) for member in row.get("sample") or []]
+    return result_
 
 
-def _breakdowns(groups: list[list[str | None]], count: int) -> dict[str, list[Share]]:
-    result: dict[str, list[Share]] = {name: [] for name in BREAKDOWNS}
+def _breakdowns(
+    names: list[str], groups: list[list[str | None]], count: int
+) -> dict[str, list[Share]]:
+    result: dict[str, list[Share]] = {name: [] for name in names}
     for group in groups:
         n = int(group[-1])
-        for name, value in zip(BREAKDOWNS, group[:-1], strict=True):
+        for name, value in zip(names, group[:-1], strict=True):
             if value is not None:
                 result[name].append(Share(value=str(value), count=n, share=_ratio(n, count)))
     for shares in result.values():
