@@ -16,15 +16,21 @@ Usefulness score (0..1, higher first; ties by title):
   normalised entropy of the part sizes (1 = an even split, 0 = everyone in one part); a split
   with fewer than two targetable parts scores 0;
 - actionability is a fixed weight per kind of idea (`_ACTIONABILITY`): a win-back or high-value
-  core can be acted on directly, a device split mostly informs creative.
+  core can be acted on directly, a split by a descriptive attribute mostly informs creative.
 
 Flags: "too_small" (< 1% of the base or < 50 customers); "not_different" (> 90% of the parent).
 For a split, `spec`/`sql`/`count` are those of its headline part (the one the rationale names).
 
-Look-alikes are the 12-month buyers of the parent's dominant category (by 12-month spend) who are
-not in the parent: "top category" itself is not expressible as a spec condition. An empty parent
-gets the whole base's ideas instead; a parent too small to target gets "broaden" ideas (drop one
-condition) first. A raw-SQL parent (no spec) gets ideas whose `spec` is None.
+Everything dataset-specific comes from the catalog: the model splits are the built-in models
+its roles support (`segmodels.available_models`), the attribute splits its trait properties and
+geography levels (`assistant.roles`), the look-alikes its purchases event and category field.
+
+Look-alikes are the 12-month buyers of one of the parent's categories who are not in the parent:
+the categories the parent's own purchase conditions name when it names some, else its dominant
+category (by 12-month spend); "top category" itself is not expressible as a spec condition. An
+empty parent gets the whole base's ideas instead; a parent too small to target gets "broaden"
+ideas (drop one condition) first. A raw-SQL parent (no spec) gets ideas whose `spec` is None. An
+idea whose role the catalog lacks is left out, with a line in `IdeasResult.notes`.
 """
 
 from __future__ import annotations
@@ -35,34 +41,46 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel, Field
 
-from assistant.compiler import compile_spec
+from assistant import roles
+from assistant.compiler import compile_spec, sql_literal
 from assistant.executor import Executor
 from assistant.guard import check_sql
 from assistant.profile import count_segment
-from assistant.segmodels import assignment_sql, labels
+from assistant.segmodels import (
+    assignment_sql,
+    available_models,
+    labels,
+    load_models,
+    unavailable_models,
+)
 from assistant.spec import (
-    CATEGORIES,
+    Activity,
     ActivityCondition,
+    AndGroup,
     AttributeCondition,
     Condition,
     OrGroup,
-    Purchases,
     SegmentRef,
     SegmentSpec,
     negate,
 )
 from assistant.windows import Trailing, resolve
 
+if TYPE_CHECKING:
+    from assistant.catalog import Catalog
+
 MIN_CUSTOMERS = 50
 MIN_SHARE = 0.01
 OVERLAP = 0.90
 MIN_IDEAS = 4
-MAX_REGION_PARTS = 6
+MAX_PARTS = 6  # an attribute with more values keeps its biggest and gathers the rest as "Other"
+MAX_ATTRIBUTE_SPLITS = 3  # the best-scoring attribute splits compete with the other ideas
+MAX_SPLIT_VALUES = 12  # attributes with more values than this are not split on
 TOO_SMALL = "too_small"
 NOT_DIFFERENT = "not_different"
 
@@ -105,6 +123,7 @@ class ParentSummary(BaseModel):
 class IdeasResult(BaseModel):
     parent: ParentSummary
     ideas: list[Idea]
+    notes: list[str] = Field(default_factory=list)  # ideas the catalog's roles switch off
 
 
 # --- context -------------------------------------------------------------------------------------
@@ -116,6 +135,7 @@ class _Context:
 
     executor: Executor
     as_of: date
+    catalog: Catalog
     spec: SegmentSpec | None
     sql: str
     count: int
@@ -128,7 +148,7 @@ class _Context:
 
     @property
     def noun(self) -> str:
-        return "all customers" if self.whole_base else "this segment"
+        return f"all {self.catalog.entity.plural}" if self.whole_base else "this segment"
 
     def flags(self, count: int, inside: bool = True) -> list[str]:
         flags = []
@@ -147,31 +167,32 @@ class _Context:
     def parent_cte(self) -> str:
         return f"parent_seg AS (SELECT DISTINCT customer_id FROM ({self.members or self.sql}) AS q)"
 
+    def compile(self, spec: SegmentSpec) -> str:
+        return compile_spec(spec, self.as_of, self.catalog).sql
+
     def within(self, condition: Condition, title: str) -> tuple[SegmentSpec | None, str]:
         """The parent AND `condition`, as a spec (when the parent has one) and guarded SQL."""
         if self.spec is not None:
             # Compiler output: guard-clean by construction (tests guard every idea's SQL), and
             # guarded again whenever an idea is run; skipping it here saves ~0.1 s per idea.
             spec = _add(self.spec, condition, title)
-            return spec, compile_spec(spec, self.as_of).sql
-        fragment = _fragment(condition, self.as_of)
-        sql = (
-            f"SELECT c.customer_id\nFROM customers c\nWHERE {fragment}\n"
-            f"  AND c.customer_id IN (SELECT customer_id FROM ({self.sql}) AS q)"
-        )
-        return None, self.guard(sql)
+            return spec, self.compile(spec)
+        return None, self.guard(self._raw(condition, "IN"))
 
     def outside(self, condition: Condition, title: str) -> tuple[SegmentSpec | None, str]:
         """`condition` AND NOT the parent (look-alikes)."""
         if self.spec is not None:
             spec = _add(negate(self.spec), condition, title)
-            return spec, compile_spec(spec, self.as_of).sql
-        fragment = _fragment(condition, self.as_of)
-        sql = (
-            f"SELECT c.customer_id\nFROM customers c\nWHERE {fragment}\n"
-            f"  AND c.customer_id NOT IN (SELECT customer_id FROM ({self.sql}) AS q)"
+            return spec, self.compile(spec)
+        return None, self.guard(self._raw(condition, "NOT IN"))
+
+    def _raw(self, condition: Condition, op: str) -> str:
+        fragment = _fragment(condition, self.as_of, self.catalog)
+        key = roles.entity_key(self.catalog)
+        return (
+            f"SELECT {key} AS customer_id\nFROM {roles.entity_table(self.catalog)}\n"
+            f"WHERE {fragment}\n  AND {key} {op} (SELECT customer_id FROM ({self.sql}) AS q)"
         )
-        return None, self.guard(sql)
 
     def guard(self, sql: str) -> str:
         """SQL composed around a raw (user or model) parent query is checked before it is shown."""
@@ -183,8 +204,8 @@ def _add(spec: SegmentSpec, condition: Condition, title: str) -> SegmentSpec:
     return spec.model_copy(update={"title": title, "conditions": [*spec.conditions, condition]})
 
 
-def _fragment(condition: Condition, as_of: date) -> str:
-    return compile_spec(SegmentSpec(conditions=[condition]), as_of).steps[0].condition_sql
+def _fragment(condition: Condition, as_of: date, catalog: Catalog) -> str:
+    return compile_spec(SegmentSpec(conditions=[condition]), as_of, catalog).steps[0].condition_sql
 
 
 def _dump(spec: SegmentSpec | None) -> dict[str, Any] | None:
@@ -203,6 +224,7 @@ def suggest_ideas(
     executor: Executor,
     parent: SegmentSpec | None,
     as_of: date,
+    catalog: Catalog,
     *,
     parent_sql: str | None = None,
     members_sql: str | None = None,
@@ -214,14 +236,16 @@ def suggest_ideas(
     answer's members), so counting does not evaluate the parent's conditions again.
     """
     spec = parent if parent is not None or parent_sql is not None else SegmentSpec()
-    compiled = compile_spec(spec, as_of) if spec is not None else None
+    compiled = compile_spec(spec, as_of, catalog) if spec is not None else None
     sql = parent_sql or (compiled.sql if compiled else "")
     sql = check_sql(sql, executor.schema()).sql if parent_sql else sql
-    count, base = count_segment(executor, members_sql or sql)
-    ctx = _Context(executor, as_of, spec, sql, count, base, members_sql or "")
+    count, base = count_segment(executor, members_sql or sql, catalog)
+    ctx = _Context(executor, as_of, catalog, spec, sql, count, base, members_sql or "")
     summary = ParentSummary(
         title=(spec.title if spec and spec.title else None) or _default_title(ctx),
-        explanation=compiled.explanation if compiled else "Customers returned by the SQL query.",
+        explanation=compiled.explanation
+        if compiled
+        else f"{catalog.entity.plural.capitalize()} returned by the SQL query.",
         count=count,
         share=ctx.share(count),
         sql=sql,
@@ -230,21 +254,40 @@ def suggest_ideas(
     candidates = _candidates(ctx if count else _base_context(ctx))
     # A parent too small to target is best helped by loosening it: those ideas come first.
     first = _broaden(ctx) if TOO_SMALL in ctx.flags(count, inside=False) else []
-    return IdeasResult(parent=summary, ideas=_rank(first, candidates, max(MIN_IDEAS, limit)))
+    return IdeasResult(
+        parent=summary,
+        ideas=_rank(first, candidates, max(MIN_IDEAS, limit)),
+        notes=ideas_notes(catalog),
+    )
+
+
+def ideas_notes(catalog: Catalog) -> list[str]:
+    """One line per kind of idea the catalog's roles switch off."""
+    notes = list(unavailable_models(catalog).values())
+    if catalog.roles.purchases is None:
+        notes.append(roles.missing_note("look-alikes", "purchases"))
+    elif catalog.roles.category is None:
+        notes.append(roles.missing_note("look-alikes", "category"))
+    return notes
 
 
 def _default_title(ctx: _Context) -> str:
-    return "All customers" if ctx.whole_base else "Current segment"
+    return f"All {ctx.catalog.entity.plural}" if ctx.whole_base else "Current segment"
 
 
 def _candidates(ctx: _Context) -> list[Idea]:
     models = _model_counts(ctx)
-    ideas = [_model_split(ctx, family, models.get(family.model, {})) for family in _MODEL_SPLITS]
-    ideas += _attribute_splits(ctx)
-    ideas += [
-        _high_value_core(ctx, models.get("rfm", {})),
-        _lapsed(ctx, models.get("lifecycle", {})),
+    offered = set(models)
+    ideas = [
+        _model_split(ctx, family, models[family.model])
+        for family in _MODEL_SPLITS
+        if family.model in offered
     ]
+    ideas += _attribute_splits(ctx)
+    if "rfm" in offered:
+        ideas.append(_high_value_core(ctx, models["rfm"]))
+    if "lifecycle" in offered:
+        ideas.append(_lapsed(ctx, models["lifecycle"]))
     if not ctx.whole_base:
         ideas += _look_alikes(ctx)
     return [idea for idea in ideas if idea is not None]
@@ -252,8 +295,8 @@ def _candidates(ctx: _Context) -> list[Idea]:
 
 def _base_context(ctx: _Context) -> _Context:
     everyone = SegmentSpec()
-    sql = compile_spec(everyone, ctx.as_of).sql
-    return _Context(ctx.executor, ctx.as_of, everyone, sql, ctx.base, ctx.base)
+    sql = ctx.compile(everyone)
+    return _Context(ctx.executor, ctx.as_of, ctx.catalog, everyone, sql, ctx.base, ctx.base)
 
 
 def _rank(first: list[Idea], candidates: list[Idea], limit: int) -> list[Idea]:
@@ -279,11 +322,8 @@ _ACTIONABILITY = {
     "abc": 0.7,
     "lifecycle": 0.85,
     "engagement_tier": 0.8,
-    "preferred_channel": 0.75,
-    "primary_device": 0.55,
     "geo": 0.6,
-    "reward_preference": 0.7,
-    "lifestyle": 0.7,
+    "attribute": 0.65,
     "core": 1.0,
     "lapsed": 0.95,
     "look_alike": 0.9,
@@ -298,7 +338,7 @@ def _single_score(ctx: _Context, count: int, flags: list[str], key: str, inside:
     return round(0.4 * size + 0.35 * max(difference, 0.0) + 0.25 * _ACTIONABILITY[key], 6)
 
 
-def _split_score(ctx: _Context, parts: list[IdeaPart], key: str) -> float:
+def _split_score(ctx: _Context, parts: Sequence[IdeaPart | _Draft], key: str) -> float:
     targetable = [p for p in parts if not p.flags]
     if len(targetable) < 2 or not ctx.count:
         return 0.0
@@ -348,12 +388,15 @@ SPLIT_MODELS = ("rfm", "abc", "lifecycle", "engagement_tier")
 
 
 def _model_counts(ctx: _Context) -> dict[str, dict[str, int]]:
-    """Label counts of every built-in model within the parent.
+    """Label counts of every built-in model this catalog supports, within the parent.
 
     Scoring a model needs the whole base (quintiles, cumulative revenue), which is the same for
     every segment: each model's label per customer is computed once per database version and
     as_of and kept as arrays; a segment's counts are then a look-up of its members.
     """
+    models = [m for m in SPLIT_MODELS if m in available_models(ctx.catalog)]
+    if not models:
+        return {}
     members = np.fromiter(
         (
             row[0]
@@ -365,33 +408,38 @@ def _model_counts(ctx: _Context) -> dict[str, dict[str, int]]:
         dtype=np.int64,
     )
     counts: dict[str, dict[str, int]] = {}
-    for model in SPLIT_MODELS:
-        ids, codes, names = _assignment(ctx.executor, model, ctx.as_of)
+    for model in models:
+        ids, codes, names = _assignment(ctx.executor, model, ctx.as_of, ctx.catalog)
         positions = np.searchsorted(ids, members)
         tally = np.bincount(codes[positions], minlength=len(names)) if len(members) else []
         counts[model] = {name: int(n) for name, n in zip(names, tally, strict=False) if n}
     return counts
 
 
-# Whole-base figures that do not depend on the segment, per database file version.
+# Whole-base figures that do not depend on the segment, per database file version and per query
+# (the query text carries the catalog, the model and as_of).
 _CACHE_LOCK = threading.Lock()
-_ASSIGNMENTS: dict[tuple[str, int, date, str], tuple[np.ndarray, np.ndarray, list[str]]] = {}
+_ASSIGNMENTS: dict[tuple[str, int, str], tuple[np.ndarray, np.ndarray, list[str]]] = {}
+
+
+def _db_version(executor: Executor) -> tuple[str, int]:
+    path = Path(executor.db_path).resolve()
+    return str(path), path.stat().st_mtime_ns
 
 
 def _assignment(
-    executor: Executor, model: str, as_of: date
+    executor: Executor, model: str, as_of: date, catalog: Catalog
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(sorted customer ids, label code per id, label names) for one model, cached."""
-    path = Path(executor.db_path).resolve()
-    key = (str(path), path.stat().st_mtime_ns, as_of, model)
+    sql = (
+        f"SELECT customer_id, label FROM ({assignment_sql(model, as_of, catalog)}) AS a ORDER BY 1"
+    )
+    key = (*_db_version(executor), sql)
     with _CACHE_LOCK:
         cached = _ASSIGNMENTS.get(key)
     if cached is not None:
         return cached
-    rows = executor.query(
-        f"SELECT customer_id, label FROM ({assignment_sql(model, as_of)}) AS a ORDER BY 1",
-        max_rows=10_000_000,
-    ).rows
+    rows = executor.query(sql, max_rows=10_000_000).rows
     names = sorted({label for _, label in rows})
     code = {name: i for i, name in enumerate(names)}
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -436,7 +484,7 @@ def _split_idea(
     key: str,
     parts: list[IdeaPart],
     hints: dict[str, str | None] | None = None,
-    verb: str = "are {}",
+    verb: str = " are {}",
 ) -> Idea | None:
     if not parts:
         return None
@@ -444,7 +492,7 @@ def _split_idea(
     targetable = sum(1 for p in parts if not p.flags)
     hint = (hints or {}).get(headline.label)
     rationale = (
-        f"{_pct(ctx.of_parent(headline.count))} of {ctx.noun} {verb.format(headline.label)}"
+        f"{_pct(ctx.of_parent(headline.count))} of {ctx.noun}{verb.format(headline.label)}"
         + (f" — {hint}" if hint else "")
         + f"; {targetable} of {len(parts)} parts are large enough to target"
     )
@@ -476,38 +524,62 @@ def _headline(parts: list[IdeaPart]) -> IdeaPart:
 @dataclass(frozen=True)
 class _AttributeSplit:
     attribute: str
-    type: str
-    verb: str  # how the rationale says "members have this value", e.g. "prefer {}"
+    geographic: bool
 
     @property
     def title(self) -> str:
         return f"Split by {self.attribute.replace('_', ' ')}"
 
     @property
+    def type(self) -> str:
+        return "geographic" if self.geographic else "attribute"
+
+    @property
     def key(self) -> str:
-        return "geo" if self.attribute in ("country", "region") else self.attribute
+        return "geo" if self.geographic else "attribute"
+
+    @property
+    def verb(self) -> str:
+        # How the rationale says "members have this value".
+        return " live in {}" if self.geographic else ": {}"
 
 
-_ATTRIBUTE_SPLITS = (
-    _AttributeSplit("preferred_channel", "behavioral", "prefer {}"),
-    _AttributeSplit("primary_device", "technographic", "mostly use {}"),
-    _AttributeSplit("reward_preference", "psychographic", "prefer {} rewards"),
-    _AttributeSplit("lifestyle", "psychographic", "are {}"),
-    _AttributeSplit("country", "geographic", "live in {}"),
-    _AttributeSplit("region", "geographic", "live in {}"),
-)
+@dataclass(frozen=True)
+class _Draft:
+    """A part before its spec and SQL are built (only the kept splits get those)."""
+
+    label: str
+    condition: Condition
+    count: int
+    flags: list[str]
 
 
-def _attribute_counts(ctx: _Context) -> dict[str, list[tuple[Any, int]]]:
+def _split_attributes(catalog: Catalog) -> list[_AttributeSplit]:
+    geo = [_AttributeSplit(g, True) for g in catalog.roles.geography]
+    traits = roles.trait_properties(catalog, max_values=MAX_SPLIT_VALUES, geography=False)
+    return geo + [_AttributeSplit(t, False) for t in traits]
+
+
+def _attribute_counts(
+    ctx: _Context, splits: list[_AttributeSplit]
+) -> dict[str, list[tuple[Any, int]]]:
     """Value counts of every split attribute within the parent: one GROUPING SETS query."""
-    columns = [split.attribute for split in _ATTRIBUTE_SPLITS]
-    grouping = ", ".join(f"GROUPING(c.{col}) AS g_{col}" for col in columns)
-    sets = ", ".join(f"(c.{col})" for col in columns)
+    columns = [split.attribute for split in splits]
+    names = [f"a{i}" for i in range(len(columns))]
+    exprs = [
+        f"{roles.property_sql(ctx.catalog, c, ctx.as_of)} AS {n}"
+        for c, n in zip(columns, names, strict=True)
+    ]
+    entity, key = roles.entity_table(ctx.catalog), roles.entity_key(ctx.catalog)
+    grouping = ", ".join(f"GROUPING({n}) AS g_{n}" for n in names)
     rows = ctx.executor.query(
-        f"WITH {ctx.parent_cte()}\n"
-        f"SELECT {', '.join(f'c.{col}' for col in columns)}, {grouping}, count(*) AS n\n"
-        "FROM customers c JOIN parent_seg USING (customer_id)\n"
-        f"GROUP BY GROUPING SETS ({sets})"
+        f"WITH {ctx.parent_cte()},\n"
+        f"members AS (SELECT {', '.join(exprs)}\n"
+        f"  FROM {entity} JOIN parent_seg ON parent_seg.customer_id = {key})\n"
+        f"SELECT {', '.join(names)}, {grouping}, count(*) AS n\n"
+        "FROM members\n"
+        f"GROUP BY GROUPING SETS ({', '.join(f'({n})' for n in names)})",
+        max_rows=1_000_000,
     ).rows
     counts: dict[str, list[tuple[Any, int]]] = {col: [] for col in columns}
     width = len(columns)
@@ -522,41 +594,81 @@ def _attribute_counts(ctx: _Context) -> dict[str, list[tuple[Any, int]]]:
 
 
 def _attribute_splits(ctx: _Context) -> list[Idea]:
-    counts = _attribute_counts(ctx)
-    geo = _geographic_level(ctx, counts)
-    ideas = []
-    for split in _ATTRIBUTE_SPLITS:
-        if split.key == "geo" and split.attribute != geo:
+    """The geography split at its useful level, and the best-scoring trait splits."""
+    splits = _split_attributes(ctx.catalog)
+    if not splits:
+        return []
+    counts = _attribute_counts(ctx, splits)
+    geo = _geographic_level(ctx, [s for s in splits if s.geographic], counts)
+    scored = []
+    for split in splits:
+        if split.geographic and split is not geo:
             continue
-        parts = _value_parts(ctx, split.attribute, counts[split.attribute])
+        drafts = _value_drafts(ctx, split, counts[split.attribute])
+        if drafts:
+            scored.append((split, drafts, _split_score(ctx, drafts, split.key)))
+    traits = sorted(
+        (item for item in scored if not item[0].geographic), key=lambda i: (-i[2], i[0].title)
+    )[:MAX_ATTRIBUTE_SPLITS]
+    kept = [item for item in scored if item[0].geographic] + traits
+    ideas = []
+    for split, drafts, _ in kept:
+        parts = [_part(ctx, d.label, d.condition, d.count) for d in drafts]
         idea = _split_idea(ctx, split.title, split.type, split.key, parts, verb=split.verb)
         if idea is not None:
             ideas.append(idea)
     return ideas
 
 
-def _geographic_level(ctx: _Context, counts: dict[str, list[tuple[Any, int]]]) -> str:
-    """Country, unless one country holds nearly everyone: then region is the useful split."""
-    countries = counts["country"]
-    if countries and countries[0][1] > OVERLAP * ctx.count:
-        return "region"
-    return "country"
+def _geographic_level(
+    ctx: _Context, levels: list[_AttributeSplit], counts: dict[str, list[tuple[Any, int]]]
+) -> _AttributeSplit | None:
+    """The broadest level, unless one value holds nearly everyone: then the next one down."""
+    for level in levels:
+        pairs = counts[level.attribute]
+        if pairs and pairs[0][1] <= OVERLAP * ctx.count:
+            return level
+    return levels[-1] if levels else None
 
 
-def _value_parts(ctx: _Context, attribute: str, pairs: list[tuple[Any, int]]) -> list[IdeaPart]:
-    # Open vocabularies (region) keep their biggest values and gather the rest as "Other".
-    keep = pairs if attribute != "region" else pairs[:MAX_REGION_PARTS]
-    parts = [_part(ctx, _value_label(v), _value_condition(attribute, v), n) for v, n in keep]
-    rest = [(v, n) for v, n in pairs[len(keep) :]]
+def _value_drafts(
+    ctx: _Context, split: _AttributeSplit, pairs: list[tuple[Any, int]]
+) -> list[_Draft]:
+    # Many values keep their biggest and gather the rest as "Other".
+    attribute = split.attribute
+    keep = pairs[:MAX_PARTS] if len(pairs) > MAX_PARTS + 1 else pairs
+    drafts = [
+        _Draft(_value_label(ctx.catalog, split, v), _value_condition(attribute, v), n, ctx.flags(n))
+        for v, n in keep
+    ]
+    rest = pairs[len(keep) :]
     if rest:
         kept = [v for v, _ in keep if v is not None]
-        condition = AttributeCondition(attribute=attribute, op="not_in", value=kept)
-        parts.append(_part(ctx, f"Other {attribute}s", condition, sum(n for _, n in rest)))
-    return parts
+        condition: Condition = AttributeCondition(attribute=attribute, op="not_in", value=kept)
+        if any(v is None for v, _ in rest):  # NOT IN never holds for unknown values
+            condition = OrGroup(
+                conditions=[condition, AttributeCondition(attribute=attribute, op="is_null")]
+            )
+        count = sum(n for _, n in rest)
+        label = f"Other {_plural_words(attribute)}"
+        drafts.append(_Draft(label, condition, count, ctx.flags(count)))
+    return drafts
 
 
-def _value_label(value: Any) -> str:
-    return "unknown" if value is None else str(value).replace("_", " ")
+def _plural_words(attribute: str) -> str:
+    words = attribute.replace("_", " ")
+    if words.endswith("y") and not words.endswith(("ay", "ey", "oy", "uy")):
+        return words[:-1] + "ies"
+    return words if words.endswith("s") else words + "s"
+
+
+def _value_label(catalog: Catalog, split: _AttributeSplit, value: Any) -> str:
+    """The value as people say it; a trait value without a label of its own names its attribute
+    ("loyalty tier gold"), a place is simply its name."""
+    label = roles.value_label(catalog, split.attribute, value)
+    if value is None or split.geographic or label != str(value):
+        return label
+    return f"{split.attribute.replace('_', ' ')} {label.replace('_', ' ')}"
 
 
 def _value_condition(attribute: str, value: Any) -> AttributeCondition:
@@ -601,8 +713,8 @@ def _high_value_core(ctx: _Context, rfm: dict[str, int]) -> Idea:
     title = "High-value core: RFM Champions and Loyal Customers"
     count = rfm.get("champions", 0) + rfm.get("loyal_customers", 0)
     rationale = (
-        f"{count:,} customers ({_pct(ctx.of_parent(count))} of {ctx.noun}) are RFM Champions "
-        "or Loyal Customers — the core to protect and reward"
+        f"{count:,} {ctx.catalog.entity.plural} ({_pct(ctx.of_parent(count))} of {ctx.noun}) "
+        "are RFM Champions or Loyal Customers — the core to protect and reward"
     )
     built = ctx.within(_either("rfm", ("champions", "loyal_customers")), title)
     return _single(ctx, title, "value-based", "core", rationale, built, count)
@@ -611,80 +723,128 @@ def _high_value_core(ctx: _Context, rfm: dict[str, int]) -> Idea:
 def _lapsed(ctx: _Context, lifecycle: dict[str, int]) -> Idea:
     title = "At-risk and lapsed members"
     count = lifecycle.get("at_risk", 0) + lifecycle.get("lapsed", 0)
+    days = load_models().lifecycle.parameters.active_days
     rationale = (
-        f"{_pct(ctx.of_parent(count))} of {ctx.noun} last bought more than 90 days ago "
+        f"{_pct(ctx.of_parent(count))} of {ctx.noun} last bought more than {days} days ago "
         "— a win-back target"
     )
     built = ctx.within(_either("lifecycle", ("at_risk", "lapsed")), title)
     return _single(ctx, title, "lifecycle", "lapsed", rationale, built, count)
 
 
-def _category_buyers(category: str) -> ActivityCondition:
+LOOK_ALIKE_WINDOW = Trailing(n=12, unit="months")
+
+
+def _category_buyers(catalog: Catalog, category: Any) -> ActivityCondition:
+    purchases, field = catalog.roles.purchases, catalog.roles.category
+    assert purchases is not None and field is not None
     return ActivityCondition(
-        activity=Purchases(categories=[category]), window=Trailing(n=12, unit="months")
+        activity=Activity(source=purchases, filters={field: [category]}),
+        window=LOOK_ALIKE_WINDOW,
+    )
+
+
+def own_categories(catalog: Catalog, spec: SegmentSpec | None) -> list[Any]:
+    """The categories the spec's own purchase conditions name (not under a NOT), in order.
+
+    A condition on the purchases event (or its lines) that filters the category field names
+    them: "outdoor buyers in Texas" has Outdoor."""
+    purchases, field = catalog.roles.purchases, catalog.roles.category
+    if spec is None or purchases is None or field is None:
+        return []
+    sources = {purchases, catalog.events[purchases].lines}
+    found: list[Any] = []
+
+    def walk(conditions: Sequence[Condition]) -> None:
+        for condition in conditions:
+            if isinstance(condition, AndGroup | OrGroup):
+                walk(condition.conditions)
+            elif isinstance(condition, ActivityCondition) and _counts_buyers(condition):
+                act = condition.activity
+                values = act.filters.get(field)
+                if act.source in sources and isinstance(values, list):
+                    found.extend(v for v in values if v not in found)
+
+    walk(spec.conditions)
+    return found
+
+
+def _counts_buyers(condition: ActivityCondition) -> bool:
+    """Whether a condition keeps people who did the activity ("bought X"), not who did not."""
+    value = condition.value
+    if condition.op == "between":
+        return isinstance(value, list) and value[0] >= 1
+    if not isinstance(value, int | float):
+        return False
+    return (
+        (condition.op == ">=" and value >= 1)
+        or (condition.op == ">" and value >= 0)
+        or (condition.op == "=" and value >= 1)
     )
 
 
 def _look_alikes(ctx: _Context) -> list[Idea]:
-    """Buyers (last 12 months) of the parent's dominant category who are not in the parent.
+    """Buyers (last 12 months) of one of the parent's categories who are not in the parent.
 
-    The dominant category is the one with the largest 12-month spend among parent members whose
-    outside buyers are not too few to target. Outside buyers = all the category's buyers in the
-    window (the same for every segment, so cached per database and window) minus those inside
-    the parent: exactly what the idea's compiled SQL selects (a NOT group counts unknown as false).
+    The categories are the parent's own when its purchase conditions name some (look-alikes of
+    "outdoor buyers in Texas" are outdoor buyers elsewhere), else all it bought; the one with the
+    largest 12-month spend among parent members whose outside buyers are not too few to target
+    is chosen. Outside buyers = all the category's buyers in the window (the same for every
+    segment, so cached per database and window) minus those inside the parent: exactly what the
+    idea's compiled SQL selects (a NOT group counts unknown as false).
     """
-    window = resolve(_category_buyers(CATEGORIES[0]).window, ctx.as_of)
-    in_window = (
-        f"t.status = 'completed' AND t.transaction_ts >= TIMESTAMP '{window.start}' "
-        f"AND t.transaction_ts < TIMESTAMP '{window.end}'"
-    )
-    totals = _category_buyers_in(ctx.executor, in_window)
+    rows_sql = roles.category_sql(ctx.catalog)
+    if rows_sql is None:
+        return []
+    window = resolve(LOOK_ALIKE_WINDOW, ctx.as_of)
+    in_window = f"r.ts >= {sql_literal(window.start)} AND r.ts < {sql_literal(window.end)}"
+    totals = _category_buyers_in(ctx.executor, rows_sql, in_window)
     rows = ctx.executor.query(
         f"""WITH {ctx.parent_cte()}
-        SELECT p.category, sum(i.quantity * i.unit_price) AS parent_spend,
-               count(DISTINCT t.customer_id) AS inside_buyers
-        FROM transactions t JOIN parent_seg USING (customer_id)
-        JOIN transaction_items i ON i.transaction_id = t.transaction_id
-        JOIN products p ON p.product_id = i.product_id
-        WHERE {in_window}
-        GROUP BY p.category ORDER BY parent_spend DESC, p.category"""
+        SELECT r.category, sum(r.amount) AS parent_spend,
+               count(DISTINCT r.customer_id) AS inside_buyers
+        FROM ({rows_sql}) AS r JOIN parent_seg USING (customer_id)
+        WHERE {in_window} AND r.category IS NOT NULL
+        GROUP BY r.category ORDER BY parent_spend DESC NULLS LAST, r.category"""
     ).rows
-    total = sum(float(spend) for _, spend, _ in rows)
+    total = sum(float(spend or 0) for _, spend, _ in rows)
+    own = own_categories(ctx.catalog, ctx.spec)
+    if own:
+        rows = [row for row in rows if row[0] in own]
     for category, spend, inside in rows:
         outside = totals.get(category, 0) - int(inside)
-        if spend and TOO_SMALL not in ctx.flags(outside, inside=False):
-            return [_look_alike(ctx, category, float(spend) / total, outside)]
+        if TOO_SMALL not in ctx.flags(outside, inside=False):
+            share = float(spend or 0) / total if total else 0.0
+            return [_look_alike(ctx, category, share, outside)]
     return []
 
 
-_BUYERS_CACHE: dict[tuple[str, int, str], dict[str, int]] = {}
+_BUYERS_CACHE: dict[tuple[str, int, str], dict[Any, int]] = {}
 
 
-def _category_buyers_in(executor: Executor, in_window: str) -> dict[str, int]:
+def _category_buyers_in(executor: Executor, rows_sql: str, in_window: str) -> dict[Any, int]:
     """Distinct buyers per category in a window, cached per database file version."""
-    path = Path(executor.db_path).resolve()
-    key = (str(path), path.stat().st_mtime_ns, in_window)
+    sql = (
+        f"SELECT r.category, count(DISTINCT r.customer_id) FROM ({rows_sql}) AS r "
+        f"WHERE {in_window} GROUP BY 1"
+    )
+    key = (*_db_version(executor), sql)
     with _CACHE_LOCK:
         cached = _BUYERS_CACHE.get(key)
     if cached is None:
-        rows = executor.query(
-            "SELECT p.category, count(DISTINCT t.customer_id) FROM transactions t "
-            "JOIN transaction_items i ON i.transaction_id = t.transaction_id "
-            f"JOIN products p ON p.product_id = i.product_id WHERE {in_window} GROUP BY 1"
-        ).rows
-        cached = {category: int(n) for category, n in rows}
+        cached = {category: int(n) for category, n in executor.query(sql).rows}
         with _CACHE_LOCK:
             _BUYERS_CACHE[key] = cached
     return cached
 
 
-def _look_alike(ctx: _Context, category: str, spend_share: float, count: int) -> Idea:
+def _look_alike(ctx: _Context, category: Any, spend_share: float, count: int) -> Idea:
     title = f"Look-alikes: other {category} buyers"
     rationale = (
-        f"{category} is {_pct(spend_share)} of {ctx.noun}'s 12-month spend; {count:,} customers "
-        "outside it bought it in the last 12 months"
+        f"{category} is {_pct(spend_share)} of {ctx.noun}'s 12-month spend; {count:,} "
+        f"{ctx.catalog.entity.plural} outside it bought it in the last 12 months"
     )
-    built = ctx.outside(_category_buyers(category), title)
+    built = ctx.outside(_category_buyers(ctx.catalog, category), title)
     return _single(ctx, title, "behavioral", "look_alike", rationale, built, count, inside=False)
 
 
@@ -692,7 +852,7 @@ def _broaden(ctx: _Context) -> list[Idea]:
     """Drop one top-level condition at a time: all counts from one query over the compiled steps."""
     if ctx.spec is None or not ctx.spec.conditions:
         return []
-    steps = compile_spec(ctx.spec, ctx.as_of).steps
+    steps = compile_spec(ctx.spec, ctx.as_of, ctx.catalog).steps
     if len(steps) < 2:
         return []
     flags = [
@@ -702,7 +862,7 @@ def _broaden(ctx: _Context) -> list[Idea]:
     counts = ctx.executor.query(
         "SELECT\n  "
         + ",\n  ".join(f"count(*) FILTER (WHERE {f}) AS n_{i}" for i, f in enumerate(flags))
-        + "\nFROM customers c"
+        + f"\nFROM {roles.entity_table(ctx.catalog)}"
     ).rows[0]
     base_ctx = _base_context(ctx)
     ideas = []
@@ -714,8 +874,10 @@ def _broaden(ctx: _Context) -> list[Idea]:
                 "conditions": [c for j, c in enumerate(ctx.spec.conditions) if j != i],
             }
         )
-        rationale = f"Dropping '{step.label}' leaves {count:,} customers instead of none"
-        built = (spec, compile_spec(spec, ctx.as_of).sql)
+        rationale = (
+            f"Dropping '{step.label}' leaves {count:,} {ctx.catalog.entity.plural} instead of none"
+        )
+        built = (spec, ctx.compile(spec))
         ideas.append(
             _single(base_ctx, spec.title or "", "broadened", "broaden", rationale, built, count)
         )

@@ -10,7 +10,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from assistant.compiler import compile_spec
+from assistant.catalog import Roles, load_catalog
+from assistant.compiler import compile_spec as _compile_spec
 from assistant.guard import check_sql
 from assistant.ideas import (
     MIN_CUSTOMERS,
@@ -19,22 +20,45 @@ from assistant.ideas import (
     OVERLAP,
     TOO_SMALL,
     IdeasResult,
-    suggest_ideas,
+    ideas_notes,
+    own_categories,
 )
+from assistant.ideas import suggest_ideas as _suggest_ideas
+from assistant.profile import catalog_as_of
 from assistant.spec import (
+    Activity,
     ActivityCondition,
     AttributeCondition,
-    Purchases,
+    NotGroup,
     SegmentRef,
     SegmentSpec,
 )
+from assistant.windows import Trailing
 
+CATALOG = load_catalog()
+
+
+def compile_spec(spec: SegmentSpec, as_of):
+    return _compile_spec(spec, as_of, CATALOG)
+
+
+def suggest_ideas(executor, spec, as_of, catalog=CATALOG, **kw) -> IdeasResult:
+    return _suggest_ideas(executor, spec, as_of, catalog, **kw)
+
+
+def bought(*categories: str) -> ActivityCondition:
+    return ActivityCondition(
+        activity=Activity(source="purchases", filters={"category": list(categories)})
+    )
+
+
+OUTDOOR_IN_TEXAS = SegmentSpec(
+    title="Outdoor buyers in Texas",
+    conditions=[bought("Outdoor"), AttributeCondition(attribute="region", op="=", value="Texas")],
+)
 PARENTS = {
     "whole base": None,
-    "outdoor buyers": SegmentSpec(
-        title="Outdoor buyers",
-        conditions=[ActivityCondition(activity=Purchases(categories=["Outdoor"]))],
-    ),
+    "outdoor buyers": SegmentSpec(title="Outdoor buyers", conditions=[bought("Outdoor")]),
     "women in Texas": SegmentSpec(
         conditions=[
             AttributeCondition(attribute="gender", op="=", value="female"),
@@ -53,7 +77,7 @@ PARENTS = {
 
 @pytest.fixture(scope="module")
 def as_of(executor):
-    return executor.as_of()
+    return catalog_as_of(executor, CATALOG)
 
 
 @pytest.fixture(scope="module")
@@ -141,17 +165,63 @@ def test_the_whole_base_is_split_by_rfm_and_has_no_look_alikes(results):
     assert not any(idea.title.startswith("Look-alikes") for idea in ideas)
 
 
-def test_look_alikes_are_outside_the_parent(executor, results):
-    result = results["outdoor buyers"]
+def test_look_alikes_are_outside_the_parent_and_of_its_own_category(executor, as_of):
+    result = suggest_ideas(executor, OUTDOOR_IN_TEXAS, as_of, limit=20)  # every candidate
     look_alikes = [idea for idea in result.ideas if idea.title.startswith("Look-alikes")]
-    assert look_alikes
+    assert [idea.title for idea in look_alikes] == ["Look-alikes: other Outdoor buyers"]
     for idea in look_alikes:
         overlap = executor.scalar(
             f"""SELECT count(*) FROM ({idea.sql}) AS a
                 WHERE customer_id IN (SELECT customer_id FROM ({result.parent.sql}) AS p)"""
         )
         assert overlap == 0
-        assert idea.count > 0
+        assert idea.count == distinct_count(executor, idea.sql) > 0
+        # Independently: 12-month Outdoor buyers outside Texas-and-Outdoor-ever.
+        window = f"t.transaction_ts >= DATE '{as_of}' + 1 - INTERVAL 12 MONTH"
+        expected = executor.scalar(
+            f"""SELECT count(DISTINCT t.customer_id) FROM transactions t
+                JOIN transaction_items i USING (transaction_id) JOIN products p USING (product_id)
+                WHERE t.status = 'completed' AND p.category = 'Outdoor' AND {window}
+                  AND t.customer_id NOT IN (SELECT customer_id FROM ({result.parent.sql}) AS q)"""
+        )
+        assert idea.count == expected
+
+
+def test_look_alikes_of_a_category_segment_stay_in_its_categories(executor, results):
+    # Every 12-month Outdoor buyer is an Outdoor buyer: no look-alike of another category.
+    ideas = results["outdoor buyers"].ideas
+    assert not any(idea.title.startswith("Look-alikes") for idea in ideas)
+
+
+def test_own_categories_are_those_the_spec_buys():
+    assert own_categories(CATALOG, OUTDOOR_IN_TEXAS) == ["Outdoor"]
+    never = SegmentSpec(conditions=[NotGroup(condition=bought("Toys"))])
+    zero = bought("Toys").model_copy(update={"op": "=", "value": 0})
+    assert own_categories(CATALOG, never) == []
+    assert own_categories(CATALOG, SegmentSpec(conditions=[zero])) == []
+    windowed = bought("Home", "Toys").model_copy(update={"window": Trailing(n=3, unit="months")})
+    assert own_categories(CATALOG, SegmentSpec(conditions=[windowed])) == ["Home", "Toys"]
+    assert own_categories(CATALOG, None) == []
+
+
+def test_without_roles_only_attribute_ideas_remain_with_notes(executor, as_of):
+    bare = CATALOG.model_copy(update={"roles": Roles()})
+    spec = PARENTS["women in Texas"]
+    result = suggest_ideas(executor, spec, as_of, bare)
+    assert result.ideas and all(idea.type in ("attribute", "geographic") for idea in result.ideas)
+    assert result.notes == ideas_notes(bare)
+    assert len(result.notes) == 6  # five models and the look-alikes
+    for idea in result.ideas:
+        assert distinct_count(executor, idea.sql) == idea.count
+    assert ideas_notes(CATALOG) == []
+
+
+def test_geography_splits_at_the_level_that_divides_the_parent(results):
+    # Everyone in "women in Texas" lives in the US and in Texas: the split is by city.
+    geo = [i for i in results["women in Texas"].ideas if i.type == "geographic"]
+    assert all(idea.title == "Split by city" for idea in geo)
+    whole = [i for i in results["whole base"].ideas if i.type == "geographic"]
+    assert all(idea.title == "Split by country" for idea in whole)
 
 
 def expected_flags(count: int, parent_count: int, base: int, inside: bool) -> list[str]:
@@ -214,6 +284,7 @@ def test_an_empty_parent_gets_ideas_over_the_whole_base(executor, results):
 
 def test_a_raw_sql_parent_gets_ideas_without_specs(executor, as_of):
     sql = "SELECT customer_id FROM customers WHERE loyalty_tier IN ('gold', 'platinum')"
+    assert not suggest_ideas(executor, None, as_of, parent_sql=sql).notes
     result = suggest_ideas(executor, None, as_of, parent_sql=sql)
     assert result.parent.count == distinct_count(executor, sql)
     assert 4 <= len(result.ideas) <= 8
@@ -236,7 +307,7 @@ def test_the_ideas_command_prints_one_json_object(demo_db: Path, tmp_path: Path)
     )
     assert run.exit_code == 0, run.output
     payload = json.loads(run.stdout)
-    assert set(payload) == {"parent", "ideas"}
+    assert set(payload) == {"parent", "ideas", "notes"}
     assert payload["parent"]["count"] > 0
     keys = {"title", "type", "rationale", "spec", "sql", "count", "share", "flags", "parts"}
     assert all(keys <= set(idea) for idea in payload["ideas"])
