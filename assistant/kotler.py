@@ -1,9 +1,11 @@
 """Kotler's checks on a segment: is it reachable, is it distinct, is it worth it, and if it is
 empty, why.
 
-Every function takes guarded segment SQL (one `customer_id` per row, duplicates allowed) and
-answers with one or two set-based queries. `enrich_answer` bundles them, with the suggested
-ideas, for an `Answer` from `assistant.answer`.
+Every function takes guarded segment SQL (one `customer_id` per row, duplicates allowed) and the
+catalog, and answers with one or two set-based queries over the catalog's roles: the contact
+channels (reachability), the trait properties (differentiators), the revenue measure (revenue
+share). A check whose role the catalog lacks returns None and `notes` says why.
+`enrich_answer` bundles them, with the suggested ideas, for an `Answer` from `assistant.answer`.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from assistant.catalog import load_catalog
+from assistant import roles
 from assistant.compiler import CompiledSegment, compile_spec, run_funnel
 from assistant.executor import Executor
 from assistant.guard import check_sql
 from assistant.ideas import IdeasResult, suggest_ideas
-from assistant.profile import age_band_sql, twelve_month_window
+from assistant.profile import catalog_as_of, twelve_month_window
 from assistant.spec import (
     ActivityCondition,
     AttributeCondition,
@@ -30,6 +32,7 @@ from assistant.windows import AllTime, Trailing
 
 if TYPE_CHECKING:  # answer.py carries these extras, so it imports this module, not vice versa
     from assistant.answer import Answer
+    from assistant.catalog import Catalog
 
 MIN_MEMBERS = 5  # fewer members than this in a value is noise, not a trait
 MIN_SUPPORT = 0.02  # ...nor is a value held by under 2% of the segment
@@ -44,38 +47,61 @@ def _ratio(part: float, whole: float) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
+def _anchor(executor: Executor, catalog: Catalog, as_of: date | None) -> date:
+    return as_of or catalog_as_of(executor, catalog)
+
+
 # --- reachability --------------------------------------------------------------------------------
 
 
 class Reachability(BaseModel):
-    """How many members each channel may legally reach (opt-ins) and how many unsubscribed."""
+    """How many members each contact channel may reach: consent given and never unsubscribed
+    from that channel (an unsubscribed member is never reachable there)."""
 
-    email_opt_in: int
-    sms_opt_in: int
-    push_opt_in: int
+    channels: dict[str, int]  # channel (the catalog's roles.contact keys) -> reachable members
     any_channel: int
-    unsubscribed: int  # ever had an 'unsubscribed' campaign event
+    unsubscribed: int  # members with an unsubscribe on any channel
     total: int
 
     def share(self, field: str) -> float:
-        return _ratio(getattr(self, field), self.total)
+        """Share of the members reachable on a channel, or of `any_channel` / `unsubscribed`."""
+        value = self.channels[field] if field in self.channels else getattr(self, field)
+        return _ratio(value, self.total)
 
 
-def reachability(executor: Executor, sql: str) -> Reachability:
+def reachability(
+    executor: Executor, sql: str, catalog: Catalog, *, as_of: date | None = None
+) -> Reachability | None:
+    """Reachable members per channel; None when the catalog has no roles.contact."""
+    channels = roles.channels(catalog)
+    if not channels:
+        return None
+    anchor = _anchor(executor, catalog, as_of)
+    reach = [roles.reachable_sql(catalog, channel, anchor) for channel in channels]
+    unsub = roles.unsubscribed_sql(catalog)
+    key = roles.entity_key(catalog)
+    unsubscribed = (
+        "0"
+        if unsub is None
+        else f"count(*) FILTER (WHERE {key} IN (SELECT customer_id FROM ({unsub}) AS u))"
+    )
+    columns = [f"count(*) FILTER (WHERE {r})" for r in reach]
+    columns += [
+        f"count(*) FILTER (WHERE {' OR '.join(reach)})",
+        unsubscribed,
+        "count(*)",
+    ]
     row = executor.query(
-        f"""WITH {_segment_cte(sql)}
-        SELECT count(*) FILTER (WHERE c.email_opt_in),
-               count(*) FILTER (WHERE c.sms_opt_in),
-               count(*) FILTER (WHERE c.push_opt_in),
-               count(*) FILTER (WHERE c.email_opt_in OR c.sms_opt_in OR c.push_opt_in),
-               count(*) FILTER (WHERE c.customer_id IN (
-                   SELECT e.customer_id FROM campaign_events e
-                   WHERE e.event_type = 'unsubscribed')),
-               count(*)
-        FROM customers c JOIN seg USING (customer_id)"""
+        f"WITH {_segment_cte(sql)}\nSELECT " + ",\n       ".join(columns) + "\n"
+        f"FROM {roles.entity_table(catalog)} JOIN seg ON seg.customer_id = {key}"
     ).rows[0]
-    fields = ("email_opt_in", "sms_opt_in", "push_opt_in", "any_channel", "unsubscribed", "total")
-    return Reachability(**{name: int(value) for name, value in zip(fields, row, strict=True)})
+    counts = [int(value) for value in row]
+    return Reachability(
+        channels=dict(zip(channels, counts, strict=False)),
+        any_channel=counts[-3],
+        unsubscribed=counts[-2],
+        total=counts[-1],
+    )
 
 
 # --- differentiators -----------------------------------------------------------------------------
@@ -90,49 +116,51 @@ class Differentiator(BaseModel):
     text: str
 
 
-# Attributes with enumerated values whose over-representation is worth telling a marketer.
-_TRAITS: tuple[str, ...] = (
-    "lifestyle", "loyalty_tier", "country", "region", "gender", "age_band", "income_band",
-    "education", "occupation", "marital_status", "customer_type", "primary_device",
-    "preferred_channel", "reward_preference", "acquisition_channel",
-)  # fmt: skip
-
-
-def _trait_label(attribute: str, value: str) -> str:
-    """The catalog's label for a value ("outdoor adventurers", "prefers email", "women")."""
-    if attribute == "age_band":
-        return f"aged {value}"
-    column = load_catalog().column("customers", attribute)
-    entry = (column.values or {}).get(value)
-    label = entry.label if entry is not None and entry.label else value.replace("_", " ")
-    return f"{attribute.replace('_', ' ')} {label}" if attribute == "loyalty_tier" else label
+def trait_label(catalog: Catalog, attribute: str, value: str) -> str:
+    """The catalog's label for a value ("outdoor adventurers", "prefers email", "women"); a value
+    without a label of its own is named with its attribute ("loyalty tier gold")."""
+    label = roles.value_label(catalog, attribute, value)
+    if label == value:
+        return f"{attribute.replace('_', ' ')} {value.replace('_', ' ')}"
+    return label
 
 
 def differentiators(
-    executor: Executor, sql: str, top: int = 5, *, as_of: date | None = None
+    executor: Executor,
+    sql: str,
+    catalog: Catalog,
+    top: int = 5,
+    *,
+    as_of: date | None = None,
 ) -> list[Differentiator]:
-    """The attribute values most over-represented in the segment versus the whole base.
+    """The trait values (`roles.trait_properties`) most over-represented in the segment versus
+    the whole base.
 
     lift = (share of segment members with the value) / (share of all customers with it); only
     values held by at least MIN_MEMBERS members and MIN_SUPPORT of the segment, by fewer than all
     of them, and with lift >= MIN_LIFT count. Sorted by lift,
     then attribute and value, so the order is stable.
     """
-    anchor = as_of or executor.as_of() or date.today()
-    columns = list(_TRAITS)
+    anchor = _anchor(executor, catalog, as_of)
+    columns = roles.trait_properties(catalog)
+    if not columns:
+        return []
+    names = [f"t{i}" for i in range(len(columns))]
     select = [
-        f"{age_band_sql(anchor)} AS age_band" if c == "age_band" else f"c.{c}" for c in columns
+        f"{roles.property_sql(catalog, c, anchor)} AS {n}"
+        for c, n in zip(columns, names, strict=True)
     ]
-    grouping = ", ".join(f"GROUPING({c})" for c in columns)
+    key = roles.entity_key(catalog)
+    grouping = ", ".join(f"GROUPING({n})" for n in names)
     rows = executor.query(
         f"""WITH {_segment_cte(sql)}, members AS (
             SELECT {", ".join(select)},
-                   c.customer_id IN (SELECT customer_id FROM seg) AS in_seg
-            FROM customers c)
-        SELECT {", ".join(columns)}, {grouping},
+                   {key} IN (SELECT customer_id FROM seg) AS in_seg
+            FROM {roles.entity_table(catalog)})
+        SELECT {", ".join(names)}, {grouping},
                count(*) FILTER (WHERE in_seg) AS seg_n, count(*) AS base_n
         FROM members
-        GROUP BY GROUPING SETS ({", ".join(f"({c})" for c in columns)}, ())""",
+        GROUP BY GROUPING SETS ({", ".join(f"({n})" for n in names)}, ())""",
         max_rows=100_000,
     ).rows
     width = len(columns)
@@ -145,15 +173,29 @@ def differentiators(
         ):
             if grouped == 0 and value is not None:
                 found.append(
-                    _differentiator(column, str(value), row[-2], row[-1], seg_total, base_total)
+                    _differentiator(
+                        catalog, column, _text(value), row[-2], row[-1], seg_total, base_total
+                    )
                 )
     kept = [d for d in found if d is not None]
     kept.sort(key=lambda d: (-d.lift, d.attribute, d.value))
     return kept[:top]
 
 
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _differentiator(
-    attribute: str, value: str, seg_n: int, base_n: int, seg_total: int, base_total: int
+    catalog: Catalog,
+    attribute: str,
+    value: str,
+    seg_n: int,
+    base_n: int,
+    seg_total: int,
+    base_total: int,
 ) -> Differentiator | None:
     if seg_n < max(MIN_MEMBERS, MIN_SUPPORT * seg_total) or not base_n:
         return None
@@ -169,14 +211,16 @@ def _differentiator(
         base_share=round(base_share, 4),
         lift=round(lift, 2),
         text=(
-            f"{_trait_label(attribute, value)}: {lift:.1f}x the base rate "
-            f"({segment_share:.0%} of the segment vs {base_share:.0%} of all customers)"
+            f"{trait_label(catalog, attribute, value)}: {lift:.1f}x the base rate "
+            f"({segment_share:.0%} of the segment vs {base_share:.0%} of all "
+            f"{catalog.entity.plural})"
         ),
     )
 
 
 class RevenueShare(BaseModel):
-    """12-month completed revenue of the segment against its share of customers."""
+    """12-month revenue (the catalog's revenue measure) of the segment against its share of
+    customers."""
 
     revenue_12m: float
     base_revenue_12m: float
@@ -185,19 +229,25 @@ class RevenueShare(BaseModel):
     text: str
 
 
-def revenue_share(executor: Executor, sql: str, *, as_of: date | None = None) -> RevenueShare:
-    anchor = as_of or executor.as_of() or date.today()
+def revenue_share(
+    executor: Executor, sql: str, catalog: Catalog, *, as_of: date | None = None
+) -> RevenueShare | None:
+    """None when the catalog has no (summable) roles.revenue."""
+    rows = roles.revenue_sql(catalog)
+    if rows is None:
+        return None
+    anchor = _anchor(executor, catalog, as_of)
     start, end = twelve_month_window(anchor)
+    entity, key = roles.entity_table(catalog), roles.entity_key(catalog)
     row = executor.query(
         f"""WITH {_segment_cte(sql)}
-        SELECT coalesce(sum(t.total_amount) FILTER (WHERE t.customer_id IN (
+        SELECT coalesce(sum(r.revenue) FILTER (WHERE r.customer_id IN (
                    SELECT customer_id FROM seg)), 0),
-               coalesce(sum(t.total_amount), 0),
-               (SELECT count(*) FROM seg c JOIN customers USING (customer_id)),
-               (SELECT count(*) FROM customers)
-        FROM transactions t
-        WHERE t.status = 'completed' AND t.transaction_ts >= DATE '{start}'
-          AND t.transaction_ts < DATE '{end}' + 1"""
+               coalesce(sum(r.revenue), 0),
+               (SELECT count(*) FROM seg JOIN {entity} ON seg.customer_id = {key}),
+               (SELECT count(*) FROM {entity})
+        FROM ({rows}) AS r
+        WHERE r.ts >= DATE '{start}' AND r.ts < DATE '{end}' + 1"""
     ).rows[0]
     revenue, base_revenue = float(row[0]), float(row[1])
     rev, cust = _ratio(revenue, base_revenue), _ratio(int(row[2]), int(row[3]))
@@ -206,8 +256,18 @@ def revenue_share(executor: Executor, sql: str, *, as_of: date | None = None) ->
         base_revenue_12m=round(base_revenue, 2),
         revenue_share=rev,
         customer_share=cust,
-        text=f"{cust:.1%} of customers bring {rev:.1%} of 12-month revenue",
+        text=f"{cust:.1%} of {catalog.entity.plural} bring {rev:.1%} of 12-month revenue",
     )
+
+
+def kotler_notes(catalog: Catalog) -> list[str]:
+    """One line per Kotler check the catalog's roles switch off."""
+    notes = []
+    if not roles.channels(catalog):
+        notes.append(roles.missing_note("reachability", "contact"))
+    if roles.revenue_measure(catalog) is None:
+        notes.append(roles.missing_note("revenue share", "revenue"))
+    return notes
 
 
 # --- why zero ------------------------------------------------------------------------------------
@@ -229,7 +289,11 @@ class WhyZero(BaseModel):
 
 
 def why_zero(
-    executor: Executor, compiled: CompiledSegment, spec: SegmentSpec, as_of: date
+    executor: Executor,
+    compiled: CompiledSegment,
+    spec: SegmentSpec,
+    as_of: date,
+    catalog: Catalog,
 ) -> WhyZero:
     """Name the step where the count hit 0 and find the smallest change that brings people back.
 
@@ -242,10 +306,10 @@ def why_zero(
     if emptied is None or emptied == 0:  # not empty, or no customers at all
         return WhyZero(emptied_by=None if emptied is None else funnel[0][0], funnel=funnel)
     variants = _variants(spec, emptied - 1, [label for label, _ in funnel[1:]])
-    counts = _count_variants(executor, variants, as_of)
+    counts = _count_variants(executor, variants, as_of, catalog)
     for (title, variant), count in zip(variants, counts, strict=True):
         if count:
-            sql = compile_spec(variant, as_of).sql
+            sql = compile_spec(variant, as_of, catalog).sql
             check_sql(sql, executor.schema())
             suggestion = Suggestion(
                 title=title,
@@ -313,18 +377,18 @@ def _lowerable(condition: ActivityCondition) -> bool:
 
 
 def _count_variants(
-    executor: Executor, variants: list[tuple[str, SegmentSpec]], as_of: date
+    executor: Executor, variants: list[tuple[str, SegmentSpec]], as_of: date, catalog: Catalog
 ) -> list[int]:
     if not variants:
         return []
     filters = []
     for _, variant in variants:
-        steps = compile_spec(variant, as_of).steps
+        steps = compile_spec(variant, as_of, catalog).steps
         filters.append(" AND ".join(f"({s.condition_sql})" for s in steps) or "TRUE")
     row = executor.query(
         "SELECT "
         + ",\n  ".join(f"count(*) FILTER (WHERE {f}) AS v_{i}" for i, f in enumerate(filters))
-        + "\nFROM customers c"
+        + f"\nFROM {roles.entity_table(catalog)}"
     ).rows[0]
     return [int(n) for n in row]
 
@@ -340,38 +404,42 @@ class EnrichedAnswer(BaseModel):
     differentiators: list[Differentiator] = Field(default_factory=list)
     revenue: RevenueShare | None = None
     why_zero: WhyZero | None = None
+    notes: list[str] = Field(default_factory=list)  # checks the catalog's roles switch off
 
 
 def enrich_answer(
     answer: Answer,
     executor: Executor,
     session_spec: SegmentSpec | None,
+    catalog: Catalog,
     *,
     members_sql: str | None = None,
 ) -> EnrichedAnswer:
     """Ideas, reachability, differentiators, revenue share and (when empty) why it is empty.
 
     `session_spec` is the spec the answer was built from (Session.current after the turn); an
-    answer without SQL (error, clarification) gets nothing.
+    answer without SQL (error, clarification) gets nothing. A check the catalog's roles do not
+    support is left out, with a line in `notes` (the ideas' own notes included).
     """
     if not answer.ok or answer.sql is None:
         return EnrichedAnswer()
-    as_of = answer.as_of or executor.as_of() or date.today()
+    as_of = answer.as_of or catalog_as_of(executor, catalog)
     spec = session_spec if answer.spec is not None else None
     members = members_sql or answer.sql
-    enriched = EnrichedAnswer(
-        ideas=suggest_ideas(
-            executor,
-            spec,
-            as_of,
-            parent_sql=None if spec else answer.sql,
-            members_sql=members_sql,
-        )
+    ideas = suggest_ideas(
+        executor,
+        spec,
+        as_of,
+        catalog,
+        parent_sql=None if spec else answer.sql,
+        members_sql=members_sql,
     )
+    enriched = EnrichedAnswer(ideas=ideas, notes=[*kotler_notes(catalog), *ideas.notes])
     if answer.count:
-        enriched.reachability = reachability(executor, members)
-        enriched.differentiators = differentiators(executor, members, as_of=as_of)
-        enriched.revenue = revenue_share(executor, members, as_of=as_of)
+        enriched.reachability = reachability(executor, members, catalog, as_of=as_of)
+        enriched.differentiators = differentiators(executor, members, catalog, as_of=as_of)
+        enriched.revenue = revenue_share(executor, members, catalog, as_of=as_of)
     elif spec is not None and spec.conditions:
-        enriched.why_zero = why_zero(executor, compile_spec(spec, as_of), spec, as_of)
+        compiled = compile_spec(spec, as_of, catalog)
+        enriched.why_zero = why_zero(executor, compiled, spec, as_of, catalog)
     return enriched
