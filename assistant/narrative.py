@@ -30,7 +30,7 @@ from assistant.backends.openai_backend import (
     Transport,
     cassette_key,
 )
-from assistant.catalog import Catalog, load_catalog
+from assistant.catalog import Catalog
 from assistant.compiler import compile_spec
 from assistant.executor import ExecutionError, Executor
 from assistant.guard import GuardError, check_sql
@@ -38,7 +38,7 @@ from assistant.ideas import MIN_CUSTOMERS, MIN_SHARE, NOT_DIFFERENT, OVERLAP, TO
 from assistant.profile import count_segment
 from assistant.prompts import load_prompt
 from assistant.schema_card import render_schema_card
-from assistant.spec import Condition, SegmentSpec, export_json_schema
+from assistant.spec import Condition, SegmentSpec, json_schema_for
 
 PROMPT_NAME = "narrative_ideas"
 MODEL_NOTE = "(suggested by the model)"
@@ -86,15 +86,16 @@ def narrate_ideas(
     as_of: date,
     *,
     existing: list[Idea],
+    catalog: Catalog,
     count: int = 3,
-    catalog: Catalog | None = None,
 ) -> list[Idea]:
-    """Up to `count` model-proposed ideas for `parent` (None: the whole base), each validated."""
+    """Up to `count` model-proposed ideas for `parent` (None: the whole base), each validated
+    against `catalog` (its names, its compiled and guarded SQL)."""
     if count <= 0:
         return []
-    context = _parent(executor, parent, as_of)
+    context = _parent(executor, parent, as_of, catalog)
     titles = [idea.title for idea in existing]
-    request = _request(backend, context, as_of, titles, count, catalog or load_catalog())
+    request = _request(backend, context, as_of, titles, count, catalog)
     try:
         raw = _transport(backend).complete(request)
     except BackendError as err:
@@ -103,7 +104,7 @@ def narrate_ideas(
     seen = {title.casefold() for title in titles}
     ideas = []
     for item in _items(raw, backend.settings.max_answer_chars):
-        idea = _build(item, context, executor, as_of, seen)
+        idea = _build(item, context, executor, as_of, seen, catalog)
         if idea is not None:
             ideas.append(idea)
             seen.add(idea.title.casefold())
@@ -112,13 +113,15 @@ def narrate_ideas(
     return ideas
 
 
-def _parent(executor: Executor, parent: SegmentSpec | None, as_of: date) -> _Parent:
+def _parent(
+    executor: Executor, parent: SegmentSpec | None, as_of: date, catalog: Catalog
+) -> _Parent:
     spec = parent or SegmentSpec()
-    compiled = compile_spec(spec, as_of)
-    count, base = count_segment(executor, compiled.sql)
+    compiled = compile_spec(spec, as_of, catalog)
+    count, base = count_segment(executor, compiled.sql, catalog)
     if not count and spec.conditions:
         # As in assistant.ideas: an empty parent has nothing to narrow, the whole base stands in.
-        return _parent(executor, SegmentSpec(), as_of)
+        return _parent(executor, SegmentSpec(), as_of, catalog)
     return _Parent(spec, compiled.explanation, count, base)
 
 
@@ -139,9 +142,10 @@ def _request(
         as_of=as_of.isoformat(),
         count=count,
         types=", ".join(get_args(SegmentationType)),
-        spec_schema=json.dumps(export_json_schema(), separators=(",", ":")),
+        spec_schema=json.dumps(json_schema_for(catalog), separators=(",", ":")),
         parent=_parent_text(parent),
-        size=f"{parent.count:,} customers ({_pct(parent.count / max(parent.base, 1))} of "
+        size=f"{parent.count:,} {catalog.entity.plural} "
+        f"({_pct(parent.count / max(parent.base, 1))} of "
         f"{parent.base:,})",
         existing="\n".join(f"- {title}" for title in titles) or "(none)",
         schema_card=render_schema_card(catalog, parent.explanation).text,
@@ -194,11 +198,17 @@ def _unfenced(text: str) -> str:
 
 
 def _build(
-    item: Any, parent: _Parent, executor: Executor, as_of: date, seen: set[str]
+    item: Any,
+    parent: _Parent,
+    executor: Executor,
+    as_of: date,
+    seen: set[str],
+    catalog: Catalog,
 ) -> Idea | None:
     """The proposal as a validated, guarded, counted Idea; None (logged) when it fails a step."""
     try:
-        proposal = Proposal.model_validate(item)
+        # The catalog in the context checks names and values: a made-up column fails here.
+        proposal = Proposal.model_validate(item, context={"catalog": catalog})
     except ValidationError as err:
         title = item.get("title") if isinstance(item, dict) else None
         log.info("narrative idea dropped: %r is not a valid idea (%s)", title, _first_error(err))
@@ -213,9 +223,9 @@ def _build(
         }
     )
     try:
-        sql = compile_spec(spec, as_of).sql
+        sql = compile_spec(spec, as_of, catalog).sql
         check_sql(sql, executor.schema(), binder=executor.explain)
-        members, _ = count_segment(executor, sql)
+        members, _ = count_segment(executor, sql, catalog)
     except (ValueError, GuardError, ExecutionError) as err:  # CompileError is a ValueError
         reason = getattr(err, "reason", None) or str(err)
         log.info("narrative idea dropped: %r cannot be run (%s)", proposal.title, reason)
@@ -223,15 +233,17 @@ def _build(
     if not members:
         log.info("narrative idea dropped: nobody is in %r", proposal.title)
         return None
-    return _idea(proposal, spec, sql, members, parent)
+    return _idea(proposal, spec, sql, members, parent, catalog.entity.plural)
 
 
-def _idea(proposal: Proposal, spec: SegmentSpec, sql: str, count: int, parent: _Parent) -> Idea:
+def _idea(
+    proposal: Proposal, spec: SegmentSpec, sql: str, count: int, parent: _Parent, plural: str
+) -> Idea:
     flags = _flags(count, parent)
     share = round(count / parent.base, 4) if parent.base else 0.0
-    noun = "this segment" if parent.spec.conditions else "all customers"
+    noun = "this segment" if parent.spec.conditions else f"all {plural}"
     rationale = (
-        f"{proposal.rationale.strip().rstrip('.')} — {count:,} customers, "
+        f"{proposal.rationale.strip().rstrip('.')} — {count:,} {plural}, "
         f"{_pct(count / max(parent.count, 1))} of {noun} {MODEL_NOTE}"
     )
     return Idea(

@@ -8,16 +8,33 @@ import pytest
 from llm_server import FakeLLMServer, Reply
 
 from assistant.backends.openai_backend import LLMSettings, OpenAIBackend
-from assistant.compiler import compile_spec
+from assistant.catalog import load_catalog
+from assistant.compiler import compile_spec as _compile_spec
 from assistant.guard import check_sql
 from assistant.ideas import MIN_CUSTOMERS, NOT_DIFFERENT, TOO_SMALL, Idea
-from assistant.narrative import MODEL_NOTE, narrate_ideas
-from assistant.spec import ActivityCondition, Purchases, SegmentSpec
+from assistant.narrative import MODEL_NOTE
+from assistant.narrative import narrate_ideas as _narrate_ideas
+from assistant.profile import catalog_as_of
+from assistant.schema_card import render_schema_card
+from assistant.spec import Activity, ActivityCondition, SegmentSpec
 
+CATALOG = load_catalog()
 OUTDOOR = SegmentSpec(
     title="Outdoor buyers",
-    conditions=[ActivityCondition(activity=Purchases(categories=["Outdoor"]))],
+    conditions=[
+        ActivityCondition(activity=Activity(source="purchases", filters={"category": ["Outdoor"]}))
+    ],
 )
+
+
+def compile_spec(spec: SegmentSpec, as_of):
+    return _compile_spec(spec, as_of, CATALOG)
+
+
+def narrate_ideas(*args, **kw) -> list:
+    return _narrate_ideas(*args, catalog=CATALOG, **kw)
+
+
 WOMEN = {"kind": "attribute", "attribute": "gender", "op": "=", "value": "female"}
 EMAIL_OK = {"kind": "attribute", "attribute": "email_opt_in", "op": "=", "value": True}
 CHAMPIONS = {"kind": "segment_ref", "model": "rfm", "label": "champions"}
@@ -40,7 +57,7 @@ VALID = [
 
 @pytest.fixture(scope="module")
 def as_of(executor):
-    return executor.as_of()
+    return catalog_as_of(executor, CATALOG)
 
 
 def backend(server: FakeLLMServer, **overrides) -> OpenAIBackend:
@@ -160,7 +177,9 @@ def test_the_prompt_describes_the_parent_without_customer_data(llm_server, execu
     parent_count = distinct_count(executor, compile_spec(OUTDOOR, as_of).sql)
     assert f"{parent_count:,} customers" in prompt
     assert all(f"- {title}" in prompt for title in titles)
-    assert as_of.isoformat() in prompt and "## customers:" in prompt
+    assert as_of.isoformat() in prompt
+    explanation = compile_spec(OUTDOOR, as_of).explanation
+    assert render_schema_card(CATALOG, explanation).text in prompt  # the catalog's own card
     assert sent.body["response_format"] == {"type": "json_object"}
     members = executor.query(
         "SELECT first_name || ' ' || last_name, email FROM customers ORDER BY customer_id",
