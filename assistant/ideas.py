@@ -81,6 +81,7 @@ MIN_IDEAS = 4
 MAX_PARTS = 6  # an attribute with more values keeps its biggest and gathers the rest as "Other"
 MAX_ATTRIBUTE_SPLITS = 3  # the best-scoring attribute splits compete with the other ideas
 MAX_SPLIT_VALUES = 12  # attributes with more values than this are not split on
+OTHER = "Other "  # the label prefix of the part gathering an attribute's smaller values
 TOO_SMALL = "too_small"
 NOT_DIFFERENT = "not_different"
 
@@ -517,7 +518,10 @@ def _split_idea(
 
 def _headline(parts: list[IdeaPart]) -> IdeaPart:
     """The biggest part that is worth targeting on its own (else simply the biggest)."""
-    ranked = sorted(parts, key=lambda p: (bool(p.flags), -p.count, p.label))
+    # "Other …" gathers many values: it is a part, never the one to name.
+    ranked = sorted(
+        parts, key=lambda p: (bool(p.flags), p.label.startswith(OTHER), -p.count, p.label)
+    )
     return ranked[0]
 
 
@@ -650,7 +654,7 @@ def _value_drafts(
                 conditions=[condition, AttributeCondition(attribute=attribute, op="is_null")]
             )
         count = sum(n for _, n in rest)
-        label = f"Other {_plural_words(attribute)}"
+        label = f"{OTHER}{_plural_words(attribute)}"
         drafts.append(_Draft(label, condition, count, ctx.flags(count)))
     return drafts
 

@@ -83,15 +83,20 @@ def breakdown_properties(catalog: Catalog) -> list[str]:
 
 
 def sample_columns(catalog: Catalog) -> list[str]:
-    """The entity columns a sample shows: the key, then its first text columns."""
-    entity = catalog.tables[catalog.entity.table]
+    """The properties a sample shows: the entity's identifying fields (`entity.fields`; else the
+    key and its first text columns), then the geography levels."""
     key = catalog.entity.key
-    text = [
-        name
-        for name, column in entity.columns.items()
-        if name != key and type_kind(column.type) == "text"
-    ]
-    return [key, *text[: SAMPLE_COLUMNS - 1]]
+    fields = list(catalog.entity.fields)
+    if not fields:
+        entity = catalog.tables[catalog.entity.table]
+        text = [
+            n for n, col in entity.columns.items() if n != key and type_kind(col.type) == "text"
+        ]
+        fields = [key, *text[: SAMPLE_COLUMNS - 1 - len(catalog.roles.geography)]]
+    if key not in fields:
+        fields.insert(0, key)
+    extra = [g for g in catalog.roles.geography if g not in fields]
+    return [*fields, *extra][: max(SAMPLE_COLUMNS, len(fields))]
 
 
 def _segment_cte(sql: str) -> str:
@@ -241,16 +246,19 @@ class _ProfileQuery:
     def _sample(self) -> None:
         self.sample_columns = sample_columns(self.catalog)
         entity = self.entity
-        cols = ", ".join(f"{entity}.{c} AS {c}" for c in self.sample_columns)
+        cols = ", ".join(
+            f"{roles.property_sql(self.catalog, c, self.as_of)} AS {c}" for c in self.sample_columns
+        )
         self.ctes.append(
             "sample AS (\n"
-            f"    SELECT {cols} FROM {entity} JOIN seg ON seg.customer_id = {self.key}\n"
+            f"    SELECT {self.key} AS sample_key, {cols}\n"
+            f"    FROM {entity} JOIN seg ON seg.customer_id = {self.key}\n"
             f"    ORDER BY hash({self.key}), {self.key} LIMIT {SAMPLE_SIZE})"
         )
-        key = self.catalog.entity.key
         fields = ", ".join(f"{c} := {c}" for c in self.sample_columns)
         self.values["sample"] = (
-            f"(SELECT list(struct_pack({fields}) ORDER BY hash({key}), {key}) FROM sample)"
+            "(SELECT list(struct_pack("
+            f"{fields}) ORDER BY hash(sample_key), sample_key) FROM sample)"
         )
 
     def sql(self) -> str:
