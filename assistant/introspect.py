@@ -393,7 +393,7 @@ def _mark_unique(con: duckdb.DuckDBPyConnection, table: TableProfile) -> None:
 
 def _collect_values(con: duckdb.DuckDBPyConnection, table: TableProfile) -> None:
     for c in table.columns.values():
-        if c.family not in ("text", "bool") or c.filled == 0 or c.unique:
+        if c.family not in ("text", "bool") or c.filled == 0 or (c.unique and c.filled > 20):
             continue
         if c.distinct > MAX_ENUM_VALUES * 1.3:
             continue
@@ -530,7 +530,7 @@ def _find_links(con: duckdb.DuckDBPyConnection, tables: dict[str, TableProfile])
             for parent, key in keys:
                 if parent.name == child.name or key.family != column.family:
                     continue
-                if column.unique and column.name != key.name:
+                if column.unique and column.name != key.name and _own_key(child, column.name):
                     continue  # a table's own key is only a foreign key under the very same name
                 if column.unique and not _one_to_one_parent(child, parent, key.name):
                     continue
@@ -550,6 +550,19 @@ def _find_links(con: duckdb.DuckDBPyConnection, tables: dict[str, TableProfile])
             if best is not None:
                 links.append(best)
     return links
+
+
+def _own_key(table: TableProfile, column: str) -> bool:
+    """Whether a unique column is its table's own key: its name names the table
+    (cd_demo_sk in customer_demographics, customer_id in customers) or it comes first."""
+    if list(table.columns).index(column) == 0:
+        return True
+    table_words = [_singular(t) for t in _tokens(table.name)]
+    for token in _key_stem(table, column) or []:
+        for word in table_words:
+            if len(token) >= 3 and (word.startswith(token) or token.startswith(word)):
+                return True
+    return False
 
 
 def _rank(link: Link) -> tuple[int, int]:
@@ -686,7 +699,10 @@ def _instance(table: TableProfile, exclude: set[str]) -> str | None:
         words = _tokens(table.stripped(c.name))
         if not any(w.startswith(i) for w in words for i in _INSTANCE_WORDS):
             continue
-        if c.distinct >= 0.95 * c.filled:
+        marked = any(w.endswith(("number", "num", "no", "nr", "id", "key", "sk")) for w in words)
+        if not (marked or c.family == "int"):
+            continue  # an order's priority or status is not an order
+        if c.distinct >= 0.95 * c.filled or c.distinct < 0.02 * c.filled:
             continue
         found.append((_word_rank(words), c.name))
     return min(found)[1] if found else None

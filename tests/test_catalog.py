@@ -14,7 +14,6 @@ from contract import CONTRACT, ENUMS
 from assistant import datagen_data
 from assistant.catalog import Catalog, CatalogError, load_catalog, parse_catalog
 from assistant.config import SCHEMAS_DIR
-from assistant.introspect import draft_catalog
 
 # The contract's enumerations, plus columns whose values are the product categories.
 CONTRACT_VALUES: dict[tuple[str, str], set[str]] = {
@@ -444,46 +443,6 @@ def test_every_window_fragment_is_valid_sql(catalog, db) -> None:
         sql = catalog.fill(window.sql, ts="transaction_ts", n=3, month=5, year=2025)
         db.execute(f"SELECT count(*) FROM transactions WHERE {sql}").fetchone()
         assert "{" not in sql, name
-
-
-# --- introspection ------------------------------------------------------------------------------
-
-
-def test_introspected_draft_loads_and_agrees_with_the_catalog(catalog, demo_db, db) -> None:
-    text = draft_catalog(demo_db)
-    draft = parse_catalog(text, source="draft.yaml")
-    assert draft.check_against(catalog.schema()) == []
-    assert (
-        set(draft.column("customers", "gender").values or {})
-        == CONTRACT_VALUES[("customers", "gender")]
-    )
-    assert set(draft.column("customers", "email_opt_in").values or {}) <= {"true", "false"}
-    assert draft.column("customers", "email").values is None  # high cardinality: free text
-    assert draft.table("customers").key == ["customer_id"]
-    assert draft.dataset.anchor == "dataset_info.as_of"
-    assert draft.table("transactions").joins["customers"] == (
-        "transactions.customer_id = customers.customer_id"
-    )
-    assert set(draft.table("transaction_items").joins) == {"transactions", "products"}
-    customers = db.execute("SELECT count(*) FROM customers").fetchone()[0]
-    assert f"({customers} rows)" in draft.table("customers").description
-
-
-def test_introspection_works_on_any_database(tmp_path: Path) -> None:
-    path = tmp_path / "shop.duckdb"
-    with duckdb.connect(str(path)) as con:
-        con.execute("CREATE TABLE stores (store_id INTEGER, kind VARCHAR, open BOOLEAN)")
-        con.execute("INSERT INTO stores VALUES (1, 'mall', true), (2, 'outlet', NULL)")
-        con.execute("CREATE TABLE visits (visit_id BIGINT, store_id INTEGER, note VARCHAR)")
-    draft = parse_catalog(draft_catalog(path))
-    assert draft.schema() == {
-        "stores": {"store_id": "INTEGER", "kind": "VARCHAR", "open": "BOOLEAN"},
-        "visits": {"visit_id": "BIGINT", "store_id": "INTEGER", "note": "VARCHAR"},
-    }
-    assert set(draft.column("stores", "kind").values or {}) == {"mall", "outlet"}
-    assert draft.column("stores", "open").null_means
-    assert draft.table("visits").joins == {"stores": "visits.store_id = stores.store_id"}
-    assert draft.table("visits").columns["note"].values is None  # only NULLs: nothing to list
 
 
 # --- malformed catalogs -------------------------------------------------------------------------
