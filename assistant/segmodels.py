@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from assistant import roles
+from assistant.compiler import CompileError
 from assistant.config import SCHEMAS_DIR
 
 if TYPE_CHECKING:
@@ -281,8 +282,9 @@ REQUIRES: dict[str, tuple[str, ...]] = {
 }
 
 
-class ModelUnavailable(ValueError):
-    """A built-in model whose catalog roles are absent (the feature is switched off)."""
+class ModelUnavailable(CompileError):
+    """A built-in model whose catalog roles are absent (the feature is switched off); a
+    CompileError (so a ValueError) for the compiler's callers."""
 
 
 def _missing_roles(model: str, catalog: Catalog) -> list[str]:

@@ -14,7 +14,9 @@ import pytest
 
 from assistant import segmodels
 from assistant.catalog import Catalog, Roles, load_catalog
+from assistant.compiler import CompileError, compile_spec
 from assistant.guard import check_sql
+from assistant.spec import SegmentRef, SegmentSpec
 
 AS_OF = date(2026, 9, 30)
 CATALOG = load_catalog()
@@ -491,6 +493,10 @@ def test_a_catalog_without_roles_offers_no_model_and_says_why() -> None:
     assert all("\n" not in note for note in notes.values())
     with pytest.raises(segmodels.ModelUnavailable, match=r"roles\.revenue"):
         segmodels.membership_sql("abc", "a", AS_OF, bare)
+    # The compiler's callers see a CompileError naming the missing role, not a crash.
+    ref = SegmentSpec(conditions=[SegmentRef(model="rfm", label="champions")])
+    with pytest.raises(CompileError, match=r"rfm model is off"):
+        compile_spec(ref, AS_OF, bare)
 
 
 def test_a_missing_role_switches_off_only_the_models_that_read_it() -> None:
