@@ -30,7 +30,7 @@ _NO_WINDOW = date(2000, 1, 1)
 
 def missing_note(feature: str, role: str) -> str:
     """The one line a switched-off feature shows."""
-    return f"{feature} is off: the catalog defines no roles.{role}"
+    return f"{feature}: switched off (the catalog defines no roles.{role})"
 
 
 # --- the entity ----------------------------------------------------------------------------------
