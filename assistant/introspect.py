@@ -518,7 +518,7 @@ def _find_links(con: duckdb.DuckDBPyConnection, tables: dict[str, TableProfile])
         (t, c)
         for t in tables.values()
         for c in t.columns.values()
-        if c.unique and _key_stem(t, c.name) is not None
+        if c.unique and _key_stem(t, c.name) is not None and _own_key(t, c.name)
     ]
     links = []
     for child in tables.values():
@@ -1181,7 +1181,7 @@ class _Drafter:
         elif c.name in fks:
             text = f"Refers to {fks[c.name].parent}.{fks[c.name].key}."
         elif c.name in alts:
-            text = f"Refers to {alts[c.name].parent}.{alts[c.name].key} (not a declared relation)."
+            text = f"Refers to {alts[c.name].parent}.{alts[c.name].key}; not a declared relation."
         else:
             words = _words(table.stripped(c.name))
             text = (words[:1].upper() + words[1:]) + "."
@@ -1375,7 +1375,7 @@ def _represent_dict(dumper: yaml.SafeDumper, data: dict[str, Any]) -> yaml.Node:
         and (not isinstance(v, list) or all(not isinstance(i, dict | list) for i in v))
         for v in data.values()
     )
-    flow = simple and len(str(data)) <= 90 and bool(data)
+    flow = simple and len(str(data)) <= 110 and bool(data)
     return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=flow)
 
 
