@@ -125,16 +125,18 @@ def test_schema_is_read_from_the_database(executor):
     assert {"dataset_info", "customers", "transactions"} <= set(schema)
 
 
-def test_as_of_comes_from_dataset_info(executor):
-    assert executor.as_of() == AS_OF
+def test_the_anchor_is_the_catalogs_anchor_query(executor):
+    from assistant.catalog import load_catalog
+
+    assert executor.anchor(load_catalog().anchor_sql) == AS_OF
 
 
-def test_as_of_is_none_without_dataset_info(tmp_path):
+def test_an_anchor_can_be_a_fixed_date(tmp_path):
     path = tmp_path / "bare.duckdb"
     with duckdb.connect(str(path)) as con:
         con.execute("CREATE TABLE customers AS SELECT 1 AS customer_id")
     with Executor(path) as ex:
-        assert ex.as_of() is None
+        assert ex.anchor("DATE '2024-05-01'").isoformat() == "2024-05-01"
 
 
 def test_explain_accepts_valid_sql_and_reports_engine_errors(executor):

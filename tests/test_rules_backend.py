@@ -12,6 +12,8 @@ from contract import ANSWER_KEYS
 
 from assistant.answer import Session, answer
 from assistant.backends.rules import RulesBackend
+from assistant.catalog import load_catalog
+from assistant.pipeline import data_as_of
 
 AS_OF = "DATE '2026-09-30'"
 AGE = f"date_part('year', age({AS_OF}, c.birth_date))"
@@ -370,7 +372,9 @@ def ids(executor, sql: str) -> set[int]:
     if "{segment_rfm_champions}" in sql:
         from assistant.segmodels import membership_sql
 
-        sql = sql.format(segment_rfm_champions=membership_sql("rfm", "champions", executor.as_of()))
+        catalog = load_catalog()
+        champions = membership_sql("rfm", "champions", data_as_of(executor, catalog), catalog)
+        sql = sql.format(segment_rfm_champions=champions)
     return {
         row[0] for row in executor.query(f"SELECT DISTINCT * FROM ({sql})", max_rows=1_000_000).rows
     }
@@ -458,7 +462,8 @@ def test_model_qualified_names_pick_that_model(executor, backend):
         ("class b customers", "abc", "b"),
     ]:
         result = answer(request, backend=backend, executor=executor, with_profile=False)
-        gold = membership_sql(model, label, executor.as_of())
+        catalog = load_catalog()
+        gold = membership_sql(model, label, data_as_of(executor, catalog), catalog)
         assert ids(executor, result.sql) == ids(executor, gold), request
 
 

@@ -169,11 +169,15 @@ def _add_grammar(b: _Builder, g: dict[str, Any]) -> None:
 
 
 def _add_catalog(b: _Builder, catalog: Catalog, g: dict[str, Any]) -> None:
+    # A stored code that is also a plain word ("IN" for Indiana, "OR", "ME") names the value
+    # only through its label and synonyms: "in store" is not "Indiana store".
+    reserved = {phrase_key(w) for w in _plain_words(g)}
     for t, table in catalog.tables.items():
         for c, column in table.columns.items():
             for stored, value in (column.values or {}).items():
                 meaning = Meaning("value", table=t, column=c, value=stored)
-                for phrase in (stored, value.label, *value.synonyms):
+                own = [] if phrase_key(stored) in reserved else [stored]
+                for phrase in (*own, value.label, *value.synonyms):
                     if phrase:
                         b.add(phrase, meaning)
             for phrase in column.synonyms:
@@ -200,6 +204,15 @@ def _add_catalog(b: _Builder, catalog: Catalog, g: dict[str, Any]) -> None:
     for name, term in catalog.terms.items():
         for phrase in (name.replace("_", " "), *term.synonyms):
             b.add(phrase, Meaning("term", name=name))
+
+
+def _plain_words(g: dict[str, Any]) -> list[str]:
+    words = [*g.get("stopwords", []), *g.get("negation", []), *g.get("between", [])]
+    for phrases in g.get("conjunctions", {}).values():
+        words += phrases
+    for phrases in g.get("comparators", {}).values():
+        words += phrases
+    return words
 
 
 def _add_models(

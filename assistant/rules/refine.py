@@ -30,7 +30,6 @@ from assistant.spec import (
 from assistant.windows import AllTime, Window, describe
 
 Intent = Literal["reset", "remove", "replace", "narrow", "new"]
-GEOGRAPHY = {"country", "region", "city"}
 
 
 @dataclass
@@ -82,7 +81,8 @@ def refine(
     if not parsed.conditions and parsed.windows:
         return _rewindow(current, parsed.windows[-1])
     if intent == "replace":
-        return _replace(current, parsed.conditions)
+        geography = set(catalog.roles.geography) if catalog is not None else set()
+        return _replace(current, parsed.conditions, geography)
     return _narrow(current, parsed.conditions)
 
 
@@ -125,29 +125,49 @@ def _narrowed_activity(spec: SegmentSpec, condition: Condition) -> tuple[Segment
         and condition.window == AllTime()
     ):
         return None
-    default = type(condition.activity)().model_dump()
-    extra = {k: v for k, v in condition.activity.model_dump().items() if v != default.get(k)}
-    if not extra:
+    act = condition.activity
+    if not act.filters and not act.predicates:
         return None
     for index, existing in enumerate(spec.conditions):
         if (
             isinstance(existing, ActivityCondition | RankCondition)
-            and existing.activity.source == condition.activity.source
+            and existing.activity.source == act.source
         ):
-            activity = existing.activity.model_copy(update=extra)
+            before = existing.activity
+            activity = before.model_copy(
+                update={
+                    "filters": {**before.filters, **act.filters},
+                    "predicates": [
+                        *before.predicates,
+                        *(p for p in act.predicates if p not in before.predicates),
+                    ],
+                }
+            )
             conditions = list(spec.conditions)
             conditions[index] = existing.model_copy(update={"activity": activity})
-            named = ", ".join(f"{k} {v}" for k, v in extra.items())
+            named = ", ".join(
+                [f"{k} {_shown(v)}" for k, v in act.filters.items()]
+                + [p.replace("_", " ") for p in act.predicates]
+            )
             return spec.model_copy(update={"conditions": conditions}), f"narrowed it to {named}"
     return None
 
 
-def _replace(current: SegmentSpec, conditions: list[Condition]) -> Refinement:
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return " or ".join(str(v) for v in value)
+    return str(value.model_dump() if hasattr(value, "model_dump") else value)
+
+
+def _replace(
+    current: SegmentSpec, conditions: list[Condition], geography: set[str]
+) -> Refinement:
     spec = current
     notes = ["changed the previous segment"]
     for condition in conditions:
-        if isinstance(condition, AttributeCondition) and condition.attribute in GEOGRAPHY:
-            others = GEOGRAPHY - {condition.attribute}
+        # "what about France instead": a new place replaces the old one at every level.
+        if isinstance(condition, AttributeCondition) and condition.attribute in geography:
+            others = geography - {condition.attribute}
             spec = remove_conditions(
                 spec,
                 lambda c, others=others: (
