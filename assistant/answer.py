@@ -192,7 +192,7 @@ def answer(
             )
         if result.ok and with_profile and (with_ideas is None or with_ideas):
             _enrich(result, pinned, session.current, catalog)
-            _narrate(result, backend, pinned, session.current)
+            _narrate(result, backend, pinned, session.current, catalog)
     result.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
     return result
 
@@ -255,7 +255,7 @@ def _enrich(result: Answer, executor: Executor, spec: SegmentSpec | None, catalo
     from assistant.kotler import enrich_answer
 
     try:
-        extras = enrich_answer(result, executor, spec, members_sql=MEMBERS_SQL, catalog=catalog)
+        extras = enrich_answer(result, executor, spec, catalog, members_sql=MEMBERS_SQL)
     except Exception as exc:
         log.exception("ideas for %r failed", result.request)
         result.assumptions.append(f"ideas and reachability could not be computed ({exc})")
@@ -268,7 +268,11 @@ def _enrich(result: Answer, executor: Executor, spec: SegmentSpec | None, catalo
 
 
 def _narrate(
-    result: Answer, backend: Backend, executor: Executor, spec: SegmentSpec | None
+    result: Answer,
+    backend: Backend,
+    executor: Executor,
+    spec: SegmentSpec | None,
+    catalog: Catalog,
 ) -> None:
     """With an LLM, the model may add ideas; each is compiled, guarded and counted first."""
     from assistant.backends.openai_backend import OpenAIBackend
@@ -280,7 +284,7 @@ def _narrate(
 
     try:
         result.ideas.ideas += narrate_ideas(
-            backend, executor, spec, result.as_of, existing=result.ideas.ideas
+            backend, executor, spec, result.as_of, existing=result.ideas.ideas, catalog=catalog
         )
     except Exception:
         log.exception("narrative ideas for %r failed", result.request)

@@ -14,15 +14,15 @@ from assistant.cli_common import (
     AsOfOption,
     BackendOption,
     CassetteOption,
+    CatalogOption,
     DbOption,
     FormatOption,
     ModelOption,
     OutputFormat,
-    backend_or_exit,
     console,
     emit_json,
     err_console,
-    open_executor,
+    open_assistant,
     parse_as_of,
 )
 from assistant.ideas import IdeasResult, suggest_ideas
@@ -33,6 +33,7 @@ def ideas(
         None, help='The segment to build on, e.g. "outdoor buyers" (omit for all customers).'
     ),
     db: Path | None = DbOption,
+    catalog: Path | None = CatalogOption,
     backend: str = BackendOption,
     fmt: OutputFormat = FormatOption,
     as_of: str | None = AsOfOption,
@@ -41,27 +42,20 @@ def ideas(
     limit: int = typer.Option(8, "--limit", min=4, max=8, help="How many ideas (4-8)."),
 ) -> None:
     """Suggest ways to split, narrow or extend a segment, each with its own counted SQL."""
-    from assistant.answer import Session, answer
-    from assistant.pipeline import data_as_of
+    from assistant.answer import Session
 
-    executor = open_executor(db)
-    anchor = parse_as_of(as_of) or data_as_of(executor)
+    assistant = open_assistant(db, catalog, backend, model, cassette)
+    executor = assistant.executor
+    anchor = parse_as_of(as_of) or assistant.as_of
     spec, sql = None, None
     if request:
         session = Session()
-        result = answer(
-            request,
-            backend=backend_or_exit(backend, model, cassette),
-            executor=executor,
-            session=session,
-            as_of=anchor,
-            with_profile=False,
-        )
+        result = assistant.ask(request, session, ideas=False, profile=False, as_of=anchor)
         if not result.ok:
             err_console.print(f"[bold red]Error:[/] {result.error or result.clarification}")
             raise typer.Exit(1)
         spec, sql = session.current, (None if session.current else result.sql)
-    found = suggest_ideas(executor, spec, anchor, parent_sql=sql, limit=limit)
+    found = suggest_ideas(executor, spec, anchor, assistant.catalog, parent_sql=sql, limit=limit)
     if fmt is OutputFormat.json:
         emit_json(found.model_dump(mode="json"))
     else:

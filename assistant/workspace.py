@@ -330,7 +330,7 @@ class Workspace:
         chosen = _export_fields(fields or _default_fields(self.catalog), customer_columns)
         segment = self.show(name)
         sql = _guard(segment.sql, executor)
-        count, _ = _count(sql, executor)
+        count, _ = _count(sql, executor, self.catalog)
         columns = ", ".join(f'e."{f}"' for f in chosen)
         result = _run(
             executor,
@@ -448,15 +448,15 @@ def _run(executor: Executor, sql: str, *, max_rows: int | None = None):
         raise WorkspaceError(f"The segment could not be run: {err.reason}") from err
 
 
-def _count(sql: str, executor: Executor) -> tuple[int, int]:
+def _count(sql: str, executor: Executor, catalog: Catalog) -> tuple[int, int]:
     try:
-        return count_segment(executor, sql)
+        return count_segment(executor, sql, catalog)
     except ExecutionError as err:
         raise WorkspaceError(f"The segment could not be counted: {err.reason}") from err
 
 
 def _measure(sql: str, executor: Executor, catalog: Catalog) -> HistoryPoint:
-    count, base = _count(sql, executor)
+    count, base = _count(sql, executor, catalog)
     try:
         as_of = executor.anchor(catalog.anchor_sql)
     except ExecutionError as err:
