@@ -1,24 +1,30 @@
 """Approved request -> spec examples, and the few most similar to a request for the prompt.
 
+Examples belong to one catalog: each file in evals/fewshot/ names its `dataset`, and every spec
+in it is validated against that catalog, so a prompt never shows names another catalog has.
+
 Similarity is TF-IDF cosine over lower-cased words: deterministic, offline and good enough to
 pick examples that share the request's vocabulary (categories, windows, channels).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from assistant.catalog import Catalog, load_catalog
 from assistant.config import PROJECT_ROOT
 from assistant.spec import SegmentSpec
 
-DEFAULT_PATH = PROJECT_ROOT / "evals" / "fewshot" / "approved.yaml"
+FEWSHOT_DIR = PROJECT_ROOT / "evals" / "fewshot"
+DEFAULT_PATH = FEWSHOT_DIR / "approved.yaml"
 DEFAULT_K = 4
 _WORD = re.compile(r"[a-z0-9$%+]+")
 
@@ -30,23 +36,49 @@ class Example:
     note: str | None = None
 
 
-def load_examples(path: Path | None = None) -> list[Example]:
-    """The approved examples (default evals/fewshot/approved.yaml), each spec validated."""
+def load_examples(path: Path | None = None, catalog: Catalog | None = None) -> list[Example]:
+    """The approved examples of one file (default evals/fewshot/approved.yaml), each spec
+    validated against `catalog` (default: the demo catalog), which must be the file's `dataset`."""
+    catalog = catalog or load_catalog()
     resolved = (path or DEFAULT_PATH).resolve()
-    return list(_load(resolved, resolved.stat().st_mtime_ns))
+    dataset, examples = _read(resolved, catalog)
+    if dataset is not None and dataset != catalog.dataset.name:
+        raise ValueError(
+            f"{resolved}: the examples are for dataset {dataset!r}, not {catalog.dataset.name!r}"
+        )
+    return list(examples)
 
 
-@lru_cache(maxsize=4)
-def _load(path: Path, _mtime_ns: int) -> tuple[Example, ...]:
+def examples_for(catalog: Catalog, folder: Path = FEWSHOT_DIR) -> list[Example]:
+    """Every approved example for this catalog's dataset: the files of `folder` whose `dataset`
+    is the catalog's name (none for a catalog nobody has written examples for)."""
+    found: list[Example] = []
+    for path in sorted(folder.glob("*.yaml")):
+        dataset, examples = _read(path.resolve(), catalog)
+        if dataset == catalog.dataset.name:
+            found += examples
+    return found
+
+
+def _read(path: Path, catalog: Catalog) -> tuple[str | None, tuple[Example, ...]]:
+    # Cached on the loaded catalog (per file version): the prompt asks on every request.
+    key = f"fewshot:{path}:{path.stat().st_mtime_ns}"
+    return catalog.cached(key, lambda c: _parse(path, c))
+
+
+def _parse(path: Path, catalog: Catalog) -> tuple[str | None, tuple[Example, ...]]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    dataset = data.get("dataset")
+    if dataset is not None and dataset != catalog.dataset.name:
+        return dataset, ()  # another catalog's examples: not validated against this one
     examples = []
     for i, item in enumerate(data.get("examples", [])):
         try:
-            spec = SegmentSpec.model_validate(item["spec"])
+            spec = SegmentSpec.model_validate(item["spec"], context={"catalog": catalog})
         except Exception as err:
             raise ValueError(f"{path}: example {i + 1} ({item.get('request')!r}): {err}") from err
         examples.append(Example(request=item["request"], spec=spec, note=item.get("note")))
-    return tuple(examples)
+    return dataset, tuple(examples)
 
 
 def words(text: str) -> list[str]:
@@ -88,9 +120,25 @@ def render_examples(examples: list[Example]) -> str:
     """Examples as prompt text: the request, then the answer JSON the model should give."""
     blocks = [
         f"Request: {e.request}\nAnswer: "
-        + '{"spec": '
-        + e.spec.model_dump_json(exclude_none=True, exclude_defaults=False)
-        + "}"
+        + json.dumps(
+            {"spec": _compact(e.spec.model_dump(mode="json", exclude_none=True))},
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )  # fmt: skip
         for e in examples
     ]
     return "\n\n".join(blocks) if blocks else "(none)"
+
+
+def _compact(value: Any) -> Any:
+    """Drop empty filters / predicates lists (what a model may leave out), keep every other
+    default (measure count, op >=, value 1) so the examples spell them out."""
+    if isinstance(value, dict):
+        return {
+            k: _compact(v)
+            for k, v in value.items()
+            if not (k in ("filters", "predicates") and v in ({}, []))
+        }
+    if isinstance(value, list):
+        return [_compact(v) for v in value]
+    return value

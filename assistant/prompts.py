@@ -12,7 +12,7 @@ from string import Template
 
 from assistant.config import PROMPTS_DIR
 
-DEFAULT_VERSION = "v1"
+DEFAULT_VERSION = "v2"  # prompts/segment_*.v2.md: the generic, catalog-driven prompt
 
 
 class PromptError(ValueError):
@@ -27,7 +27,7 @@ class Prompt:
 
     @property
     def id(self) -> str:
-        """`segment_system.v1`: what cassettes and logs record."""
+        """`segment_system.v2`: what cassettes and logs record."""
         return f"{self.name}.{self.version}"
 
     def render(self, **values: object) -> str:

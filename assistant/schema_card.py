@@ -1,194 +1,370 @@
-"""The schema card: a compact, value-describing summary of the catalog for LLM prompts.
+"""The schema card: a compact, value-describing summary of a catalog (version 2) for LLM prompts.
 
 Peers send the full DDL plus sample rows; that is large, leaks personal data and carries indirect
-prompt injection. The card instead describes each column's type, meaning and allowed values, with
-the business vocabulary (derived attributes, measures, definitions, terms, named segments). Free
-text columns are described as such; their contents never appear. For big catalogs (or when asked)
-only the tables a request needs are included, plus `customers` and the join paths to it.
+prompt injection. The card instead describes what a segment spec can name — the customer
+properties (with their allowed values), the events with their fields, values and predicates, the
+measures, the business definitions, terms and windows, the roles and the named segment models —
+and, for the SQL fallback, the tables and how they join. Free text columns are described as such;
+their contents never appear. Everything comes from the catalog: nothing here knows one dataset.
+
+With a request, only what the request (and the segment being refined) uses gets its full
+definition; everything else is listed by name, so the model still knows it exists.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections import deque
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
-from assistant.catalog import Catalog, Column, Table, Value, normalise_phrase
+from assistant.catalog import Catalog, Column, Value, normalise_phrase
+from assistant.spec import (
+    ActivityCondition,
+    AndGroup,
+    AttributeCondition,
+    NotGroup,
+    OrGroup,
+    RankCondition,
+    SegmentRef,
+    SegmentSpec,
+    type_kind,
+)
 from assistant.tokens import count_tokens
 
-ANCHOR_TABLES = (
-    "customers",
-    "dataset_info",
-)  # every segment starts from customers; as_of lives here
-LARGE_CATALOG_TABLES = 12  # above this, a card for a request keeps only the tables it needs
-DEFAULT_MAX_TABLES = 8
 SAMPLE_ROWS = 3
-MAX_LISTED_VALUES = 60  # longer vocabularies (cities) are summarised; the guard checks spellings
+MAX_LISTED_VALUES = 60  # longer vocabularies (cities) are summarised; validation checks spellings
+SUMMARY_EXAMPLES = 8
+KIND_WORDS = {"text": "text", "number": "number", "date": "date", "boolean": "true/false"}
+_PLACEHOLDER = {
+    "n": r"\d+",
+    "<month>": "(?:" + "|".join(
+        ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+         "october", "november", "december")
+    ) + ")",
+    "<year>": r"\d{4}",
+}  # fmt: skip
+_ANY_WORDS = r"\w[\w'-]*(?: \w[\w'-]*)?"  # a {category} placeholder in a phrase: one or two words
 
 
 @dataclass(frozen=True)
 class SchemaCard:
     text: str
-    tables: list[str]
+    tables: list[str]  # the tables whose columns the card lists (what the SQL fallback may read)
     tokens: int
+    full: dict[str, list[str]] = field(default_factory=dict)  # section -> names given in full
 
 
 def render_schema_card(
-    catalog: Catalog, request: str | None = None, *, max_tables: int | None = None
+    catalog: Catalog, request: str | None = None, *, current: SegmentSpec | None = None
 ) -> SchemaCard:
-    """A compact card of the catalog; narrowed to the request's tables when large or capped.
-
-    `max_tables` counts every table on the card except `dataset_info`.
-    """
-    tables = select_tables(catalog, request, max_tables=max_tables)
+    """The card for `request` (everything in full when None); `current` is the segment being
+    refined, whose names are kept in full too."""
+    focus = _Focus.build(catalog, request, current)
     sections = [
         _dataset_section(catalog),
-        *(_table_section(name, catalog.tables[name]) for name in tables),
-        _derived_section(catalog, tables),
-        _measures_section(catalog, tables),
-        _definitions_section(catalog),
-        _terms_section(catalog, request),
-        _segment_models_section(),
+        _properties_section(catalog, focus),
+        _events_section(catalog, focus),
+        _measures_section(catalog, focus),
+        _definitions_section(catalog, focus),
+        _terms_section(catalog, focus),
+        _windows_section(catalog, focus),
+        _roles_section(catalog),
+        _segment_models_section(focus),
+        _tables_section(catalog, focus),
     ]
     text = "\n\n".join(s for s in sections if s)
-    return SchemaCard(text=text, tables=tables, tokens=count_tokens(text))
+    return SchemaCard(text=text, tables=focus.tables, tokens=count_tokens(text), full=focus.full)
 
 
-# --- table selection ------------------------------------------------------------------------------
+# --- what the request uses ----------------------------------------------------------------------
 
 
-def select_tables(
-    catalog: Catalog, request: str | None, *, max_tables: int | None = None
-) -> list[str]:
-    """The catalog's tables a request needs, in catalog order (all of them when no narrowing)."""
-    narrow = max_tables is not None or len(catalog.tables) > LARGE_CATALOG_TABLES
-    if request is None or not narrow:
-        return list(catalog.tables)
-    limit = max_tables if max_tables is not None else DEFAULT_MAX_TABLES
-    selected = {t for t in ANCHOR_TABLES if t in catalog.tables}
-    graph = _join_graph(catalog)
-    for table in _ranked_tables(catalog, request):
-        path = _path_to_customers(graph, table)
-        if len((selected | path) - {"dataset_info"}) <= limit:
-            selected |= path
-    return [t for t in catalog.tables if t in selected]
+@dataclass
+class _Focus:
+    """Which catalog entries get a full definition on this card."""
+
+    everything: bool
+    text: str = ""
+    names: set[str] = field(default_factory=set)  # property, event, field, model names in use
+    properties: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    fields: dict[str, set[str]] = field(default_factory=dict)  # event -> fields in full
+    measures: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+    full: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, catalog: Catalog, request: str | None, current: SegmentSpec | None) -> _Focus:
+        if request is None:
+            focus = cls(everything=True)
+        else:
+            text = normalise_phrase(request)
+            focus = cls(everything=False, text=text, names=_spec_names(current))
+            focus.terms = [
+                name
+                for name, term in catalog.terms.items()
+                if focus.mentions([_words(name), *term.synonyms])
+            ]
+            # "frequent shoppers" needs the purchases event: the term means "... purchases ..."
+            extra = [normalise_phrase(catalog.terms[name].means) for name in focus.terms]
+            focus.text = " ".join([text, *extra])
+        focus._choose(catalog)
+        return focus
+
+    def mentions(self, phrases: Iterable[str | None]) -> bool:
+        return self.everything or any(
+            _pattern(normalise_phrase(p)).search(self.text) for p in phrases if p
+        )
+
+    def uses(self, name: str, phrases: Iterable[str | None]) -> bool:
+        return self.everything or name in self.names or self.mentions(phrases)
+
+    def _choose(self, catalog: Catalog) -> None:
+        if self.everything:
+            self.terms = list(catalog.terms)
+        self.properties = [
+            p for p in catalog.property_names() if self.uses(p, _property_words(catalog, p))
+        ]
+        self.measures = [
+            name
+            for name, m in catalog.measures.items()
+            if self.everything or self.mentions([_words(name), *m.phrases])
+        ]
+        own = {
+            name
+            for name in catalog.events
+            if self.uses(name, _event_words(catalog, name))
+            or any(catalog.measures[m].event == name for m in self.measures)
+        }
+        by_field: dict[str, set[str]] = {}
+        for name in catalog.events:
+            hits = {
+                f
+                for f, words in _field_words(catalog, name).items()
+                if f in self.names or self.mentions(words)
+            }
+            if hits:
+                by_field[name] = hits
+        # Events the request names; when it names none, those whose field values it uses.
+        chosen = own or set(by_field)
+        self.events = [e for e in catalog.events if e in chosen]
+        self.fields = {e: by_field.get(e, set()) for e in self.events}
+        self.tables = _tables_for(catalog, self)
+        self.full = {
+            "properties": self.properties,
+            "events": self.events,
+            "measures": self.measures,
+            "terms": self.terms,
+            "tables": self.tables,
+        }
 
 
-def _ranked_tables(catalog: Catalog, request: str) -> list[str]:
-    text = _expand_with_terms(catalog, normalise_phrase(request))
-    scores = {name: _score(text, _vocabulary(catalog, name)) for name in catalog.tables}
-    ranked = sorted((t for t, s in scores.items() if s > 0), key=lambda t: (-scores[t], t))
-    return [t for t in ranked if t not in ANCHOR_TABLES]
+def _spec_names(spec: SegmentSpec | None) -> set[str]:
+    """Every catalog name a spec uses (attributes, sources, fields, predicates, models)."""
+    names: set[str] = set()
+
+    def visit(condition: Any) -> None:
+        match condition:
+            case AttributeCondition(attribute=attribute):
+                names.add(attribute)
+            case ActivityCondition() | RankCondition():
+                act = condition.activity
+                names.update([act.source, *act.filters, *act.predicates])
+                if condition.field:
+                    names.add(condition.field)
+            case SegmentRef(model=model):
+                names.add(model)
+            case AndGroup(conditions=inner) | OrGroup(conditions=inner):
+                for item in inner:
+                    visit(item)
+            case NotGroup(condition=inner):
+                visit(inner)
+
+    for condition in spec.conditions if spec is not None else []:
+        visit(condition)
+    return names
 
 
-def _expand_with_terms(catalog: Catalog, text: str) -> str:
-    # "frequent shoppers" needs transactions because the term means "... purchases ..."
-    extra = [
-        term.means
-        for name, term in catalog.terms.items()
-        if _mentions(text, [name.replace("_", " "), *term.synonyms])
-    ]
-    return " ".join([text, *(normalise_phrase(m) for m in extra)])
-
-
-def _vocabulary(catalog: Catalog, name: str) -> set[str]:
-    table = catalog.tables[name]
-    words = {name, name.replace("_", " "), *table.synonyms}
-    for column_name, column in table.columns.items():
-        if column_name.endswith("_id"):
-            continue  # keys name every table; they say nothing about the request
-        words |= {column_name.replace("_", " "), *column.synonyms}
-        for stored, value in (column.values or {}).items():
-            words |= {stored, *([value.label] if value.label else []), *value.synonyms}
-    for predicate_name, predicate in table.predicates.items():
-        words |= {predicate_name.replace("_", " "), *predicate.synonyms}
-    for measure in catalog.measures.values():
-        if measure.table == name:
-            words |= set(measure.phrases)
-    return {normalise_phrase(w) for w in words if w}
-
-
-def _score(text: str, vocabulary: Iterable[str]) -> int:
-    return sum(1 for phrase in vocabulary if _mentions(text, [phrase]))
-
-
-def _mentions(text: str, phrases: Iterable[str]) -> bool:
-    return any(
-        re.search(rf"(?<!\w){re.escape(normalise_phrase(p))}(?!\w)", text) for p in phrases if p
+@lru_cache(maxsize=8192)
+def _pattern(phrase: str) -> re.Pattern[str]:
+    parts = re.split(r"(\bn\b|<month>|<year>|\{\w+\})", phrase)
+    body = "".join(
+        _PLACEHOLDER.get(p, _ANY_WORDS if p.startswith("{") else re.escape(p)) for p in parts
     )
+    return re.compile(rf"(?<!\w){body}(?!\w)")
 
 
-def _join_graph(catalog: Catalog) -> dict[str, set[str]]:
-    graph: dict[str, set[str]] = {name: set() for name in catalog.tables}
-    for name, table in catalog.tables.items():
-        for target in table.joins:
-            graph[name].add(target)
-            graph[target].add(name)
-    return graph
+def _words(name: str) -> str:
+    return name.replace("_", " ")
 
 
-def _path_to_customers(graph: dict[str, set[str]], table: str) -> set[str]:
-    """The tables on the shortest join path from `table` to customers (just `table` if none)."""
-    previous: dict[str, str | None] = {table: None}
-    queue = deque([table])
-    while queue:
-        current = queue.popleft()
-        if current == "customers":
-            path: set[str] = set()
-            node: str | None = current
-            while node is not None:
-                path.add(node)
-                node = previous[node]
-            return path
-        for neighbour in sorted(graph.get(current, ())):
-            if neighbour not in previous:
-                previous[neighbour] = current
-                queue.append(neighbour)
-    return {table}
+def _value_words(column: Column | None) -> list[str]:
+    words: list[str] = []
+    for stored, value in ((column.values or {}) if column is not None else {}).items():
+        words += [stored, value.label or "", *value.synonyms]
+    return words
+
+
+def _property_words(catalog: Catalog, name: str) -> list[str]:
+    words = [_words(name)]
+    if name in catalog.derived:
+        derived = catalog.derived[name]
+        words += derived.synonyms
+        for band, spec in derived.bands.items():
+            words += [band, spec.label or "", *spec.synonyms]
+        return words
+    if name in catalog.properties:
+        words += catalog.properties[name].synonyms
+    column = _property_column(catalog, name)
+    return [*words, *column.synonyms, *_value_words(column)]
+
+
+def _property_column(catalog: Catalog, name: str) -> Column:
+    table, column = catalog.property_column(name)
+    return _resolved(catalog, catalog.tables[table].columns[column])
+
+
+def _resolved(catalog: Catalog, column: Column) -> Column:
+    """The column whose values a `values_from` column shares."""
+    if column.values_from and not column.values:
+        table, _, name = column.values_from.rpartition(".")
+        return catalog.tables[table].columns[name]
+    return column
+
+
+def _event_words(catalog: Catalog, name: str) -> list[str]:
+    event = catalog.events[name]
+    words = [_words(name), event.noun, event.plural_noun, *event.verbs, *event.recency]
+    for pname, predicate in event.predicates.items():
+        words += [_words(pname), *predicate.synonyms]
+    for mname, measure in catalog.measures.items():
+        if measure.event == name:
+            words += [_words(mname), *measure.phrases]
+    if sum(e.table == event.table for e in catalog.events.values()) == 1:
+        words += catalog.tables[event.table].synonyms  # words for the rows of its own table
+    return words
+
+
+def _event_field_columns(catalog: Catalog, event_name: str) -> dict[str, Column | None]:
+    """The event's fields (except its customer and time columns) and the column behind each."""
+    event = catalog.events[event_name]
+    skip = {event.customer, event.time}
+    out: dict[str, Column | None] = {}
+    for fname in catalog.graph.event_fields(event_name):
+        spec = event.fields.get(fname)
+        if spec is None and fname in skip:
+            continue
+        ref = spec.column if spec is not None else fname
+        if ref is None:
+            out[fname] = None
+            continue
+        table, _, column = ref.rpartition(".")
+        out[fname] = _resolved(catalog, catalog.tables[table or event.table].columns[column])
+    return out
+
+
+def _field_words(catalog: Catalog, event_name: str) -> dict[str, list[str]]:
+    event = catalog.events[event_name]
+    words = {}
+    for fname, column in _event_field_columns(catalog, event_name).items():
+        spec = event.fields.get(fname)
+        own = [_words(fname), *(spec.synonyms if spec is not None else [])]
+        if column is not None:
+            own += [*column.synonyms, *_value_words(column)]
+        words[fname] = own
+    return words
+
+
+def _tables_for(catalog: Catalog, focus: _Focus) -> list[str]:
+    if focus.everything:
+        return list(catalog.tables)
+    wanted = {catalog.entity.table}
+    for name in focus.properties:
+        place = catalog.property_column(name)
+        if place is not None:
+            wanted.add(place[0])
+    for name in focus.events:
+        wanted.add(catalog.events[name].table)
+        for ref in catalog.graph.event_fields(name).values():
+            wanted |= set(ref.tables)
+    return [t for t in catalog.tables if t in wanted]
 
 
 # --- rendering ------------------------------------------------------------------------------------
 
 
 def _dataset_section(catalog: Catalog) -> str:
+    entity = catalog.entity
     return (
         f"Dataset {catalog.dataset.name}: {_one_line(catalog.dataset.description)}\n"
-        f'Anchor ("today" for every window): {catalog.dataset.anchor}'
+        f"A segment is a set of {entity.plural} (table {entity.table}, key {entity.key}); every "
+        "window is relative to the data's as_of date."
     )
 
 
-def _table_section(name: str, table: Table) -> str:
-    head = f"## {name}: {_one_line(table.description)}"
-    facts = [f"grain: {table.grain}" if table.grain else ""]
-    if table.key:
-        facts.append(f"key: {', '.join(table.key)}")
-    lines = [head + (f" ({'; '.join(f for f in facts if f)})" if any(facts) else "")]
-    lines += [_column_line(c, column) for c, column in table.columns.items()]
-    lines += [f"- join {target}: {on}" for target, on in table.joins.items()]
-    lines += [
-        f"- predicate {p}: {predicate.sql} ({_one_line(predicate.description)})"
-        for p, predicate in table.predicates.items()
-    ]
-    return "\n".join(lines)
+def _properties_section(catalog: Catalog, focus: _Focus) -> str:
+    lines = [_property_line(catalog, name, focus) for name in focus.properties]
+    rest = [p for p in catalog.property_names() if p not in focus.properties]
+    if rest:
+        lines.append("- also (name only): " + _by_kind(catalog, rest))
+    title = f"{catalog.entity.noun.capitalize()} properties (attribute conditions)"
+    return _section(title, lines)
 
 
-def _column_line(name: str, column: Column) -> str:
-    parts = [f"- {name} {column.type}: {_one_line(column.description)}"]
+def _property_line(catalog: Catalog, name: str, focus: _Focus) -> str:
+    if name in catalog.derived:
+        derived = catalog.derived[name]
+        kind = KIND_WORDS[type_kind(derived.type)]
+        line = f"- {name} ({kind}, computed at as_of): {_one_line(derived.description)}"
+        if derived.bands:
+            line += " Values: " + ", ".join(
+                f"{k} ({b.label})" if b.label else k for k, b in derived.bands.items()
+            )
+        return line
+    column = _property_column(catalog, name)
+    description = column.description
+    if name in catalog.properties and catalog.properties[name].description:
+        description = catalog.properties[name].description or description
+    return _column_line(name, column, focus, description)
+
+
+def _column_line(name: str, column: Column, focus: _Focus, description: str | None = None) -> str:
+    kind = KIND_WORDS[type_kind(column.type)]
+    parts = [f"- {name} ({kind}): {_sentence(description or column.description)}"]
     if column.null_means:
-        parts.append(f"NULL = {column.null_means}.")
-    if column.values:
-        parts.append(_values_text(column))
-    elif column.type.startswith("VARCHAR") and "free text" not in column.description.lower():
+        parts.append(f"NULL = {_one_line(column.null_means)}.")
+    if column.values and kind != "true/false":
+        parts.append(_values_text(column, focus))
+    elif kind == "text":
         parts.append("(free text; values not listed)")
     return " ".join(parts)
 
 
-def _values_text(column: Column) -> str:
+def _by_kind(catalog: Catalog, names: list[str], kinds: Mapping[str, str] | None = None) -> str:
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        kind = kinds[name] if kinds is not None else _property_kind(catalog, name)
+        groups.setdefault(kind, []).append(name)
+    return "; ".join(f"{kind}: {', '.join(items)}" for kind, items in groups.items())
+
+
+def _property_kind(catalog: Catalog, name: str) -> str:
+    if name in catalog.derived:
+        return KIND_WORDS[type_kind(catalog.derived[name].type)]
+    return KIND_WORDS[type_kind(_property_column(catalog, name).type)]
+
+
+def _values_text(column: Column, focus: _Focus) -> str:
     values = column.values or {}
     if len(values) > MAX_LISTED_VALUES:
-        examples = ", ".join(list(values)[:8])
-        return f"{len(values)} known values, written as usual (e.g. {examples})."
+        named = [k for k, v in values.items() if not focus.everything and _value_named(k, v, focus)]
+        examples = list(dict.fromkeys([*named, *list(values)[:SUMMARY_EXAMPLES]]))
+        listed = ", ".join(_value_text(k, values[k]) for k in examples)
+        return f"{len(values)} known values, written as usual (e.g. {listed})."
     parent = _common_parent(values.values())
     if parent is None:
         return "Values: " + ", ".join(_value_text(k, v) for k, v in values.items())
@@ -198,6 +374,10 @@ def _values_text(column: Column) -> str:
         groups.setdefault(getattr(value, parent), []).append(_value_text(stored, value))
     listed = "; ".join(f"{p}: {', '.join(items)}" for p, items in groups.items())
     return f"Values by {parent}: {listed}"
+
+
+def _value_named(stored: str, value: Value, focus: _Focus) -> bool:
+    return focus.mentions([stored, value.label, *value.synonyms])
 
 
 def _common_parent(values: Iterable[Value]) -> str | None:
@@ -219,62 +399,187 @@ def _value_text(stored: str, value: Value) -> str:
     return f"{stored} ({'; '.join(notes)})" if notes else stored
 
 
-def _derived_section(catalog: Catalog, tables: list[str]) -> str:
-    lines = []
-    for name, derived in catalog.derived.items():
-        if derived.table not in tables:
+def _events_section(catalog: Catalog, focus: _Focus) -> str:
+    blocks = [_event_block(catalog, name, focus) for name in focus.events]
+    rest = [e for e in catalog.events if e not in focus.events]
+    if rest:
+        blocks.append("- also (name only): " + ", ".join(rest))
+    if not blocks:
+        return ""
+    head = (
+        "## Events (activity.source of activity and rank conditions; filters: "
+        "{field: [values] | true/false | {min, max}}; predicates: [names])"
+    )
+    return head + "\n" + "\n".join(blocks)
+
+
+def _event_block(catalog: Catalog, name: str, focus: _Focus) -> str:
+    event = catalog.events[name]
+    facts = []
+    if event.instance:
+        facts.append(f"one {event.noun} per {event.instance}")
+    if event.amount:
+        facts.append(f"amount field {event.amount}")
+    if event.defaults:
+        facts.append(
+            "unless filtered: "
+            + "; ".join(f"{f} in {', '.join(map(str, v))}" for f, v in event.defaults.items())
+        )
+    head = f"### {name}: {_one_line(event.description)}"
+    lines = [head + (f" ({'; '.join(facts)})" if facts else "")]
+    columns = _event_field_columns(catalog, name)
+    refs = catalog.graph.event_fields(name)
+    shown = focus.fields.get(name, set())
+    rest: list[str] = []
+    for fname, column in columns.items():
+        if not (focus.everything or fname in shown):
+            rest.append(fname)
             continue
-        line = f"- {name} {derived.type} ({derived.table}): {_one_line(derived.description)}"
-        if derived.bands:
-            line += " Bands: " + ", ".join(
-                f"{k}{f' ({b.label})' if b.label else ''}" for k, b in derived.bands.items()
-            )
-        lines.append(line)
-    return _section("Derived attributes (computed relative to as_of)", lines)
+        spec = event.fields.get(fname)
+        description = (spec.description if spec is not None else None) or (
+            column.description if column is not None else None
+        )
+        if column is None:
+            kind = KIND_WORDS[type_kind(refs[fname].type)]
+            about = f": {_sentence(description)}" if description else ""
+            lines.append(f"- {fname} ({kind}){about}")
+        else:
+            lines.append(_column_line(fname, column, focus, description))
+    if rest:
+        kinds = {f: KIND_WORDS[type_kind(refs[f].type)] for f in rest}
+        lines.append("- other fields: " + _by_kind(catalog, rest, kinds))
+    for pname, predicate in event.predicates.items():
+        lines.append(f"- predicate {pname}: {_one_line(predicate.description)}")
+    return "\n".join(lines)
 
 
-def _measures_section(catalog: Catalog, tables: list[str]) -> str:
-    lines = [
-        f"- {name} ({measure.table}, {measure.unit}): {_one_line(measure.description)}"
-        for name, measure in catalog.measures.items()
-        if measure.table in tables
-    ]
-    return _section("Per-customer measures", lines)
+def _measures_section(catalog: Catalog, focus: _Focus) -> str:
+    lines = [_measure_line(catalog, name) for name in focus.measures]
+    rest = [m for m in catalog.measures if m not in focus.measures]
+    if rest:
+        lines.append("- also (name only): " + ", ".join(rest))
+    return _section("Measures (write them as shown)", lines)
 
 
-def _definitions_section(catalog: Catalog) -> str:
-    lines = [f"- {name}: {_one_line(d.description)}" for name, d in catalog.definitions.items()]
-    return _section("Business definitions", lines)
+def _measure_line(catalog: Catalog, name: str) -> str:
+    m = catalog.measures[name]
+    activity: dict[str, Any] = {"source": m.event}
+    written: dict[str, Any] = {"activity": activity}
+    rows: dict[str, Any] = {}
+    if m.filters:
+        rows["filters"] = m.filters
+    if m.predicates:
+        rows["predicates"] = m.predicates
+    if m.aggregate == "share":
+        written["measure"] = "share"
+        written["share_of"] = rows
+    else:
+        activity.update(rows)
+        written["measure"] = m.aggregate
+    if m.field:
+        written["field"] = m.field
+    text = json.dumps(written, separators=(",", ":"))
+    return f"- {name} ({m.unit}): {_one_line(m.description)} = {text}"
 
 
-def _terms_section(catalog: Catalog, request: str | None = None) -> str:
-    """Definitions of the terms the request uses (all of them without a request); the other
-    terms by name only, which keeps the card short while the model still knows they exist."""
+def _definitions_section(catalog: Catalog, focus: _Focus) -> str:
+    lines, rest = [], []
+    for name, d in catalog.definitions.items():
+        if focus.everything or not d.phrases or focus.mentions(d.phrases):
+            lines.append(f"- {name}: {_one_line(d.description)}")
+        else:
+            rest.append(name)
+    if rest:
+        lines.append("- also (name only): " + ", ".join(rest))
+    return _section("Business definitions (always obey)", lines)
+
+
+def _terms_section(catalog: Catalog, focus: _Focus) -> str:
+    """Definitions of the terms the request uses; the other terms by name only."""
     lines = []
-    text = normalise_phrase(request) if request else None
-    others = []
-    for name, term in catalog.terms.items():
-        if text is not None and not _mentions(text, [name.replace("_", " "), *term.synonyms]):
-            others.append(name)
-            continue
-        also = [s for s in term.synonyms[:2] if normalise_phrase(s) != name.replace("_", " ")]
+    for name in focus.terms:
+        term = catalog.terms[name]
+        also = [s for s in term.synonyms[:2] if normalise_phrase(s) != _words(name)]
         line = f'- {name}: means "{term.means}"' + (f" (also: {', '.join(also)})" if also else "")
         if term.note:
             line += f" Note: {_one_line(term.note)}"
         lines.append(line)
-    if others:
-        lines.append(f"- also defined (not used in this request): {', '.join(others)}")
+    rest = [t for t in catalog.terms if t not in focus.terms]
+    if rest:
+        lines.append(f"- also defined (not used in this request): {', '.join(rest)}")
     return _section("Marketing terms (use the stated meaning)", lines)
 
 
-def _segment_models_section() -> str:
-    from assistant.segmodels import labels, model_names
+def _windows_section(catalog: Catalog, focus: _Focus) -> str:
+    lines, rest = [], []
+    for name, window in catalog.windows.items():
+        if focus.everything or focus.mentions(window.phrases):
+            lines.append(f"- {name}: {_one_line(window.description)}")
+        else:
+            rest.append(name)
+    if rest:
+        lines.append("- also (name only): " + ", ".join(rest))
+    return _section("Time windows (relative to as_of)", lines)
 
-    lines = [
-        f"- {model}: " + ", ".join(f"{label.key} ({label.name})" for label in labels(model))
-        for model in model_names()
+
+def _roles_section(catalog: Catalog) -> str:
+    roles = catalog.roles
+    parts = [
+        f"{label} {value}"
+        for label, value in (
+            ("purchases event", roles.purchases),
+            ("revenue measure", roles.revenue),
+            ("engagement event", roles.engagement),
+            ("messages measure", roles.messages),
+            ("signup date", roles.signup),
+            ("age", roles.age),
+            ("tenure", roles.tenure),
+            ("category field", roles.category),
+        )
+        if value
     ]
+    if roles.geography:
+        parts.append("geography " + " > ".join(roles.geography))
+    if roles.contact:
+        parts.append(
+            "contact " + ", ".join(f"{ch} (consent {c.consent})" for ch, c in roles.contact.items())
+        )
+    return _section("Roles", ["; ".join(parts)] if parts else [])
+
+
+def _segment_models_section(focus: _Focus) -> str:
+    try:
+        from assistant.segmodels import labels, model_names
+
+        models = {model: labels(model) for model in model_names()}
+    except Exception:  # the named models are optional: no card section without them
+        return ""
+    lines, rest = [], []
+    for model, found in models.items():
+        words = [_words(model), *(w for label in found for w in (label.key, label.name))]
+        if focus.uses(model, words):
+            lines.append(
+                f"- {model}: " + ", ".join(f"{label.key} ({label.name})" for label in found)
+            )
+        else:
+            rest.append(model)
+    if rest:
+        lines.append("- also (name only): " + ", ".join(rest))
     return _section("Named segment models (segment_ref model: label key)", lines)
+
+
+def _tables_section(catalog: Catalog, focus: _Focus) -> str:
+    listed = set(focus.tables)
+    lines = [f"- {name}({', '.join(catalog.tables[name].columns)})" for name in focus.tables]
+    lines += [
+        f"- join {text.strip()}"
+        for text in catalog.relations
+        if {t.split(".")[0].strip() for t in text.split("->")} <= listed
+    ]
+    rest = [t for t in catalog.tables if t not in listed]
+    if rest:
+        lines.append("- also (name only): " + ", ".join(rest))
+    return _section("Tables (for the sql fallback only; joins are many-to-one)", lines)
 
 
 def _section(title: str, lines: list[str]) -> str:
@@ -283,6 +588,11 @@ def _section(title: str, lines: list[str]) -> str:
 
 def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
+
+
+def _sentence(text: str) -> str:
+    text = _one_line(text)
+    return text if not text or text[-1] in ".!?)" else text + "."
 
 
 # --- the baseline peers send ----------------------------------------------------------------------

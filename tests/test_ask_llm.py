@@ -82,7 +82,8 @@ def test_an_unreachable_server_is_a_clear_error(monkeypatch, db):
     monkeypatch.setenv("SEGMENT_ASSISTANT_MODEL", "fixture-model")
     code, payload = ask(db, "women", "--backend", "openai")
     assert code == 1
-    assert "127.0.0.1:9" in payload["error"]
+    assert payload["error"]["kind"] == "failed" and payload["error"]["code"] == "connection"
+    assert "127.0.0.1:9" in payload["error"]["reason"]
 
 
 def test_record_then_replay_answers_without_the_server(llm, db, tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ from llm_server import FakeLLMServer, Reply
 
 from assistant.backends.base import BackendError, Interpretation, Turn
 from assistant.backends.openai_backend import LLMSettings, OpenAIBackend
-from assistant.catalog import load_catalog
+from assistant.catalog import Catalog, load_catalog
 from assistant.compiler import compile_spec
 from assistant.guard import GuardError, check_sql
 from assistant.spec import SegmentSpec
@@ -20,7 +20,7 @@ WOMEN = {"kind": "attribute", "attribute": "gender", "op": "=", "value": "female
 CALIFORNIA = {"kind": "attribute", "attribute": "region", "op": "=", "value": "California"}
 OUTDOOR_90D = {
     "kind": "activity",
-    "activity": {"source": "purchases", "categories": ["Outdoor"]},
+    "activity": {"source": "purchases", "filters": {"category": ["Outdoor"]}},
     "measure": "count",
     "op": ">=",
     "value": 1,
@@ -28,9 +28,9 @@ OUTDOOR_90D = {
 }
 
 
-def backend(server: FakeLLMServer, **overrides) -> OpenAIBackend:
+def backend(server: FakeLLMServer, catalog=None, **overrides) -> OpenAIBackend:
     settings = {"base_url": server.base_url, "model": "test-model", "timeout": 5, "max_retries": 0}
-    return OpenAIBackend(LLMSettings(**(settings | overrides)))
+    return OpenAIBackend(LLMSettings(**(settings | overrides)), catalog=catalog)
 
 
 def turn(request: str, current: SegmentSpec | None = None) -> Turn:
@@ -39,10 +39,10 @@ def turn(request: str, current: SegmentSpec | None = None) -> Turn:
 
 def guard_validator(interpretation: Interpretation) -> str | None:
     """What the pipeline does: compile the spec (or take the SQL) and run the guard."""
-    schema = load_catalog().schema()
+    catalog = load_catalog()
     try:
-        sql = interpretation.sql or compile_spec(interpretation.spec, AS_OF).sql
-        check_sql(sql, schema)
+        sql = interpretation.sql or compile_spec(interpretation.spec, AS_OF, catalog).sql
+        check_sql(sql, catalog.schema())
     except GuardError as err:
         return err.reason
     return None
@@ -64,9 +64,11 @@ def test_the_prompt_carries_the_schema_card_as_of_and_examples(llm_server):
     backend(llm_server).interpret(turn("women who bought outdoor gear"))
     sent = llm_server.received[0]
     system, user = sent.messages[0]["content"], sent.messages[1]["content"]
-    assert "## customers:" in system and "female" in system and "Outdoor" in system
-    assert "2026-09-30" in system
+    assert "## Customer properties" in system and "female (women)" in system
+    assert "### purchases:" in system and "Outdoor (outdoor gear)" in system
+    assert "2026-09-30" in system and "the retail DuckDB database" in system
     assert "Request: outdoor buyers" in system  # a similar approved example was chosen
+    assert '"filters":{"category":["Outdoor"]}' in system  # ... in the generic spec's shape
     assert "women who bought outdoor gear" in user
     assert sent.body["response_format"] == {"type": "json_object"}
     assert sent.body["temperature"] == 0
@@ -117,6 +119,54 @@ def test_malformed_json_is_retried_then_reported_clearly(llm_server):
     assert "not valid JSON" in str(caught.value)
     assert len(llm_server.received) == 3
     assert "not valid JSON" in llm_server.received[1].messages[-1]["content"]
+
+
+def test_an_invented_name_is_repaired_with_the_catalog_s_names(llm_server):
+    invented = {"kind": "activity", "activity": {"source": "orders"}}
+    llm_server.push(
+        Reply.json({"spec": {"conditions": [invented]}}),
+        Reply.json({"spec": {"conditions": [OUTDOOR_90D]}}),
+    )
+    result = backend(llm_server).interpret(turn("outdoor buyers"), guard_validator)
+    assert result.attempts == 2 and result.spec.conditions[0].activity.source == "purchases"
+    repair = llm_server.received[1].messages[-1]["content"]
+    assert "'orders' is not an event model" in repair and "web_sessions" in repair
+
+
+def test_a_value_the_catalog_lacks_is_repaired_with_the_values_it_has(llm_server):
+    llm_server.push(
+        Reply.json({"spec": {"conditions": [{**WOMEN, "value": "women"}]}}),
+        Reply.json({"spec": {"conditions": [WOMEN]}}),
+    )
+    result = backend(llm_server).interpret(turn("women"))
+    assert result.spec == SegmentSpec.model_validate({"conditions": [WOMEN]})
+    repair = llm_server.received[1].messages[-1]["content"]
+    assert "'women' is not a value of gender" in repair and "female" in repair
+
+
+def test_the_backend_reads_its_own_catalog(llm_server):
+    demo = load_catalog()
+    assert backend(llm_server).catalog is demo  # the demo catalog by default
+    data = demo.model_dump(exclude_none=True)
+    data["dataset"]["name"] = "shop"
+    data["entity"]["plural"] = "shoppers"
+    columns = data["tables"]["customers"]["columns"]
+    columns["shoe_size"] = {"type": "INTEGER", "description": "Shoe size (EU)."}
+    other = Catalog.model_validate(data)
+    shoes = {"kind": "attribute", "attribute": "shoe_size", "op": ">=", "value": 44}
+    llm_server.push(Reply.json({"spec": {"conditions": [shoes]}}))
+    mine = backend(llm_server, catalog=other)
+    assert mine.catalog is other
+    result = mine.interpret(turn("shoppers with big feet"))
+    assert result.spec.conditions[0].attribute == "shoe_size" and result.attempts == 1
+    system = llm_server.received[0].messages[0]["content"]
+    assert "the shop DuckDB database" in system and "audience of shoppers" in system
+    assert "Request: " not in system  # the demo's examples are not this catalog's
+    assert '"shoe_size"' in system  # the answer schema carries this catalog's names
+    llm_server.reset()
+    llm_server.push(Reply.json({"spec": {"conditions": [shoes]}}), Reply.json({"reset": True}))
+    backend(llm_server).interpret(turn("big feet"))  # the demo catalog has no shoe sizes
+    assert "'shoe_size' is not a customer property" in llm_server.received[1].text()
 
 
 def test_an_answer_not_matching_the_schema_is_repaired(llm_server):
@@ -249,6 +299,8 @@ def test_json_schema_method_sends_the_answer_schema(llm_server):
     response_format = llm_server.received[0].body["response_format"]
     assert response_format["type"] == "json_schema"
     assert response_format["json_schema"]["name"] == "segment_answer"
+    schema = json.dumps(response_format["json_schema"]["schema"])
+    assert '"web_sessions"' in schema and '"loyalty_tier"' in schema  # the catalog's names
 
 
 def test_settings_come_from_the_environment(monkeypatch, tmp_path):

@@ -11,6 +11,7 @@ from llm_server import Reply
 from assistant.backends.base import BackendError, Turn
 from assistant.backends.openai_backend import LLMSettings, OpenAIBackend
 from assistant.backends.replay import ReplayBackend
+from assistant.catalog import Catalog, load_catalog
 from assistant.spec import SegmentSpec
 
 AS_OF = date(2026, 9, 30)
@@ -70,4 +71,19 @@ def test_a_different_current_spec_is_a_different_recording(llm_server, tmp_path)
     current = SegmentSpec.model_validate({"conditions": [CANADA]})
     with pytest.raises(BackendError) as caught:
         replay.interpret(Turn(request="women", as_of=AS_OF, current=current))
+    assert caught.value.kind == "replay_miss"
+
+
+def test_answers_recorded_for_one_catalog_are_not_replayed_for_another(llm_server, tmp_path):
+    cassette = tmp_path / "answers.json"
+    settings = LLMSettings(base_url=llm_server.base_url, timeout=5, max_retries=0)
+    llm_server.push(Reply.json({"spec": {"conditions": [WOMEN]}}))
+    OpenAIBackend(settings, record_to=cassette).interpret(Turn(request="women", as_of=AS_OF))
+    demo = load_catalog()
+    assert ReplayBackend(cassette, settings, catalog=demo).catalog is demo
+    data = demo.model_dump(exclude_none=True)
+    data["dataset"]["name"] = "another_shop"
+    other = ReplayBackend(cassette, settings, catalog=Catalog.model_validate(data))
+    with pytest.raises(BackendError) as caught:
+        other.interpret(Turn(request="women", as_of=AS_OF))
     assert caught.value.kind == "replay_miss"

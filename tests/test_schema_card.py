@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 import pytest
 
-from assistant.catalog import load_catalog
+from assistant.catalog import Catalog, load_catalog
 from assistant.compiler import compile_spec
 from assistant.executor import Executor
-from assistant.fewshot import load_examples, render_examples, select_examples
+from assistant.fewshot import examples_for, load_examples, render_examples, select_examples
 from assistant.guard import check_sql
 from assistant.schema_card import (
     full_schema_with_samples,
     full_schema_with_samples_tokens,
     render_schema_card,
 )
+from assistant.spec import SegmentSpec
 from assistant.tokens import count_tokens
 
-AS_OF_TEXT = "2026-09-30"
+AS_OF = date(2026, 9, 30)  # the test database's (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -30,24 +34,38 @@ def executor(demo_db):
         yield ex
 
 
-def test_the_full_card_describes_every_table_value_and_term(catalog):
+def test_the_full_card_describes_every_property_event_value_and_term(catalog):
     card = render_schema_card(catalog)
     assert card.tables == list(catalog.tables)
     for expected in (
-        "## customers:",
-        "## transactions:",
-        "- gender VARCHAR",
+        "## Customer properties (attribute conditions)",
+        "- gender (text): Self-reported gender.",
         "female (women)",
         "gold",
         "California",
-        "Outdoor",
-        "completed",
-        "- age INTEGER (customers)",
+        "- age (number, computed at as_of)",
+        "### purchases: Completed orders",
+        "Outdoor (outdoor gear)",
+        "- predicate cart_abandoned:",
+        "- spend (currency): Total spend",
+        '{"activity":{"source":"purchases"},"measure":"sum","field":"total_amount"}',
         'vip: means "loyalty tier gold or platinum"',
+        "- last_month: The previous calendar month",
         "champions (Champions)",
         "- purchase: A purchase",
+        "## Roles",
+        "- join transactions.customer_id -> customers.customer_id",
     ):
         assert expected in card.text, expected
+    assert "also (name only)" not in card.text
+
+
+def test_a_share_measure_is_written_with_share_of(catalog):
+    text = render_schema_card(catalog, "bargain hunters").text
+    assert (
+        '{"activity":{"source":"purchases"},"measure":"share",'
+        '"share_of":{"predicates":["discounted"]}}'
+    ) in text
 
 
 def test_hierarchical_values_are_grouped_by_parent(catalog):
@@ -57,27 +75,89 @@ def test_hierarchical_values_are_grouped_by_parent(catalog):
     assert region_line.count("country US") == 0  # the parent is written once, not per value
 
 
-def test_a_narrow_request_with_max_tables_keeps_only_what_it_needs(catalog):
-    card = render_schema_card(catalog, "women who bought camping gear last month", max_tables=4)
-    assert card.tables == ["dataset_info", "customers", "products", "transactions",
-                           "transaction_items"]  # fmt: skip
-    assert "## web_sessions" not in card.text and "## support_tickets" not in card.text
-    assert "Camping" in card.text
+def test_a_request_gets_full_definitions_only_for_what_it_uses(catalog):
+    card = render_schema_card(catalog, "women who bought camping gear in the last 90 days")
+    assert card.full["properties"] == ["gender"]
+    assert card.full["events"] == ["purchases"]
+    assert "- subcategory (text)" in card.text and "Camping" in card.text
+    assert "### web_sessions" not in card.text and "### support_tickets" not in card.text
+    assert "- past_n_days: The N days ending on as_of" in card.text
+    assert "- last_month:" not in card.text and "last_month" in card.text  # by name only
+    assert "country" in card.text and "Values by country" not in card.text
+    assert card.tables == ["customers", "products", "transactions", "transaction_items"]
     full = render_schema_card(catalog)
-    assert 0 < card.tokens < full.tokens
+    assert 0 < card.tokens < full.tokens / 3
 
 
-def test_join_paths_come_with_the_tables_they_connect(catalog):
-    card = render_schema_card(catalog, "men who opened an email newsletter", max_tables=3)
-    assert "campaign_events" in card.tables and "customers" in card.tables
-    assert "transactions" not in card.tables
-    products = render_schema_card(catalog, "bought eco friendly products", max_tables=4)
-    assert {"products", "transaction_items", "transactions"} <= set(products.tables)
+def test_every_name_stays_on_the_card_by_name(catalog):
+    text = render_schema_card(catalog, "women in California").text
+    for name in [*catalog.property_names(), *catalog.events, *catalog.measures, *catalog.terms]:
+        assert re.search(rf"\b{re.escape(name)}\b", text), name
+    for name in catalog.tables:
+        assert name in text
 
 
-def test_a_request_about_customers_only_gets_customers(catalog):
-    card = render_schema_card(catalog, "women in California", max_tables=1)
-    assert card.tables == ["dataset_info", "customers"]
+def test_events_come_from_their_words_or_their_values(catalog):
+    clicked = render_schema_card(catalog, "people who clicked a winback campaign")
+    assert clicked.full["events"] == ["campaign_events"]  # named by its values alone
+    assert "winback (win-back)" in clicked.text and "clicked" in clicked.text
+    assert clicked.tables == ["customers", "campaigns", "campaign_events"]
+    bought = render_schema_card(catalog, "outdoor buyers")
+    assert bought.full["events"] == ["purchases"]  # "buyers"; returns have categories too
+    assert "- buyers_of_category:" in bought.text  # its phrase "{category} buyers" matched
+
+
+def test_terms_bring_what_their_meaning_needs(catalog):
+    card = render_schema_card(catalog, "big spenders in Texas")
+    assert card.full["terms"] == ["high_value"]
+    assert 'high_value: means "spent at least $1500 in the last 12 months"' in card.text
+    assert "spend" in card.full["measures"] and "purchases" in card.full["events"]
+    assert card.full["properties"] == ["region"]
+
+
+def test_a_follow_up_keeps_the_names_of_the_segment_it_refines(catalog):
+    current = SegmentSpec.model_validate(
+        {
+            "conditions": [
+                {"kind": "attribute", "attribute": "loyalty_tier", "op": "=", "value": "gold"},
+                {
+                    "kind": "activity",
+                    "activity": {"source": "web_sessions", "filters": {"device": ["ios"]}},
+                },
+            ]
+        },
+        context={"catalog": catalog},
+    )
+    card = render_schema_card(catalog, "make it the last 30 days", current=current)
+    assert "loyalty_tier" in card.full["properties"]
+    assert "web_sessions" in card.full["events"]
+    assert "- device (text)" in card.text and "- past_n_days:" in card.text
+
+
+def test_a_segment_model_named_gets_its_labels(catalog):
+    card = render_schema_card(catalog, "RFM champions")
+    assert "- rfm: champions (Champions)" in card.text
+    assert "abc" in card.text and "- abc:" not in card.text
+
+
+def test_long_value_lists_are_summarised_but_keep_the_values_asked_for(catalog):
+    text = render_schema_card(catalog, "customers in Heidelberg").text
+    city = next(line for line in text.splitlines() if line.startswith("- city "))
+    assert "known values" in city and "Heidelberg" in city
+
+
+def test_nothing_on_the_card_comes_from_python_rather_than_the_catalog(catalog):
+    data = catalog.model_dump(exclude_none=True)
+    data["dataset"]["name"] = "shop"
+    data["entity"]["noun"], data["entity"]["plural"] = "shopper", "shoppers"
+    data["events"]["visits"] = data["events"].pop("web_sessions")
+    for measure in data["measures"].values():
+        if measure["event"] == "web_sessions":
+            measure["event"] = "visits"
+    other = Catalog.model_validate(data)
+    text = render_schema_card(other).text
+    assert "Dataset shop:" in text and "## Shopper properties" in text
+    assert "### visits:" in text and "### web_sessions" not in text
 
 
 def test_the_card_never_contains_raw_data_rows(catalog, executor):
@@ -93,7 +173,7 @@ def test_the_card_never_contains_raw_data_rows(catalog, executor):
 
 
 def test_token_counts_are_local_and_consistent(catalog, executor):
-    card = render_schema_card(catalog, "women in California", max_tables=1)
+    card = render_schema_card(catalog, "women in California")
     assert card.tokens == count_tokens(card.text) > 0
     baseline = full_schema_with_samples(executor)
     assert "CREATE TABLE customers" in baseline and "3 rows from customers" in baseline
@@ -107,11 +187,31 @@ def test_there_are_25_to_40_approved_examples():
     assert 25 <= len(load_examples()) <= 40
 
 
-def test_every_approved_example_compiles_and_passes_the_guard(executor):
+def test_every_approved_example_compiles_and_passes_the_guard(catalog, executor):
     schema = executor.schema()
-    for example in load_examples():
-        compiled = compile_spec(example.spec, executor.as_of())
+    for example in load_examples(catalog=catalog):
+        compiled = compile_spec(example.spec, AS_OF, catalog)
         check_sql(compiled.sql, schema, binder=executor.explain)
+
+
+def test_examples_are_for_their_own_catalog_only(catalog):
+    assert examples_for(catalog) == load_examples(catalog=catalog)
+    data = catalog.model_dump(exclude_none=True)
+    data["dataset"]["name"] = "shop"
+    other = Catalog.model_validate(data)
+    assert examples_for(other) == []
+    with pytest.raises(ValueError, match="for dataset 'retail'"):
+        load_examples(catalog=other)
+
+
+def test_an_example_naming_what_the_catalog_lacks_fails_to_load(catalog, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "dataset: retail\nexamples:\n  - request: shoe sizes\n    spec: {conditions: "
+        "[{kind: activity, activity: {source: purchases, filters: {shoe_size: [44]}}}]}\n"
+    )
+    with pytest.raises(ValueError, match="shoe_size"):
+        load_examples(bad, catalog)
 
 
 def test_the_most_similar_examples_are_chosen_deterministically():
@@ -127,5 +227,8 @@ def test_the_most_similar_examples_are_chosen_deterministically():
 
 def test_examples_render_as_answer_json():
     text = render_examples(select_examples("RFM champions", k=1))
-    assert text.startswith('Request: RFM champions\nAnswer: {"spec": ')
+    assert text.startswith('Request: RFM champions\nAnswer: {"spec":{"conditions":')
     assert '"model":"rfm"' in text
+    outdoor = render_examples(select_examples("outdoor buyers", k=1))
+    assert '"activity":{"source":"purchases","filters":{"category":["Outdoor"]}}' in outdoor
+    assert '"measure":"count"' in outdoor and '"predicates"' not in outdoor

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel, Field
 
 from assistant.spec import SegmentSpec
+
+if TYPE_CHECKING:
+    from assistant.catalog import Catalog
 
 
 class TokenUsage(BaseModel):
@@ -68,7 +71,10 @@ class BackendError(Exception):
 
 
 class Backend(Protocol):
+    """A backend reads requests for one catalog (`catalog`: what the data means)."""
+
     name: str
+    catalog: Catalog
 
     def interpret(self, turn: Turn, validate: Validator | None = None) -> Interpretation:
         """Understand one request. LLM backends use `validate` to repair their own answers."""

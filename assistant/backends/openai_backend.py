@@ -34,10 +34,11 @@ from assistant.backends.base import (
     Turn,
     Validator,
 )
+from assistant.catalog import Catalog
 from assistant.config import PROMPTS_DIR
-from assistant.fewshot import render_examples, select_examples
-from assistant.prompts import Prompt, load_prompt
-from assistant.spec import SegmentSpec, export_json_schema
+from assistant.fewshot import examples_for, render_examples, select_examples
+from assistant.prompts import DEFAULT_VERSION, Prompt, load_prompt
+from assistant.spec import SegmentSpec, export_json_schema, json_schema_for
 from assistant.tokens import count_tokens
 
 Method = Literal["json_schema", "function_calling", "json_mode"]
@@ -59,7 +60,7 @@ class LLMSettings(BaseModel):
     max_retries: int = Field(default=2, ge=0)
     method: Method = "json_mode"
     prompt_dir: Path = PROMPTS_DIR
-    prompt_version: str = "v1"
+    prompt_version: str = DEFAULT_VERSION
     max_tokens: int = Field(default=2048, gt=0)  # a spec is small; this caps runaway answers
     max_answer_chars: int = Field(default=64_000, gt=0)
 
@@ -99,11 +100,14 @@ class ModelAnswer(BaseModel):
     reset: bool = False
 
 
-def answer_json_schema() -> dict[str, Any]:
-    """The JSON schema of ModelAnswer with SegmentSpec's own exported schema inlined."""
+def answer_json_schema(catalog: Catalog | None = None) -> dict[str, Any]:
+    """The JSON schema of ModelAnswer with SegmentSpec's schema inlined: with `catalog`, its
+    property, event, field and predicate names as enums (what the model is given); without, the
+    generic one."""
     schema = ModelAnswer.model_json_schema()
-    spec_schema = export_json_schema()
-    defs = {**spec_schema.pop("$defs", {}), **schema.pop("$defs", {})}
+    spec_schema = export_json_schema() if catalog is None else json_schema_for(catalog)
+    # The spec's own definitions win: they carry the catalog's names.
+    defs = {**schema.pop("$defs", {}), **spec_schema.pop("$defs", {})}
     defs["SegmentSpec"] = spec_schema
     schema["$defs"] = defs
     schema["title"] = ANSWER_SCHEMA_NAME
@@ -132,9 +136,13 @@ class Transport(Protocol):
 
 
 class ChatOpenAITransport:
-    """A real OpenAI-compatible server, through ChatOpenAI.with_structured_output(include_raw)."""
+    """A real OpenAI-compatible server, through ChatOpenAI.with_structured_output(include_raw).
 
-    def __init__(self, settings: LLMSettings) -> None:
+    `schema` is the answer schema the json_schema and function_calling methods enforce (default:
+    the generic one); json_mode sends none.
+    """
+
+    def __init__(self, settings: LLMSettings, schema: dict[str, Any] | None = None) -> None:
         from langchain_openai import ChatOpenAI
 
         self.settings = settings
@@ -154,7 +162,10 @@ class ChatOpenAITransport:
             temperature=settings.temperature,
             max_tokens=settings.max_tokens,
         )
-        schema = None if settings.method == "json_mode" else answer_json_schema()
+        if settings.method == "json_mode":
+            schema = None
+        elif schema is None:
+            schema = answer_json_schema()
         self._runnable = llm.with_structured_output(
             schema, method=settings.method, include_raw=True
         )
@@ -294,8 +305,12 @@ class AnswerProblem(Exception):
         self.kind = kind
 
 
-def parse_answer(raw: RawAnswer, max_chars: int) -> Interpretation:
-    """Validate a raw answer into an Interpretation, or raise AnswerProblem saying why not."""
+def parse_answer(raw: RawAnswer, max_chars: int, catalog: Catalog | None = None) -> Interpretation:
+    """Validate a raw answer into an Interpretation, or raise AnswerProblem saying why not.
+
+    With `catalog`, the spec is validated against it too: a property, event, field, predicate or
+    value it does not have is a problem named for the repair prompt, with the names it has.
+    """
     text = raw.text.strip()
     if len(text) > max_chars:
         raise AnswerProblem(
@@ -312,7 +327,8 @@ def parse_answer(raw: RawAnswer, max_chars: int) -> Interpretation:
     if not isinstance(data, dict):
         raise AnswerProblem("the answer must be one JSON object", "malformed")
     try:
-        answer = ModelAnswer.model_validate(data)
+        context = {"catalog": catalog} if catalog is not None else None
+        answer = ModelAnswer.model_validate(data, context=context)
     except ValidationError as err:
         raise AnswerProblem(
             f"the answer does not match the schema: {_validation_summary(err)}", "malformed"
@@ -354,10 +370,21 @@ def _validation_summary(err: ValidationError, limit: int = 8) -> str:
 # --- the backend ---------------------------------------------------------------------------------
 
 
-def cassette_key(prompt_id: str, request: str, current: SegmentSpec | None, attempt: int) -> str:
-    """Stable id of one model call: what a cassette is keyed on."""
+def cassette_key(
+    prompt_id: str,
+    request: str,
+    current: SegmentSpec | None,
+    attempt: int,
+    *,
+    dataset: str | None = None,
+) -> str:
+    """Stable id of one model call: what a cassette is keyed on. `dataset` (the catalog's name)
+    keeps one cassette's answers for different catalogs apart."""
     current_json = current.model_dump_json() if current is not None else ""
-    payload = json.dumps([prompt_id, request, current_json, attempt], ensure_ascii=False)
+    parts: list[Any] = [prompt_id, request, current_json, attempt]
+    if dataset:
+        parts.append(dataset)
+    payload = json.dumps(parts, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
 
 
@@ -377,17 +404,21 @@ class OpenAIBackend:
         self,
         settings: LLMSettings | None = None,
         *,
-        catalog: Any = None,
+        catalog: Catalog | None = None,
         transport: Transport | None = None,
         record_to: Path | None = None,
-        max_tables: int | None = None,
     ) -> None:
+        if catalog is None:
+            from assistant.catalog import load_catalog
+
+            catalog = load_catalog()
         self.settings = settings or LLMSettings.from_env()
         self.model = self.settings.model
-        self._catalog = catalog
-        self._max_tables = max_tables
+        self.catalog = catalog
         self._prompts = _load_prompts(self.settings)
-        transport = transport or ChatOpenAITransport(self.settings)
+        if transport is None:
+            enforced = None if self.settings.method == "json_mode" else answer_json_schema(catalog)
+            transport = ChatOpenAITransport(self.settings, schema=enforced)
         if record_to is not None:
             from assistant.backends.replay import RecordingTransport
 
@@ -403,7 +434,13 @@ class OpenAIBackend:
         usage = TokenUsage(prompt_card_tokens=card_tokens)
         last_error, last_kind = "", "malformed"
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            key = cassette_key(self.prompt_id, turn.request, turn.current, attempt)
+            key = cassette_key(
+                self.prompt_id,
+                turn.request,
+                turn.current,
+                attempt,
+                dataset=self.catalog.dataset.name,
+            )
             raw = self.transport.complete(ChatRequest(messages=messages, key=key))
             usage = _add_usage(usage, raw.usage)
             problem, result = self._check(raw, validate)
@@ -422,7 +459,7 @@ class OpenAIBackend:
         self, raw: RawAnswer, validate: Validator | None
     ) -> tuple[_Problem, None] | tuple[None, Interpretation]:
         try:
-            candidate = parse_answer(raw, self.settings.max_answer_chars)
+            candidate = parse_answer(raw, self.settings.max_answer_chars, self.catalog)
         except AnswerProblem as problem:
             return _Problem(str(problem), problem.kind), None
         if validate is not None and (candidate.spec is not None or candidate.sql):
@@ -439,10 +476,16 @@ class OpenAIBackend:
         """The system and user messages for a turn, and the tokens of its card + few-shots."""
         from assistant.schema_card import render_schema_card
 
-        card = render_schema_card(self._get_catalog(), turn.request, max_tables=self._max_tables)
-        examples = render_examples(select_examples(turn.request))
+        catalog = self.catalog
+        card = render_schema_card(catalog, turn.request, current=turn.current)
+        examples = render_examples(select_examples(turn.request, examples=examples_for(catalog)))
+        entity = catalog.entity
         system = self._prompts.system.render(
             as_of=turn.as_of.isoformat(),
+            dataset=catalog.dataset.name,
+            noun=entity.noun,
+            plural=entity.plural,
+            entity_key=f"{entity.table}.{entity.key}",
             schema_card=card.text,
             examples=examples,
             answer_format=self._answer_format(),
@@ -457,15 +500,22 @@ class OpenAIBackend:
     def _answer_format(self) -> str:
         if self.settings.method != "json_mode":
             return f"The API enforces the JSON schema named {ANSWER_SCHEMA_NAME}."
-        schema = json.dumps(answer_json_schema(), separators=(",", ":"))
-        return f"JSON schema of the answer:\n{schema}"
+        schema = _without_titles(answer_json_schema(self.catalog))
+        return f"JSON schema of the answer:\n{json.dumps(schema, separators=(',', ':'))}"
 
-    def _get_catalog(self) -> Any:
-        if self._catalog is None:
-            from assistant.catalog import load_catalog
 
-            self._catalog = load_catalog()
-        return self._catalog
+def _without_titles(schema: Any) -> Any:
+    """The schema without pydantic's generated "title" strings (~9% of its tokens in a prompt);
+    a property named title (a dict, not a string) stays."""
+    if isinstance(schema, dict):
+        return {
+            k: _without_titles(v)
+            for k, v in schema.items()
+            if not (k == "title" and isinstance(v, str))
+        }
+    if isinstance(schema, list):
+        return [_without_titles(v) for v in schema]
+    return schema
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ server and no key.
 
 A cassette is a JSON file: {"version": 1, "entries": {key: {"prompt", "request", "attempt",
 "raw", "usage", "finish_reason"}}}, where key = cassette_key(prompt version, request, current
-spec JSON, attempt). `RecordingTransport` writes every answer of a real transport into one.
+spec JSON, attempt, dataset=the catalog's name). `RecordingTransport` writes every answer of a
+real transport into one.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from assistant.backends.openai_backend import (
     RawAnswer,
     Transport,
 )
+from assistant.catalog import Catalog
 
 CASSETTE_VERSION = 1
 
@@ -117,13 +119,11 @@ class ReplayBackend(OpenAIBackend):
         cassette: Path,
         settings: LLMSettings | None = None,
         *,
-        catalog: Any = None,
-        max_tables: int | None = None,
+        catalog: Catalog | None = None,
     ) -> None:
         super().__init__(
             settings or LLMSettings.from_env(),
             catalog=catalog,
             transport=CassetteTransport(Path(cassette)),
-            max_tables=max_tables,
         )
         self.model = f"replay:{Path(cassette).name}"

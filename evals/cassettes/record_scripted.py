@@ -22,6 +22,7 @@ from llm_server import FakeLLMServer, Reply  # noqa: E402
 
 from assistant.answer import Session, answer  # noqa: E402
 from assistant.backends.openai_backend import LLMSettings, OpenAIBackend  # noqa: E402
+from assistant.catalog import load_catalog  # noqa: E402
 from assistant.evals.runner import ensure_databases  # noqa: E402
 from assistant.evals.suite import load_cases  # noqa: E402
 from assistant.executor import Executor  # noqa: E402
@@ -46,13 +47,14 @@ def main() -> int:
     problems = 0
     with FakeLLMServer.running() as server, Executor(db) as executor:
         settings = LLMSettings(base_url=server.base_url, model="scripted", max_retries=0)
-        backend = OpenAIBackend(settings, record_to=CASSETTE)
+        catalog = load_catalog()  # the demo catalog: the scripted specs use its names
+        backend = OpenAIBackend(settings, record_to=CASSETTE, catalog=catalog)
         for entry in scripted:
             case, session = cases[entry["case"]], Session()
             for request, item in zip(case.requests(), entry["answers"], strict=True):
                 server.push(*replies(item))
                 result = answer(request, backend=backend, executor=executor, session=session,
-                                with_profile=False)  # fmt: skip
+                                with_profile=False, catalog=catalog)  # fmt: skip
                 if result.error and not result.refused:
                     problems += 1
                     print(f"{case.id}: {result.error}", file=sys.stderr)
