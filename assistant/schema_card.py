@@ -88,6 +88,7 @@ class _Focus:
 
     everything: bool
     text: str = ""
+    raw: str = ""  # the request as written, for stored codes ("IN", "OR") that are also words
     names: set[str] = field(default_factory=set)  # property, event, field, model names in use
     properties: list[str] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
@@ -103,7 +104,7 @@ class _Focus:
             focus = cls(everything=True)
         else:
             text = normalise_phrase(request)
-            focus = cls(everything=False, text=text, names=_spec_names(current))
+            focus = cls(everything=False, text=text, raw=request, names=_spec_names(current))
             focus.terms = [
                 name
                 for name, term in catalog.terms.items()
@@ -115,9 +116,28 @@ class _Focus:
         focus._choose(catalog)
         return focus
 
-    def mentions(self, phrases: Iterable[str | None]) -> bool:
+    def mentions(self, phrases: Iterable[str | None], templated: bool = False) -> bool:
+        """Whether the request says one of the phrases; `templated` phrases have placeholders
+        ("last N days", "since <month>", "{category} buyers")."""
         return self.everything or any(
-            _pattern(normalise_phrase(p)).search(self.text) for p in phrases if p
+            _pattern(p, False).search(self.raw)
+            if isinstance(p, _Code)
+            else _pattern(normalise_phrase(p), templated).search(self.text)
+            for p in phrases
+            if p
+        )
+
+    def mentions_loosely(self, phrases: Iterable[str | None]) -> bool:
+        """Like `mentions`, but a phrase of several words also matches when the request has all
+        of them in any order ("bought jewelry online" for "bought online")."""
+        if self.mentions(phrases):
+            return True
+        words = set(re.findall(r"[\w'-]+", self.text))
+        return any(
+            len(found) > 1 and set(found) <= words
+            for p in phrases
+            if p and not isinstance(p, _Code)
+            for found in [re.findall(r"[\w'-]+", normalise_phrase(p))]
         )
 
     def uses(self, name: str, phrases: Iterable[str | None]) -> bool:
@@ -138,6 +158,7 @@ class _Focus:
             name
             for name in catalog.events
             if self.uses(name, _event_words(catalog, name))
+            or self.mentions_loosely(_event_verbs(catalog, name))
             or any(catalog.measures[m].event == name for m in self.measures)
         }
         by_field: dict[str, set[str]] = {}
@@ -190,7 +211,9 @@ def _spec_names(spec: SegmentSpec | None) -> set[str]:
 
 
 @lru_cache(maxsize=8192)
-def _pattern(phrase: str) -> re.Pattern[str]:
+def _pattern(phrase: str, templated: bool = False) -> re.Pattern[str]:
+    if not templated:
+        return re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)")
     parts = re.split(r"(\bn\b|<month>|<year>|\{\w+\})", phrase)
     body = "".join(
         _PLACEHOLDER.get(p, _ANY_WORDS if p.startswith("{") else re.escape(p)) for p in parts
@@ -202,10 +225,22 @@ def _words(name: str) -> str:
     return name.replace("_", " ")
 
 
+class _Code(str):
+    """A short upper-case stored code ("IN", "OR", "US", "F"): named only when written so."""
+
+
 def _value_words(column: Column | None) -> list[str]:
     words: list[str] = []
     for stored, value in ((column.values or {}) if column is not None else {}).items():
-        words += [stored, value.label or "", *value.synonyms]
+        # A stored number ("3" of a month or a count band) is not a word: requests are full of
+        # numbers that mean something else; a code like "IN" (Indiana) is one only in capitals.
+        if stored.replace(".", "").isdigit():
+            code = []
+        elif stored.isalpha() and stored.isupper() and len(stored) <= 3:
+            code = [_Code(stored)]
+        else:
+            code = [stored]
+        words += [*code, value.label or "", *value.synonyms]
     return words
 
 
@@ -249,6 +284,11 @@ def _event_words(catalog: Catalog, name: str) -> list[str]:
     return words
 
 
+def _event_verbs(catalog: Catalog, name: str) -> list[str]:
+    event = catalog.events[name]
+    return [*event.verbs, *event.recency]
+
+
 def _event_field_columns(catalog: Catalog, event_name: str) -> dict[str, Column | None]:
     """The event's fields (except its customer and time columns) and the column behind each."""
     event = catalog.events[event_name]
@@ -287,10 +327,16 @@ def _tables_for(catalog: Catalog, focus: _Focus) -> list[str]:
         place = catalog.property_column(name)
         if place is not None:
             wanted.add(place[0])
+    graph = catalog.graph
     for name in focus.events:
-        wanted.add(catalog.events[name].table)
-        for ref in catalog.graph.event_fields(name).values():
-            wanted |= set(ref.tables)
+        event = catalog.events[name]
+        refs = graph.event_fields(name)
+        needed = {graph.qualify(event.table, r)[0] for r in (event.customer, event.time)}
+        for fname in focus.fields.get(name, set()):
+            needed |= set(refs[fname].tables)
+        wanted.add(event.table)
+        for table in needed:  # with the tables on the way, so the joins can be written
+            wanted |= {hop.target for hop in graph.path(event.table, table)}
     return [t for t in catalog.tables if t in wanted]
 
 
@@ -403,7 +449,13 @@ def _events_section(catalog: Catalog, focus: _Focus) -> str:
     blocks = [_event_block(catalog, name, focus) for name in focus.events]
     rest = [e for e in catalog.events if e not in focus.events]
     if rest:
-        blocks.append("- also (name only): " + ", ".join(rest))
+        named = [
+            e
+            if normalise_phrase(catalog.events[e].noun) in (_words(e), _words(e).rstrip("s"))
+            else f"{e} ({catalog.events[e].noun})"
+            for e in rest
+        ]
+        blocks.append("- also (name only): " + ", ".join(named))
     if not blocks:
         return ""
     head = (
@@ -485,7 +537,7 @@ def _measure_line(catalog: Catalog, name: str) -> str:
 def _definitions_section(catalog: Catalog, focus: _Focus) -> str:
     lines, rest = [], []
     for name, d in catalog.definitions.items():
-        if focus.everything or not d.phrases or focus.mentions(d.phrases):
+        if focus.everything or not d.phrases or focus.mentions(d.phrases, templated=True):
             lines.append(f"- {name}: {_one_line(d.description)}")
         else:
             rest.append(name)
@@ -513,7 +565,7 @@ def _terms_section(catalog: Catalog, focus: _Focus) -> str:
 def _windows_section(catalog: Catalog, focus: _Focus) -> str:
     lines, rest = [], []
     for name, window in catalog.windows.items():
-        if focus.everything or focus.mentions(window.phrases):
+        if focus.everything or focus.mentions(window.phrases, templated=True):
             lines.append(f"- {name}: {_one_line(window.description)}")
         else:
             rest.append(name)

@@ -9,6 +9,7 @@ import pytest
 
 from assistant.catalog import Catalog, load_catalog
 from assistant.compiler import compile_spec
+from assistant.config import SCHEMAS_DIR
 from assistant.executor import Executor
 from assistant.fewshot import examples_for, load_examples, render_examples, select_examples
 from assistant.guard import check_sql
@@ -232,3 +233,32 @@ def test_examples_render_as_answer_json():
     outdoor = render_examples(select_examples("outdoor buyers", k=1))
     assert '"activity":{"source":"purchases","filters":{"category":["Outdoor"]}}' in outdoor
     assert '"measure":"count"' in outdoor and '"predicates"' not in outdoor
+
+
+def test_a_stored_code_that_is_also_a_word_is_named_only_in_capitals(catalog):
+    data = catalog.model_dump(exclude_none=True)
+    data["tables"]["customers"]["columns"]["country"]["values"]["IN"] = {"label": "India"}
+    other = Catalog.model_validate(data)
+    assert "country" not in render_schema_card(other, "women in Texas").full["properties"]
+    assert "country" in render_schema_card(other, "women in IN").full["properties"]
+    assert "country" in render_schema_card(other, "women in India").full["properties"]
+
+
+def test_an_event_verb_of_several_words_matches_in_any_order(catalog):
+    data = catalog.model_dump(exclude_none=True)
+    data["events"]["web_sessions"]["verbs"] = ["browsed online"]
+    other = Catalog.model_validate(data)
+    card = render_schema_card(other, "people who browsed shoes online last week")
+    assert "web_sessions" in card.full["events"]
+
+
+@pytest.mark.parametrize("name", ["tpcds", "saas"])
+def test_other_catalogs_get_a_card_too(name):
+    path = SCHEMAS_DIR / f"{name}.yaml"
+    if not path.exists():
+        pytest.skip(f"no {path}")
+    other = load_catalog(path)
+    full = render_schema_card(other)
+    assert other.entity.table in full.text and all(e in full.text for e in other.events)
+    card = render_schema_card(other, "customers who bought something last month")
+    assert 0 < card.tokens < full.tokens / 2
