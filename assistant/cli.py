@@ -94,6 +94,25 @@ def data_tpcds(
         raise typer.Exit(1) from None
 
 
+@data_app.command("saas")
+def data_saas(
+    accounts: int = typer.Option(2000, min=10, help="How many customer accounts to generate."),
+    seed: int = typer.Option(7, help="Random seed: the same seed and size give the same data."),
+    path: Path = typer.Option(Path("data/saas.duckdb"), "--path", help="Where to write it."),
+) -> None:
+    """Generate the B2B SaaS demo database (accounts, users, usage, invoices, tickets)."""
+    import time
+
+    from assistant.demo.saas import build_saas
+
+    began = time.perf_counter()
+    build_saas(path, accounts=accounts, seed=seed)
+    console.print(
+        f"Built [bold]{path}[/] in {time.perf_counter() - began:.1f} s; "
+        "ask it with --catalog schemas/saas.yaml"
+    )
+
+
 @data_app.command("info")
 def data_info(db: Path | None = DbOption, catalog: Path | None = CatalogOption) -> None:
     """Show the as_of date, seed and row counts of a database."""
