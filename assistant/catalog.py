@@ -70,6 +70,8 @@ class Column(_Model):
     synonyms: list[str] = Field(default_factory=list)
     values: dict[str, Value] | None = None
     values_from: str | None = None
+    # How a filter on this column reads after an event's noun: "of {value}", "in {value}".
+    phrase: str | None = None
 
     @field_validator("type")
     @classmethod
@@ -159,6 +161,7 @@ class EventField(_Model):
     type: str | None = None
     description: str | None = None
     synonyms: list[str] = Field(default_factory=list)
+    phrase: str | None = None  # how a filter on it reads: "of {value}"
 
     @model_validator(mode="after")
     def _one_source(self) -> EventField:
@@ -170,14 +173,16 @@ class EventField(_Model):
 
 
 class Event(_Model):
-    """An event model: rows of `table` (plus neighbours) that customers do at a time."""
+    """An event model: rows of `table` (plus neighbours) that customers do at a time, or the
+    `union` of other event models (a purchase in any channel) over the fields they share."""
 
-    table: str
+    table: str | None = None
+    union: list[str] = Field(default_factory=list)
     description: str
     noun: str
     plural: str | None = None
-    customer: str
-    time: str
+    customer: str | None = None
+    time: str | None = None
     where: str | None = None
     instance: str | None = None
     amount: str | None = None
@@ -191,6 +196,18 @@ class Event(_Model):
     @property
     def plural_noun(self) -> str:
         return self.plural or self.noun + "s"
+
+    @model_validator(mode="after")
+    def _table_or_union(self) -> Event:
+        if self.union:
+            own = [k for k in ("table", "customer", "time", "where", "lines") if getattr(self, k)]
+            if own:
+                raise ValueError(f"a union event takes its {', '.join(own)} from its members")
+            if self.fields or self.predicates or self.defaults:
+                raise ValueError("a union event has its members' shared fields, no own fields")
+        elif not (self.table and self.customer and self.time):
+            raise ValueError("an event needs table, customer and time (or union)")
+        return self
 
 
 class Property(_Model):
@@ -293,6 +310,7 @@ class Dataset(_Model):
     name: str
     anchor: Anchor
     description: str
+    currency: str | None = None  # the symbol amounts are shown with, e.g. "$"
 
     @field_validator("anchor", mode="before")
     @classmethod
@@ -483,6 +501,19 @@ def _check_relation(catalog: Catalog, text: str) -> None:
 
 def _event_problems(catalog: Catalog, graph: DataGraph, name: str, event: Event) -> list[str]:
     where = f"events.{name}"
+    if event.union:
+        problems = []
+        for member in event.union:
+            found = catalog.events.get(member)
+            if found is None:
+                problems.append(f"{where}.union: no event model {member!r}")
+            elif found.union:
+                problems.append(f"{where}.union: {member} is itself a union")
+        for key in ("instance", "amount"):
+            value = getattr(event, key)
+            if value is not None and value != key:
+                problems.append(f"{where}.{key}: a union's {key} is written '{key}'")
+        return problems
     if event.table not in catalog.tables:
         return [f"{where}.table: unknown table {event.table!r}"]
     problems: list[str] = []

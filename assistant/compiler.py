@@ -226,6 +226,7 @@ class _Compiler:
         shown = [self.value_label(cond.attribute, v) for v in values]
         if cond.op in ("!=", "not_in"):
             self.assume(f"customers whose {name} is unknown match neither 'is' nor 'is not'")
+        phrase = self.attribute_phrase(cond, shown)
         match cond.op:
             case "is_null":
                 return f"{expr} IS NULL", f"whose {name} is unknown"
@@ -234,8 +235,8 @@ class _Compiler:
             case "in" | "not_in":
                 neg = "NOT " if cond.op == "not_in" else ""
                 word = "not one of" if neg else "one of"
-                return f"{expr} {neg}IN ({', '.join(lits)})", f"whose {name} is {word} " + (
-                    ", ".join(shown)
+                return f"{expr} {neg}IN ({', '.join(lits)})", phrase or (
+                    f"whose {name} is {word} " + ", ".join(shown)
                 )
             case "between":
                 return (
@@ -243,7 +244,24 @@ class _Compiler:
                     f"whose {name} is between {shown[0]} and {shown[1]}",
                 )
         sql_op = "<>" if cond.op == "!=" else cond.op
-        return f"{expr} {sql_op} {lits[0]}", f"whose {name} {_OP_WORDS[cond.op]} {shown[0]}"
+        text = phrase or f"whose {name} {_OP_WORDS[cond.op]} {shown[0]}"
+        return f"{expr} {sql_op} {lits[0]}", text
+
+    def attribute_phrase(self, cond: AttributeCondition, shown: list[str]) -> str | None:
+        """The catalog's wording ("in {value}", "who opted in to email") for = / in / != ."""
+        place = self.catalog.property_column(cond.attribute)
+        if place is None or cond.op not in ("=", "in", "!=", "not_in"):
+            return None
+        column = self.catalog.tables[place[0]].columns[place[1]]
+        if not column.phrase:
+            return None
+        negative = cond.op in ("!=", "not_in")
+        if isinstance(cond.value, bool):
+            negative = negative != (not cond.value)
+            text = column.phrase
+        else:
+            text = column.phrase.replace("{value}", " or ".join(shown))
+        return f"not {text}" if negative else text
 
     def attribute_expr(self, attribute: str) -> str:
         derived = self.catalog.derived.get(attribute)
@@ -258,6 +276,8 @@ class _Compiler:
 
     def value_label(self, attribute: str, value: Any) -> str:
         place = self.catalog.property_column(attribute)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return _num(value)
         if place is None:
             return str(value)
         return _label(self.catalog, *place, value)
@@ -343,7 +363,7 @@ class _Compiler:
                 f"customers without any matching {plural} have no {cond.measure} (excluded)"
             )
         if cond.measure == "count" and cond.op == "=" and value == 0:
-            return f"with no {plural}{where}"
+            return f"with no {plural}{where or ' at any time'}"
         if zero_ok:
             self.assume(f"customers with no matching {plural} count as 0 (and are included)")
         if cond.measure == "count":
@@ -356,14 +376,25 @@ class _Compiler:
         if cond.measure == "distinct":
             counted = _compare_words(cond.op, value, counted=True)
             return f"with {counted} distinct {_plural_field(cond.field)} across {plural}{where}"
+        event = self.catalog.events[cond.activity.source]
+        if cond.measure == "sum" and cond.field == event.amount:
+            # "spent more than $300 on purchases of outdoor gear between 1 Apr and 30 Jun 2026"
+            money = _compare_words(cond.op, value, counted=False, unit=self.currency)
+            return f"who spent {money} on {plural}{where}"
         compare = _compare_words(cond.op, value, counted=False)
         return f"whose {_measure_words(self.catalog, cond)}{where} is {compare}"
 
+    @property
+    def currency(self) -> str:
+        return self.catalog.dataset.currency or ""
+
     def window_words(self, spec: MeasureBase) -> str:
+        """' between 1 Apr and 30 Jun 2026', or '' for all history."""
+        if isinstance(spec.window, AllTime):
+            return ""
         resolved = resolve(spec.window, self.as_of)
-        if not isinstance(spec.window, AllTime):
-            self.assume(resolved.label)
-        return " " + _window_phrase(resolved, isinstance(spec.window, AllTime))
+        self.assume(resolved.label)
+        return " " + _window_phrase(resolved, False)
 
     # ranking and named segments
 
@@ -412,7 +443,7 @@ class _Compiler:
         inner = membership_sql(ref.model, ref.label, self.as_of, self.catalog)
         inner = inner.strip().rstrip(";")
         sql = f"{audience_key(self.catalog)} IN (\n{IND}{_indented(inner, 4)}\n)"
-        return sql, f"in the {ref.model.replace('_', ' ')} segment '{ref.label}'"
+        return sql, f"in the {_model_title(ref.model)} segment {_label_name(ref)}"
 
 
 # --- activity sources as SQL ---------------------------------------------------------------------
@@ -494,6 +525,8 @@ def _instance(catalog: Any, event_name: str, rows: EventRows) -> str | None:
     event = catalog.events[event_name]
     if not event.instance:
         return None
+    if event.union:
+        return f"{event_name}.instance"
     table, column = catalog.graph.qualify(event.table, event.instance)
     if table == event.table and catalog.tables[table].key == [column]:
         return None
@@ -510,11 +543,12 @@ def _note_source(spec: MeasureBase, compiler: _Compiler, serving: str, filters: 
     act = spec.activity
     event = catalog.events[act.source]
     if event.where:
-        compiler.assume(f"{event.plural_noun}: {_sentence(event.description)}")
+        compiler.assume(f"{event.noun} = {_sentence(event.description)}")
     for name, values in event.defaults.items():
         if name not in act.filters:
-            shown = " or ".join(str(v) for v in values)
-            compiler.assume(f"{event.noun} means {name.replace('_', ' ')} {shown} unless said")
+            shown = [_field_label(catalog, act.source, name, v) for v in values]
+            listed = f"{', '.join(shown[:-1])} or {shown[-1]}" if len(shown) > 1 else shown[0]
+            compiler.assume(f"{event.noun} = {listed} (unless the request says otherwise)")
     if serving != act.source:
         lines = catalog.events[serving]
         compiler.assume(
@@ -615,11 +649,14 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _compare_words(op: str, value: Any, counted: bool) -> str:
+def _compare_words(op: str, value: Any, counted: bool, unit: str = "") -> str:
+    def shown(v: Any) -> str:
+        return f"{unit}{float(v):,.0f}" if unit and float(v).is_integer() else f"{unit}{_num(v)}"
+
     if op == "between":
-        return f"between {_num(value[0])} and {_num(value[1])}"
+        return f"between {shown(value[0])} and {shown(value[1])}"
     words = _COUNT_WORDS[op] if counted or op not in ("<",) else "less than"
-    return f"{words} {_num(value)}"
+    return f"{words} {shown(value)}"
 
 
 def _plural_field(name: str | None) -> str:
@@ -662,17 +699,25 @@ def _activity_words(catalog: Any, act: Any, plural: bool) -> str:
     if event is None:
         return act.source
     base = event.plural_noun if plural else event.noun
+    defaults = {k: v for k, v in event.defaults.items() if k not in act.filters}
+    if defaults:
+        # "campaign events (opened, clicked or converted)": what the event means unless said.
+        shown = [_field_label(catalog, act.source, k, x) for k, vs in defaults.items() for x in vs]
+        base += f" ({', '.join(shown[:-1])} or {shown[-1]})" if len(shown) > 1 else f" ({shown[0]})"
     details = _filter_phrases(catalog, act.source, act.filters, act.predicates)
     return " ".join([base, *details])
 
 
 def _filter_phrases(catalog: Any, source: str, filters: dict, predicates: list[str]) -> list[str]:
-    event = catalog.events[source]
     out = []
     for name, value in filters.items():
         value = _plain(value)
         label = name.replace("_", " ")
-        if isinstance(value, bool):
+        phrase = _field_phrase(catalog, source, name)
+        if phrase and isinstance(value, list):
+            shown = " or ".join(_field_label(catalog, source, name, v) for v in value)
+            out.append(phrase.replace("{value}", shown))
+        elif isinstance(value, bool):
             out.append(f"with {label}" if value else f"without {label}")
         elif isinstance(value, dict):
             low, high = value.get("min"), value.get("max")
@@ -685,28 +730,59 @@ def _filter_phrases(catalog: Any, source: str, filters: dict, predicates: list[s
         else:
             shown = " or ".join(_field_label(catalog, source, name, v) for v in value)
             out.append(f"with {label} {shown}")
-    for name in predicates:
-        predicate = event.predicates.get(name)
-        out.append(_sentence(predicate.description) if predicate else name)
+    out += [f"({name.replace('_', ' ')})" for name in predicates]
     return out
 
 
-def _field_label(catalog: Any, source: str, name: str, value: Any) -> str:
+def _field_phrase(catalog: Any, source: str, name: str) -> str | None:
+    """The catalog's wording for a filter on this field ("of {value}", "in {value}")."""
     event = catalog.events[source]
-    spec = event.fields.get(name)
-    ref = spec.column if spec is not None and spec.column else name
-    table, _, column = ref.rpartition(".")
-    return _label(catalog, table or event.table, column, value)
+    if event.union:
+        return _field_phrase(catalog, event.union[0], name)
+    declared = event.fields.get(name)
+    if declared is not None and declared.phrase:
+        return declared.phrase
+    ref = catalog.graph.member_field_ref(source, name)
+    if ref is None:
+        return None
+    column = catalog.tables[ref[0]].columns.get(ref[1])
+    return column.phrase if column is not None else None
+
+
+def _field_label(catalog: Any, source: str, name: str, value: Any) -> str:
+    ref = catalog.graph.member_field_ref(source, name)
+    return str(value) if ref is None else _label(catalog, *ref, value)
 
 
 def _window_phrase(window: ResolvedWindow, all_time: bool) -> str:
+    """'between 1 Apr and 30 Jun 2026', 'on 30 Sep 2026', 'up to 31 Dec 2025'."""
     if all_time:
         return "at any time"
     whole = window.end.time() == time() and (window.start is None or window.start.time() == time())
     if not whole:
-        return f"between {window.start:%Y-%m-%d %H:%M} and {window.end:%Y-%m-%d %H:%M}"
-    last = (window.end - timedelta(days=1)).date().isoformat()
+        return f"between {window.start:%d %b %Y %H:%M} and {window.end:%d %b %Y %H:%M}"
+    last = (window.end - timedelta(days=1)).date()
     if window.start is None:
-        return f"up to {last}"
-    first = window.start.date().isoformat()
-    return f"on {first}" if first == last else f"between {first} and {last}"
+        return f"up to {_day(last)}"
+    first = window.start.date()
+    if first == last:
+        return f"on {_day(first)}"
+    start = f"{first.day} {first:%b}" if first.year == last.year else _day(first)
+    return f"between {start} and {_day(last)}"
+
+
+def _model_title(model: str) -> str:
+    return model.upper() if len(model) <= 3 else model.replace("_", " ")
+
+
+def _label_name(ref: SegmentRef) -> str:
+    from assistant.segmodels import resolve_label
+
+    try:
+        return resolve_label(ref.model, ref.label).name
+    except (ValueError, KeyError):
+        return ref.label
+
+
+def _day(d: date) -> str:
+    return f"{d.day} {d:%b %Y}"

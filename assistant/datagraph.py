@@ -131,6 +131,8 @@ class DataGraph:
 
     def _resolve_fields(self, name: str) -> dict[str, FieldRef]:
         event = self.event(name)
+        if event.union:
+            return self._union_fields(name)
         base = event.table
         fields: dict[str, FieldRef] = {}
         for column, col in self.catalog.tables[base].columns.items():
@@ -149,6 +151,29 @@ class DataGraph:
                 )
         return fields
 
+    def _union_fields(self, name: str) -> dict[str, FieldRef]:
+        """The fields every member shares (by name), read off the union's derived table."""
+        members = [self._resolve_fields(m) for m in self.event(name).union]
+        common = [f for f in members[0] if all(f in m for m in members[1:])]
+        common = [f for f in common if f not in ("customer_id", "ts", "instance", "amount")]
+        fields = {
+            f: FieldRef(f, f"{name}.{f}", members[0][f].type, frozenset({name})) for f in common
+        }
+        fields["amount"] = FieldRef("amount", f"{name}.amount", "DOUBLE", frozenset({name}))
+        return fields
+
+    def member_field_ref(self, event: str, name: str) -> tuple[str, str] | None:
+        """(table, column) behind a field, looking through a union to its first member."""
+        spec = self.event(event)
+        if spec.union:
+            return self.member_field_ref(spec.union[0], name)
+        declared = spec.fields.get(name)
+        ref = declared.column if declared is not None else name
+        if ref is None:
+            return None
+        table, _, column = ref.rpartition(".")
+        return table or spec.table, column
+
     def field(self, event: str, name: str) -> FieldRef:
         fields = self.event_fields(event)
         if name not in fields:
@@ -159,7 +184,10 @@ class DataGraph:
 
     def needs_lines(self, event: str, tables: Iterable[str]) -> bool:
         """Whether reaching these tables from the event goes one-to-many (an order's items)."""
-        base = self.event(event).table
+        spec = self.event(event)
+        if spec.union:
+            return False
+        base = spec.table
         return any(any(h.many for h in self.path(base, t)) for t in tables if t != base)
 
     # -- entity properties ------------------------------------------------------------------------
@@ -187,6 +215,12 @@ def tables_in(sql: str) -> set[str]:
     return {c.table for c in tree.find_all(exp.Column) if c.table and c.table not in inner}
 
 
+def columns_of(sql: str, table: str) -> set[str]:
+    """Columns of `table` a SQL fragment reads."""
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    return {c.name for c in tree.find_all(exp.Column) if c.table == table}
+
+
 # --- event rows --------------------------------------------------------------------------------
 
 
@@ -199,6 +233,7 @@ class EventRows:
     where: list[str] = field(default_factory=list)
     _joins: list[Hop] = field(default_factory=list)
     _exists: dict[str, list[str]] = field(default_factory=dict)
+    _used: set[str] = field(default_factory=set)  # a union's fields this query reads
 
     @property
     def event(self) -> Event:
@@ -206,10 +241,14 @@ class EventRows:
 
     @property
     def base(self) -> str:
-        return self.event.table
+        return self.event.table or self.event_name
 
     def __post_init__(self) -> None:
         event = self.event
+        if event.union:
+            self.customer = f"{self.event_name}.customer_id"
+            self.ts = f"{self.event_name}.ts"
+            return
         self.customer = self._ref_sql(event.customer)
         self.ts = self._ref_sql(event.time)
         if event.where:
@@ -230,6 +269,9 @@ class EventRows:
 
     def field(self, name: str) -> str:
         ref = self.graph.field(self.event_name, name)
+        if self.event.union:
+            self._used.add(name)
+            return ref.sql
         for table in ref.tables:
             if self.graph.needs_lines(self.event_name, [table]):
                 raise GraphError(
@@ -241,6 +283,10 @@ class EventRows:
 
     def add_condition(self, sql: str) -> None:
         """A row condition; tables beyond a one-to-many hop go into an EXISTS."""
+        if self.event.union:
+            self._used |= columns_of(sql, self.event_name)
+            self.where.append(sql)
+            return
         far = {t for t in tables_in(sql) if t != self.base and self._is_far(t)}
         if not far:
             for table in tables_in(sql):
@@ -280,7 +326,41 @@ class EventRows:
         return f"EXISTS (\n{IND}SELECT 1\n{IND}FROM {first.target}{joins}\n{IND}WHERE {body}\n)"
 
     def from_sql(self) -> str:
+        if self.event.union:
+            return f"(\n{IND}{_indented(self._union_sql(), 4)}\n) AS {self.event_name}"
         lines = [self.base, *(f"JOIN {h.target} ON {h.on}" for h in self._joins)]
+        return "\n".join(lines)
+
+    def _union_sql(self) -> str:
+        """Each member's rows with the shared fields, stacked (UNION ALL)."""
+        shared = [f for f in self.graph.event_fields(self.event_name) if f in self._used]
+        shared = [f for f in shared if f != "amount"]
+        parts = []
+        for member in self.event.union:
+            rows = EventRows(self.graph, member)
+            spec = rows.event
+            instance = (
+                f"'{member}:' || CAST({rows._ref_sql(spec.instance)} AS VARCHAR)"
+                if spec.instance
+                else "NULL"
+            )
+            amount = rows.field(spec.amount) if spec.amount else "NULL"
+            extra = {f: rows.field(f) for f in shared}
+            parts.append(rows.rows_sql_exact(instance, amount, extra))
+        return "\nUNION ALL\n".join(parts)
+
+    def rows_sql_exact(self, instance: str, amount: str, extra: Mapping[str, str]) -> str:
+        cols = [
+            f"{self.customer} AS customer_id",
+            f"{self.ts} AS ts",
+            f"{instance} AS instance",
+            f"{amount} AS amount",
+            *(f"{sql} AS {name}" for name, sql in extra.items()),
+        ]
+        lines = ["SELECT " + ",\n       ".join(cols), f"FROM {self.from_sql()}"]
+        where = self.where_sql()
+        if where:
+            lines.append("WHERE " + "\n  AND ".join(_indented(w, 2) for w in where))
         return "\n".join(lines)
 
     def where_sql(self) -> list[str]:
@@ -310,9 +390,12 @@ class EventRows:
         """One row per event row: customer_id, ts, amount (when the event has one), extras."""
         cols = [f"{self.customer} AS customer_id", f"{self.ts} AS ts"]
         event = self.event
-        if event.instance:
+        if event.union:
+            alias = self.event_name
+            cols += [f"{alias}.instance AS instance", f"{alias}.amount AS amount"]
+        elif event.instance:
             cols.append(f"{self._ref_sql(event.instance)} AS instance")
-        if event.amount:
+        if event.amount and not event.union:
             cols.append(f"{self.field(event.amount)} AS amount")
         cols += [f"{sql} AS {name}" for name, sql in (extra or {}).items()]
         lines = ["SELECT " + ",\n       ".join(cols), f"FROM {self.from_sql()}"]

@@ -95,6 +95,8 @@ def count_sql(catalog: Catalog, event: str, alias: str) -> str:
     spec = catalog.events[event]
     if not spec.instance:
         return "count(*)"
+    if spec.union:
+        return f"count(DISTINCT {alias}.instance)"
     table, column = catalog.graph.qualify(spec.table, spec.instance)
     if table == spec.table and catalog.tables[table].key == [column]:
         return "count(*)"

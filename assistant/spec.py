@@ -112,12 +112,11 @@ def check_activity(catalog: Any, act: Activity) -> None:
 
 def field_values(catalog: Any, event: str, name: str) -> list[str]:
     """Enumerated values of an event field (from its column in the catalog), else []."""
-    spec = catalog.events[event].fields.get(name)
-    ref = spec.column if spec is not None else name
+    ref = catalog.graph.member_field_ref(event, name)
     if ref is None:
         return []
-    table, _, column = ref.rpartition(".")
-    col = catalog.tables[table or catalog.events[event].table].columns.get(column)
+    table, column = ref
+    col = catalog.tables[table].columns.get(column)
     if col is None:
         return []
     if col.values_from:

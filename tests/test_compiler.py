@@ -18,23 +18,63 @@ import pytest
 from assistant.compiler import CompileError, compile_spec, run_funnel, sql_literal
 from assistant.executor import Executor
 from assistant.guard import check_sql
+from assistant.catalog import load_catalog
 from assistant.spec import (
+    Activity,
     ActivityCondition,
     AttributeCondition,
-    CampaignEvents,
     Condition,
     NotGroup,
     OrGroup,
-    Purchases,
     RankCondition,
     SegmentRef,
     SegmentSpec,
-    SupportTickets,
-    WebSessions,
 )
 from assistant.windows import Before, Calendar, Month, Since, Trailing
 
 AS_OF = date(2026, 9, 30)
+CATALOG = load_catalog()
+
+# The demo catalog's event models, written as the spec names them.
+_FIELDS = {
+    "categories": "category", "subcategories": "subcategory", "brands": "brand",
+    "channels": "channel", "payment_methods": "payment_method", "eco_friendly": "eco_friendly",
+    "event_types": "event_type", "campaign_types": "campaign_type",
+    "campaign_names": "campaign_name", "target_categories": "target_category",
+    "devices": "device", "browsers": "browser", "viewed_categories": "viewed_category",
+    "converted": "converted", "added_to_cart": "added_to_cart", "topics": "topic",
+}  # fmt: skip
+
+
+def _activity(source: str, **kw: object) -> Activity:
+    filters: dict[str, object] = {}
+    predicates: list[str] = []
+    if kw.pop("statuses", None) == ["returned"]:
+        source = "returns"
+    if kw.pop("cart_abandoned", None):
+        predicates.append("cart_abandoned")
+    low, high = kw.pop("csat_min", None), kw.pop("csat_max", None)
+    if low is not None or high is not None:
+        filters["csat_score"] = {"min": low, "max": high}
+    for key, value in kw.items():
+        filters[_FIELDS[key]] = value
+    return Activity(source=source, filters=filters, predicates=predicates)
+
+
+def Purchases(**kw: object) -> Activity:  # noqa: N802
+    return _activity("purchases", **kw)
+
+
+def CampaignEvents(**kw: object) -> Activity:  # noqa: N802
+    return _activity("campaign_events", **kw)
+
+
+def WebSessions(**kw: object) -> Activity:  # noqa: N802
+    return _activity("web_sessions", **kw)
+
+
+def SupportTickets(**kw: object) -> Activity:  # noqa: N802
+    return _activity("support_tickets", **kw)
 LAST_MONTH = Calendar(period="last_month")
 LAST_90 = Trailing(n=90, unit="days")
 LAST_12M = Trailing(n=12, unit="months")
@@ -408,7 +448,7 @@ def ids(executor: Executor, sql: str) -> set[int]:
 
 
 def run_compiled(executor: Executor, spec: SegmentSpec) -> list[int]:
-    compiled = compile_spec(spec, AS_OF)
+    compiled = compile_spec(spec, AS_OF, CATALOG)
     guarded = check_sql(compiled.sql, executor.schema())
     rows = executor.query(guarded.sql, max_rows=1_000_000).rows
     return [row[0] for row in rows]
@@ -482,7 +522,7 @@ def test_hostile_values_stay_literals(executor: Executor) -> None:
             ActivityCondition(activity=CampaignEvents(campaign_names=[HOSTILE]), op="=", value=0),
         ]
     )
-    compiled = compile_spec(spec, AS_OF)
+    compiled = compile_spec(spec, AS_OF, CATALOG)
     assert "'O''Brien''; DROP TABLE customers; --'" in compiled.sql
     assert run_compiled(executor, spec) == []
     assert executor.scalar("SELECT count(*) FROM customers") > 0
@@ -498,7 +538,7 @@ def test_funnel_counts_shrink_step_by_step_to_the_final_count(executor: Executor
             ActivityCondition(activity=CampaignEvents(), op="=", value=0, window=LAST_90),
         ]
     )
-    compiled = compile_spec(spec, AS_OF)
+    compiled = compile_spec(spec, AS_OF, CATALOG)
     check_sql(compiled.funnel_sql, executor.schema(), require_customer_id=False)
     funnel = run_funnel(executor, compiled)
     counts = [count for _, count in funnel]
@@ -517,20 +557,20 @@ def test_explanation_and_assumptions_quote_concrete_dates() -> None:
             ActivityCondition(activity=CampaignEvents(), op="=", value=0),
         ]
     )
-    compiled = compile_spec(spec, AS_OF)
-    assert compiled.explanation.startswith("Customers with at least 1 purchase of Outdoor")
-    assert "at least 3 purchases between 2026-08-01 and 2026-08-31" in compiled.explanation
-    assert "no campaign engagement (opened, clicked or converted)" in compiled.explanation
+    compiled = compile_spec(spec, AS_OF, CATALOG)
+    assert compiled.explanation.startswith("Customers with at least 1 purchase of outdoor gear")
+    assert "at least 3 purchases between 1 Aug and 31 Aug 2026" in compiled.explanation
+    assert "no campaign events (opened, clicked or converted)" in compiled.explanation
     joined = "\n".join(compiled.assumptions)
     assert "last month = 2026-08-01 … 2026-08-31" in compiled.assumptions
-    assert "purchase = completed transaction" in compiled.assumptions
-    assert "campaign engagement = opened, clicked or converted" in compiled.assumptions
+    assert any(a.startswith("purchase = completed orders") for a in compiled.assumptions)
+    assert "campaign event = opened, clicked or converted" in joined
     assert "means at least 3" in joined
     assert all(step.label in compiled.explanation for step in compiled.steps)
 
 
 def test_empty_spec_is_every_customer(executor: Executor) -> None:
-    compiled = compile_spec(SegmentSpec(), AS_OF)
+    compiled = compile_spec(SegmentSpec(), AS_OF, CATALOG)
     assert compiled.explanation == "All customers."
     assert set(run_compiled(executor, SegmentSpec())) == ids(
         executor, "SELECT customer_id FROM customers"
@@ -544,7 +584,7 @@ def test_segment_ref_compiles_to_membership_of_the_named_segment(executor: Execu
     segmodels = pytest.importorskip("assistant.segmodels")
     label = segmodels.labels("rfm")[0].name
     spec = SegmentSpec(conditions=[SegmentRef(model="rfm", label=label)])
-    expected = ids(executor, segmodels.membership_sql("rfm", label, AS_OF))
+    expected = ids(executor, segmodels.membership_sql("rfm", label, AS_OF, CATALOG))
     assert set(run_compiled(executor, spec)) == expected
 
 
@@ -552,4 +592,4 @@ def test_segment_ref_without_segmodels_is_a_clear_error(monkeypatch: pytest.Monk
     monkeypatch.setitem(sys.modules, "assistant.segmodels", None)
     spec = SegmentSpec(conditions=[SegmentRef(model="rfm", label="Champions")])
     with pytest.raises(CompileError, match="segmodels"):
-        compile_spec(spec, AS_OF)
+        compile_spec(spec, AS_OF, CATALOG)

@@ -110,7 +110,7 @@ class ClauseFacts:
         activity; a plain count of one event yields to a verb naming another event of the
         same rows."""
         events = self.vocab.catalog.events
-        verb_tables = {events[v].table: v for v in self.verbs}
+        verb_tables = {events[v].table: v for v in self.verbs if events[v].table}
         for m in list(self.measures):
             shape = self.vocab.measures.get(m.name)
             if shape is None or shape.filters or shape.predicates or shape.measure != "count":

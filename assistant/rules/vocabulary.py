@@ -52,12 +52,10 @@ class Vocabulary:
             for pname in event.predicates:
                 v.predicates.setdefault(pname, []).append(event_name)
             for fname, ref in graph.event_fields(event_name).items():
-                spec = event.fields.get(fname)
-                column_ref = spec.column if spec is not None else fname
-                if column_ref is None:
+                place = graph.member_field_ref(event_name, fname)
+                if place is None or place[1] not in catalog.tables[place[0]].columns:
                     continue
-                table, _, column = column_ref.rpartition(".")
-                table = table or event.table
+                table, column = place
                 keys = [(table, column)]
                 col = catalog.tables[table].columns[column]
                 if col.values_from:
@@ -67,7 +65,7 @@ class Vocabulary:
                     v.value_fields.setdefault(key, []).append((event_name, fname))
                 if ref.type.upper().startswith("BOOL"):
                     v.boolean_fields.add((event_name, fname))
-                for t in (event.table, table):
+                for t in (event.table, table) if not event.union else ():
                     v.table_source.setdefault(t, event_name)
                     if t not in v.table_order:
                         v.table_order.append(t)
