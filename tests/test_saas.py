@@ -25,10 +25,10 @@ CATALOG = ROOT / "schemas" / "saas.yaml"
 SUITE = ROOT / "evals" / "saas" / "saas.yaml"
 ACCOUNTS = 1000
 SEED = 7
-# Share of suite cases whose rules answer has exactly the gold accounts. Measured 91 of 101 (0.90)
+# Share of suite cases whose rules answer has exactly the gold accounts. Measured 92 of 101 (0.91)
 # when the suite was written; the misreads are generic grammar gaps (numeric entity columns, a
 # date column with a window, "a year", "logged in last week", "X or Y <noun> in Z" ...).
-RULES_FLOOR = 0.88
+RULES_FLOOR = 0.9
 
 CASES = load_suite(SUITE).cases
 
