@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from assistant.catalog import Catalog, Column, Value, normalise_phrase
+from assistant.catalog import Catalog, Column, Table, Value, normalise_phrase
 from assistant.spec import (
     ActivityCondition,
     AndGroup,
@@ -225,6 +225,9 @@ def _words(name: str) -> str:
     return name.replace("_", " ")
 
 
+_NO_TABLE = Table(description="", columns={})
+
+
 class _Code(str):
     """A short upper-case stored code ("IN", "OR", "US", "F"): named only when written so."""
 
@@ -279,7 +282,7 @@ def _event_words(catalog: Catalog, name: str) -> list[str]:
     for mname, measure in catalog.measures.items():
         if measure.event == name:
             words += [_words(mname), *measure.phrases]
-    if sum(e.table == event.table for e in catalog.events.values()) == 1:
+    if event.table and sum(e.table == event.table for e in catalog.events.values()) == 1:
         words += catalog.tables[event.table].synonyms  # words for the rows of its own table
     return words
 
@@ -296,14 +299,14 @@ def _event_field_columns(catalog: Catalog, event_name: str) -> dict[str, Column 
     out: dict[str, Column | None] = {}
     for fname in catalog.graph.event_fields(event_name):
         spec = event.fields.get(fname)
-        if spec is None and fname in skip:
+        if spec is None and fname in skip and not event.union:
             continue
-        ref = spec.column if spec is not None else fname
-        if ref is None:
+        # A union's field is its first member's (the members share it by name).
+        place = catalog.graph.member_field_ref(event_name, fname)
+        if place is None or place[1] not in catalog.tables.get(place[0], _NO_TABLE).columns:
             out[fname] = None
             continue
-        table, _, column = ref.rpartition(".")
-        out[fname] = _resolved(catalog, catalog.tables[table or event.table].columns[column])
+        out[fname] = _resolved(catalog, catalog.tables[place[0]].columns[place[1]])
     return out
 
 
@@ -319,6 +322,17 @@ def _field_words(catalog: Catalog, event_name: str) -> dict[str, list[str]]:
     return words
 
 
+def _members(catalog: Catalog, events: Iterable[str]) -> list[str]:
+    """The events themselves, a union replaced by its members (recursively)."""
+    out: list[str] = []
+    for name in events:
+        union = catalog.events[name].union
+        for member in _members(catalog, union) if union else [name]:
+            if member not in out:
+                out.append(member)
+    return out
+
+
 def _tables_for(catalog: Catalog, focus: _Focus) -> list[str]:
     if focus.everything:
         return list(catalog.tables)
@@ -328,15 +342,17 @@ def _tables_for(catalog: Catalog, focus: _Focus) -> list[str]:
         if place is not None:
             wanted.add(place[0])
     graph = catalog.graph
-    for name in focus.events:
-        event = catalog.events[name]
-        refs = graph.event_fields(name)
-        needed = {graph.qualify(event.table, r)[0] for r in (event.customer, event.time)}
-        for fname in focus.fields.get(name, set()):
-            needed |= set(refs[fname].tables)
-        wanted.add(event.table)
-        for table in needed:  # with the tables on the way, so the joins can be written
-            wanted |= {hop.target for hop in graph.path(event.table, table)}
+    for chosen in focus.events:
+        shown = focus.fields.get(chosen, set())
+        for name in _members(catalog, [chosen]):
+            event = catalog.events[name]
+            refs = graph.event_fields(name)
+            needed = {graph.qualify(event.table, r)[0] for r in (event.customer, event.time)}
+            for fname in shown & set(refs):
+                needed |= set(refs[fname].tables)
+            wanted.add(event.table)
+            for table in needed:  # with the tables on the way, so the joins can be written
+                wanted |= {hop.target for hop in graph.path(event.table, table)}
     return [t for t in catalog.tables if t in wanted]
 
 
@@ -467,7 +483,7 @@ def _events_section(catalog: Catalog, focus: _Focus) -> str:
 
 def _event_block(catalog: Catalog, name: str, focus: _Focus) -> str:
     event = catalog.events[name]
-    facts = []
+    facts = [f"any of {', '.join(event.union)}"] if event.union else []
     if event.instance:
         facts.append(f"one {event.noun} per {event.instance}")
     if event.amount:

@@ -262,3 +262,21 @@ def test_other_catalogs_get_a_card_too(name):
     assert other.entity.table in full.text and all(e in full.text for e in other.events)
     card = render_schema_card(other, "customers who bought something last month")
     assert 0 < card.tokens < full.tokens / 2
+
+
+def test_a_union_event_is_described_by_its_members_shared_fields(catalog):
+    data = catalog.model_dump(exclude_none=True)
+    data["events"]["any_order"] = {
+        "union": ["purchases", "returns"],
+        "description": "A purchase or a return.",
+        "noun": "order",
+        "verbs": ["ordered"],
+    }
+    other = Catalog.model_validate(data)
+    card = render_schema_card(other, "customers who ordered outdoor gear")
+    assert "any_order" in card.full["events"]
+    assert "### any_order: A purchase or a return. (any of purchases, returns)" in card.text
+    block = card.text.split("### any_order")[1].split("###")[0]
+    assert "- category (text)" in block and "Outdoor (outdoor gear)" in block
+    assert {"transactions", "transaction_items", "products"} <= set(card.tables)
+    assert "### any_order" in render_schema_card(other).text
