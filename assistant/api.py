@@ -18,7 +18,7 @@ from typing import Any
 
 from assistant.answer import Answer, Session, answer
 from assistant.backends.base import Backend
-from assistant.catalog import Catalog, catalog_for, load_catalog
+from assistant.catalog import Catalog, catalog_for
 from assistant.executor import Executor
 from assistant.pipeline import data_as_of, run_sql
 from assistant.profile import SegmentResult
@@ -45,12 +45,13 @@ class Assistant:
         auto) or instance."""
         from assistant.backends.factory import make_backend
 
+        executor = Executor(Path(db))
         loaded = catalog if isinstance(catalog, Catalog) else None
         if loaded is None:
-            loaded = load_catalog(catalog) if catalog is not None else catalog_for(db)
+            loaded = catalog_for(db, catalog, set(executor.schema()))
         if isinstance(backend, str):
             backend = make_backend(backend, catalog=loaded, **backend_options)
-        return cls(Executor(Path(db)), loaded, backend)
+        return cls(executor, loaded, backend)
 
     @property
     def as_of(self) -> date:

@@ -735,11 +735,14 @@ def _display(path: Path) -> str:
 CATALOG_ENV = "SEGMENT_ASSISTANT_CATALOG"
 
 
-def catalog_path_for(db: Path | str, catalog: Path | str | None = None) -> Path:
+def catalog_path_for(
+    db: Path | str, catalog: Path | str | None = None, tables: set[str] | None = None
+) -> Path:
     """Which catalog describes `db`: the one given, else $SEGMENT_ASSISTANT_CATALOG, else
     `X.catalog.yaml` beside `X.duckdb`, else the demo catalog when `db` has the demo's tables.
 
-    Raises CatalogError saying how to draft one when none fits.
+    `tables`: the database's table names when the caller has it open already (DuckDB allows
+    one configuration per file per process). Raises CatalogError saying how to draft one.
     """
     if catalog is not None:
         return Path(catalog)
@@ -750,7 +753,7 @@ def catalog_path_for(db: Path | str, catalog: Path | str | None = None) -> Path:
     beside = db.with_name(db.stem + ".catalog.yaml")
     if beside.exists():
         return beside
-    if _has_tables_of(db, DEFAULT_CATALOG_PATH):
+    if _has_tables_of(db, DEFAULT_CATALOG_PATH, tables):
         return DEFAULT_CATALOG_PATH
     raise CatalogError(
         f"no catalog for {db}: draft one with `segment-assistant catalog --db {db} -o {beside}`, "
@@ -759,22 +762,24 @@ def catalog_path_for(db: Path | str, catalog: Path | str | None = None) -> Path:
     )
 
 
-def _has_tables_of(db: Path, catalog_path: Path) -> bool:
+def _has_tables_of(db: Path, catalog_path: Path, tables: set[str] | None) -> bool:
     """Whether a database holds every table a catalog names (the demo data does)."""
     import duckdb
 
-    if not db.exists():
-        return False
-    try:
-        with duckdb.connect(str(db), read_only=True) as con:
-            found = {
-                row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
-            }
-    except duckdb.Error:
-        return False
-    return set(load_catalog(catalog_path).tables) <= found
+    if tables is None:
+        if not db.exists():
+            return False
+        try:
+            with duckdb.connect(str(db), read_only=True) as con:
+                rows = con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        except duckdb.Error:
+            return False
+        tables = {row[0] for row in rows}
+    return set(load_catalog(catalog_path).tables) <= set(tables)
 
 
-def catalog_for(db: Path | str, catalog: Path | str | None = None) -> Catalog:
+def catalog_for(
+    db: Path | str, catalog: Path | str | None = None, tables: set[str] | None = None
+) -> Catalog:
     """The loaded catalog for a database (see `catalog_path_for`)."""
-    return load_catalog(catalog_path_for(db, catalog))
+    return load_catalog(catalog_path_for(db, catalog, tables))

@@ -121,7 +121,7 @@ def data_info(db: Path | None = DbOption, catalog: Path | None = CatalogOption) 
 
     executor = open_executor(db)
     try:
-        as_of = data_as_of(executor, catalog_for(executor.db_path, catalog))
+        as_of = data_as_of(executor, catalog_for(executor.db_path, catalog, set(executor.schema())))
     except CatalogError:
         as_of = None
     console.print(f"[bold]{executor.db_path}[/]  as_of {as_of or 'unknown (no catalog)'}")
@@ -220,7 +220,7 @@ def sql(
     from assistant.render import print_segment_result
 
     executor = open_executor(db)
-    result = run_sql(executor, query, catalog_or_exit(db, catalog))
+    result = run_sql(executor, query, catalog_or_exit(db, catalog, executor))
     failure = sql_query_error(executor, query, result.error) if result.error else None
     if fmt is OutputFormat.json:
         emit_json(segment_payload(result, failure))

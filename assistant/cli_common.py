@@ -51,12 +51,13 @@ def open_executor(db: Path | None):
         raise typer.Exit(2) from exc
 
 
-def catalog_or_exit(db: Path | None, catalog: Path | None):
+def catalog_or_exit(db: Path | None, catalog: Path | None, executor=None):
     """The catalog for the data, or a clear exit saying how to draft one."""
     from assistant.catalog import CatalogError, catalog_for
 
+    tables = set(executor.schema()) if executor is not None else None
     try:
-        return catalog_for(db_path(db), catalog)
+        return catalog_for(db_path(db), catalog, tables)
     except CatalogError as exc:
         err_console.print(f"[bold red]Error:[/] {exc}")
         raise typer.Exit(2) from exc
@@ -74,7 +75,7 @@ def open_assistant(
     from assistant.api import Assistant
 
     executor = open_executor(db)
-    loaded = catalog_or_exit(db, catalog)
+    loaded = catalog_or_exit(db, catalog, executor)
     chosen = backend_or_exit(backend, model, cassette, record, catalog=loaded)
     return Assistant(executor, loaded, chosen)
 

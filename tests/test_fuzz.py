@@ -18,14 +18,14 @@ from assistant.backends.base import Interpretation, Turn
 from assistant.backends.rules import RulesBackend
 from assistant.catalog import load_catalog
 from assistant.guard import GuardError, check_sql
-from assistant.rules.lexicon import default_lexicon
+from assistant.rules.lexicon import lexicon_for
 from assistant.rules.parser import ParseResult, RequestParser
 from assistant.spec import SegmentSpec
 
 AS_OF = date(2026, 9, 30)
 SCHEMA = load_catalog().schema()
 CATALOG = load_catalog()
-LEXICON = default_lexicon()
+LEXICON = lexicon_for(CATALOG)
 BACKEND = RulesBackend(CATALOG, LEXICON)
 FAST = settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True

@@ -229,12 +229,14 @@ def test_a_huge_cross_join_is_stopped_by_the_time_limit(sandbox, llm_server):
 
 def test_a_quote_breaking_value_in_a_spec_is_only_a_value(sandbox, llm_server):
     value = "Texas'; DROP TABLE customers; --"
-    spec = {"conditions": [{"kind": "attribute", "attribute": "region", "op": "=", "value": value}]}
+    spec = {
+        "conditions": [{"kind": "attribute", "attribute": "first_name", "op": "=", "value": value}]
+    }
     llm_server.push(Reply.json({"spec": spec}))
     result = answer("texans", backend=llm(llm_server), executor=sandbox)
     assert result.error is None
     assert "'Texas''; DROP TABLE customers; --'" in result.sql  # one escaped string literal
-    assert result.count == 0  # no region has that name, and nothing was dropped
+    assert result.count == 0  # nobody has that name, and nothing was dropped
     assert result.base_count == sandbox.scalar("SELECT count(*) FROM customers") > 0
 
 
@@ -268,7 +270,7 @@ def test_a_model_reset_or_refusal_never_runs_anything(sandbox, llm_server):
 def test_data_values_never_reach_the_prompt(sandbox, llm_server):
     outdoor = {
         "kind": "activity",
-        "activity": {"source": "purchases", "categories": ["Outdoor"]},
+        "activity": {"source": "purchases", "filters": {"category": ["Outdoor"]}},
         "measure": "count",
         "op": ">=",
         "value": 1,

@@ -145,10 +145,22 @@ def apply_term_overrides(tagged: list[Tagged], result: ParseResult) -> list[Tagg
             )
             continue
         kept.append(t)
+    return absorb_into_terms(kept)
+
+
+def absorb_into_terms(kept: list[Tagged]) -> list[Tagged]:
+    """A vague word's activity takes the filters of a bare activity of the same source in its
+    clause ("frequent outdoor buyers": frequent's purchases are Outdoor purchases)."""
     out: list[Tagged] = []
     absorbed: set[int] = set()
+    single = {t.term for t in kept if t.term} - {
+        t.term for i, t in enumerate(kept) for u in kept[i + 1 :] if t.term and u.term == t.term
+    }
     for t in kept:
-        if t.term and isinstance(t.condition, ActivityCondition) and not is_none(t.condition):
+        # "never purchased in the app": a term that is one "no such activity" takes the
+        # clause's filters too, as a vague threshold does ("frequent outdoor buyers").
+        mergeable = not is_none(t.condition) or t.term in single
+        if t.term and isinstance(t.condition, ActivityCondition) and mergeable:
             for j, other in enumerate(kept):
                 if (
                     other.bare_activity
@@ -172,6 +184,66 @@ def merge_filters(term: ActivityCondition, bare: ActivityCondition) -> ActivityC
     ]
     merged = act.model_copy(update={"filters": filters, "predicates": predicates})
     return term.model_copy(update={"activity": merged})
+
+
+def share_windows(
+    tagged: list[Tagged], facts: list[ClauseFacts], joiners: list[str], result: ParseResult
+) -> list[Tagged]:
+    """'bought in store, online and in the app in 2025', 'bought both Beauty and Home products
+    in the last 3 months': a time after a list of the same activity applies to every item."""
+    out = list(tagged)
+    for k, clause_facts in enumerate(facts):
+        window = clause_facts.window
+        if window is None:
+            continue
+        sources = {
+            t.condition.activity.source
+            for t in out
+            if t.clause == k and isinstance(t.condition, ActivityCondition)
+        }
+        j = k - 1
+        while j >= 0 and joiners[j + 1] in ("and", "or") and facts[j].window is None:
+            mine = [i for i, t in enumerate(out) if t.clause == j]
+            if not mine or not all(
+                out[i].bare_activity
+                and isinstance(out[i].condition, ActivityCondition)
+                and out[i].condition.activity.source in sources
+                for i in mine
+            ):
+                break
+            for i in mine:
+                out[i] = replace(out[i], condition=with_window(out[i].condition, window))
+            note = "a time after a list applies to every item of the list"
+            if note not in result.assumptions:
+                result.assumptions.append(note)
+            j -= 1
+    return out
+
+
+def or_values(previous: list[Condition], current: list[Condition]) -> list[Condition] | None:
+    """'platinum members in Texas or Ontario': an 'or' between values of one property binds
+    tighter than the other conditions: (platinum) and (Texas or Ontario)."""
+    if not current or not all(isinstance(c, AttributeCondition) for c in current):
+        return None
+    merged = list(previous)
+    for c in current:
+        index = next(
+            (
+                i
+                for i, p in enumerate(merged)
+                if isinstance(p, AttributeCondition)
+                and p.attribute == c.attribute
+                and p.op in ("=", "in")
+                and c.op in ("=", "in")
+            ),
+            None,
+        )
+        if index is None:
+            return None
+        a = merged[index]
+        values = listed(a.value) + [v for v in listed(c.value) if v not in listed(a.value)]
+        merged[index] = AttributeCondition(attribute=a.attribute, op="in", value=values)
+    return merged
 
 
 def is_none(condition: Condition) -> bool:

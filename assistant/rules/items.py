@@ -19,6 +19,7 @@ class Item:
     number_kind: str = ""  # number / money / percent
     window: Window | None = None
     high: float | None = None  # for ranges
+    joined_by: str = ""  # the joining word before it, when it starts a clause ("with")
 
     @property
     def meaning(self) -> Meaning:

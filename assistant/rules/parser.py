@@ -21,12 +21,15 @@ from assistant.catalog import Catalog
 from assistant.rules.clause import ClauseFacts
 from assistant.rules.combine import (
     Tagged,
+    absorb_into_terms,
     all_of,
     apply_term_overrides,
     dedupe,
     either,
     negate_condition,
+    or_values,
     same_column_values,
+    share_windows,
     uses_window,
     with_window,
 )
@@ -99,18 +102,21 @@ class RequestParser:
         result.windows = [t.window for t in times]
         skip = frozenset({"term"}) if depth else frozenset()
         items = self._items(tokenize(with_placeholders), windows, result, skip)
-        clauses, joiners = self._clauses(items)
+        clauses, joiners = self._continuations(*self._clauses(items))
         tagged: list[Tagged] = []
         previous: set[str] = set(context or ())
         earlier: list[Tagged] = []
+        read: list[ClauseFacts] = []
         for index, clause in enumerate(clauses):
             facts = ClauseFacts.read(clause, self, previous)
+            read.append(facts)
             made = self._clause(facts, result, depth)
             if facts.window is not None and not uses_window(made, facts):
                 made = made + self._window_alone(facts, earlier, result)
             tagged += [replace(t, clause=index) for t in made]
             previous = set(facts.sources()) or previous
             earlier = made or earlier
+        tagged = share_windows(tagged, read, joiners, result)
         conditions = self._combine(tagged, joiners, result)
         result.conditions = dedupe(conditions)
         for window in result.windows:
@@ -221,9 +227,11 @@ class RequestParser:
     # -- pass 3: clauses -------------------------------------------------------------------------
 
     def _clauses(self, items: list[Item]) -> tuple[list[list[Item]], list[str]]:
-        """Split at joining words; joiners[i] is how clause i attaches to clause i-1."""
+        """Split at joining words; joiners[i] is how clause i attaches to clause i-1 (the
+        first item of a clause remembers the word that opened it)."""
         clauses: list[list[Item]] = [[]]
         joiners = ["and"]
+        opened_by = ""
         for item in items:
             content = [i for i in clauses[-1] if i.kind not in ("stopword", "word", "negation")]
             if item.kind == "negation" and content:
@@ -238,14 +246,46 @@ class RequestParser:
                 if clauses[-1] and not leading:
                     clauses.append([])
                     joiners.append(item.meaning.name)
+                    opened_by = item.text
                 elif item.meaning.name in ("or", "but"):
                     joiners[-1] = item.meaning.name
                 continue
+            if opened_by and not clauses[-1]:
+                item = replace(item, joined_by=opened_by)
+            opened_by = ""
             clauses[-1].append(item)
         if not clauses[-1] and len(clauses) > 1:
             clauses.pop()
             joiners.pop()
         return clauses, joiners
+
+    def _continuations(
+        self, clauses: list[list[Item]], joiners: list[str]
+    ) -> tuple[list[list[Item]], list[str]]:
+        """'haven't engaged with any win-back campaign in the last 3 months': a clause after
+        'with' that only qualifies the activity before it (its values and time) belongs to
+        that activity, so a negation covers the whole phrase."""
+        out, outj = [clauses[0]], [joiners[0]]
+        for clause, joiner in zip(clauses[1:], joiners[1:], strict=True):
+            starts_with = bool(clause) and clause[0].joined_by == "with"
+            if starts_with and self._qualifies(clause) and self._has_activity(out[-1]):
+                out[-1] = out[-1] + clause
+                continue
+            out.append(clause)
+            outj.append(joiner)
+        return out, outj
+
+    def _qualifies(self, clause: list[Item]) -> bool:
+        content = [i for i in clause if i.kind not in ("stopword", "time")]
+        return bool(content) and all(
+            i.kind in ("value", "column")
+            and any(not self.vocab.is_property(m.table, m.column) for m in i.meanings)
+            for i in content
+        )
+
+    @staticmethod
+    def _has_activity(clause: list[Item]) -> bool:
+        return any(i.kind in ("verb", "measure", "term", "predicate") for i in clause)
 
     # -- pass 4: one clause ----------------------------------------------------------------------
 
@@ -259,6 +299,7 @@ class RequestParser:
         out += [Tagged(c) for c in self._derived(facts, result)]
         out += self._activities(facts, result)
         if facts.negated and out and not facts.negation_used:
+            out = absorb_into_terms(out)
             out = [Tagged(negate_condition(all_of([t.condition for t in out]), self.nullable))]
         return out
 
@@ -503,7 +544,10 @@ class RequestParser:
             )
         else:
             op, value = ">=", 1
-        if facts.negated and not has_quantity:
+        # With a vague word in the clause ("haven't engaged with any win-back campaign"), the
+        # filters join the word's own activity and the negation covers the two together.
+        term_here = any(t.name for t in facts.terms)
+        if facts.negated and not has_quantity and not term_here:
             op, value = "=", 0
             facts.negation_used = True
         try:
@@ -518,7 +562,7 @@ class RequestParser:
         except ValueError as exc:
             result.unrecognized.append(f"{facts.text()} ({_first_error(exc)})")
             return []
-        bare = not has_quantity and not facts.negated and measure == "count"
+        bare = not has_quantity and (not facts.negated or term_here) and measure == "count"
         if facts.implied_source == source:
             result.assumptions.append(
                 f"'{facts.implied_by}' read as customers with {event.plural_noun} of it"
@@ -565,7 +609,10 @@ class RequestParser:
         for index in sorted(by_clause):
             conditions = [t.condition for t in by_clause[index]]
             joiner = joiners[index] if index < len(joiners) else "and"
-            if joiner == "or" and groups:
+            merged = or_values(groups[-1], conditions) if joiner == "or" and groups else None
+            if merged is not None:
+                groups[-1] = merged
+            elif joiner == "or" and groups:
                 groups[-1] = [either(all_of(groups[-1]), all_of(conditions), result)]
             elif joiner == "and" and groups and same_column_values(groups[-1], conditions):
                 merged = either(groups[-1][-1], conditions[0], result)

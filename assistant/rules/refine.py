@@ -159,9 +159,7 @@ def _shown(value: Any) -> str:
     return str(value.model_dump() if hasattr(value, "model_dump") else value)
 
 
-def _replace(
-    current: SegmentSpec, conditions: list[Condition], geography: set[str]
-) -> Refinement:
+def _replace(current: SegmentSpec, conditions: list[Condition], geography: set[str]) -> Refinement:
     spec = current
     notes = ["changed the previous segment"]
     for condition in conditions:

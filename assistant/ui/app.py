@@ -30,7 +30,11 @@ from assistant.ui.suggest import MAX_IDEAS  # noqa: E402
 MAX_SUGGESTIONS = 4
 CONCURRENCY = 4
 WORKING = "_Working on it…_"
-PLOTS = ("top_categories", *render.BREAKDOWN_TITLES)
+# The chart slots' element ids: top categories, then the profile's breakdowns.
+PLOTS = (
+    "plot-top_categories",
+    *(f"plot-breakdown-{i}" for i in range(render.BREAKDOWN_SLOTS)),
+)
 # A card is a gr.HTML, so it gets a click from the mouse and, for keyboard users, Enter/Space.
 CARD_JS = """
 element.addEventListener('click', () => trigger('click'));
@@ -98,12 +102,12 @@ class Widgets:
 def _render(state: ChatState) -> list[Any]:
     """Values for `Widgets.panel()`, from one session's state."""
     segment = state.segment
-    frames = render.profile_frames(segment.profile if segment else None)
+    charts = render.profile_charts(segment.profile if segment else None)
     shown = segment is not None  # no empty chart frames or tables before there is a segment
     values: list[Any] = [
         state,
         state.messages,
-        *(_plot(frames[name], visible=shown) for name in PLOTS),
+        *(_plot(chart, visible=shown) for chart in charts),
         gr.update(value=render.sample_frame(segment.sample if segment else []), visible=shown),
         gr.update(visible=not shown),
         render.sql_editor_text(state),  # a refused edit keeps its text; the reason beside it
@@ -113,9 +117,14 @@ def _render(state: ChatState) -> list[Any]:
     return values + _render_ideas(state)[1:]
 
 
-def _plot(frame: Any, *, visible: bool) -> Any:
-    """A chart's data, shown only with a segment, its count axis in whole numbers."""
-    return gr.update(value=frame, visible=visible, y_lim=[0, render.count_axis_top(frame)])
+def _plot(chart: render.Chart, *, visible: bool) -> Any:
+    """A chart slot: shown only with data, its count axis in whole numbers."""
+    if chart.empty or not visible:
+        return gr.update(value=chart.frame, visible=False)
+    top = render.count_axis_top(chart.frame)
+    return gr.update(
+        value=chart.frame, visible=True, title=chart.title, sort=chart.sort, y_lim=[0, top]
+    )
 
 
 def _render_ideas(state: ChatState) -> list[Any]:
@@ -218,22 +227,17 @@ def _plots() -> list[gr.BarPlot]:
         gr.BarPlot(
             y="spend",
             y_title="spend",
-            title="Top categories by 12-month spend",
+            title=render.TOP_CATEGORIES_TITLE,
             sort="-y",
-            elem_id="plot-top_categories",
+            elem_id=PLOTS[0],
             **common,
         )
     ]
-    names = list(render.BREAKDOWN_TITLES.items())
-    for pair in (names[:2], names[2:]):
+    # The breakdowns' slots, two to a row; each gets its title from the profile it shows.
+    slots = list(PLOTS[1:])
+    for pair in (slots[:2], slots[2:]):
         with gr.Row():
-            for name, title in pair:
-                order = "x" if name == "age_band" else "-y"
-                plots.append(
-                    gr.BarPlot(
-                        y="customers", title=title, sort=order, elem_id=f"plot-{name}", **common
-                    )
-                )
+            plots += [gr.BarPlot(y="customers", elem_id=slot, **common) for slot in pair]
     return plots
 
 
@@ -440,10 +444,13 @@ def _refresh(ctx: AppContext, name: str | None, *, everything: bool) -> list[Any
 
 
 def _history(ctx: AppContext, name: str | None) -> tuple[str, Any]:
-    """The saved segment's detail and size chart; no chart frame before one is chosen."""
+    """The saved segment's detail and its size over time. The chart needs two measurements (a
+    line through one point draws nothing; the detail states the one size)."""
     detail, frame = library.history(ctx, name)
+    if len(frame) < 2:
+        return detail, gr.update(visible=False)
     top = render.count_axis_top(frame, headroom=True)
-    return detail, gr.update(value=frame, visible=not frame.empty, y_lim=[0, top])
+    return detail, gr.update(value=frame, visible=True, y_lim=[0, top])
 
 
 def _export(ctx: AppContext, name: str | None) -> tuple[Any, str]:
@@ -476,9 +483,10 @@ def make_context(
     from assistant.workspace import Workspace
 
     db_path = Path(db) if db else default_db_path()
-    loaded = catalog_for(db_path, catalog)
+    executor = Executor(db_path)
+    loaded = catalog_for(db_path, catalog, set(executor.schema()))
     return AppContext(
-        executor=Executor(db_path),
+        executor=executor,
         backend=make_backend(backend, catalog=loaded, model=model, cassette=cassette),
         workspace=Workspace(workspace, loaded)
         if workspace
