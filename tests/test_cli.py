@@ -231,7 +231,7 @@ def test_chat_refines_turn_by_turn_and_resets(db: Path):
     result = runner.invoke(app, ["chat", "--backend", "rules", "--db", str(db)], input=turns)
     assert result.exit_code == 0, result.output
     assert result.output.count("customers (") == 3
-    assert "c.gender = 'female'" in result.output
+    assert "gender = 'female'" in result.output
     assert "Started over." in result.output
     assert "  2  only women" in result.output
 

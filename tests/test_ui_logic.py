@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import csv
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import gradio as gr
 import pytest
 
 from assistant.answer import answer
 from assistant.backends.rules import RulesBackend
+from assistant.catalog import DEFAULT_CATALOG_PATH, load_catalog
 from assistant.guard import GuardError, check_sql
-from assistant.ui import chat, library, render
-from assistant.catalog import load_catalog
+from assistant.ui import app, chat, library, render
+from assistant.ui.state import AppContext, ChatState
+from assistant.workspace import Workspace
 
 EXAMPLES = list(load_catalog().examples.items())
 MISSION_REQUEST = dict(EXAMPLES)["Behavioral"]
-from assistant.ui.state import AppContext, ChatState
-from assistant.workspace import Workspace
 
 
 @pytest.fixture(scope="module")
@@ -27,11 +29,13 @@ def backend() -> RulesBackend:
 
 @pytest.fixture
 def ctx(executor, backend, tmp_path: Path) -> AppContext:
+    catalog = load_catalog()
     return AppContext(
         executor=executor,
         backend=backend,
-        workspace=Workspace(tmp_path / "workspace.duckdb"),
+        workspace=Workspace(tmp_path / "workspace.duckdb", catalog),
         export_dir=tmp_path,
+        catalog=catalog,
     )
 
 
@@ -103,9 +107,120 @@ def test_unsafe_sql_edit_is_refused_with_the_guards_reason(ctx):
 
     state = chat.run_edited_sql(ctx, state, unsafe)
 
-    assert state.sql_error == refusal.value.reason
+    assert state.sql_error == refusal.value.reason and state.sql_refused
     assert state.segment is before
     assert ctx.executor.scalar("SELECT count(*) FROM customers") == before.base_count
+
+
+TYPO = "SELECT customer_id FROM customers WHERE loyalty_tir = 'gold'"
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        (TYPO, "Did you mean 'loyalty_tier'?"),
+        ("DROP TABLE customers", "read-only"),
+        ("SELECT * FROM read_csv('/etc/passwd')", "read_csv"),
+    ],
+)
+def test_a_refused_sql_edit_keeps_its_text_beside_the_reason(ctx, edit, reason):
+    state = ask(ctx, "customers in Canada")
+    before = state.segment
+
+    state = chat.run_edited_sql(ctx, state, edit)
+
+    # The editor keeps what the analyst typed (it does not revert to the segment's SQL)...
+    assert render.sql_editor_text(state) == edit
+    assert app._render(state)[_panel_index("sql")] == edit
+    # ...with the reason beside it, and the segment on screen unchanged.
+    shown = app._render(state)[_panel_index("sql_error")]
+    assert shown.startswith("**Refused:**") and render.escape(reason) in shown
+    assert state.segment is before and render.headline_html(state.segment).count(
+        f'data-count="{before.count}"'
+    )
+
+
+def test_a_refused_sql_edit_fixed_as_suggested_runs(ctx):
+    state = chat.run_edited_sql(ctx, ask(ctx, "customers in Canada"), TYPO)
+    fixed = render.sql_editor_text(state).replace("loyalty_tir", "loyalty_tier")
+
+    state = chat.run_edited_sql(ctx, state, fixed)
+
+    assert state.sql_error is None and state.sql_text is None
+    assert state.segment.count == count_of(ctx, fixed) > 0
+    assert render.sql_editor_text(state) == state.segment.sql
+    assert app._render(state)[_panel_index("sql_error")] == ""
+
+
+def test_an_edit_that_fails_when_run_says_so_and_keeps_its_text(ctx):
+    edit = "SELECT customer_id FROM customers WHERE CAST(first_name AS INTEGER) = 1"
+    state = chat.run_edited_sql(ctx, ask(ctx, "customers in Canada"), edit)
+
+    assert render.sql_editor_text(state) == edit and not state.sql_refused
+    assert app._render(state)[_panel_index("sql_error")].startswith("**Could not run:**")
+
+
+def test_a_new_answer_puts_its_sql_back_in_the_editor(ctx):
+    state = chat.run_edited_sql(ctx, ask(ctx, "customers in Canada"), TYPO)
+    state = ask(ctx, "only women", state=state)
+
+    assert state.sql_text is None and render.sql_editor_text(state) == state.segment.sql
+
+
+def _panel_index(name: str) -> int:
+    """Where a widget's value sits in `app._render`'s list (the order of `Widgets.panel`)."""
+    order = ["state", "chat", *app.PLOTS, "sample", "members_note", "sql", "sql_error"]
+    return order.index(name)
+
+
+def test_the_title_follows_a_refinement(ctx):
+    state = ask(ctx, "customers in Germany", "what about France instead")
+
+    title = render.segment_title(state.segment)
+    assert "France" in title and "Germany" not in title
+    headline = render.headline_html(state.segment)
+    assert f'<div class="headline-title" title="Asked: {state.segment.request}">' in headline
+    assert state.segment.request == "customers in Germany; what about France instead"
+    france = ctx.executor.scalar("SELECT count(*) FROM customers WHERE country = 'FR'")
+    assert state.segment.count == france
+
+
+def test_no_chart_or_table_frames_before_a_segment(ctx):
+    values = app._render(ChatState())
+    plots = values[_panel_index(app.PLOTS[0]) : _panel_index("sample") + 1]
+    assert all(update["visible"] is False for update in plots)
+    assert values[_panel_index("members_note")]["visible"] is True
+    assert app._render_ideas(ChatState())[2] == render.EMPTY_PROFILE_HTML
+
+    state = ask(ctx, "customers in Canada")
+    values = app._render(state)
+    plots = values[_panel_index(app.PLOTS[0]) : _panel_index("sample") + 1]
+    assert all(update["visible"] is True for update in plots)
+    assert values[_panel_index("members_note")]["visible"] is False
+
+
+def test_the_charts_are_the_profiles_breakdowns_titled_by_property(ctx):
+    state = ask(ctx, "customers in Canada")
+    profile = state.segment.profile
+    updates = app._render(state)[_panel_index(app.PLOTS[0]) : _panel_index("sample")]
+
+    assert updates[0]["title"] == render.TOP_CATEGORIES_TITLE
+    assert list(updates[0]["value"]["value"]) == [s.value for s in profile.top_categories]
+    shown = [u for u in updates[1:] if u["visible"]]
+    assert len(shown) == min(len(profile.breakdowns), render.BREAKDOWN_SLOTS) > 0
+    for update, (name, shares) in zip(shown, profile.breakdowns.items(), strict=False):
+        assert update["title"] == name.replace("_", " ").capitalize()
+        assert list(update["value"]["customers"]) == [s.count for s in shares]
+
+
+def test_count_axes_are_whole_numbers(ctx):
+    import pandas as pd
+
+    # Small counts would tick at 0.5: the axis then runs to 10; a line chart gets headroom.
+    assert render.count_axis_top(pd.DataFrame({"customers": [3]})) == render.MIN_COUNT_AXIS
+    assert render.count_axis_top(pd.DataFrame({"customers": [437]})) is None
+    assert render.count_axis_top(pd.DataFrame({"customers": [2024]}), headroom=True) == 2500
+    assert render.count_axis_top(pd.DataFrame({"customers": []})) == render.MIN_COUNT_AXIS
 
 
 def test_a_safe_sql_edit_becomes_the_current_segment(ctx):
@@ -184,6 +299,55 @@ def test_save_list_refresh_compare_and_export(ctx, tmp_path):
     assert {r["country"] for r in rows} == {"CA"}
 
 
+def test_the_exported_file_is_one_gradio_serves(ctx):
+    state = ask(ctx, "customers in Canada")
+    library.save_current(ctx, state, "Canada")
+
+    path, _ = library.export_csv(ctx, "Canada")
+
+    # Gradio's File takes a str (a Path made the UI show "Error" and no file) in a folder the
+    # app lets it serve.
+    assert isinstance(path, str) and Path(path).is_relative_to(ctx.export_dir)
+    served = gr.File(interactive=False).postprocess(path)
+    assert served is not None and served.path == path
+    assert library.export_csv(ctx, None)[0] is None
+
+
+def test_the_apps_export_folder_is_temporary(executor, tmp_path):
+    context = app.make_context(
+        executor.db_path, "rules", tmp_path / "workspace.duckdb", catalog=DEFAULT_CATALOG_PATH
+    )
+    assert context.export_dir.is_relative_to(tempfile.gettempdir())
+
+
+def test_size_history_is_labelled_per_measurement_in_time_order(ctx):
+    state = ask(ctx, "customers in Canada")
+    library.save_current(ctx, state, "Canada")
+    for _ in range(2):
+        library.refresh(ctx, "Canada")
+
+    _, history = library.history(ctx, "Canada")
+
+    labels = list(history["refreshed"])
+    assert all(isinstance(label, str) for label in labels)  # text: no ".500" time ticks
+    assert len(set(labels)) == len(labels) == 3 and labels == sorted(labels)
+    assert list(history["customers"]) == [state.segment.count] * 3
+    chart = app._history(ctx, "Canada")[1]
+    top = render.count_axis_top(history, headroom=True)
+    assert chart["visible"] is True and chart["y_lim"] == [0, top]
+
+
+def test_the_size_chart_waits_for_a_second_measurement(ctx):
+    library.save_current(ctx, ask(ctx, "customers in Canada"), "Canada")
+
+    detail, chart = app._history(ctx, "Canada")
+
+    assert "1 measurement(s)" in detail and chart["visible"] is False
+    assert app._history(ctx, None)[1]["visible"] is False
+    library.refresh(ctx, "Canada")
+    assert app._history(ctx, "Canada")[1]["visible"] is True
+
+
 def test_nothing_to_save_before_a_segment(ctx):
     assert library.save_current(ctx, ChatState(), "empty").startswith("Nothing to save")
     assert library.saved_table(ctx).empty
@@ -226,10 +390,12 @@ def test_reachability_chips_show_the_answers_reachability(ctx):
 
     assert reach is not None and reach.total == state.segment.count
     chips = render.headline_html(state.segment)
-    for name, label in render.REACH_CHIPS:
-        value = getattr(reach, name)
+    names = [name for name, _, _ in render.reach_chips(reach)]
+    assert names == [*reach.channels, "any_channel", "unsubscribed"]
+    for name, label, value in render.reach_chips(reach):
         assert f'data-reach="{name}" data-count="{value}"' in chips
         assert f"<b>{value:,}</b> {label}" in chips
+    assert "<b>" in chips and " Email<" in chips and " SMS<" in chips
 
 
 def test_revenue_share_and_differentiators_are_in_the_profile(ctx):

@@ -191,7 +191,7 @@ def load_ideas(ctx: AppContext, state: ChatState) -> ChatState:
     if as_of is None:
         state.ideas, state.ideas_note = [], "Ideas need the database."
         return state
-    segment.extras, note = extras_for(ctx.executor, segment, as_of)
+    segment.extras, note = extras_for(ctx.executor, segment, as_of, ctx.catalog)
     state.ideas, state.ideas_note = idea_views(segment.extras.ideas)
     state.ideas_note = note or state.ideas_note
     state.nearest = nearest_view(segment.extras.why_zero)

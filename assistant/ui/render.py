@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -19,26 +20,15 @@ from assistant.kotler import Differentiator, Reachability, RevenueShare, WhyZero
 from assistant.profile import Profile, Share
 from assistant.ui.state import ChatState, IdeaView, PartView, Segment
 
-BREAKDOWN_TITLES = {
-    "gender": "Gender",
-    "age_band": "Age band",
-    "country": "Country",
-    "loyalty_tier": "Loyalty tier",
-}
+# Chart slots: top categories, then the profile's breakdowns (which the catalog chooses).
+BREAKDOWN_SLOTS = 4
+TOP_CATEGORIES_TITLE = "Top categories by 12-month spend"
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
-# (field of Reachability, chip label); unsubscribed is a warning, not a channel.
-REACH_CHIPS = (
-    ("email_opt_in", "Email"),
-    ("sms_opt_in", "SMS"),
-    ("push_opt_in", "Push"),
-    ("any_channel", "Any channel"),
-    ("unsubscribed", "Unsubscribed"),
-)
 FLAG_LABELS = {TOO_SMALL: "too small", NOT_DIFFERENT: "overlaps parent"}
 MAX_PARTS = 6
 EMPTY_PROFILE_HTML = (
-    '<div class="panel-empty">Who is in the segment — revenue, purchases, top categories, '
-    "gender, age, country and loyalty tier — appears here once you have one.</div>"
+    '<div class="panel-empty">Who is in the segment — revenue, purchases, top categories and '
+    "how its members break down — appears here once you have one.</div>"
 )
 EMPTY_MEMBERS = "A sample of the segment's members appears here once you have one."
 # Below this many, a count axis would tick at 0.5 steps: the axis then runs to this.
@@ -176,16 +166,30 @@ def segment_title(segment: Segment) -> str:
     return segment.title or segment.request or "Edited SQL"
 
 
+def reach_chips(reach: Reachability) -> list[tuple[str, str, int]]:
+    """(name, label, members) per chip: each of the catalog's contact channels, any channel,
+    and the unsubscribed (a warning, not a channel)."""
+    chips = [(name, _channel_label(name), count) for name, count in reach.channels.items()]
+    chips.append(("any_channel", "Any channel", reach.any_channel))
+    chips.append(("unsubscribed", "Unsubscribed", reach.unsubscribed))
+    return chips
+
+
+def _channel_label(name: str) -> str:
+    words = name.replace("_", " ")
+    return words.upper() if len(words) <= 3 else words.capitalize()  # sms -> SMS, email -> Email
+
+
 def reach_html(reach: Reachability | None) -> str:
     """Compact chips: how many members each channel may reach, and how many unsubscribed."""
     if reach is None:
         return ""
     chips = "".join(
         f'<span class="chip{" chip-warn" if name == "unsubscribed" else ""}" '
-        f'data-reach="{name}" data-count="{getattr(reach, name)}" '
+        f'data-reach="{html.escape(name)}" data-count="{count}" '
         f'title="{reach.share(name):.0%} of the segment">'
-        f"<b>{getattr(reach, name):,}</b> {label}</span>"
-        for name, label in REACH_CHIPS
+        f"<b>{count:,}</b> {html.escape(label)}</span>"
+        for name, label, count in reach_chips(reach)
     )
     return f'<div class="reach"><span class="reach-label">Reachable</span>{chips}</div>'
 
@@ -211,13 +215,12 @@ def kpi_html(profile: Profile | None) -> str:
     """Revenue, purchases, AOV and recency over the profile's 12-month window."""
     if profile is None:
         return ""
-    days = profile.median_days_since_last_purchase
     cards = [
-        ("Revenue (12m)", f"{profile.revenue_12m:,.0f}"),
-        ("Purchases (12m)", f"{profile.purchases_12m:,}"),
-        ("Buyers (12m)", f"{profile.buyers_12m:,}"),
-        ("Avg order value", "n/a" if profile.aov_12m is None else f"{profile.aov_12m:,.2f}"),
-        ("Median days since purchase", "n/a" if days is None else f"{days:,.0f}"),
+        ("Revenue (12m)", _figure(profile.revenue_12m, ",.0f")),
+        ("Purchases (12m)", _figure(profile.purchases_12m, ",")),
+        ("Buyers (12m)", _figure(profile.buyers_12m, ",")),
+        ("Avg order value", _figure(profile.aov_12m, ",.2f")),
+        ("Median days since purchase", _figure(profile.median_days_since_last_purchase, ",.0f")),
     ]
     body = "".join(
         f'<div class="kpi"><div class="kpi-value">{value}</div>'
@@ -226,6 +229,11 @@ def kpi_html(profile: Profile | None) -> str:
     )
     window = html.escape(profile.window)
     return f'<div class="kpis">{body}</div><div class="kpi-window">12-month window: {window}</div>'
+
+
+def _figure(value: float | None, spec: str) -> str:
+    # A figure the catalog has no role for (or no data) is "n/a", never an error.
+    return "n/a" if value is None else format(value, spec)
 
 
 def shares_frame(shares: list[Share], *, value_name: str = "customers") -> pd.DataFrame:
@@ -239,23 +247,47 @@ def shares_frame(shares: list[Share], *, value_name: str = "customers") -> pd.Da
     )
 
 
-def profile_frames(profile: Profile | None) -> dict[str, pd.DataFrame]:
-    """Chart data keyed 'top_categories' and the breakdown names (empty without a profile)."""
-    frames = {"top_categories": shares_frame([], value_name="spend")}
-    frames |= {name: shares_frame([]) for name in BREAKDOWN_TITLES}
-    if profile is None:
-        return frames
-    frames["top_categories"] = shares_frame(profile.top_categories, value_name="spend")
-    for name in BREAKDOWN_TITLES:
-        frames[name] = shares_frame(profile.breakdowns.get(name, []))
-    return frames
+@dataclass(frozen=True)
+class Chart:
+    """One chart slot's content: its title, data and bar order."""
+
+    title: str
+    frame: pd.DataFrame
+    sort: str = "-y"
+
+    @property
+    def empty(self) -> bool:
+        return self.frame.empty
+
+
+def profile_charts(profile: Profile | None) -> list[Chart]:
+    """One Chart per slot: top categories by spend, then up to BREAKDOWN_SLOTS breakdowns (the
+    properties the catalog picks, in its order); an unused slot has an empty frame."""
+    charts = [
+        Chart(
+            TOP_CATEGORIES_TITLE,
+            shares_frame(profile.top_categories if profile else [], value_name="spend"),
+        )
+    ]
+    breakdowns = list(profile.breakdowns.items()) if profile else []
+    for name, shares in breakdowns[:BREAKDOWN_SLOTS]:
+        # Bands ("18-24", "25-34") read in their own order, other values by size.
+        ordered = bool(shares) and all(s.value[:1].isdigit() for s in shares)
+        charts.append(Chart(_property_title(name), shares_frame(shares), "x" if ordered else "-y"))
+    while len(charts) < 1 + BREAKDOWN_SLOTS:
+        charts.append(Chart("", shares_frame([])))
+    return charts
+
+
+def _property_title(name: str) -> str:
+    return name.replace("_", " ").capitalize()
 
 
 def count_axis_top(frame: pd.DataFrame, *, headroom: bool = False) -> float | None:
     """The top of a chart's count axis: automatic (None), except for small counts, where an
     axis up to the largest value would tick in halves ("0.5", "1.5"). With `headroom` (a line
-    chart) it is the next round number above the largest value, so the line is not drawn on
-    the frame's top edge."""
+    chart) it is the next round number above the largest value, so a flat line is not drawn
+    on the frame's top edge."""
     numbers = frame.select_dtypes("number").drop(columns=["share"], errors="ignore")
     largest = numbers.max().max() if not numbers.empty else None
     if largest is None or pd.isna(largest) or largest < MIN_COUNT_AXIS:

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from assistant.answer import Answer
+from assistant.catalog import Catalog
 from assistant.executor import Executor
 from assistant.ideas import Idea, IdeasResult
 from assistant.kotler import EnrichedAnswer, WhyZero, enrich_answer
@@ -25,7 +26,9 @@ NO_IDEAS = "No related segments worth suggesting for this one."
 log = logging.getLogger(__name__)
 
 
-def extras_for(executor: Executor, segment: Segment, as_of: date) -> tuple[EnrichedAnswer, str]:
+def extras_for(
+    executor: Executor, segment: Segment, as_of: date, catalog: Catalog
+) -> tuple[EnrichedAnswer, str]:
     """Ideas, reachability, differentiators, revenue share and why-zero for a segment that has
     no `Answer`; and a note when that failed."""
     # enrich_answer reads only the definition and the count, so a bare Answer stands in: one
@@ -39,7 +42,7 @@ def extras_for(executor: Executor, segment: Segment, as_of: date) -> tuple[Enric
         spec=None if segment.spec is None else segment.spec.model_dump(mode="json"),
     )
     try:
-        return enrich_answer(stand_in, executor, segment.spec), ""
+        return enrich_answer(stand_in, executor, segment.spec, catalog), ""
     except Exception as exc:  # the extras are a separate component: never let them break a turn
         log.exception("enrich_answer failed")
         return EnrichedAnswer(), f"No ideas this time ({type(exc).__name__}: {exc})."
