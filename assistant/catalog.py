@@ -772,9 +772,17 @@ def _has_tables_of(db: Path, catalog_path: Path, tables: set[str] | None) -> boo
         try:
             with duckdb.connect(str(db), read_only=True) as con:
                 rows = con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+            tables = {row[0] for row in rows}
         except duckdb.Error:
-            return False
-        tables = {row[0] for row in rows}
+            # The file is open in this process already (a sandboxed executor): ask through
+            # one with the same configuration.
+            from assistant.executor import ExecutionError, Executor
+
+            try:
+                with Executor(db) as executor:
+                    tables = set(executor.schema())
+            except (ExecutionError, duckdb.Error):
+                return False
     return set(load_catalog(catalog_path).tables) <= set(tables)
 
 

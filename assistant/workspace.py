@@ -459,8 +459,9 @@ def _measure(sql: str, executor: Executor, catalog: Catalog) -> HistoryPoint:
     count, base = _count(sql, executor, catalog)
     try:
         as_of = executor.anchor(catalog.anchor_sql)
-    except ExecutionError as err:
-        raise WorkspaceError(f"The data's as_of date could not be read: {err.reason}") from err
+    except ExecutionError:
+        # The size still counts; the history point just cannot say which day it describes.
+        as_of = None
     return HistoryPoint(
         refreshed_at=datetime.now(),
         as_of=as_of,

@@ -50,9 +50,10 @@ def live_schema(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
 
 
 def test_default_catalog_loads_with_every_contract_table(catalog: Catalog) -> None:
-    assert catalog.version == 1
-    assert catalog.dataset.anchor == "dataset_info.as_of"
+    assert catalog.version == 2
+    assert catalog.dataset.anchor.sql == "SELECT max(as_of) FROM dataset_info"
     assert set(catalog.tables) == set(CONTRACT)
+    assert (catalog.entity.table, catalog.entity.key) == ("customers", "customer_id")
 
 
 def test_load_catalog_is_cached_per_file(catalog: Catalog) -> None:
@@ -278,14 +279,14 @@ def test_value_synonyms_include_value_and_label_lower_cased(catalog: Catalog) ->
 
 
 def test_named_row_predicates_cover_csat_and_cart_abandonment(catalog, db) -> None:
-    tickets = catalog.table("support_tickets").predicates
+    tickets = catalog.events["support_tickets"].predicates
     assert "unhappy" in tickets["dissatisfied"].synonyms
     assert "happy" in tickets["satisfied"].synonyms
     low = db.execute(
         f"SELECT max(csat_score) FROM support_tickets WHERE {tickets['dissatisfied'].sql}"
     ).fetchone()[0]
     assert low <= 2
-    abandoned = catalog.table("web_sessions").predicates["abandoned_cart"]
+    abandoned = catalog.events["web_sessions"].predicates["cart_abandoned"]
     assert "cart abandoners" in abandoned.synonyms
     flags = db.execute(
         f"SELECT DISTINCT added_to_cart, converted FROM web_sessions WHERE {abandoned.sql}"
@@ -369,22 +370,32 @@ def test_documented_thresholds(catalog: Catalog) -> None:
 # --- SQL fragments run on the demo data ---------------------------------------------------------
 
 
-def test_measures_aggregate_per_customer(catalog, db) -> None:
+def test_every_measure_compiles_and_runs_per_customer(catalog, db) -> None:
+    from assistant.compiler import compile_spec
+    from assistant.spec import Activity, ActivityCondition, SegmentSpec, ShareOf
+
     for name, m in catalog.measures.items():
-        where = f"WHERE {m.where}" if m.where else ""
-        sql = f"SELECT customer_id, {m.sql} AS v FROM {m.table} {where} GROUP BY customer_id"
-        db.execute(sql).fetchall()  # every fragment is valid DuckDB
-        if m.time_column:
-            assert m.time_column in catalog.table(m.table).columns, name
-    purchases = catalog.measures["purchases"]
-    per_customer = db.execute(
-        f"SELECT sum(n) FROM (SELECT {purchases.sql} AS n FROM transactions "
-        f"WHERE {purchases.where} GROUP BY customer_id)"
-    ).fetchone()[0]
+        activity = Activity(source=m.event, filters=m.filters, predicates=m.predicates)
+        share = ShareOf(predicates=m.predicates) if m.aggregate == "share" else None
+        if share is not None:
+            activity = Activity(source=m.event)
+        condition = ActivityCondition(
+            activity=activity, measure=m.aggregate, field=m.field, share_of=share, value=1
+        )
+        sql = compile_spec(SegmentSpec(conditions=[condition]), date(2026, 9, 30), catalog).sql
+        db.execute(sql).fetchall()  # every measure is valid DuckDB over the catalog's graph
+        assert name
+
+
+def test_a_purchase_is_a_completed_transaction(catalog, db) -> None:
+    from assistant.datagraph import EventRows
+
+    rows = EventRows(catalog.graph, "purchases").rows_sql()
+    counted = db.execute(f"SELECT count(*) FROM ({rows})").fetchone()[0]
     completed = db.execute(
         "SELECT count(*) FROM transactions WHERE status = 'completed'"
     ).fetchone()[0]
-    assert per_customer == completed > 0
+    assert counted == completed > 0
 
 
 def test_derived_attributes_compute_consistent_values(catalog, db) -> None:
@@ -392,17 +403,16 @@ def test_derived_attributes_compute_consistent_values(catalog, db) -> None:
     rows = db.execute(
         f"SELECT {catalog.fill(d['age'].sql)}, {catalog.fill(d['age_band'].sql)}, "
         f"{catalog.fill(d['generation'].sql)}, year(birth_date), "
-        f"{catalog.fill(d['tenure_days'].sql)}, {catalog.fill(d['days_since_last_purchase'].sql)} "
+        f"{catalog.fill(d['tenure_days'].sql)} "
         "FROM customers"
     ).fetchall()
-    for age, band_name, generation, birth_year, tenure, recency in rows:
+    for age, band_name, generation, birth_year, tenure in rows:
         assert 18 <= age <= 85
         band = d["age_band"].bands[band_name]
         assert (band.min or 0) <= age <= (band.max or 200)
         gen = d["generation"].bands[generation]
         assert gen.min <= birth_year <= gen.max
         assert 0 <= tenure <= 3 * 366
-        assert recency is None or recency >= 0
 
 
 def test_generation_bands_are_contiguous(catalog: Catalog) -> None:
@@ -448,8 +458,9 @@ def test_every_window_fragment_is_valid_sql(catalog, db) -> None:
 # --- malformed catalogs -------------------------------------------------------------------------
 
 MINIMAL = """
-version: 1
-dataset: {name: t, anchor: dataset_info.as_of, description: d}
+version: 2
+dataset: {name: t, anchor: {date: "2026-09-30"}, description: d}
+entity: {table: customers, key: customer_id}
 tables:
   customers:
     description: people
@@ -476,14 +487,11 @@ def test_minimal_catalog_is_accepted() -> None:
             "tables.customers.columns.gender.values.female.synonym",
         ),
         (MINIMAL.replace("key: customer_id", "key: person_id"), "person_id"),
-        (
-            MINIMAL.replace(
-                "    key: customer_id\n", "    key: customer_id\n    joins: {x: a=b}\n"
-            ),
-            "tables.customers.joins.x: unknown table",
-        ),
+        (MINIMAL + "relations: [orders.customer_id -> customers.customer_id]\n", "unknown table"),
+        (MINIMAL.replace('{date: "2026-09-30"}', "TODO"), "anchor date is still TODO"),
+        (MINIMAL.replace("entity: {table: customers", "entity: {table: people"), "entity.table"),
         (MINIMAL + "terms:\n  vip: {description: v, means: ''}\n", "terms.vip.means"),
-        (MINIMAL.replace("version: 1", "version: [1"), "not valid YAML"),
+        (MINIMAL.replace("version: 2", "version: [2"), "not valid YAML"),
         (MINIMAL + "version: 2\n", "duplicate key 'version'"),
     ],
 )

@@ -197,7 +197,7 @@ def test_a_refresh_failure_is_reported_per_segment(
         results = {s.name: s for s in ws.refresh(None, slim)}
     assert results["Canadians"].error is None
     assert results["Canadians"].count == 2
-    assert results["Canadians"].history[-1].as_of is None  # this data has no dataset_info
+    assert results["Canadians"].history[-1].as_of is None  # its catalog's anchor is not there
     assert "loyalty_tier" in results["Gold"].error
     assert len(ws.show("Gold").history) == 1
 
