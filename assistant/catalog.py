@@ -249,6 +249,7 @@ class Roles(_Model):
     signup: str | None = None
     age: str | None = None
     tenure: str | None = None
+    birth: str | None = None
     category: str | None = None
     geography: list[str] = Field(default_factory=list)
     contact: dict[str, Contact] = Field(default_factory=dict)
@@ -591,7 +592,7 @@ def _role_problems(catalog: Catalog, graph: DataGraph) -> list[str]:
         if value is not None and value not in catalog.measures:
             problems.append(f"roles.{key}: no measure {value!r}")
     props = set(catalog.property_names())
-    for key in ("signup", "age", "tenure"):
+    for key in ("signup", "age", "tenure", "birth"):
         value = getattr(roles, key)
         if value is not None and value not in props:
             problems.append(f"roles.{key}: no customer property {value!r}")

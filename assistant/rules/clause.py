@@ -39,6 +39,7 @@ class ClauseFacts:
         self.rank: Meaning | None = None
         self.recency = False
         self.recency_source: str | None = None
+        self.dated = False  # a date property took the clause's time ("born before 1970")
         self.signup = False
         self.tenure = False
         self.age_word = False
@@ -286,6 +287,8 @@ class ClauseFacts:
             return False
         if self.banded_column():
             return False
+        if any(n.kind == "decade" and (n.value or 0) > 110 for n in self.numbers):
+            return False  # "the 1990s" are years, not ages
         if self.age_word or any(n.kind == "decade" for n in self.numbers):
             return True
         plain = [n for n in self.numbers if n.number_kind in ("number", "")]
@@ -299,6 +302,11 @@ class ClauseFacts:
             and not self.tenure
             and not self.recency
         )
+
+    def has_activity(self) -> bool:
+        return bool(
+            self.verbs or self.measures or self.predicates or self.activity_values or self.rank
+        ) or self.recency or bool(self.terms)
 
     def has_content(self) -> bool:
         """Anything besides a time, a negation and filler words."""

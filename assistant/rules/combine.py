@@ -223,6 +223,17 @@ def share_windows(
 def or_values(previous: list[Condition], current: list[Condition]) -> list[Condition] | None:
     """'platinum members in Texas or Ontario': an 'or' between values of one property binds
     tighter than the other conditions: (platinum) and (Texas or Ontario)."""
+    if (
+        len(previous) == 1
+        and isinstance(previous[0], AttributeCondition)
+        and len(current) > 1
+        and any(
+            isinstance(c, AttributeCondition) and c.attribute == previous[0].attribute
+            for c in current
+        )
+    ):
+        # "pro or enterprise accounts in APAC": (pro or enterprise) and APAC.
+        return or_values(current, previous)
     if not current or not all(isinstance(c, AttributeCondition) for c in current):
         return None
     merged = list(previous)
@@ -261,7 +272,7 @@ def dedupe(conditions: list[Condition]) -> list[Condition]:
 
 def uses_window(made: list[Tagged], facts: ClauseFacts) -> bool:
     """Whether a clause's conditions took its time window (activities, rankings, signups)."""
-    if facts.signup:
+    if facts.signup or facts.dated:
         return True
 
     def dated(condition: Condition) -> bool:

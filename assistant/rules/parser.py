@@ -165,7 +165,7 @@ class RequestParser:
                 items.append(Item("number", token.text, value=token.value, number_kind=token.kind))
                 i += 1
                 continue
-            decade = re.fullmatch(r"(\d)0s", token.text)
+            decade = re.fullmatch(r"(\d{3}|\d)0s", token.text)
             if decade:
                 low = int(decade.group(1)) * 10
                 items.append(Item("decade", token.text, value=low, high=low + 9))
@@ -432,8 +432,77 @@ class RequestParser:
             return AttributeCondition(attribute=column, op="=", value=chosen[0])
         return AttributeCondition(attribute=column, op="in", value=chosen)
 
+    def _dated_properties(self, facts: ClauseFacts, result: ParseResult) -> list[Condition]:
+        """'born before 1970', 'women born in the 1990s', 'born after 1985', 'accounts created
+        in the last 30 days': a named date (or birth-year) property with a time or a year."""
+        if facts.has_activity():
+            return []
+        found: list[Condition] = []
+        for table, column in facts.columns:
+            prop = self.vocab.property_name(table, column)
+            if prop is None or prop in facts.customer_values:
+                continue
+            kind = property_kind(self.catalog, prop)[0]
+            is_birth = prop == self.roles.birth
+            if kind != "date" and not is_birth:
+                continue
+            years = self._year_span(facts) if is_birth or kind == "date" else None
+            if facts.window is not None:
+                window = resolve(facts.window, self.as_of)
+                first = None if window.start is None else window.start.date()
+                last = (window.end - timedelta(days=1)).date()
+                found.append(_range_condition(prop, kind, first, last))
+            elif years is not None:
+                found.append(_range_condition(prop, kind, *years))
+            else:
+                continue
+            facts.dated = True
+            facts.numbers_used = True
+            result.mentions.add(f"attribute:{prop}")
+        return found
+
+    @staticmethod
+    def _year_span(facts: ClauseFacts) -> tuple[date | None, date | None] | None:
+        """A decade ('the 1990s') or a year with a comparison ('after 1985') as dates."""
+        for n in facts.numbers:
+            low, high = int(n.value or 0), int(n.high or n.value or 0)
+            if not 1800 <= low <= 2200:
+                continue
+            if n.kind in ("decade", "range"):
+                return date(low, 1, 1), date(high, 12, 31)
+            op = facts.comparators[0] if facts.comparators else "="
+            if op in (">", ">="):
+                return date(low + (op == ">"), 1, 1), None
+            if op in ("<", "<="):
+                return None, date(low - (op == "<"), 12, 31)
+            return date(low, 1, 1), date(low, 12, 31)
+        return None
+
+    def _numeric_properties(self, facts: ClauseFacts, result: ParseResult) -> list[Condition]:
+        """'accounts with more than 1000 employees': a number next to a numeric property."""
+        if facts.has_activity() or not facts.numbers or facts.numbers_used:
+            return []
+        found: list[Condition] = []
+        for table, column in facts.columns:
+            prop = self.vocab.property_name(table, column)
+            if prop is None or property_kind(self.catalog, prop)[0] != "number":
+                continue
+            if self.catalog.column(table, column).values or prop == self.roles.birth:
+                continue  # banded values are read by _numeric_bands; birth years above
+            op, value = facts.comparison()
+            found.append(AttributeCondition(attribute=prop, op=op, value=value))
+            facts.numbers_used = True
+            result.mentions.add(f"attribute:{prop}")
+            break
+        return found
+
     def _derived(self, facts: ClauseFacts, result: ParseResult) -> list[Condition]:
-        conditions: list[Condition] = []
+        conditions: list[Condition] = self._dated_properties(facts, result)
+        if conditions:
+            return conditions
+        conditions += self._numeric_properties(facts, result)
+        if conditions:
+            return conditions
         for band in facts.bands:
             result.mentions.add(f"attribute:{band.name}")
             conditions.append(self._band(band))
@@ -530,7 +599,9 @@ class RequestParser:
                 return []
             return [Tagged(self._rank(facts, activity, measure, fieldname, window, result))]
         recency_source = facts.recency_source or self.vocab.default_source()
-        if facts.recency and source == recency_source and facts.ago:
+        # "last purchase more than 90 days ago", "most recent order older than four months"
+        dated = facts.ago or (facts.unit is not None and bool(facts.numbers))
+        if facts.recency and source == recency_source and dated:
             op, value = facts.comparison(scale=facts.unit_days())
             condition: Condition = ActivityCondition(
                 activity=activity, measure="days_since_last", op=op, value=value, window=window
@@ -624,6 +695,23 @@ class RequestParser:
             else:
                 groups.append(conditions)
         return [c for group in groups for c in group]
+
+
+def _range_condition(
+    prop: str, kind: str, first: date | None, last: date | None
+) -> AttributeCondition:
+    """A date range on a date property, or the same years on a year-number property."""
+    if kind == "date":
+        low = None if first is None else first.isoformat()
+        high = None if last is None else last.isoformat()
+    else:
+        low = None if first is None else first.year
+        high = None if last is None else last.year
+    if low is not None and high is not None:
+        return AttributeCondition(attribute=prop, op="between", value=[low, high])
+    if low is not None:
+        return AttributeCondition(attribute=prop, op=">=", value=low)
+    return AttributeCondition(attribute=prop, op="<=", value=high)
 
 
 def _note_unknown(result: ParseResult, item: Item) -> None:

@@ -35,6 +35,7 @@ _NUMBER_RUN = re.compile(rf"\b(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:{_NUMBER_
 _MONEY = re.compile(r"(?:\$|€|£|usd\s*)\s*(\d[\d,]*(?:\.\d+)?)(?:\s*(k|m)\b)?")
 _SUFFIXED = re.compile(r"\b(\d+(?:\.\d+)?)(k|m)\b")
 _THOUSANDS = re.compile(r"\b(\d{1,3}(?:,\d{3})+)\b")
+_ONE_UNIT_AGO = re.compile(r"\ban? (year|month|week|day|quarter|hour)s?\b(?=\s+(?:ago|back)\b)")
 _DOLLARS_AFTER = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:dollars|bucks|usd|euros?|pounds|eur|gbp)\b")
 
 
@@ -89,6 +90,8 @@ def normalize(text: str) -> str:
     for phrase, number in NUMBER_PHRASES.items():
         text = re.sub(rf"\b{phrase}\b", number, text)
     text = _NUMBER_RUN.sub(lambda m: str(words_to_number(m.group(0)) or m.group(0)), text)
+    # "more than a year ago", "an hour ago": one of the unit
+    text = _ONE_UNIT_AGO.sub(r"1 \1", text)
     text = _MONEY.sub(lambda m: "$" + _scaled(m.group(1), m.group(2)), text)
     text = _THOUSANDS.sub(lambda m: m.group(1).replace(",", ""), text)
     text = _SUFFIXED.sub(lambda m: _scaled(m.group(1), m.group(2)), text)
@@ -105,7 +108,7 @@ def normalize(text: str) -> str:
 
 
 _TOKEN = re.compile(
-    r"\$\d+(?:\.\d+)?|\d{4}-\d{2}-\d{2}|\d0s\b|\d+(?:\.\d+)?%|\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?|__t\d+__|[a-z0-9&']+|,"
+    r"\$\d+(?:\.\d+)?|\d{4}-\d{2}-\d{2}|\d{3}0s\b|\d0s\b|\d+(?:\.\d+)?%|\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?|__t\d+__|[a-z0-9&']+|,"
 )
 
 
