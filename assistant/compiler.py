@@ -377,6 +377,17 @@ class _Compiler:
             counted = _compare_words(cond.op, value, counted=True)
             return f"with {counted} distinct {_plural_field(cond.field)} across {plural}{where}"
         event = self.catalog.events[cond.activity.source]
+        if cond.measure == "share" and cond.share_of is not None:
+            which = " and ".join(
+                _filter_phrases(
+                    self.catalog,
+                    cond.activity.source,
+                    cond.share_of.filters,
+                    cond.share_of.predicates,
+                )
+            )
+            share = _compare_words(cond.op, value, counted=True, unit="")
+            return f"with {share}% of their {plural} {which}{where}"
         if cond.measure == "sum" and cond.field == event.amount:
             # "spent more than $300 on purchases of outdoor gear between 1 Apr and 30 Jun 2026"
             money = _compare_words(cond.op, value, counted=False, unit=self.currency)

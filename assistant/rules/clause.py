@@ -39,6 +39,7 @@ class ClauseFacts:
         self.rank: Meaning | None = None
         self.recency = False
         self.recency_source: str | None = None
+        self.share_word = ""  # "mostly": more than half of the activity has the clause's values
         self.dated = False  # a date property took the clause's time ("born before 1970")
         self.signup = False
         self.tenure = False
@@ -165,6 +166,8 @@ class ClauseFacts:
                 self.age_word = True
             else:
                 self.derived.append(item.meaning)
+        elif kind == "share":
+            self.share_word = item.text
         elif kind == "recency":
             self.recency = True
             self.recency_source = item.meaning.source

@@ -25,7 +25,8 @@ LEXICON_PATH = SCHEMAS_DIR / "lexicon.yaml"
 # When one phrase means several things, the kind earlier in this list wins; within a kind the
 # parser resolves by context (e.g. "email" is a campaign channel next to "opened").
 PRIORITY = (
-    "refuse", "term", "segment_model", "model_alias", "signup", "recency", "rank", "between",
+    "refuse", "term", "segment_model", "model_alias", "signup", "recency", "share", "rank",
+    "between",
     "comparator", "negation", "measure", "predicate", "verb", "value", "column", "band",
     "derived", "age", "unit", "ago", "unknown", "conjunction", "stopword",
 )  # fmt: skip
@@ -164,6 +165,8 @@ def _add_grammar(b: _Builder, g: dict[str, Any]) -> None:
         b.add(phrase, Meaning("ago"))
     for phrase in g["signup_verbs"]:
         b.add(phrase, Meaning("signup"))
+    for phrase in g.get("share_words", []):
+        b.add(phrase, Meaning("share"))
     for phrase in g["stopwords"]:
         b.add(phrase, Meaning("stopword"))
 
@@ -182,6 +185,10 @@ def _add_catalog(b: _Builder, catalog: Catalog, g: dict[str, Any]) -> None:
                         b.add(phrase, meaning)
             for phrase in column.synonyms:
                 b.add(phrase, Meaning("column", table=t, column=c))
+    # The customers' own nouns ("accounts", "companies") say who, not which: filler words.
+    entity = catalog.entity
+    for phrase in (entity.noun, entity.plural, *catalog.tables[entity.table].synonyms):
+        b.add(phrase, Meaning("stopword"))
     for name, event in catalog.events.items():
         for phrase in event.verbs:
             b.add(phrase, Meaning("verb", source=name))

@@ -46,6 +46,7 @@ from assistant.spec import (
     NotGroup,
     RankCondition,
     SegmentRef,
+    ShareOf,
     property_kind,
 )
 from assistant.windows import AllTime, Window, describe, resolve
@@ -608,6 +609,8 @@ class RequestParser:
             )
             facts.negation_used = False
             return [Tagged(condition)]
+        if facts.share_word and activity.filters and measure == "count":
+            return [Tagged(self._mostly(activity, facts, window, result))]
         has_quantity = primary and (facts.numbers or facts.money is not None)
         if has_quantity:
             op, value = facts.comparison(
@@ -639,6 +642,24 @@ class RequestParser:
                 f"'{facts.implied_by}' read as customers with {event.plural_noun} of it"
             )
         return [Tagged(condition, bare_activity=bare)]
+
+    def _mostly(
+        self, activity: Activity, facts: ClauseFacts, window: Window, result: ParseResult
+    ) -> Condition:
+        """'shop mostly in the app': more than half of their purchases have the values."""
+        event = self.catalog.events[activity.source]
+        condition = ActivityCondition(
+            activity=activity.model_copy(update={"filters": {}}),
+            measure="share",
+            share_of=ShareOf(filters=activity.filters),
+            op=">",
+            value=50,
+            window=window,
+        )
+        result.assumptions.append(
+            f"'{facts.share_word}' = more than half of their {event.plural_noun}"
+        )
+        return condition
 
     def _rank(self, facts, activity, measure, fieldname, window, result) -> Condition:
         direction = facts.rank.name

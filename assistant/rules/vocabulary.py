@@ -69,6 +69,10 @@ class Vocabulary:
                     v.table_source.setdefault(t, event_name)
                     if t not in v.table_order:
                         v.table_order.append(t)
+        # A value of a table narrows first the event whose own rows are that table ("3 or more
+        # admins": the users, not the usage events that reach users), then catalog order.
+        for (table, _), found in v.value_fields.items():
+            found.sort(key=lambda pair: catalog.events[pair[0]].table != table)
         entity = catalog.entity.table
         for column in catalog.tables[entity].columns:
             v.property_of[(entity, column)] = column
