@@ -97,7 +97,6 @@ _PREFERRED = (
 _INSTANCE_WORDS = ("ticket", "order", "invoice", "receipt", "transaction", "txn", "basket", "cart")
 _MONEY_WORDS = (
     "net_paid",
-    "total_amount",
     "amount",
     "amt",
     "total",
@@ -739,7 +738,7 @@ def _amount(table: TableProfile) -> tuple[str | None, tuple[str, str] | None]:
 
 
 def _sales_like(events: dict[str, EventDraft]) -> list[EventDraft]:
-    """Top-level events whose table is named like sales / orders / transactions, not returns."""
+    """Top-level events whose table is named like sales, orders or bookings (not returns)."""
     buying = {"sale", "order", "transaction", "purchase", "booking", "invoice"}
     found = []
     for e in events.values():
