@@ -502,7 +502,8 @@ def _source_sql(spec: MeasureBase, compiler: _Compiler) -> _Source:
             raise CompileError(f"{name} has no predicate {predicate!r}")
         rows.add_condition(serving.predicates[predicate].sql)
     _note_source(spec, compiler, name, filters)
-    rows.where.extend(_window_sql(rows.ts, resolve(spec.window, compiler.as_of), spec))
+    if not isinstance(spec.window, AllTime):  # the time is joined in only when asked about
+        rows.where.extend(_window_sql(rows.ts, resolve(spec.window, compiler.as_of), spec))
     field_name = spec.field
     if field_name is not None and field_name == event.amount and name != act.source:
         field_name = serving.amount

@@ -247,12 +247,19 @@ class EventRows:
         event = self.event
         if event.union:
             self.customer = f"{self.event_name}.customer_id"
-            self.ts = f"{self.event_name}.ts"
             return
         self.customer = self._ref_sql(event.customer)
-        self.ts = self._ref_sql(event.time)
         if event.where:
             self.add_condition(event.where)
+
+    @property
+    def ts(self) -> str:
+        """The event's time; joined in only when a query reads it (a window, a recency), so
+        rows without a date still count when no time is asked for."""
+        if self.event.union:
+            self._used.add("ts")
+            return f"{self.event_name}.ts"
+        return self._ref_sql(self.event.time)
 
     def _ref_sql(self, ref: str) -> str:
         table, column = self.graph.qualify(self.base, ref)
@@ -346,13 +353,16 @@ class EventRows:
             )
             amount = rows.field(spec.amount) if spec.amount else "NULL"
             extra = {f: rows.field(f) for f in shared}
-            parts.append(rows.rows_sql_exact(instance, amount, extra))
+            ts = rows.ts if "ts" in self._used else "NULL"
+            parts.append(rows.rows_sql_exact(instance, amount, extra, ts))
         return "\nUNION ALL\n".join(parts)
 
-    def rows_sql_exact(self, instance: str, amount: str, extra: Mapping[str, str]) -> str:
+    def rows_sql_exact(
+        self, instance: str, amount: str, extra: Mapping[str, str], ts: str
+    ) -> str:
         cols = [
             f"{self.customer} AS customer_id",
-            f"{self.ts} AS ts",
+            f"{ts} AS ts",
             f"{instance} AS instance",
             f"{amount} AS amount",
             *(f"{sql} AS {name}" for name, sql in extra.items()),

@@ -39,6 +39,7 @@ class ClauseFacts:
         self.rank: Meaning | None = None
         self.recency = False
         self.recency_source: str | None = None
+        self.money_verb = False  # "spent": the clause's amount is money on its activity
         self.share_word = ""  # "mostly": more than half of the activity has the clause's values
         self.dated = False  # a date property took the clause's time ("born before 1970")
         self.signup = False
@@ -71,6 +72,7 @@ class ClauseFacts:
         facts._prefer_named_model()
         facts._demote_ambiguous_measures()
         facts._nouns_follow_verbs()
+        facts._members_over_unions()
         facts._resolve_values(previous or set())
         return facts
 
@@ -121,6 +123,25 @@ class ClauseFacts:
             if verb is not None and verb != shape.source:
                 self.measures.remove(m)
 
+    def _members_over_unions(self) -> None:
+        """'bought electronics in store': 'bought' names any channel (a union event), 'in store'
+        one of its members; the member is what the clause is about."""
+        events = self.vocab.catalog.events
+        named = set(self.verbs) | {
+            s for m in self.measures if (s := self.vocab.measure_source(m.name))
+        }
+        for union in [v for v in named if events[v].union]:
+            if named & set(events[union].union):
+                self.verbs = [v for v in self.verbs if v != union]
+                self.measures = [
+                    m
+                    for m in self.measures
+                    if not (
+                        self.vocab.measure_source(m.name) == union
+                        and _plain_count(self.vocab, m.name)
+                    )
+                ]
+
     def _take(self, item: Item) -> None:
         kind = item.kind
         if kind == "time":
@@ -166,6 +187,8 @@ class ClauseFacts:
                 self.age_word = True
             else:
                 self.derived.append(item.meaning)
+        elif kind == "money_verb":
+            self.money_verb = True
         elif kind == "share":
             self.share_word = item.text
         elif kind == "recency":
@@ -247,7 +270,7 @@ class ClauseFacts:
         if self.rank and not found:
             found.append(vocab.default_source())
         if (
-            self.money is not None
+            (self.money is not None or self.money_verb)
             and not found
             and not (self.tenure or self.signup or self.banded_column())
         ):
@@ -307,9 +330,13 @@ class ClauseFacts:
         )
 
     def has_activity(self) -> bool:
-        return bool(
-            self.verbs or self.measures or self.predicates or self.activity_values or self.rank
-        ) or self.recency or bool(self.terms)
+        return (
+            bool(
+                self.verbs or self.measures or self.predicates or self.activity_values or self.rank
+            )
+            or self.recency
+            or bool(self.terms)
+        )
 
     def has_content(self) -> bool:
         """Anything besides a time, a negation and filler words."""
@@ -324,7 +351,8 @@ class ClauseFacts:
             if prop is None or table is None or column is None:
                 continue
             values = self.parser.catalog.column(table, column).values or {}
-            if values and all(band_bounds(key) is not None for key in values):
+            # Bands like '<25k', '25-50k', '>10000' (an 'Unknown' among them is no band).
+            if sum(band_bounds(key) is not None for key in values) >= 2:
                 return prop
         return None
 

@@ -194,7 +194,7 @@ def share_windows(
     out = list(tagged)
     for k, clause_facts in enumerate(facts):
         window = clause_facts.window
-        if window is None:
+        if window is None or clause_facts.negated or not _list_item(clause_facts):
             continue
         sources = {
             t.condition.activity.source
@@ -218,6 +218,12 @@ def share_windows(
                 result.assumptions.append(note)
             j -= 1
     return out
+
+
+def _list_item(facts: ClauseFacts) -> bool:
+    """A clause that continues a list: opened by 'and', 'or' or a comma (not 'who', 'with')."""
+    first = facts.items[0].joined_by if facts.items else ""
+    return first in ("and", "or", ",", "and or", "as well as", "plus")
 
 
 def or_values(previous: list[Condition], current: list[Condition]) -> list[Condition] | None:

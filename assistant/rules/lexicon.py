@@ -28,7 +28,7 @@ PRIORITY = (
     "refuse", "term", "segment_model", "model_alias", "signup", "recency", "share", "rank",
     "between",
     "comparator", "negation", "measure", "predicate", "verb", "value", "column", "band",
-    "derived", "age", "unit", "ago", "unknown", "conjunction", "stopword",
+    "derived", "age", "unit", "ago", "unknown", "money_verb", "conjunction", "stopword",
 )  # fmt: skip
 GRAMMAR_KINDS = {"negation", "comparator", "conjunction", "between", "rank"}
 
@@ -167,6 +167,8 @@ def _add_grammar(b: _Builder, g: dict[str, Any]) -> None:
         b.add(phrase, Meaning("signup"))
     for phrase in g.get("share_words", []):
         b.add(phrase, Meaning("share"))
+    for phrase in g.get("money_verbs", []):
+        b.add(phrase, Meaning("money_verb"))
     for phrase in g["stopwords"]:
         b.add(phrase, Meaning("stopword"))
 

@@ -436,8 +436,6 @@ class RequestParser:
     def _dated_properties(self, facts: ClauseFacts, result: ParseResult) -> list[Condition]:
         """'born before 1970', 'women born in the 1990s', 'born after 1985', 'accounts created
         in the last 30 days': a named date (or birth-year) property with a time or a year."""
-        if facts.has_activity():
-            return []
         found: list[Condition] = []
         for table, column in facts.columns:
             prop = self.vocab.property_name(table, column)
@@ -447,6 +445,8 @@ class RequestParser:
             is_birth = prop == self.roles.birth
             if kind != "date" and not is_birth:
                 continue
+            if facts.has_activity() and not is_birth:
+                continue  # "accounts created …" only when the clause is about no activity
             years = self._year_span(facts) if is_birth or kind == "date" else None
             if facts.window is not None:
                 window = resolve(facts.window, self.as_of)
@@ -459,6 +459,9 @@ class RequestParser:
                 continue
             facts.dated = True
             facts.numbers_used = True
+            # "online shoppers born after 1985": the year is the birth's, not a count.
+            facts.numbers = [n for n in facts.numbers if not 1800 <= (n.value or 0) <= 2200]
+            facts.window = None
             result.mentions.add(f"attribute:{prop}")
         return found
 
@@ -588,7 +591,7 @@ class RequestParser:
             return []
         window = facts.window or AllTime()
         event = self.catalog.events[source]
-        if facts.money is not None and measure == "count":
+        if (facts.money is not None or (facts.money_verb and facts.numbers)) and measure == "count":
             if event.amount is None:
                 result.unrecognized.append(f"{facts.text()} ({event.plural_noun} have no amount)")
                 return []
@@ -671,7 +674,7 @@ class RequestParser:
             n = number.value
             unit = "percent" if number.number_kind == "percent" else "customers"
         amount = self.catalog.events[activity.source].amount
-        if measure == "count" and not facts.measure_named and amount:
+        if measure == "count" and (not facts.measure_named or facts.money_verb) and amount:
             measure, fieldname = "sum", amount
             result.assumptions.append(
                 f"ranked by spend ({amount.replace('_', ' ')} of "

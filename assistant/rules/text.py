@@ -23,7 +23,7 @@ SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 NUMBER_PHRASES = {
     "a couple of": "2", "a couple": "2", "couple of": "2", "a few": "3", "a dozen": "12",
     "a hundred": "100", "a thousand": "1000", "once": "1 times", "twice": "2 times",
-    "thrice": "3 times", "single": "1", "a single": "1",
+    "thrice": "3 times", "a single": "1",
 }  # fmt: skip
 CONTRACTIONS = {
     "won't": "will not", "can't": "can not", "cannot": "can not", "n't": " not",

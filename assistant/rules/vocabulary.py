@@ -145,6 +145,8 @@ def band_bounds(key: str) -> tuple[float, float] | None:
     try:
         if text.startswith("<"):
             return 0.0, float(text[1:]) * scale
+        if text.startswith(">"):
+            return float(text[1:]) * scale, float("inf")
         if text.endswith("+"):
             return float(text[:-1]) * scale, float("inf")
         low, high = text.split("-")
