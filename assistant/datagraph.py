@@ -357,9 +357,7 @@ class EventRows:
             parts.append(rows.rows_sql_exact(instance, amount, extra, ts))
         return "\nUNION ALL\n".join(parts)
 
-    def rows_sql_exact(
-        self, instance: str, amount: str, extra: Mapping[str, str], ts: str
-    ) -> str:
+    def rows_sql_exact(self, instance: str, amount: str, extra: Mapping[str, str], ts: str) -> str:
         cols = [
             f"{self.customer} AS customer_id",
             f"{ts} AS ts",

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from assistant.catalog import load_catalog
 from assistant.compiler import CompileError, compile_spec, run_funnel, sql_literal
 from assistant.executor import Executor
 from assistant.guard import check_sql
-from assistant.catalog import load_catalog
 from assistant.spec import (
     Activity,
     ActivityCondition,
@@ -75,6 +75,8 @@ def WebSessions(**kw: object) -> Activity:  # noqa: N802
 
 def SupportTickets(**kw: object) -> Activity:  # noqa: N802
     return _activity("support_tickets", **kw)
+
+
 LAST_MONTH = Calendar(period="last_month")
 LAST_90 = Trailing(n=90, unit="days")
 LAST_12M = Trailing(n=12, unit="months")

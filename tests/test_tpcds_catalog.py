@@ -476,7 +476,7 @@ CASES: dict[str, tuple[list[dict[str, Any]], str]] = {
                 value=5000,
             )
         ],
-        f"""SELECT customer_id FROM (
+        """SELECT customer_id FROM (
         SELECT ss_customer_sk AS customer_id, ss_item_sk AS item, ss_promo_sk AS promo,
         ss_net_paid AS paid FROM store_sales
         UNION ALL SELECT ws_bill_customer_sk, ws_item_sk, ws_promo_sk, ws_net_paid FROM web_sales
