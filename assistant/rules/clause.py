@@ -39,6 +39,7 @@ class ClauseFacts:
         self.rank: Meaning | None = None
         self.recency = False
         self.recency_source: str | None = None
+        self.back_reference = ""  # "that year" / "since then": the earlier clause's time
         self.money_verb = False  # "spent": the clause's amount is money on its activity
         self.share_word = ""  # "mostly": more than half of the activity has the clause's values
         self.dated = False  # a date property took the clause's time ("born before 1970")
@@ -187,6 +188,8 @@ class ClauseFacts:
                 self.age_word = True
             else:
                 self.derived.append(item.meaning)
+        elif kind in ("same_time", "since_then"):
+            self.back_reference = kind
         elif kind == "money_verb":
             self.money_verb = True
         elif kind == "share":

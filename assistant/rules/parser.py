@@ -49,7 +49,7 @@ from assistant.spec import (
     ShareOf,
     property_kind,
 )
-from assistant.windows import AllTime, Window, describe, resolve
+from assistant.windows import AllTime, Since, Window, describe, resolve
 
 MAX_TERM_DEPTH = 2
 
@@ -99,6 +99,7 @@ class RequestParser:
         normalized = normalize(text)
         result.normalized = normalized
         with_placeholders, times = self.times.extract(normalized)
+        with_placeholders = self._keep_verb_particles(with_placeholders, times)
         windows = {t.placeholder: t.window for t in times}
         result.windows = [t.window for t in times]
         skip = frozenset({"term"}) if depth else frozenset()
@@ -108,9 +109,23 @@ class RequestParser:
         previous: set[str] = set(context or ())
         earlier: list[Tagged] = []
         read: list[ClauseFacts] = []
+        last_window: Window | None = None
         for index, clause in enumerate(clauses):
             facts = ClauseFacts.read(clause, self, previous)
+            self._time_from_context(facts, last_window, read, result)
+            if (
+                index == 1
+                and read
+                and read[0].window is not None
+                and not read[0].has_content()
+                and facts.window is None
+            ):
+                # "last month, which accounts used forecasts?": a leading time is the next
+                # clause's.
+                facts.window = read[0].window
+                read[0].window = None
             read.append(facts)
+            last_window = facts.window or last_window
             made = self._clause(facts, result, depth)
             if facts.window is not None and not uses_window(made, facts):
                 made = made + self._window_alone(facts, earlier, result)
@@ -259,6 +274,44 @@ class RequestParser:
             clauses.pop()
             joiners.pop()
         return clauses, joiners
+
+    def _keep_verb_particles(self, text: str, times: list[Any]) -> str:
+        """'logged in last week': the time is 'last week'; 'in' stays with the verb when the
+        word before it and 'in' (or 'on') form a phrase the lexicon knows."""
+        for t in times:
+            lead = t.text.split(" ", 1)[0]
+            if lead not in ("in", "on", "during", "over", "for"):
+                continue
+            before = text.split(t.placeholder)[0].split()
+            if before and (before[-1], lead) in self.lexicon.phrases:
+                text = text.replace(f" {t.placeholder}", f" {lead} {t.placeholder}", 1)
+        return text
+
+    def _time_from_context(
+        self,
+        facts: ClauseFacts,
+        last_window: Window | None,
+        read: list[ClauseFacts],
+        result: ParseResult,
+    ) -> None:
+        """'… in 2002 who didn't buy on the web that year', '… since then', '… last year but
+        not in store': a clause without a time of its own takes the earlier one."""
+        if facts.window is not None or last_window is None:
+            return
+        if facts.back_reference == "same_time":
+            facts.window = last_window
+            result.assumptions.append("'that …' = the same period as earlier in the request")
+        elif facts.back_reference == "since_then":
+            resolved = resolve(last_window, self.as_of)
+            if resolved.start is not None:
+                facts.window = Since(start=resolved.start.date())
+                result.assumptions.append(
+                    f"'since then' = from {resolved.start.date().isoformat()} (the start of the "
+                    "earlier period) up to today"
+                )
+        elif read and facts.items and facts.items[0].joined_by == "but" and facts.negated:
+            facts.window = last_window
+            result.assumptions.append("'but not …' is about the same period as before it")
 
     def _continuations(
         self, clauses: list[list[Item]], joiners: list[str]
