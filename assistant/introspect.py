@@ -188,6 +188,22 @@ _MARITAL_CODES = {
     "w": ("widowed", ["widowed", "widows", "widowers"]),
     "u": ("unknown", []),
 }
+# ISO 3166 alpha-2 codes of the countries most customer tables hold: a drafted country column
+# of codes gets readable labels ("DE" -> Germany) without a person typing them.
+_COUNTRIES = {
+    "US": "United States", "CA": "Canada", "MX": "Mexico", "BR": "Brazil", "AR": "Argentina",
+    "GB": "United Kingdom", "UK": "United Kingdom", "IE": "Ireland", "FR": "France",
+    "DE": "Germany", "NL": "Netherlands", "BE": "Belgium", "LU": "Luxembourg", "CH": "Switzerland",
+    "AT": "Austria", "IT": "Italy", "ES": "Spain", "PT": "Portugal", "DK": "Denmark",
+    "SE": "Sweden", "NO": "Norway", "FI": "Finland", "PL": "Poland", "CZ": "Czechia",
+    "GR": "Greece", "TR": "Turkey", "RU": "Russia", "UA": "Ukraine", "IL": "Israel",
+    "AE": "United Arab Emirates", "SA": "Saudi Arabia", "IN": "India", "CN": "China",
+    "JP": "Japan", "KR": "South Korea", "SG": "Singapore", "HK": "Hong Kong", "TW": "Taiwan",
+    "AU": "Australia", "NZ": "New Zealand", "ZA": "South Africa", "NG": "Nigeria",
+    "EG": "Egypt", "KE": "Kenya", "CL": "Chile", "CO": "Colombia", "PE": "Peru",
+    "ID": "Indonesia", "MY": "Malaysia", "TH": "Thailand", "PH": "Philippines", "VN": "Vietnam",
+}  # fmt: skip
+
 _US_STATES = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
     "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
@@ -657,12 +673,28 @@ def _pick_entity(
         if set(stem) & _ENTITY_WORDS:
             score += 20
         score += 5 * any(p in c.lower() for c in t.columns for p in _PERSON_COLUMNS)
+        # Tables reaching it in two many-to-one hops (events through users to accounts) count
+        # too, and a table that itself belongs to another customer-like table (users of an
+        # account) is that table's detail, not the customer.
+        score += len(_reaching(t.name, links) - {t.name})
+        parents = {link.parent for link in links if link.child == t.name}
+        if any(set(_singular(w) for w in _tokens(p)) & _ENTITY_WORDS for p in parents):
+            score -= 25
         candidate = (score, t.name, key.name)
         if best is None or candidate[0] > best[0]:
             best = candidate
     if best is None:
         raise ValueError("no table has a unique key column: cannot choose the customer table")
     return best[1], best[2]
+
+
+def _reaching(table: str, links: list[Link], hops: int = 2) -> set[str]:
+    """Tables with a many-to-one path of at most `hops` to `table`."""
+    found, frontier = set(), {table}
+    for _ in range(hops):
+        frontier = {link.child for link in links if link.parent in frontier} - found
+        found |= frontier
+    return found
 
 
 def _col_pos(table: TableProfile, column: ColumnProfile) -> int:
@@ -791,6 +823,7 @@ def _value_entries(table: TableProfile, c: ColumnProfile) -> dict[str, dict[str,
     marital = bool(words & {"marital"}) and lowered <= set(_MARITAL_CODES)
     states = "state" in words and sum(v in _US_STATES for v in stored) >= 0.9 * len(stored)
     places = bool(words & {*_GEOGRAPHY, "birth", "location"})
+    countries = "country" in words and sum(v in _COUNTRIES for v in stored) >= 0.9 * len(stored)
     for value in sorted(stored):
         low = value.lower()
         entry: dict[str, Any] = {}
@@ -813,6 +846,9 @@ def _value_entries(table: TableProfile, c: ColumnProfile) -> dict[str, dict[str,
         elif states and value in _US_STATES:
             entry["label"] = _US_STATES[value]
             synonyms = [_US_STATES[value].lower()]
+        elif countries and value in _COUNTRIES:
+            entry["label"] = _COUNTRIES[value]
+            synonyms = [_COUNTRIES[value].lower()]
         else:
             synonyms = _value_synonyms(value, number=not places)
         label = str(entry.get("label", "")).lower()
@@ -937,10 +973,22 @@ class _Drafter:
                 continue
             if t.name in attribute_tables:
                 continue
+            own = _own_time(t)
             for link in self.parents.get(t.name, []):
                 parent = events.get(link.parent)
                 if parent is None or parent.parent is not None or parent.lines is not None:
                     continue
+                if own is not None and parent.amount is None and parent.amount_sql is None:
+                    # Rows with a time of their own under a parent without money (a user's
+                    # usage events) are events of their own, reaching the customer through it.
+                    event = EventDraft(
+                        t.name, t.name, f"{parent.table}.{parent.customer}", own, rows=t.rows
+                    )
+                    exclude = {lk.column for lk in self.parents.get(t.name, [])}
+                    event.instance = _instance(t, exclude)
+                    event.amount, event.amount_sql = _amount(t)
+                    events[t.name] = event
+                    break
                 if self.tables[parent.table].columns[link.key].unique is False:
                     continue
                 when = parent.time if "." in parent.time else f"{parent.table}.{parent.time}"
