@@ -137,6 +137,13 @@ def _print_export(result: ExportResult) -> None:
         f"({result.format}; {', '.join(result.fields)})",
         highlight=False,
     )
+    if result.excluded:
+        how = "any channel" if result.reach == "any" else result.reach
+        console.print(
+            f"Left out {result.excluded:,} members who cannot be contacted on {how} (no consent "
+            "or unsubscribed); --reach all writes everyone.",
+            highlight=False,
+        )
 
 
 def _output(fmt: OutputFormat, payload: dict[str, Any], text: Callable[[], None]) -> None:
@@ -282,6 +289,12 @@ def export(
     fields: str | None = typer.Option(
         None, "--fields", help="Comma-separated customer columns (default: id, names, email)."
     ),
+    reach: str = typer.Option(
+        "any",
+        "--reach",
+        help="Who is written: members reachable on any contact channel (default: consent given "
+        "and never unsubscribed), on one channel (e.g. email), or all.",
+    ),
     db: Path | None = DbOption,
     workspace: Path | None = WorkspaceOption,
     catalog: Path | None = CatalogOption,
@@ -295,7 +308,7 @@ def export(
         chosen = None if fields is None else [f.strip() for f in fields.split(",")]
         with _executor(db) as executor:
             result = _workspace(workspace, db, catalog).export(
-                name, executor, to, fmt=file_format, fields=chosen
+                name, executor, to, fmt=file_format, fields=chosen, reach=reach
             )
         _output(fmt, result.model_dump(mode="json"), lambda: _print_export(result))
 

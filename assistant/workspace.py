@@ -140,6 +140,9 @@ class ExportResult(BaseModel):
     format: ExportFormat
     fields: list[str]
     rows: int
+    # "any" (reachable on at least one contact channel), a channel, or "all" (no consent filter)
+    reach: str = "all"
+    excluded: int = 0  # members left out because they cannot be contacted that way
 
 
 # --- the workspace -------------------------------------------------------------------------------
@@ -317,11 +320,14 @@ class Workspace:
         *,
         fmt: ExportFormat = "csv",
         fields: Sequence[str] | None = None,
+        reach: str = "any",
     ) -> ExportResult:
         """Write the segment's current members with the chosen customer fields to `path`.
 
-        The file appears complete or not at all: rows go to a temporary file beside the target,
-        which is flushed to disk and then renamed over it.
+        By default only members reachable on at least one contact channel are written (consent
+        given and never unsubscribed there, as the catalog's contact roles say); `reach` names
+        one channel, or "all" for every member. The file appears complete or not at all: rows
+        go to a temporary file beside the target, which is flushed to disk and then renamed.
         """
         if fmt not in ("csv", "parquet"):
             raise WorkspaceError(f"Unknown export format {fmt!r}: use 'csv' or 'parquet'.")
@@ -331,12 +337,15 @@ class Workspace:
         segment = self.show(name)
         sql = _guard(segment.sql, executor)
         count, _ = _count(sql, executor, self.catalog)
-        columns = ", ".join(f'e."{f}"' for f in chosen)
+        columns = ", ".join(f'{entity.table}."{f}"' for f in chosen)
+        reach, where = self._reach_filter(reach, executor)
         result = _run(
             executor,
             f"""WITH seg AS (SELECT DISTINCT customer_id FROM ({sql}) AS q)
-            SELECT {columns} FROM {entity.table} e JOIN seg ON seg.customer_id = e.{entity.key}
-            ORDER BY e.{entity.key}""",
+            SELECT {columns} FROM {entity.table}
+            JOIN seg ON seg.customer_id = {entity.table}.{entity.key}
+            WHERE {where}
+            ORDER BY {entity.table}.{entity.key}""",
             max_rows=max(count, 1),
         )
         if result.truncated:
@@ -348,8 +357,34 @@ class Workspace:
         writer = _write_csv if fmt == "csv" else _write_parquet
         _write_atomically(target, lambda tmp: writer(tmp, chosen, types, result.rows))
         return ExportResult(
-            name=segment.name, path=target, format=fmt, fields=chosen, rows=len(result.rows)
+            name=segment.name,
+            path=target,
+            format=fmt,
+            fields=chosen,
+            rows=len(result.rows),
+            reach=reach,
+            excluded=count - len(result.rows),
         )
+
+    def _reach_filter(self, reach: str, executor: Executor) -> tuple[str, str]:
+        """(what the export keeps, its SQL condition): reachable on any contact channel, on one
+        channel, or everyone ("all", and always when the catalog names no contact channels)."""
+        from assistant.roles import reachable_sql
+
+        channels = list(self.catalog.roles.contact)
+        if reach == "all" or not channels:
+            return "all", "TRUE"
+        if reach != "any" and reach not in channels:
+            raise WorkspaceError(
+                f"Unknown contact channel {reach!r}: use one of {', '.join(channels)}, any or all."
+            )
+        try:
+            as_of = executor.anchor(self.catalog.anchor_sql) or date.today()
+        except ExecutionError:
+            as_of = date.today()
+        wanted = channels if reach == "any" else [reach]
+        parts = [reachable_sql(self.catalog, channel, as_of) for channel in wanted]
+        return reach, "(" + " OR ".join(parts) + ")"
 
     def delete(self, name: str) -> None:
         """Forget a saved segment and its history."""

@@ -209,3 +209,19 @@ ANSWER_KEYS = (
     "request", "backend", "spec", "sql", "count", "share", "funnel", "explanation",
     "assumptions", "unrecognized", "clarification", "error", "elapsed_ms", "tokens",
 )  # fmt: skip
+
+
+def reachable_sql(segment_sql: str) -> str:
+    """The demo's members reachable on at least one channel, written independently of the
+    catalog's contact roles: consent given and no unsubscribe event on that channel."""
+    channels = []
+    for channel in ("email", "sms", "push"):
+        channels.append(
+            f"(c.{channel}_opt_in AND c.customer_id NOT IN (SELECT e.customer_id "
+            "FROM campaign_events e JOIN campaigns m ON m.campaign_id = e.campaign_id "
+            f"WHERE e.event_type = 'unsubscribed' AND m.channel = '{channel}'))"
+        )
+    return (
+        f"SELECT c.customer_id FROM customers c WHERE c.customer_id IN ({segment_sql}) "
+        f"AND ({' OR '.join(channels)})"
+    )

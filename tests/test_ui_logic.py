@@ -295,7 +295,11 @@ def test_save_list_refresh_compare_and_export(ctx, tmp_path):
     path, message = library.export_csv(ctx, "Canadian women")
     with open(path, newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == state.segment.count and f"{len(rows):,} members" in message
+    from contract import reachable_sql
+
+    reachable = ctx.executor.query(reachable_sql(state.segment.sql)).rows
+    assert len(rows) == len(reachable) and f"{len(rows):,} members" in message
+    assert f"{state.segment.count - len(rows):,} who cannot be contacted" in message
     assert {r["country"] for r in rows} == {"CA"}
 
 

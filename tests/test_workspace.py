@@ -244,7 +244,7 @@ def test_csv_export_holds_the_members_with_the_default_contact_fields(
 ):
     save(ws, executor, "Canadians", CANADA)
     target = tmp_path / "canadians.csv"
-    result = ws.export("Canadians", executor, target)
+    result = ws.export("Canadians", executor, target, reach="all")
 
     with open(target, newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
@@ -253,6 +253,24 @@ def test_csv_export_holds_the_members_with_the_default_contact_fields(
     assert rows[0] == fields
     assert rows[1:] == [[str(v) for v in row] for row in expected]
     assert (result.rows, result.fields, result.format) == (len(expected), fields, "csv")
+
+
+def test_an_export_by_default_leaves_out_whom_no_channel_may_contact(
+    ws: Workspace, executor: Executor, tmp_path: Path
+):
+    from contract import reachable_sql
+
+    save(ws, executor, "Canadians", CANADA)
+    result = ws.export("Canadians", executor, tmp_path / "reachable.csv")
+    with open(tmp_path / "reachable.csv", newline="", encoding="utf-8") as handle:
+        ids = {int(row["customer_id"]) for row in csv.DictReader(handle)}
+    expected = {row[0] for row in executor.query(reachable_sql(CANADA)).rows}
+    assert ids == expected and result.reach == "any"
+    assert result.excluded == len(expected_rows(executor, CANADA, ["customer_id"])) - len(ids) > 0
+    email = ws.export("Canadians", executor, tmp_path / "email.csv", reach="email")
+    assert email.rows < result.rows
+    with pytest.raises(WorkspaceError, match="Unknown contact channel"):
+        ws.export("Canadians", executor, tmp_path / "x.csv", reach="fax")
 
 
 def test_parquet_export_keeps_requested_fields_and_their_types(
@@ -264,7 +282,7 @@ def test_parquet_export_keeps_requested_fields_and_their_types(
     target = tmp_path / "everyone.parquet"
     sandbox = Executor(executor.db_path, SandboxSettings(max_rows=100))
     with sandbox:
-        result = ws.export("Everyone", sandbox, target, fmt="parquet", fields=fields)
+        result = ws.export("Everyone", sandbox, target, fmt="parquet", fields=fields, reach="all")
 
     with duckdb.connect() as con:
         read_back = con.execute(
@@ -468,7 +486,15 @@ def test_cli_compare_and_export(cli, executor: Executor, tmp_path: Path):
     assert exported.exit_code == 0, exported.output
     with duckdb.connect() as con:
         rows = con.execute("SELECT * FROM read_parquet(?)", [str(target)]).fetchall()
-    assert len(rows) == len(members(executor, GOLD)) and len(rows[0]) == 2
+    from contract import reachable_sql
+
+    assert len(rows) == len(members(executor, reachable_sql(GOLD))) and len(rows[0]) == 2
+    assert "cannot be contacted" in exported.output
+    everyone = cli("export", "Gold", "--to", str(target), "--reach", "all")
+    assert everyone.exit_code == 0, everyone.output
+    with duckdb.connect() as con:
+        count = con.execute("SELECT count(*) FROM read_parquet(?)", [str(target)]).fetchone()[0]
+    assert count == len(members(executor, GOLD))
 
 
 @pytest.mark.parametrize(

@@ -160,6 +160,11 @@ def export_csv(ctx: AppContext, name: str | None) -> tuple[str | None, str]:
     except WorkspaceError as exc:
         return None, f"**Error:** {escape(str(exc))}"
     message = f"{result.rows:,} members of **{escape(result.name)}** exported."
+    if result.excluded:
+        message += (
+            f" {result.excluded:,} who cannot be contacted on any channel (no consent or "
+            "unsubscribed) are left out."
+        )
     return str(result.path), message
 
 
