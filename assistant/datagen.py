@@ -1009,6 +1009,13 @@ def _build_campaign_events(con: duckdb.DuckDBPyConnection, spec: _Spec) -> None:
         f" event_type VARCHAR, event_ts TIMESTAMP); INSERT INTO campaign_events {selects}"
     )
     con.execute("DROP VIEW camp_funnel; DROP TABLE camp_pairs")
+    # An unsubscribe withdraws that channel's consent: the customer row says so afterwards.
+    for channel in ("email", "sms", "push"):
+        con.execute(
+            f"UPDATE customers SET {channel}_opt_in = FALSE WHERE customer_id IN ("
+            "SELECT e.customer_id FROM campaign_events e JOIN campaigns m USING (campaign_id) "
+            f"WHERE e.event_type = 'unsubscribed' AND m.channel = '{channel}')"
+        )
 
 
 # --------------------------------------------------------------------------- web_sessions

@@ -538,3 +538,14 @@ def test_campaign_engagement_reaches_the_last_days_of_the_data(
             f"AND event_ts >= DATE '{first}' AND event_ts < DATE '2026-10-01'",
         )
         assert engaged > 0, first
+
+
+def test_an_unsubscribe_withdraws_that_channels_consent(db) -> None:
+    """Nobody who unsubscribed from a channel still shows consent for it."""
+    for channel in ("email", "sms", "push"):
+        still = db.execute(
+            f"""SELECT count(*) FROM customers c WHERE c.{channel}_opt_in AND c.customer_id IN (
+            SELECT e.customer_id FROM campaign_events e JOIN campaigns m USING (campaign_id)
+            WHERE e.event_type = 'unsubscribed' AND m.channel = '{channel}')"""
+        ).fetchone()[0]
+        assert still == 0, channel

@@ -101,23 +101,41 @@ def test_reachability_matches_an_independent_count(executor, outdoor_sql):
     assert reach.share("email") == round(reach.channels["email"] / reach.total, 4)
 
 
-def test_unsubscribed_members_are_never_reachable_on_that_channel(executor, outdoor_sql, as_of):
-    # Members who opted in to email and later unsubscribed from an email campaign.
-    opted_out = executor.scalar(
-        f"""SELECT count(*) FROM customers c
-            WHERE customer_id IN (SELECT customer_id FROM ({outdoor_sql}) AS q)
-              AND email_opt_in AND {_unsubscribed_from("email")}"""
-    )
-    assert opted_out > 0  # the demo data has such people: the rule is exercised
-    opted_in = executor.scalar(
-        f"""SELECT count(*) FROM customers c
-            WHERE customer_id IN (SELECT customer_id FROM ({outdoor_sql}) AS q) AND email_opt_in"""
-    )
-    reach = reachability(executor, outdoor_sql, CATALOG)
-    assert reach is not None and reach.channels["email"] == opted_in - opted_out
-    rule = roles.reachable_sql(CATALOG, "email", as_of)
-    unsubscribed = _unsubscribed_from("email", "customers")
-    assert not executor.scalar(f"SELECT count(*) FROM customers WHERE {rule} AND {unsubscribed}")
+def test_unsubscribed_members_are_never_reachable_on_that_channel(
+    demo_db, tmp_path, outdoor_sql, as_of
+):
+    # Real data is not always consistent: someone unsubscribed whose consent column still says
+    # yes. The demo data withdraws consent on unsubscribing, so a copy re-creates the mismatch.
+    import shutil
+
+    import duckdb
+
+    from assistant.executor import Executor
+
+    copy = tmp_path / "stale_consent.duckdb"
+    shutil.copy(demo_db, copy)
+    with duckdb.connect(str(copy)) as con:
+        unsubscribed = _unsubscribed_from("email", "customers")
+        con.execute(f"UPDATE customers SET email_opt_in = TRUE WHERE {unsubscribed}")
+    with Executor(copy) as executor:
+        opted_out = executor.scalar(
+            f"""SELECT count(*) FROM customers c
+                WHERE customer_id IN (SELECT customer_id FROM ({outdoor_sql}) AS q)
+                  AND email_opt_in AND {_unsubscribed_from("email")}"""
+        )
+        assert opted_out > 0  # the copy has such people: the rule is exercised
+        opted_in = executor.scalar(
+            f"""SELECT count(*) FROM customers c
+                WHERE customer_id IN (SELECT customer_id FROM ({outdoor_sql}) AS q)
+                AND email_opt_in"""
+        )
+        reach = reachability(executor, outdoor_sql, CATALOG)
+        assert reach is not None and reach.channels["email"] == opted_in - opted_out
+        rule = roles.reachable_sql(CATALOG, "email", as_of)
+        unsubscribed = _unsubscribed_from("email", "customers")
+        assert not executor.scalar(
+            f"SELECT count(*) FROM customers WHERE {rule} AND {unsubscribed}"
+        )
 
 
 def test_reachability_of_an_empty_segment_is_all_zero(executor, as_of):
