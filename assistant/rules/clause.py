@@ -39,6 +39,8 @@ class ClauseFacts:
         self.rank: Meaning | None = None
         self.recency = False
         self.recency_source: str | None = None
+        self.first_word = ""  # "first purchase": the first ever fell in the clause's time
+        self.previous: set[str] = set()  # the activity sources of the clause before
         self.back_reference = ""  # "that year" / "since then": the earlier clause's time
         self.money_verb = False  # "spent": the clause's amount is money on its activity
         self.share_word = ""  # "mostly": more than half of the activity has the clause's values
@@ -68,6 +70,7 @@ class ClauseFacts:
         """`previous`: the activity sources of the clause before ("bought in the app and in
         store": 'store' is a purchase channel, not where the customer was acquired)."""
         facts = cls(items, parser)
+        facts.previous = set(previous or ())
         for item in items:
             facts._take(item)
         facts._prefer_named_model()
@@ -132,6 +135,11 @@ class ClauseFacts:
             s for m in self.measures if (s := self.vocab.measure_source(m.name))
         }
         for union in [v for v in named if events[v].union]:
+            members = [m for m in events[union].union if m in self.previous]
+            if not named & set(events[union].union) and members:
+                # "store customers who bought menswear": bought in store, as said just before.
+                self.verbs = [members[0] if v == union else v for v in self.verbs]
+                continue
             if named & set(events[union].union):
                 self.verbs = [v for v in self.verbs if v != union]
                 self.measures = [
@@ -188,6 +196,8 @@ class ClauseFacts:
                 self.age_word = True
             else:
                 self.derived.append(item.meaning)
+        elif kind == "first":
+            self.first_word = item.text
         elif kind in ("same_time", "since_then"):
             self.back_reference = kind
         elif kind == "money_verb":
@@ -265,7 +275,10 @@ class ClauseFacts:
         for v in self.activity_values:
             if any(vocab.value_target(v, existing) for existing in found):
                 continue  # narrows an activity already named ("win-back email about outdoor")
-            source = vocab.value_source(v)
+            # "online buyers who redeemed the 'ought' promotion": the earlier clause's event,
+            # when the value narrows it and the clause names no activity of its own.
+            earlier = [p for p in sorted(self.previous) if vocab.value_target(v, p)]
+            source = (earlier[0] if earlier and not found else None) or vocab.value_source(v)
             if source:
                 found.append(source)
         if self.recency:

@@ -26,7 +26,7 @@ LEXICON_PATH = SCHEMAS_DIR / "lexicon.yaml"
 # parser resolves by context (e.g. "email" is a campaign channel next to "opened").
 PRIORITY = (
     "refuse", "term", "same_time", "since_then", "segment_model", "model_alias", "signup",
-    "recency", "share", "rank",
+    "recency", "share", "first", "rank",
     "between",
     "comparator", "negation", "measure", "predicate", "verb", "value", "column", "band",
     "derived", "age", "unit", "ago", "unknown", "money_verb", "conjunction", "stopword",
@@ -107,14 +107,22 @@ def load_grammar(path: Path = LEXICON_PATH) -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
-def build_lexicon(catalog: Catalog, grammar: dict[str, Any], models: Any | None) -> Lexicon:
+def build_lexicon(
+    catalog: Catalog,
+    grammar: dict[str, Any],
+    models: Any | None,
+    offered: list[str] | None = None,
+) -> Lexicon:
+    """`offered`: the segment models this catalog's roles support (default: all of them); an
+    unsupported model's labels ("new", "lost") stay ordinary words."""
     grammar = _with_table_names(grammar, catalog)
     builder = _Builder()
     _add_grammar(builder, grammar)
     _add_catalog(builder, catalog, grammar)
     if models is not None:
         negations = {w for phrase in grammar["negation"] for w in phrase_key(phrase)[:1]}
-        _add_models(builder, models, negations, grammar.get("model_aliases", {}))
+        names = models.names() if offered is None else offered
+        _add_models(builder, models, names, negations, grammar.get("model_aliases", {}))
     _drop_values_shadowing_grammar(builder)
     return builder.lexicon(grammar)
 
@@ -126,12 +134,12 @@ def lexicon_for(catalog: Catalog) -> Lexicon:
 
 def _build_for(catalog: Catalog) -> Lexicon:
     try:
-        from assistant.segmodels import load_models
+        from assistant.segmodels import available_models, load_models
 
-        models = load_models()
+        models, offered = load_models(), available_models(catalog)
     except (ImportError, FileNotFoundError):  # segment models are optional for custom catalogs
-        models = None
-    return build_lexicon(catalog, load_grammar(), models)
+        models, offered = None, None
+    return build_lexicon(catalog, load_grammar(), models, offered)
 
 
 def _with_table_names(grammar: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
@@ -168,6 +176,8 @@ def _add_grammar(b: _Builder, g: dict[str, Any]) -> None:
         b.add(phrase, Meaning("signup"))
     for phrase in g.get("share_words", []):
         b.add(phrase, Meaning("share"))
+    for phrase in g.get("first_words", []):
+        b.add(phrase, Meaning("first"))
     for phrase in g.get("same_time", []):
         b.add(phrase, Meaning("same_time"))
     for phrase in g.get("since_then", []):
@@ -230,9 +240,13 @@ def _plain_words(g: dict[str, Any]) -> list[str]:
 
 
 def _add_models(
-    b: _Builder, models: Any, negations: set[str], aliases: dict[str, list[str]]
+    b: _Builder,
+    models: Any,
+    names_offered: list[str],
+    negations: set[str],
+    aliases: dict[str, list[str]],
 ) -> None:
-    for model_name in models.names():
+    for model_name in names_offered:
         names = aliases.get(model_name, [model_name.replace("_", " ")])
         for label in models.get(model_name).labels:
             meaning = Meaning("segment_model", name=model_name, value=label.key)

@@ -49,7 +49,7 @@ from assistant.spec import (
     ShareOf,
     property_kind,
 )
-from assistant.windows import AllTime, Since, Window, describe, resolve
+from assistant.windows import AllTime, Before, Since, Window, describe, resolve
 
 MAX_TERM_DEPTH = 2
 
@@ -667,6 +667,8 @@ class RequestParser:
             return [Tagged(condition)]
         if facts.share_word and activity.filters and measure == "count":
             return [Tagged(self._mostly(activity, facts, window, result))]
+        if facts.first_word and measure == "count" and not isinstance(window, AllTime):
+            return self._first(activity, window, result)
         has_quantity = primary and (facts.numbers or facts.money is not None)
         if has_quantity:
             op, value = facts.comparison(
@@ -698,6 +700,22 @@ class RequestParser:
                 f"'{facts.implied_by}' read as customers with {event.plural_noun} of it"
             )
         return [Tagged(condition, bare_activity=bare)]
+
+    def _first(self, activity: Activity, window: Window, result: ParseResult) -> list[Tagged]:
+        """'first store purchase in the last 90 days': one in the window and none before it."""
+        start = resolve(window, self.as_of).start
+        during = ActivityCondition(activity=activity, op=">=", value=1, window=window)
+        if start is None:
+            return [Tagged(during)]
+        before = ActivityCondition(
+            activity=activity, op="=", value=0, window=Before(end=start.date())
+        )
+        noun = self.catalog.events[activity.source].noun
+        result.assumptions.append(
+            f"a first {noun} in that time = at least one then and none before "
+            f"{start.date().isoformat()}"
+        )
+        return [Tagged(during), Tagged(before)]
 
     def _mostly(
         self, activity: Activity, facts: ClauseFacts, window: Window, result: ParseResult
