@@ -41,6 +41,8 @@ class ClauseFacts:
         self.recency_source: str | None = None
         self.first_word = ""  # "first purchase": the first ever fell in the clause's time
         self.previous: set[str] = set()  # the activity sources of the clause before
+        # (table, column) of the property values the clause names
+        self.value_columns: list[tuple[str | None, str | None]] = []
         self.back_reference = ""  # "that year" / "since then": the earlier clause's time
         self.money_verb = False  # "spent": the clause's amount is money on its activity
         self.share_word = ""  # "mostly": more than half of the activity has the clause's values
@@ -247,6 +249,7 @@ class ClauseFacts:
             first = meanings[0]
             prop = vocab.property_name(first.table, first.column)
             if prop is not None:
+                self.value_columns.append((first.table, first.column))
                 append_value(self.value_words, prop, item.text)
                 for m in meanings:
                     if (m.table, m.column) == (first.table, first.column):
@@ -362,7 +365,7 @@ class ClauseFacts:
         """A mentioned customers column whose values are numeric bands, when a number is given."""
         if not self.numbers:
             return None
-        for table, column in self.columns:
+        for table, column in [*self.columns, *self.value_columns]:
             prop = self.vocab.property_name(table, column)
             if prop is None or table is None or column is None:
                 continue

@@ -49,7 +49,7 @@ from assistant.spec import (
     ShareOf,
     property_kind,
 )
-from assistant.windows import AllTime, Before, Since, Window, describe, resolve
+from assistant.windows import AllTime, Before, Month, Since, Window, describe, resolve
 
 MAX_TERM_DEPTH = 2
 
@@ -325,6 +325,11 @@ class RequestParser:
             if starts_with and self._qualifies(clause) and self._has_activity(out[-1]):
                 out[-1] = out[-1] + clause
                 continue
+            if self._only_a_number(clause) and self._names_a_property(out[-1]):
+                # "buying potential (over $10,000)": an aside with only a number restates the
+                # property before it.
+                out[-1] = out[-1] + clause
+                continue
             out.append(clause)
             outj.append(joiner)
         return out, outj
@@ -335,6 +340,24 @@ class RequestParser:
             i.kind in ("value", "column")
             and any(not self.vocab.is_property(m.table, m.column) for m in i.meanings)
             for i in content
+        )
+
+    @staticmethod
+    def _only_a_number(clause: list[Item]) -> bool:
+        content = [i for i in clause if i.kind != "stopword"]
+        return (
+            bool(content)
+            and all(i.kind in ("comparator", "number", "range") for i in content)
+            and any(i.kind in ("number", "range") for i in content)
+        )
+
+    def _names_a_property(self, clause: list[Item]) -> bool:
+        if self._has_activity(clause):
+            return False
+        return any(
+            i.kind in ("column", "value")
+            and any(self.vocab.is_property(m.table, m.column) for m in i.meanings)
+            for i in clause
         )
 
     @staticmethod
@@ -496,11 +519,21 @@ class RequestParser:
                 continue
             kind = property_kind(self.catalog, prop)[0]
             is_birth = prop == self.roles.birth
+            month = self._month_of(facts, table, column, kind)
+            if month is not None:
+                # "a birthday in December": a month-number property and a month.
+                found.append(AttributeCondition(attribute=prop, op="=", value=month))
+                facts.dated = True
+                facts.window = None
+                result.mentions.add(f"attribute:{prop}")
+                continue
             if kind != "date" and not is_birth:
                 continue
             if facts.has_activity() and not is_birth:
                 continue  # "accounts created …" only when the clause is about no activity
             years = self._year_span(facts) if is_birth or kind == "date" else None
+            if isinstance(facts.window, Month) and not facts.window.year and kind != "date":
+                continue  # "born in March" on a birth-year column: no year to compare
             if facts.window is not None:
                 window = resolve(facts.window, self.as_of)
                 first = None if window.start is None else window.start.date()
@@ -517,6 +550,14 @@ class RequestParser:
             facts.window = None
             result.mentions.add(f"attribute:{prop}")
         return found
+
+    @staticmethod
+    def _month_of(
+        facts: ClauseFacts, table: str | None, column: str | None, kind: str
+    ) -> int | None:
+        if kind != "number" or not isinstance(facts.window, Month) or facts.window.year:
+            return None
+        return facts.window.month if "month" in (column or "").lower().split("_") else None
 
     @staticmethod
     def _year_span(facts: ClauseFacts) -> tuple[date | None, date | None] | None:
