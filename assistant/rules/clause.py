@@ -41,6 +41,7 @@ class ClauseFacts:
         self.recency_source: str | None = None
         self.first_word = ""  # "first purchase": the first ever fell in the clause's time
         self.previous: set[str] = set()  # the activity sources of the clause before
+        self.predicate_items: list[Item] = []
         # (table, column) of the property values the clause names
         self.value_columns: list[tuple[str | None, str | None]] = []
         self.back_reference = ""  # "that year" / "since then": the earlier clause's time
@@ -79,6 +80,7 @@ class ClauseFacts:
         facts._demote_ambiguous_measures()
         facts._nouns_follow_verbs()
         facts._members_over_unions()
+        facts._predicates_in_context()
         facts._resolve_values(previous or set())
         return facts
 
@@ -128,6 +130,19 @@ class ClauseFacts:
             verb = verb_tables.get(events[shape.source].table)
             if verb is not None and verb != shape.source:
                 self.measures.remove(m)
+
+    def _predicates_in_context(self) -> None:
+        """'catalog orders that used a promotion': of the events a predicate's words name, the
+        one the clause (or the clause before) is about."""
+        vocab = self.vocab
+        named = set(self.verbs) | {s for m in self.measures if (s := vocab.measure_source(m.name))}
+        context = named or self.previous
+        chosen = []
+        for item in self.predicate_items:
+            here = [m for m in item.meanings if m.kind == "predicate" and m.source in context]
+            chosen.append(here[0] if here else item.meaning)
+        if self.predicate_items:
+            self.predicates = chosen
 
     def _members_over_unions(self) -> None:
         """'bought electronics in store': 'bought' names any channel (a union event), 'in store'
@@ -180,6 +195,7 @@ class ClauseFacts:
             self.measures.append(item.meaning)
             self.measure_named = True
         elif kind == "predicate":
+            self.predicate_items.append(item)
             self.predicates.append(item.meaning)
         elif kind == "verb":
             self.verbs.append(item.meaning.source or self.vocab.default_source())

@@ -124,7 +124,9 @@ def measure_key(condition: Condition) -> tuple[str, str, str | None] | None:
     return None
 
 
-def apply_term_overrides(tagged: list[Tagged], result: ParseResult) -> list[Tagged]:
+def apply_term_overrides(
+    tagged: list[Tagged], result: ParseResult, unions: dict[str, list[str]] | None = None
+) -> list[Tagged]:
     """Explicit numbers beat a vague word's threshold; a vague word takes its clause's filters.
 
     "frequent outdoor buyers with 3 orders last month": the stated 3 orders replace
@@ -135,6 +137,11 @@ def apply_term_overrides(tagged: list[Tagged], result: ParseResult) -> list[Tagg
         for t in tagged
         if t.term is None and not t.bare_activity and not is_none(t.condition)
     }
+    # A stated number for one channel also replaces a vague word about any channel ("deal
+    # hunters - customers with 5 or more catalog orders"): a union's key covers its members'.
+    for source, members in (unions or {}).items():
+        for member in members:
+            explicit |= {(source, *k[1:]) for k in list(explicit) if k and k[0] == member}
     kept: list[Tagged] = []
     for t in tagged:
         key = measure_key(t.condition)

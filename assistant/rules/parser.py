@@ -321,7 +321,7 @@ class RequestParser:
         that activity, so a negation covers the whole phrase."""
         out, outj = [clauses[0]], [joiners[0]]
         for clause, joiner in zip(clauses[1:], joiners[1:], strict=True):
-            starts_with = bool(clause) and clause[0].joined_by == "with"
+            starts_with = bool(clause) and clause[0].joined_by in ("with", "that", "which")
             if starts_with and self._qualifies(clause) and self._has_activity(out[-1]):
                 out[-1] = out[-1] + clause
                 continue
@@ -337,8 +337,11 @@ class RequestParser:
     def _qualifies(self, clause: list[Item]) -> bool:
         content = [i for i in clause if i.kind not in ("stopword", "time")]
         return bool(content) and all(
-            i.kind in ("value", "column")
-            and any(not self.vocab.is_property(m.table, m.column) for m in i.meanings)
+            i.kind == "predicate"
+            or (
+                i.kind in ("value", "column")
+                and any(not self.vocab.is_property(m.table, m.column) for m in i.meanings)
+            )
             for i in content
         )
 
@@ -808,7 +811,8 @@ class RequestParser:
     def _combine(
         self, tagged: list[Tagged], joiners: list[str], result: ParseResult
     ) -> list[Condition]:
-        tagged = apply_term_overrides(tagged, result)
+        unions = {n: e.union for n, e in self.catalog.events.items() if e.union}
+        tagged = apply_term_overrides(tagged, result, unions)
         by_clause: dict[int, list[Tagged]] = {}
         for t in tagged:
             by_clause.setdefault(t.clause, []).append(t)
