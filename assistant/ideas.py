@@ -77,6 +77,8 @@ if TYPE_CHECKING:
 MIN_CUSTOMERS = 50
 MIN_SHARE = 0.01
 OVERLAP = 0.90
+# An idea inside the parent holding this share of it or more is the parent again: not shown.
+SAME_AS_PARENT = 0.95
 MIN_IDEAS = 4
 MAX_PARTS = 6  # an attribute with more values keeps its biggest and gathers the rest as "Other"
 MAX_ATTRIBUTE_SPLITS = 3  # the best-scoring attribute splits compete with the other ideas
@@ -301,7 +303,9 @@ def _base_context(ctx: _Context) -> _Context:
 
 
 def _rank(first: list[Idea], candidates: list[Idea], limit: int) -> list[Idea]:
-    """Broadening ideas that find someone (most customers first), then the rest by score."""
+    """Broadening ideas that find someone (most customers first), then the rest by score; an
+    idea that is the parent again (a single idea or a split's only real part) is dropped."""
+    candidates = [idea for idea in candidates if "same_as_parent" not in idea.flags]
     broadened = sorted(
         (idea for idea in first if idea.count), key=lambda idea: (-idea.count, idea.title)
     )[: limit // 2]
@@ -696,6 +700,8 @@ def _single(
 ) -> Idea:
     spec, sql = built
     flags = ctx.flags(count, inside=inside)
+    if inside and ctx.count and count >= SAME_AS_PARENT * ctx.count:
+        flags.append("same_as_parent")
     return Idea(
         title=title,
         type=kind,
@@ -815,6 +821,8 @@ def _look_alikes(ctx: _Context) -> list[Idea]:
     own = own_categories(ctx.catalog, ctx.spec)
     if own:
         rows = [row for row in rows if row[0] in own]
+    else:
+        return []  # look-alikes are of the request's own categories; it names none
     for category, spend, inside in rows:
         outside = totals.get(category, 0) - int(inside)
         if TOO_SMALL not in ctx.flags(outside, inside=False):
@@ -878,8 +886,9 @@ def _broaden(ctx: _Context) -> list[Idea]:
                 "conditions": [c for j, c in enumerate(ctx.spec.conditions) if j != i],
             }
         )
+        now = f"{ctx.count:,}" if ctx.count else "none"
         rationale = (
-            f"Dropping '{step.label}' leaves {count:,} {ctx.catalog.entity.plural} instead of none"
+            f"Dropping '{step.label}' leaves {count:,} {ctx.catalog.entity.plural} instead of {now}"
         )
         built = (spec, ctx.compile(spec))
         ideas.append(

@@ -261,12 +261,35 @@ def test_a_tiny_segment_is_flagged_and_broadened_first(executor, as_of):
     assert within and all(TOO_SMALL in idea.flags for idea in within)
 
 
-def test_an_idea_equal_to_its_parent_is_not_different(executor, as_of):
+def test_an_idea_that_is_the_parent_again_is_not_shown(executor, as_of):
+    # The high-value core of the champions is the champions themselves.
     champions = SegmentSpec(conditions=[SegmentRef(model="rfm", label="champions")])
     result = suggest_ideas(executor, champions, as_of, limit=20)  # every candidate
-    core = next(idea for idea in result.ideas if idea.title.startswith("High-value core"))
-    assert core.count == result.parent.count
-    assert NOT_DIFFERENT in core.flags
+    assert not any(idea.title.startswith("High-value core") for idea in result.ideas)
+    for idea in result.ideas:
+        if not idea.parts and idea.type not in ("broadened", "look_alike"):
+            inside = distinct_count(executor, f"({idea.sql}) INTERSECT ({result.parent.sql})")
+            assert inside < 0.95 * result.parent.count, idea.title
+
+
+def test_a_segment_that_names_no_category_gets_no_look_alikes(executor, as_of):
+    women = SegmentSpec(conditions=[AttributeCondition(attribute="gender", op="=", value="female")])
+    result = suggest_ideas(executor, women, as_of, limit=20)
+    assert not any(idea.title.startswith("Look-alikes") for idea in result.ideas)
+
+
+def test_a_broadening_idea_says_what_the_segment_has_now(executor, as_of):
+    tiny = SegmentSpec(
+        conditions=[
+            AttributeCondition(attribute="country", op="=", value="CA"),
+            AttributeCondition(attribute="company_industry", op="=", value="finance"),
+        ]
+    )
+    result = suggest_ideas(executor, tiny, as_of)
+    broadened = [idea for idea in result.ideas if idea.type == "broadened"]
+    assert broadened
+    now = f"instead of {result.parent.count:,}" if result.parent.count else "instead of none"
+    assert all(now in idea.rationale for idea in broadened)
 
 
 def test_ideas_are_ranked_by_score_and_deterministic(executor, as_of, results):
