@@ -299,6 +299,15 @@ def _copy_interpretation(result: Answer, interpretation: Interpretation) -> None
         result.spec = interpretation.spec.model_dump(mode="json", exclude_none=True)
 
 
+def _with_ignored(explanation: str, unrecognized: list[str]) -> str:
+    """Words that could change the count but were not used are said up front, not only in a
+    side list: "I ignored 'afterwards' (…): Customers who …"."""
+    if not unrecognized:
+        return explanation
+    shown = ", ".join(f"'{w}'" for w in unrecognized[:4]) + (" …" if len(unrecognized) > 4 else "")
+    return f"I ignored {shown}; the count below does not use it. {explanation}"
+
+
 def _run(
     result: Answer,
     prepared: Prepared,
@@ -310,7 +319,7 @@ def _run(
     result.sql = prepared.sql
     compiled = prepared.compiled
     if compiled is not None:
-        result.explanation = compiled.explanation
+        result.explanation = _with_ignored(compiled.explanation, result.unrecognized)
         result.assumptions += [a for a in compiled.assumptions if a not in result.assumptions]
         result.funnel = [
             FunnelStepCount(label=label, count=count)
