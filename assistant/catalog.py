@@ -384,6 +384,19 @@ class Catalog(_Model):
         entity = self.tables[self.entity.table].columns
         return [*entity, *self.properties, *self.derived]
 
+    def property_label(self, name: str) -> str:
+        """What a person calls a property: its first synonym ("preferred customer flag" for
+        c_preferred_cust_flag), else its name in words."""
+        derived = self.derived.get(name)
+        synonyms = derived.synonyms if derived is not None else []
+        if derived is None:
+            declared = self.properties.get(name)
+            place = self.property_column(name)
+            synonyms = list(declared.synonyms) if declared is not None else []
+            if place is not None:
+                synonyms += self.tables[place[0]].columns[place[1]].synonyms
+        return synonyms[0] if synonyms else name.replace("_", " ")
+
     def property_column(self, name: str) -> tuple[str, str] | None:
         """(table, column) holding a stored property; None for derived ones."""
         if name in self.tables[self.entity.table].columns:

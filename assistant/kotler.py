@@ -121,7 +121,7 @@ def trait_label(catalog: Catalog, attribute: str, value: str) -> str:
     without a label of its own is named with its attribute ("loyalty tier gold")."""
     label = roles.value_label(catalog, attribute, value)
     if label == value:
-        return f"{attribute.replace('_', ' ')} {value.replace('_', ' ')}"
+        return f"{catalog.property_label(attribute)} {value.replace('_', ' ')}"
     return label
 
 

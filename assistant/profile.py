@@ -47,6 +47,8 @@ class Profile(BaseModel):
     median_days_since_last_purchase: float | None = None
     top_categories: list[Share] = Field(default_factory=list)
     breakdowns: dict[str, list[Share]] = Field(default_factory=dict)
+    # property -> what a person calls it, for chart titles
+    breakdown_titles: dict[str, str] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
 
 
@@ -293,6 +295,7 @@ def _profiled(executor: Executor, sql: str, as_of: date, catalog: Catalog) -> Se
             for c, a, s in row.get("top") or []
         ],
         breakdowns=_breakdowns(query.breakdowns, row.get("groups") or [], count),
+        breakdown_titles={p: catalog.property_label(p) for p in query.breakdowns},
         notes=profile_notes(catalog),
     )
     result_ = SegmentResult(sql=sql, count=count, base_count=base, share=_ratio(count, base))

@@ -209,7 +209,9 @@ def test_the_charts_are_the_profiles_breakdowns_titled_by_property(ctx):
     shown = [u for u in updates[1:] if u["visible"]]
     assert len(shown) == min(len(profile.breakdowns), render.BREAKDOWN_SLOTS) > 0
     for update, (name, shares) in zip(shown, profile.breakdowns.items(), strict=False):
-        assert update["title"] == name.replace("_", " ").capitalize()
+        # Titled as a person calls the property: its first synonym in the catalog.
+        label = ctx.catalog.property_label(name)
+        assert update["title"] == label[:1].upper() + label[1:]
         assert list(update["value"]["customers"]) == [s.count for s in shares]
 
 

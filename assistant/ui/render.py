@@ -273,14 +273,16 @@ def profile_charts(profile: Profile | None) -> list[Chart]:
     for name, shares in breakdowns[:BREAKDOWN_SLOTS]:
         # Bands ("18-24", "25-34") read in their own order, other values by size.
         ordered = bool(shares) and all(s.value[:1].isdigit() for s in shares)
-        charts.append(Chart(_property_title(name), shares_frame(shares), "x" if ordered else "-y"))
+        title = _property_title(profile.breakdown_titles.get(name, name) if profile else name)
+        charts.append(Chart(title, shares_frame(shares), "x" if ordered else "-y"))
     while len(charts) < 1 + BREAKDOWN_SLOTS:
         charts.append(Chart("", shares_frame([])))
     return charts
 
 
 def _property_title(name: str) -> str:
-    return name.replace("_", " ").capitalize()
+    words = name.replace("_", " ")
+    return words[:1].upper() + words[1:]
 
 
 def count_axis_top(frame: pd.DataFrame, *, headroom: bool = False) -> float | None:

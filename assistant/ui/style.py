@@ -85,6 +85,8 @@ CSS = """
   overflow-wrap: normal !important; }
 .data-table .virtual-table-viewport { overflow-x: auto !important;
   scrollbar-width: auto !important; scrollbar-color: #94a3b8 #f1f5f9 !important; }
+/* The chat's funnel table: a header word ("customers") never breaks mid-word. */
+#chat table th { white-space: nowrap !important; word-break: keep-all !important; }
 #ideas { gap: 6px; }
 #ideas-note p, #save-status p { margin: 0; }
 #ideas-note { font-size: 0.9rem; }
