@@ -42,6 +42,8 @@ class ClauseFacts:
         self.first_word = ""  # "first purchase": the first ever fell in the clause's time
         self.previous: set[str] = set()  # the activity sources of the clause before
         self.predicate_items: list[Item] = []
+        self.fields: list[Meaning] = []  # "rated 4 or 5": an event field the numbers compare
+        self.numbers_filter = False  # the numbers went to a field filter, not a count
         # (table, column) of the property values the clause names
         self.value_columns: list[tuple[str | None, str | None]] = []
         self.back_reference = ""  # "that year" / "since then": the earlier clause's time
@@ -194,6 +196,8 @@ class ClauseFacts:
         elif kind == "measure":
             self.measures.append(item.meaning)
             self.measure_named = True
+        elif kind == "field":
+            self.fields.append(item.meaning)
         elif kind == "predicate":
             self.predicate_items.append(item)
             self.predicates.append(item.meaning)
@@ -290,6 +294,7 @@ class ClauseFacts:
             if vocab.measure_source(m.name):
                 found.append(vocab.measure_source(m.name))
         found += [p.source for p in self.predicates if p.source]
+        found += [f.source for f in self.fields if f.source]
         found += self.verbs
         for v in self.activity_values:
             if any(vocab.value_target(v, existing) for existing in found):
@@ -330,6 +335,22 @@ class ClauseFacts:
         for p in self.predicates:
             if p.source == source and p.name not in predicates:
                 predicates.append(p.name)
+        for f in self.fields:
+            numbers = [n for n in self.numbers if n.number_kind != "money"]
+            if f.source != source or not numbers:
+                continue
+            # "rated support 4 or 5", "a rating of at least 4": the numbers are the field's.
+            self.numbers_filter = True
+            first = numbers[0]
+            op = self.comparators[0] if self.comparators else "="
+            if first.kind in ("range", "decade"):
+                filters[f.name] = {"min": first.value, "max": first.high}
+            elif op in (">=", ">"):
+                filters[f.name] = {"min": first.value + (op == ">"), "max": None}
+            elif op in ("<=", "<"):
+                filters[f.name] = {"min": None, "max": first.value - (op == "<")}
+            else:
+                filters[f.name] = [as_number(n.value or 0) for n in numbers]
         for v in self.activity_values:
             target = vocab.value_target(v, source)
             if target is None:

@@ -28,7 +28,8 @@ PRIORITY = (
     "refuse", "term", "same_time", "since_then", "segment_model", "model_alias", "signup",
     "recency", "share", "first", "rank",
     "between",
-    "comparator", "negation", "measure", "predicate", "verb", "value", "column", "band",
+    "comparator", "negation", "measure", "predicate", "verb", "field", "value", "column",
+    "band",
     "derived", "age", "unit", "ago", "unknown", "money_verb", "conjunction", "stopword",
 )  # fmt: skip
 GRAMMAR_KINDS = {"negation", "comparator", "conjunction", "between", "rank"}
@@ -211,6 +212,9 @@ def _add_catalog(b: _Builder, catalog: Catalog, g: dict[str, Any]) -> None:
             b.add(phrase, Meaning("verb", source=name))
         for phrase in event.recency:
             b.add(phrase, Meaning("recency", source=name))
+        for fname, spec in event.fields.items():
+            for phrase in spec.synonyms:
+                b.add(phrase, Meaning("field", name=fname, source=name))
         for pname, predicate in event.predicates.items():
             for phrase in predicate.synonyms:
                 b.add(phrase, Meaning("predicate", name=pname, table=event.table, source=name))

@@ -325,7 +325,9 @@ class RequestParser:
             if starts_with and self._qualifies(clause) and self._has_activity(out[-1]):
                 out[-1] = out[-1] + clause
                 continue
-            if self._only_a_number(clause) and self._names_a_property(out[-1]):
+            if self._only_a_number(clause) and (
+                self._names_a_property(out[-1]) or any(i.kind == "field" for i in out[-1])
+            ):
                 # "buying potential (over $10,000)": an aside with only a number restates the
                 # property before it.
                 out[-1] = out[-1] + clause
@@ -713,7 +715,9 @@ class RequestParser:
             return [Tagged(self._mostly(activity, facts, window, result))]
         if facts.first_word and measure == "count" and not isinstance(window, AllTime):
             return self._first(activity, window, result)
-        has_quantity = primary and (facts.numbers or facts.money is not None)
+        has_quantity = (
+            primary and not facts.numbers_filter and (facts.numbers or facts.money is not None)
+        )
         if has_quantity:
             op, value = facts.comparison(
                 money=measure in ("sum", "avg") and fieldname != "item_count"
