@@ -6,8 +6,17 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SCHEMAS_DIR = PROJECT_ROOT / "schemas"
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
+_PACKAGED = Path(__file__).resolve().parent / "_data"
+
+
+def _shipped(in_repository: Path, packaged: str) -> Path:
+    """A folder of the source tree, or the copy a wheel carries under assistant/_data."""
+    return in_repository if in_repository.is_dir() else _PACKAGED / packaged
+
+
+SCHEMAS_DIR = _shipped(PROJECT_ROOT / "schemas", "schemas")
+PROMPTS_DIR = _shipped(PROJECT_ROOT / "prompts", "prompts")
+FEWSHOT_DIR = _shipped(PROJECT_ROOT / "evals" / "fewshot", "fewshot")
 
 
 def default_db_path() -> Path:

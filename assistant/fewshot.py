@@ -20,10 +20,10 @@ from typing import Any
 import yaml
 
 from assistant.catalog import Catalog, load_catalog
-from assistant.config import PROJECT_ROOT
+from assistant.config import FEWSHOT_DIR as _FEWSHOT_DIR
 from assistant.spec import SegmentSpec
 
-FEWSHOT_DIR = PROJECT_ROOT / "evals" / "fewshot"
+FEWSHOT_DIR = _FEWSHOT_DIR
 DEFAULT_PATH = FEWSHOT_DIR / "approved.yaml"
 DEFAULT_K = 4
 _WORD = re.compile(r"[a-z0-9$%+]+")
