@@ -506,6 +506,8 @@ def _split_idea(
         flags.append(TOO_SMALL)
     if max(p.count for p in parts) > OVERLAP * ctx.count:
         flags.append(NOT_DIFFERENT)
+    if ctx.count and max(p.count for p in parts) >= SAME_AS_PARENT * ctx.count:
+        flags.append("same_as_parent")  # one part is the parent again: nothing to split
     return Idea(
         title=title,
         type=kind,
@@ -607,6 +609,7 @@ def _attribute_splits(ctx: _Context) -> list[Idea]:
     if not splits:
         return []
     counts = _attribute_counts(ctx, splits)
+    base = _base_attribute_counts(ctx, splits)
     geo = _geographic_level(ctx, [s for s in splits if s.geographic], counts)
     scored = []
     for split in splits:
@@ -614,18 +617,55 @@ def _attribute_splits(ctx: _Context) -> list[Idea]:
             continue
         drafts = _value_drafts(ctx, split, counts[split.attribute])
         if drafts:
-            scored.append((split, drafts, _split_score(ctx, drafts, split.key)))
+            # A split on what sets this segment apart from the base comes before one that any
+            # segment would get (the same device mix as everyone).
+            apart = _distance(counts[split.attribute], base.get(split.attribute, []))
+            score = round(0.7 * _split_score(ctx, drafts, split.key) + 0.3 * apart, 6)
+            scored.append((split, drafts, score, apart))
     traits = sorted(
         (item for item in scored if not item[0].geographic), key=lambda i: (-i[2], i[0].title)
     )[:MAX_ATTRIBUTE_SPLITS]
     kept = [item for item in scored if item[0].geographic] + traits
     ideas = []
-    for split, drafts, _ in kept:
+    for split, drafts, _, apart in kept:
         parts = [_part(ctx, d.label, d.condition, d.count) for d in drafts]
         idea = _split_idea(ctx, split.title, split.type, split.key, parts, verb=split.verb)
         if idea is not None:
+            idea.score = round(0.7 * idea.score + 0.3 * apart, 6)
             ideas.append(idea)
     return ideas
+
+
+_BASE_COUNTS: dict[tuple[Any, ...], dict[str, list[tuple[Any, int]]]] = {}
+
+
+def _base_attribute_counts(
+    ctx: _Context, splits: list[_AttributeSplit]
+) -> dict[str, list[tuple[Any, int]]]:
+    """The whole base's value counts of the split attributes, cached per data file version."""
+    key = (
+        *_db_version(ctx.executor),
+        id(ctx.catalog),
+        ctx.as_of,
+        tuple(s.attribute for s in splits),
+    )
+    with _CACHE_LOCK:
+        found = _BASE_COUNTS.get(key)
+    if found is None:
+        found = _attribute_counts(_base_context(ctx), splits)
+        with _CACHE_LOCK:
+            _BASE_COUNTS[key] = found
+    return found
+
+
+def _distance(inside: list[tuple[Any, int]], base: list[tuple[Any, int]]) -> float:
+    """Total variation distance between the segment's and the base's value shares (0..1)."""
+    n_in, n_base = sum(n for _, n in inside), sum(n for _, n in base)
+    if not n_in or not n_base:
+        return 0.0
+    a = {str(v): n / n_in for v, n in inside}
+    b = {str(v): n / n_base for v, n in base}
+    return round(0.5 * sum(abs(a.get(k, 0) - b.get(k, 0)) for k in a.keys() | b.keys()), 6)
 
 
 def _geographic_level(
