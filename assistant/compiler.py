@@ -103,6 +103,17 @@ def _entity(catalog: Catalog) -> tuple[str, str]:
     return catalog.entity.table, f"{catalog.entity.table}.{catalog.entity.key}"
 
 
+def property_expr(catalog: Catalog, name: str, as_of: date) -> str:
+    """SQL of a customer property over the entity table (derived ones evaluated at as_of)."""
+    return _Compiler(as_of, catalog).attribute_expr(name)
+
+
+def activity_source(spec: MeasureBase, catalog: Catalog, as_of: date) -> _Source:
+    """The event rows an activity or rank condition reads, with the same joins, lines and
+    defaults as its compiled condition (the analysis features build on these)."""
+    return _source_sql(spec, _Compiler(as_of, catalog))
+
+
 def audience_key(catalog: Catalog) -> str:
     """The entity key qualified by its table, as every compiled condition refers to it."""
     return _entity(catalog)[1]

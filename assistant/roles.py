@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from assistant.compiler import _Compiler, _source_sql, sql_literal
+from assistant.compiler import activity_source, property_expr, sql_literal
 from assistant.datagraph import EventRows, filter_sql
 from assistant.spec import Activity, ActivityCondition, type_kind
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 # Enumerated properties with more values than this are not traits (a city, a postcode).
 MAX_TRAIT_VALUES = 50
-# _source_sql needs an as_of only for windows; the rows here are unwindowed.
+# activity_source needs an as_of only for windows; the rows here are unwindowed.
 _NO_WINDOW = date(2000, 1, 1)
 
 
@@ -47,7 +47,7 @@ def entity_key(catalog: Catalog) -> str:
 
 def property_sql(catalog: Catalog, name: str, as_of: date) -> str:
     """SQL for a customer property over the (unaliased) entity table; derived ones at as_of."""
-    return _Compiler(as_of, catalog).attribute_expr(name)
+    return property_expr(catalog, name, as_of)
 
 
 # --- event rows ----------------------------------------------------------------------------------
@@ -73,7 +73,7 @@ def rows_sql(
         measure="distinct" if wanted else "count",
         field=next(iter(wanted.values()), None),
     )
-    source = _source_sql(condition, _Compiler(_NO_WINDOW, catalog))
+    source = activity_source(condition, catalog, _NO_WINDOW)
     serving = catalog.events[source.event_name]
     extra = {name: source.field(field) for name, field in wanted.items()}
     if not serving.instance:

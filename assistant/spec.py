@@ -473,7 +473,6 @@ def json_schema_for(catalog: Any) -> dict[str, Any]:
     props["attribute"]["enum"] = catalog.property_names()
     defs["Activity"]["properties"]["source"]["enum"] = list(catalog.events)
     fields = sorted({f for e in catalog.events for f in catalog.graph.event_fields(e)})
-    defs["MeasureBase" if "MeasureBase" in defs else "ActivityCondition"]
     for name in ("ActivityCondition", "RankCondition"):
         if name in defs:
             field_schema = defs[name]["properties"]["field"]

@@ -14,6 +14,7 @@ from contract import CONTRACT, ENUMS
 from assistant import datagen_data
 from assistant.catalog import Catalog, CatalogError, load_catalog, parse_catalog
 from assistant.config import SCHEMAS_DIR
+from assistant.introspect import live_schema
 
 # The contract's enumerations, plus columns whose values are the product categories.
 CONTRACT_VALUES: dict[tuple[str, str], set[str]] = {
@@ -33,17 +34,6 @@ def db(demo_db: Path):
     con = duckdb.connect(str(demo_db), read_only=True)
     yield con
     con.close()
-
-
-def live_schema(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
-    rows = con.execute(
-        "SELECT table_name, column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
-    ).fetchall()
-    schema: dict[str, dict[str, str]] = {}
-    for table, column, type_name in rows:
-        schema.setdefault(table, {})[column] = type_name
-    return schema
 
 
 # --- loading and lookup -------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from assistant.api import Assistant
 from assistant.catalog import Catalog, load_catalog
 from assistant.demo.saas import AS_OF, TABLES, build_saas
 from assistant.evals.suite import TAGS, expand_anchor, load_suite
+from assistant.introspect import live_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "schemas" / "saas.yaml"
@@ -64,17 +65,6 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str):
     return _rows(con, sql)[0][0]
-
-
-def live_schema(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
-    schema: dict[str, dict[str, str]] = {}
-    for table, column, type_name in _rows(
-        con,
-        "SELECT table_name, column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position",
-    ):
-        schema.setdefault(table, {})[column] = type_name
-    return schema
 
 
 # --- the generator -------------------------------------------------------------------------------

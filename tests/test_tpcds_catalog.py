@@ -20,6 +20,7 @@ from assistant.compiler import compile_spec
 from assistant.config import PROJECT_ROOT, SCHEMAS_DIR
 from assistant.datagraph import Relation
 from assistant.guard import check_sql
+from assistant.introspect import live_schema
 from assistant.spec import SegmentSpec
 
 CATALOG_PATH = SCHEMAS_DIR / "tpcds.yaml"
@@ -62,17 +63,6 @@ def con():
 @pytest.fixture(scope="module")
 def as_of(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> date:
     return con.execute(f"SELECT {catalog.anchor_sql}").fetchone()[0]
-
-
-def live_schema(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
-    rows = con.execute(
-        "SELECT table_name, column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
-    ).fetchall()
-    schema: dict[str, dict[str, str]] = {}
-    for table, column, type_name in rows:
-        schema.setdefault(table, {})[column] = type_name
-    return schema
 
 
 def spec(catalog: Catalog, *conditions: dict[str, Any]) -> SegmentSpec:
