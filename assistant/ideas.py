@@ -18,6 +18,16 @@ Usefulness score (0..1, higher first; ties by title):
 - actionability is a fixed weight per kind of idea (`_ACTIONABILITY`): a win-back or high-value
   core can be acted on directly, a split by a descriptive attribute mostly informs creative.
 
+What sets the segment apart then weighs in: splits and narrowings score
+`0.6 * score + 0.4 * apart`, where apart is the total variation distance between the parent's
+and the whole base's shares (for a narrowing, the difference of its two shares). A property the
+request itself constrains (its roots: the columns it is read from, `roles.property_roots`) is
+not compared with the base, since it differs only because it was asked; a split into the places
+the request names counts as DRILL_DOWN apart. Each part carries its lift (share of the parent /
+share of the base); a split is named for, and opens, its most over-represented targetable part
+when one stands out (lift >= STANDOUT), else its biggest, so the first card says what is
+distinctive about this segment rather than being the same split for every request.
+
 Flags: "too_small" (< 1% of the base or < 50 customers); "not_different" (> 90% of the parent).
 For a split, `spec`/`sql`/`count` are those of its headline part (the one the rationale names).
 
@@ -64,6 +74,7 @@ from assistant.spec import (
     AndGroup,
     AttributeCondition,
     Condition,
+    NotGroup,
     OrGroup,
     SegmentRef,
     SegmentSpec,
@@ -85,6 +96,8 @@ MAX_ATTRIBUTE_SPLITS = 3  # the best-scoring attribute splits compete with the o
 MAX_SPLIT_VALUES = 12  # attributes with more values than this are not split on
 OTHER = "Other "  # the label prefix of the part gathering an attribute's smaller values
 TOO_SMALL = "too_small"
+DRILL_DOWN = 0.5  # how far apart a split into the places the request names counts (0..1)
+STANDOUT = 1.25  # a part this many times as common as in the base is what a split is named for
 NOT_DIFFERENT = "not_different"
 
 
@@ -100,6 +113,9 @@ class IdeaPart(BaseModel):
     count: int
     share: float
     flags: list[str] = Field(default_factory=list)
+    # How much more common the part is in the parent than in the whole base (its share of the
+    # parent / its share of the base); None when the parent is the base.
+    lift: float | None = None
 
 
 class Idea(BaseModel):
@@ -282,15 +298,15 @@ def _candidates(ctx: _Context) -> list[Idea]:
     models = _model_counts(ctx)
     offered = set(models)
     ideas = [
-        _model_split(ctx, family, models[family.model])
+        _model_split(ctx, family, *models[family.model])
         for family in _MODEL_SPLITS
         if family.model in offered
     ]
     ideas += _attribute_splits(ctx)
     if "rfm" in offered:
-        ideas.append(_high_value_core(ctx, models["rfm"]))
+        ideas.append(_high_value_core(ctx, *models["rfm"]))
     if "lifecycle" in offered:
-        ideas.append(_lapsed(ctx, models["lifecycle"]))
+        ideas.append(_lapsed(ctx, *models["lifecycle"]))
     if not ctx.whole_base:
         ideas += _look_alikes(ctx)
     return [idea for idea in ideas if idea is not None]
@@ -392,12 +408,13 @@ _HINTS = {
 SPLIT_MODELS = ("rfm", "abc", "lifecycle", "engagement_tier")
 
 
-def _model_counts(ctx: _Context) -> dict[str, dict[str, int]]:
+def _model_counts(ctx: _Context) -> dict[str, tuple[dict[str, int], dict[str, float]]]:
     """Label counts of every built-in model this catalog supports, within the parent.
 
     Scoring a model needs the whole base (quintiles, cumulative revenue), which is the same for
     every segment: each model's label per customer is computed once per database version and
-    as_of and kept as arrays; a segment's counts are then a look-up of its members.
+    as_of and kept as arrays; a segment's counts are then a look-up of its members. Returns,
+    per model, the parent's label counts and the whole base's label shares.
     """
     models = [m for m in SPLIT_MODELS if m in available_models(ctx.catalog)]
     if not models:
@@ -412,12 +429,16 @@ def _model_counts(ctx: _Context) -> dict[str, dict[str, int]]:
         ),
         dtype=np.int64,
     )
-    counts: dict[str, dict[str, int]] = {}
+    counts: dict[str, tuple[dict[str, int], dict[str, float]]] = {}
     for model in models:
         ids, codes, names = _assignment(ctx.executor, model, ctx.as_of, ctx.catalog)
         positions = np.searchsorted(ids, members)
         tally = np.bincount(codes[positions], minlength=len(names)) if len(members) else []
-        counts[model] = {name: int(n) for name, n in zip(names, tally, strict=False) if n}
+        everyone = np.bincount(codes, minlength=len(names)) / max(ctx.base, 1)
+        counts[model] = (
+            {name: int(n) for name, n in zip(names, tally, strict=False) if n},
+            {name: float(f) for name, f in zip(names, everyone, strict=True)},
+        )
     return counts
 
 
@@ -454,20 +475,42 @@ def _assignment(
     return ids, codes, names
 
 
-def _model_split(ctx: _Context, family: _ModelSplit, counts: dict[str, int]) -> Idea | None:
+def _model_split(
+    ctx: _Context, family: _ModelSplit, counts: dict[str, int], base: dict[str, float]
+) -> Idea | None:
     named = [(lb.key, lb.name) for lb in labels(family.model) if counts.get(lb.key)]
     parts = [
-        _part(ctx, name, SegmentRef(model=family.model, label=key), counts[key])
+        _part(ctx, name, SegmentRef(model=family.model, label=key), counts[key], base.get(key))
         for key, name in named
     ]
     hints = {name: _HINTS.get((family.model, key)) for key, name in named}
-    return _split_idea(ctx, family.title, family.type, family.model, parts, hints)
+    idea = _split_idea(ctx, family.title, family.type, family.model, parts, hints)
+    if idea is not None:
+        inside = [(key, counts[key]) for key, _ in named]
+        everyone = [(key, round(f * ctx.base)) for key, f in base.items()]
+        idea.score = _apart_score(idea.score, _distance(inside, everyone))
+    return idea
 
 
-def _part(ctx: _Context, label: str, condition: Condition, count: int) -> IdeaPart:
+def _apart_score(score: float, apart: float) -> float:
+    """What sets a segment apart from the base weighs in every split's and narrowing's score, so
+    the first card differs with the segment instead of being the same split for everyone."""
+    return round(0.6 * score + 0.4 * apart, 6)
+
+
+def _lift(ctx: _Context, count: int, base_share: float | None) -> float | None:
+    if ctx.whole_base or not base_share or not ctx.count:
+        return None
+    return round(ctx.of_parent(count) / base_share, 3)
+
+
+def _part(
+    ctx: _Context, label: str, condition: Condition, count: int, base_share: float | None = None
+) -> IdeaPart:
     spec, sql = ctx.within(condition, f"{_parent_title(ctx)} — {label}")
     return IdeaPart(
         label=label,
+        lift=_lift(ctx, count, base_share),
         spec=_dump(spec),
         sql=sql,
         count=count,
@@ -494,10 +537,20 @@ def _split_idea(
     if not parts:
         return None
     headline = _headline(parts)
+    standout = not headline.flags and headline.lift is not None and headline.lift >= STANDOUT
     targetable = sum(1 for p in parts if not p.flags)
     hint = (hints or {}).get(headline.label)
+    versus = ""
+    # A split card opens its headline part, so its title names it.
+    if standout and headline.lift:
+        usual = _pct(ctx.of_parent(headline.count) / headline.lift)
+        versus = f" (vs {usual} of all {ctx.catalog.entity.plural})"
+        title = f"{title} — {headline.label} stand out ({headline.lift:.1f}×)"
+    else:
+        title = f"{title} — {headline.label} lead ({_pct(ctx.of_parent(headline.count))})"
     rationale = (
         f"{_pct(ctx.of_parent(headline.count))} of {ctx.noun}{verb.format(headline.label)}"
+        + versus
         + (f" — {hint}" if hint else "")
         + f"; {targetable} of {len(parts)} parts are large enough to target"
     )
@@ -523,8 +576,14 @@ def _split_idea(
 
 
 def _headline(parts: list[IdeaPart]) -> IdeaPart:
-    """The biggest part that is worth targeting on its own (else simply the biggest)."""
+    """The part worth targeting on its own that is most over-represented against the base when
+    one clearly is (what sets the segment apart), else the biggest such part (else simply the
+    biggest)."""
     # "Other …" gathers many values: it is a part, never the one to name.
+    named = [p for p in parts if not p.flags and not p.label.startswith(OTHER)]
+    lifted = [p for p in named if p.lift is not None and p.lift >= STANDOUT]
+    if lifted:
+        return max(lifted, key=lambda p: (p.lift or 0, p.count, p.label))
     ranked = sorted(
         parts, key=lambda p: (bool(p.flags), p.label.startswith(OTHER), -p.count, p.label)
     )
@@ -562,6 +621,7 @@ class _Draft:
     condition: Condition
     count: int
     flags: list[str]
+    base_share: float | None = None
 
 
 def _split_attributes(catalog: Catalog) -> list[_AttributeSplit]:
@@ -611,16 +671,24 @@ def _attribute_splits(ctx: _Context) -> list[Idea]:
     counts = _attribute_counts(ctx, splits)
     base = _base_attribute_counts(ctx, splits)
     geo = _geographic_level(ctx, [s for s in splits if s.geographic], counts)
+    asked = _asked_roots(ctx)
     scored = []
     for split in splits:
         if split.geographic and split is not geo:
             continue
-        drafts = _value_drafts(ctx, split, counts[split.attribute])
+        # A property the request itself is about (regions within the country asked for, the
+        # generation of an age range) differs from the base only because of the request.
+        given = bool(roles.property_roots(ctx.catalog, split.attribute) & asked)
+        compared = [] if given else base.get(split.attribute, [])
+        drafts = _value_drafts(ctx, split, counts[split.attribute], compared)
         if drafts:
             # A split on what sets this segment apart from the base comes before one that any
-            # segment would get (the same device mix as everyone).
-            apart = _distance(counts[split.attribute], base.get(split.attribute, []))
-            score = round(0.7 * _split_score(ctx, drafts, split.key) + 0.3 * apart, 6)
+            # segment would get (the same device mix as everyone); a drill-down into the places
+            # the request names (cities of Texas) is about the request itself.
+            apart = _distance(counts[split.attribute], compared)
+            if given and split.geographic:
+                apart = DRILL_DOWN
+            score = _apart_score(_split_score(ctx, drafts, split.key), apart)
             scored.append((split, drafts, score, apart))
     traits = sorted(
         (item for item in scored if not item[0].geographic), key=lambda i: (-i[2], i[0].title)
@@ -628,12 +696,29 @@ def _attribute_splits(ctx: _Context) -> list[Idea]:
     kept = [item for item in scored if item[0].geographic] + traits
     ideas = []
     for split, drafts, _, apart in kept:
-        parts = [_part(ctx, d.label, d.condition, d.count) for d in drafts]
+        parts = [_part(ctx, d.label, d.condition, d.count, d.base_share) for d in drafts]
         idea = _split_idea(ctx, split.title, split.type, split.key, parts, verb=split.verb)
         if idea is not None:
-            idea.score = round(0.7 * idea.score + 0.3 * apart, 6)
+            idea.score = _apart_score(idea.score, apart)
             ideas.append(idea)
     return ideas
+
+
+def _asked_roots(ctx: _Context) -> set[str]:
+    """The stored properties the parent's own attribute conditions read."""
+    found: set[str] = set()
+
+    def walk(conditions: Sequence[Condition]) -> None:
+        for condition in conditions:
+            if isinstance(condition, AndGroup | OrGroup):
+                walk(condition.conditions)
+            elif isinstance(condition, NotGroup):
+                walk([condition.condition])
+            elif isinstance(condition, AttributeCondition):
+                found.update(roles.property_roots(ctx.catalog, condition.attribute))
+
+    walk(ctx.spec.conditions if ctx.spec is not None else [])
+    return found
 
 
 _BASE_COUNTS: dict[tuple[Any, ...], dict[str, list[tuple[Any, int]]]] = {}
@@ -680,13 +765,24 @@ def _geographic_level(
 
 
 def _value_drafts(
-    ctx: _Context, split: _AttributeSplit, pairs: list[tuple[Any, int]]
+    ctx: _Context,
+    split: _AttributeSplit,
+    pairs: list[tuple[Any, int]],
+    base: list[tuple[Any, int]],
 ) -> list[_Draft]:
     # Many values keep their biggest and gather the rest as "Other".
     attribute = split.attribute
     keep = pairs[:MAX_PARTS] if len(pairs) > MAX_PARTS + 1 else pairs
+    everyone = max(sum(n for _, n in base), 1)
+    base_share = {str(v): n / everyone for v, n in base}
     drafts = [
-        _Draft(_value_label(ctx.catalog, split, v), _value_condition(attribute, v), n, ctx.flags(n))
+        _Draft(
+            _value_label(ctx.catalog, split, v),
+            _value_condition(attribute, v),
+            n,
+            ctx.flags(n),
+            base_share.get(str(v)),
+        )
         for v, n in keep
     ]
     rest = pairs[len(keep) :]
@@ -759,27 +855,55 @@ def _either(model: str, keys: Sequence[str]) -> OrGroup:
     return OrGroup(conditions=[SegmentRef(model=model, label=k) for k in keys])
 
 
-def _high_value_core(ctx: _Context, rfm: dict[str, int]) -> Idea:
+def _narrowing_apart(ctx: _Context, count: int, base_share: float) -> float:
+    """How far a narrowing's share of the parent is from its share of the base (0..1)."""
+    return 0.0 if ctx.whole_base else abs(ctx.of_parent(count) - base_share)
+
+
+def _narrowing(
+    ctx: _Context, title: str, kind: str, key: str, rationale: str, condition: Condition,
+    count: int, base_share: float,
+) -> Idea:  # fmt: skip
+    """A narrowing of the parent to one named group, titled by how over-represented it is."""
+    lift = _lift(ctx, count, base_share)
+    if lift is not None and lift >= STANDOUT:
+        usual = _pct(base_share)
+        title = f"{title} — {lift:.1f}× the usual share"
+        rationale += f" (vs {usual} of all {ctx.catalog.entity.plural})"
+    elif not ctx.whole_base:
+        title = f"{title}: {_pct(ctx.of_parent(count))} of them"
+    idea = _single(ctx, title, kind, key, rationale, ctx.within(condition, title), count)
+    idea.score = _apart_score(idea.score, _narrowing_apart(ctx, count, base_share))
+    return idea
+
+
+def _high_value_core(ctx: _Context, rfm: dict[str, int], base: dict[str, float]) -> Idea:
     title = "High-value core: RFM Champions and Loyal Customers"
-    count = rfm.get("champions", 0) + rfm.get("loyal_customers", 0)
+    keys = ("champions", "loyal_customers")
+    count = sum(rfm.get(key, 0) for key in keys)
     rationale = (
         f"{count:,} {ctx.catalog.entity.plural} ({_pct(ctx.of_parent(count))} of {ctx.noun}) "
         "are RFM Champions or Loyal Customers — the core to protect and reward"
     )
-    built = ctx.within(_either("rfm", ("champions", "loyal_customers")), title)
-    return _single(ctx, title, "value-based", "core", rationale, built, count)
+    usual = sum(base.get(key, 0.0) for key in keys)
+    return _narrowing(
+        ctx, title, "value-based", "core", rationale, _either("rfm", keys), count, usual
+    )
 
 
-def _lapsed(ctx: _Context, lifecycle: dict[str, int]) -> Idea:
+def _lapsed(ctx: _Context, lifecycle: dict[str, int], base: dict[str, float]) -> Idea:
     title = "At-risk and lapsed members"
-    count = lifecycle.get("at_risk", 0) + lifecycle.get("lapsed", 0)
+    keys = ("at_risk", "lapsed")
+    count = sum(lifecycle.get(key, 0) for key in keys)
     days = load_models().lifecycle.parameters.active_days
     rationale = (
         f"{_pct(ctx.of_parent(count))} of {ctx.noun} last bought more than {days} days ago "
         "— a win-back target"
     )
-    built = ctx.within(_either("lifecycle", ("at_risk", "lapsed")), title)
-    return _single(ctx, title, "lifecycle", "lapsed", rationale, built, count)
+    usual = sum(base.get(key, 0.0) for key in keys)
+    return _narrowing(
+        ctx, title, "lifecycle", "lapsed", rationale, _either("lifecycle", keys), count, usual
+    )
 
 
 LOOK_ALIKE_WINDOW = Trailing(n=12, unit="months")

@@ -11,6 +11,8 @@ and `missing_note` words the one-line note the feature shows instead.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -275,6 +277,26 @@ def trait_properties(
         if 2 <= len(values) <= max_values and property_type(catalog, name) != "boolean":
             found.append(name)
     return found
+
+
+_QUALIFIED = re.compile(r"\b[A-Za-z_]\w*\.([A-Za-z_]\w*)\b")
+
+
+def property_roots(catalog: Catalog, name: str) -> set[str]:
+    """The stored properties a property is read from: itself, or for a derived one the columns
+    its SQL reads and what its bands are on (age and generation both come from a birth date).
+    Two properties with common roots say the same thing about a customer in different words; the
+    geography levels are one hierarchy, so every level has them all as roots."""
+    geo = set(catalog.roles.geography)
+    if name in geo:
+        return geo
+    derived = catalog.derived.get(name)
+    if derived is None:
+        return {name}
+    roots = set(_QUALIFIED.findall(derived.sql))
+    if derived.bands_on and derived.bands_on != name:
+        roots |= property_roots(catalog, derived.bands_on)
+    return roots or {name}
 
 
 def value_label(catalog: Catalog, name: str, value: Any) -> str:
