@@ -12,7 +12,6 @@ and `missing_note` words the one-line note the feature shows instead.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
