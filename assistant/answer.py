@@ -25,6 +25,7 @@ from assistant.kotler import Differentiator, Reachability, RevenueShare, WhyZero
 from assistant.pipeline import data_as_of
 from assistant.profile import Profile, segment_result
 from assistant.spec import SegmentSpec
+from assistant.suggest import Choice, choices_for
 
 MAX_REQUEST_CHARS = 4000
 MEMBERS_TABLE = "answer_members"  # a TEMP table on the turn's own cursor (see answer())
@@ -86,6 +87,8 @@ class Answer(BaseModel):
     unrecognized: list[str] = Field(default_factory=list)
     clarification: str | None = None
     suggestions: list[str] = Field(default_factory=list)
+    # The suggestions with how many customers each finds and why it is offered.
+    choices: list[Choice] = Field(default_factory=list)
     refused: bool = False
     reset: bool = False
     error: str | None = None
@@ -241,13 +244,40 @@ def _answer_into(
         result.reset = True
         return
     if interpretation.clarification:
-        result.clarification = interpretation.clarification.question
-        result.suggestions = interpretation.clarification.suggestions
+        _clarify(result, interpretation, executor, anchor, catalog)
         return
     prepared = prepare(interpretation, executor, anchor, catalog)
     _run(result, prepared, executor, anchor, with_profile, catalog)
     session.current = interpretation.spec
     session.current_sql = prepared.sql
+
+
+def _clarify(
+    result: Answer,
+    interpretation: Interpretation,
+    executor: Executor,
+    anchor: date,
+    catalog: Catalog,
+) -> None:
+    """The question back, with choices built from what the request does name, each counted."""
+    asked = interpretation.clarification
+    assert asked is not None
+    result.clarification = asked.question
+    result.suggestions = asked.suggestions
+    try:
+        found = choices_for(result.request, executor, anchor, catalog, examples=asked.suggestions)
+    except (ExecutionError, CompileError, ValueError):
+        log.exception("choices for %r failed", result.request)
+        return
+    if found.choices:
+        result.choices = found.choices
+        result.suggestions = [choice.request for choice in found.choices]
+    if found.named and found.choices:
+        names = " and ".join(f"'{name}'" for name in found.named)
+        result.clarification = (
+            f"That names {names} but not who to target. These audiences come from the data — "
+            "pick one, or say who you mean (who they are, what they did, and when)."
+        )
 
 
 def _enrich(result: Answer, executor: Executor, spec: SegmentSpec | None, catalog: Catalog) -> None:

@@ -78,8 +78,11 @@ def print_answer(console: Console, answer, *, show_profile: bool = False) -> Non
         console.print(f"[bold red]{label}:[/] {answer.error}")
     if answer.clarification:
         console.print(f"[bold yellow]?[/] {answer.clarification}")
+        counted = {choice.request: choice for choice in getattr(answer, "choices", [])}
         for suggestion in answer.suggestions:
-            console.print(f"   • {suggestion}")
+            choice = counted.get(suggestion)
+            extra = f"  [dim]{choice.count:,} customers — {choice.why}[/]" if choice else ""
+            console.print(f"   • {suggestion}{extra}")
     if answer.unrecognized:
         words = ", ".join(f"'{w}'" for w in answer.unrecognized)
         console.print(f"[yellow]Not understood (left out of the segment):[/] {words}")

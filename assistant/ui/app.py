@@ -113,7 +113,8 @@ def _render(state: ChatState) -> list[Any]:
         render.sql_editor_text(state),  # a refused edit keeps its text; the reason beside it
         render.sql_error_markdown(state.sql_error, refused=state.sql_refused),
     ]
-    values += [_slot(state.suggestions, i) for i in range(MAX_SUGGESTIONS)]
+    labels = state.suggestion_labels or state.suggestions
+    values += [_slot(labels, i) for i in range(MAX_SUGGESTIONS)]
     return values + _render_ideas(state)[1:]
 
 

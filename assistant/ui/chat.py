@@ -60,6 +60,10 @@ def _take_answer(state: ChatState, result: Answer, text: str) -> None:
     state.last = result
     state.say("assistant", render.answer_markdown(result))
     state.suggestions = list(result.suggestions)
+    counted = {choice.request: choice.count for choice in result.choices}
+    state.suggestion_labels = [
+        f"{text} · {counted[text]:,}" if text in counted else text for text in state.suggestions
+    ]
     state.nearest = nearest_view(result.why_zero)
     if result.reset:
         _clear_segment(state)
@@ -176,7 +180,7 @@ def _make_current(state: ChatState, segment: Segment) -> None:
         current=segment.spec, current_sql=segment.sql, history=list(state.session.history)
     )
     state.segment = segment
-    state.suggestions, state.nearest = [], None
+    state.suggestions, state.suggestion_labels, state.nearest = [], [], None
     state.ideas, state.ideas_note = [], ""
     _clear_sql_error(state)
 

@@ -107,6 +107,7 @@ class ChatState:
     segment: Segment | None = None
     last: Answer | None = None
     suggestions: list[str] = field(default_factory=list)
+    suggestion_labels: list[str] = field(default_factory=list)  # with each one's count
     ideas: list[IdeaView] = field(default_factory=list)
     ideas_note: str = ""
     nearest: IdeaView | None = None  # the nearest non-empty variant of an empty segment
