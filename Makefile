@@ -67,7 +67,7 @@ TPCDS_CI_SF ?= 0.1
 # assistant/demo/saas.py; its suite runs with --db/--catalog like any schema of your own.
 SAAS_CI ?= data/saas_ci.duckdb
 SAAS = --db $(SAAS_CI) --catalog schemas/saas.yaml
-RULES_SUITES = evals/suites evals/heldout evals/tpcds
+RULES_SUITES = evals/suites evals/heldout evals/dev evals/tpcds
 
 eval: install  ## Run every eval suite (rules + replay) and write evals/reports/.
 	$(BIN)/segment-assistant eval $(RULES_SUITES) --backend rules --tpcds-db $(TPCDS) --report evals/reports/rules

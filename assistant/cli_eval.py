@@ -28,7 +28,7 @@ from assistant.evals.runner import (
 )
 from assistant.evals.suite import SuiteError, load_cases
 
-DEFAULT_SUITES = [Path("evals/suites"), Path("evals/heldout")]
+DEFAULT_SUITES = [Path("evals/suites"), Path("evals/heldout"), Path("evals/dev")]
 DEFAULT_REPORT_DIR = Path("evals/reports")
 SCRIPTED_NOTE = (
     "the replay cassette holds SCRIPTED answers (hand-written gold specs served by a local test "
@@ -54,7 +54,7 @@ def case_ids(values: list[str] | None) -> list[str] | None:
 
 def eval_command(
     suites: list[Path] | None = typer.Argument(
-        None, help="Suite files or folders (default: evals/suites evals/heldout)."
+        None, help="Suite files or folders (default: evals/suites evals/heldout evals/dev)."
     ),
     backend: str = typer.Option("rules", "--backend", help="rules, openai or replay."),
     model: str | None = typer.Option(None, "--model", help="LLM model name (openai backend)."),

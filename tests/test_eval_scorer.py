@@ -134,7 +134,7 @@ def test_a_suite_names_its_schema_and_every_case_carries_it(tmp_path: Path):
 
 
 def test_the_committed_tpcds_suite_is_of_schema_tpcds_and_the_demo_suites_of_retail():
-    demo = load_cases([Path("evals/suites"), Path("evals/heldout")])
+    demo = load_cases([Path("evals/suites"), Path("evals/heldout"), Path("evals/dev")])
     assert {case.schema_name for case in demo} == {"retail"}
     tpcds = load_cases([Path("evals/tpcds")])
     assert tpcds and {case.schema_name for case in tpcds} == {"tpcds"}
@@ -164,13 +164,18 @@ def test_a_case_with_nothing_to_check_or_an_unknown_tag_is_rejected(tmp_path: Pa
 
 
 def test_the_committed_suites_cover_every_type_with_enough_cases():
-    cases = load_cases([Path("evals/suites"), Path("evals/heldout")])
+    cases = load_cases([Path("evals/suites"), Path("evals/heldout"), Path("evals/dev")])
     tags = [tag for case in cases for tag in case.tags]
     assert len(cases) >= 150
     assert tags.count("multi-turn") >= 20 and tags.count("adversarial") >= 20
     assert sum(case.last_expectation().must_clarify for case in cases) >= 10
-    heldout = [case for case in cases if case.suite == "heldout"]
+    heldout = [case for case in cases if case.suite.startswith("heldout")]
     assert 0.25 <= len(heldout) / len(cases) <= 0.4
+    for schema in ("tpcds", "saas"):  # each schema keeps its own held-out file
+        own = load_cases([Path("evals") / schema])
+        assert {case.schema_name for case in own} == {schema}
+        held = [case for case in own if case.suite.startswith("heldout")]
+        assert len(held) >= 30 and 0.12 <= len(held) / len(own) <= 0.4
 
 
 def result(case_id: str, passed: bool, suite: str = "s", schema: str = "retail",
