@@ -272,7 +272,12 @@ def _clarify(
     if found.choices:
         result.choices = found.choices
         result.suggestions = [choice.request for choice in found.choices]
-    if found.named and found.choices:
+    if found.reading and found.choices:
+        result.clarification = (
+            f"'{found.reading}' can mean several things. Which do you mean? Pick one, or say "
+            "by what (spend, orders, recency) and how many."
+        )
+    elif found.named and found.choices:
         names = " and ".join(f"'{name}'" for name in found.named)
         result.clarification = (
             f"That names {names} but not who to target. These audiences come from the data — "

@@ -77,6 +77,7 @@ class _Period:
 class Suggestions:
     choices: list[Choice]
     named: list[str]  # what the request named that the choices are built from ("Sports", "winter")
+    reading: str | None = None  # the vague word ("best") the choices are readings of
 
 
 def choices_for(
@@ -110,9 +111,28 @@ def choices_for(
         ]
         choices, named = _counted(drafts, parser, executor, as_of, catalog), [season.words]
     if not choices:
+        word = _said(rest, grammar.get("readings", {}).get("words", []))
+        if word is not None:
+            drafts = [
+                (text.format(plural=catalog.entity.plural), f"one reading of '{word}'")
+                for text in grammar["readings"].get("requests", [])
+            ]
+            choices = _counted(drafts, parser, executor, as_of, catalog)
+            if choices:
+                return Suggestions(choices, [], reading=word)
+    if not choices:
         drafts = [(text, "an example of what you can ask") for text in examples]
         choices, named = _counted(drafts, parser, executor, as_of, catalog), []
     return Suggestions(choices, named)
+
+
+def _said(request: str, phrases: Iterable[str]) -> str | None:
+    """The first of `phrases` the request says, as it is written in the grammar."""
+    words = f" {' '.join(phrase_key(request))} "
+    for phrase in sorted(phrases, key=len, reverse=True):
+        if f" {' '.join(phrase_key(phrase))} " in words:
+            return phrase
+    return None
 
 
 def _mentions(request: str, parser: RequestParser, lexicon: Lexicon) -> list[_Mention]:

@@ -108,3 +108,11 @@ def test_saas_a_season_alone_uses_the_catalogs_own_verb_and_noun(saas):
     )
     assert "'summer'" in (answer.clarification or "")
     _answers_as_offered(saas, answer)
+
+
+def test_best_without_by_what_offers_its_readings_counted(demo, saas):
+    for assistant in (demo, saas):
+        answer = assistant.ask("the best ones")
+        assert answer.count is None and "'best' can mean several things" in answer.clarification
+        assert all(choice.why == "one reading of 'best'" for choice in answer.choices)
+        _answers_as_offered(assistant, answer)
