@@ -17,6 +17,7 @@ from assistant.backends.rules import RulesBackend
 from assistant.catalog import load_catalog
 from assistant.cli_eval import eval_command
 from assistant.evals import runner
+from assistant.evals.report import RunMeta, build_report, render_markdown
 from assistant.evals.runner import (
     TPCDS_CATALOG,
     TargetError,
@@ -284,3 +285,36 @@ def test_a_suite_of_any_other_schema_runs_on_the_given_db_and_catalog(demo_db: P
     assert report["cases"][0]["schema"] == "shop" and report["per_schema"] == {
         "shop": {"passed": 1, "total": 1}
     }
+
+
+def test_a_wrong_answer_that_reports_nothing_is_counted_as_silent(executor):
+    retail = load_catalog()
+    women = "SELECT customer_id FROM customers WHERE gender = 'female'"
+    men = "SELECT customer_id FROM customers WHERE gender = 'male'"
+    backend = ScriptedSQL(retail, {"women": men, "men": men})
+    results = run_cases(
+        [
+            case(id="wrong", request="women", gold_sql=women),
+            case(id="right", request="men", gold_sql=men),
+        ],
+        backend,
+        [executor],
+        catalog=retail,
+    )
+    assert [(r.passed, r.silent) for r in results] == [(False, True), (True, False)]
+    report = build_report(RunMeta(backend="scripted"), results)
+    assert report.totals.silent_wrong == 1
+    assert "- wrong (retail): women" in render_markdown(report)
+
+
+def test_a_wrong_answer_that_says_what_it_left_out_is_not_silent(executor):
+    retail = load_catalog()
+    # "zorble" meant gold members, say: the answer is wrong, but it said what it left out.
+    gold = "SELECT customer_id FROM customers WHERE gender = 'female' AND loyalty_tier = 'gold'"
+    (result,) = run_cases(
+        [case(id="said", request="women who zorble", gold_sql=gold)],
+        RulesBackend(retail),
+        [executor],
+        catalog=retail,
+    )
+    assert not result.passed and not result.silent

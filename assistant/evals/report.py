@@ -75,6 +75,8 @@ class CaseResult(BaseModel):
     error_kind: str | None = None
     diffs: list[DatabaseDiff] = Field(default_factory=list)
     empty_gold: list[int] = Field(default_factory=list)  # databases where gold returned nobody
+    # Wrong customers with nothing said about it: no word reported as not understood.
+    silent: bool = False
     elapsed_ms: float = 0.0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -99,6 +101,7 @@ class Totals(BaseModel):
     clarifications: Rate
     assumption_checks: Rate
     empty_gold: int = 0  # cases whose gold query returned no customers on some database
+    silent_wrong: int = 0  # failed cases whose answer reported nothing it could not use
     latency_p50_ms: float
     latency_p95_ms: float
     prompt_tokens: int
@@ -182,6 +185,7 @@ def build_report(meta: RunMeta, results: list[CaseResult]) -> Report:
         clarifications=_rate(results, "clarified"),
         assumption_checks=Rate(passed=sum(assumption), total=len(assumption)),
         empty_gold=sum(bool(r.empty_gold) for r in results),
+        silent_wrong=sum(r.silent for r in results),
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),
         prompt_tokens=prompt,
@@ -266,6 +270,7 @@ def render_markdown(report: Report) -> str:
         f"| clarifications | {_pct(t.clarifications)} |",
         f"| assumption checks | {_pct(t.assumption_checks)} |",
         f"| empty gold (cases) | {t.empty_gold} |",
+        f"| wrong and silent (nothing reported) | {t.silent_wrong} |",
         f"| latency p50 / p95 | {t.latency_p50_ms:.0f} ms / {t.latency_p95_ms:.0f} ms |",
         f"| tokens (prompt / completion) | {t.prompt_tokens} / {t.completion_tokens} |",
         f"| estimated cost | {cost} |",
@@ -285,6 +290,17 @@ def render_markdown(report: Report) -> str:
     skipped = [(name, run.skipped) for name, run in m.schemas.items() if run.skipped]
     if skipped:
         lines += ["## Skipped", "", *[f"- {name}: {why}" for name, why in skipped], ""]
+    silent = [c for c in report.cases if c.silent]
+    if silent:
+        lines += [
+            "## Wrong and silent",
+            "",
+            "These answers found other customers than the gold and reported no word they could "
+            "not use: the worst kind of miss.",
+            "",
+            *[f"- {c.id} ({c.schema_name}): {c.requests[-1]}" for c in silent],
+            "",
+        ]
     empty = [c for c in report.cases if c.empty_gold]
     if empty:
         lines += [

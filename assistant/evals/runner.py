@@ -360,6 +360,8 @@ def _merge(
 ) -> None:
     prefix = f"turn {index + 1}: " if conversation else ""
     result.passed = result.passed and score.passed
+    if not score.passed and outcome.sql is not None and not outcome.unrecognized:
+        result.silent = True
     result.reasons += [prefix + reason for reason in score.reasons]
     for name, ok in score.checks.items():
         result.checks[name] = result.checks.get(name, True) and ok
