@@ -145,9 +145,10 @@ CASES: list[tuple[str, str]] = [
     ),
     ("customers who have never purchased", customers(f"c.customer_id NOT IN ({purchases()})")),
     (
+        # bought before March and not from 1 March on (never-buyers have no 'since')
         "customers who haven't bought since March",
         customers(
-            "c.customer_id NOT IN ("
+            f"c.customer_id IN ({purchases()}) AND c.customer_id NOT IN ("
             + purchases(window("t.transaction_ts", "2026-03-01", "2026-09-30"))
             + ")"
         ),

@@ -46,6 +46,7 @@ def everyone_but(sql: str) -> str:
 
 SINCE_SEPTEMBER = "transaction_ts >= DATE '2026-09-01'"
 SINCE_JULY = " AND transaction_ts >= DATE '2026-07-01'"
+SINCE_MAY_30 = "transaction_ts >= DATE '2026-05-30'"
 
 
 def in_2025(channel: str) -> str:
@@ -94,7 +95,8 @@ CASES = [
     ),
     (
         "shoppers whose most recent order is older than four months",
-        everyone_but(tx("transaction_ts >= DATE '2026-06-02'")),  # 120 days before as_of
+        # a purchase, and none since 30 May (four calendar months before as_of)
+        f"({tx()}) EXCEPT ({tx(SINCE_MAY_30)})",
     ),
     (
         "women in their 40s in Canada who shop mostly in the app",

@@ -305,7 +305,8 @@ class ClauseFacts:
             source = (earlier[0] if earlier and not found else None) or vocab.value_source(v)
             if source:
                 found.append(source)
-        if self.recency:
+        if self.recency and (self.recency_source or not found):
+            # "last logged in …": a bare recency word is about the activity the clause names.
             found.append(self.recency_source or vocab.default_source())
         if self.rank and not found:
             found.append(vocab.default_source())
@@ -427,6 +428,9 @@ class ClauseFacts:
         numbers = self.numbers
         if money:
             numbers = [n for n in numbers if n.number_kind == "money"] or numbers
+        if not numbers:
+            # "with us longer than a year": a unit without a number is one of it.
+            return (self.comparators[0] if self.comparators else ">="), as_number(scale)
         number = numbers[0]
         if number.kind in ("range", "decade"):
             low, high = number.value * scale, number.high * scale

@@ -15,7 +15,7 @@ from assistant.spec import (
     OrGroup,
     RankCondition,
 )
-from assistant.windows import Window
+from assistant.windows import AllTime, Window
 
 if TYPE_CHECKING:
     from assistant.rules.parser import ParseResult
@@ -280,7 +280,26 @@ def dedupe(conditions: list[Condition]) -> list[Condition]:
     for c in conditions:
         if c not in seen:
             seen.append(c)
-    return seen
+    # "at risk: at least 3 purchases and a last purchase long ago": the recency's own "at least
+    # one" is implied by the stated count.
+    return [c for c in seen if not any(_implies(other, c) for other in seen if other is not c)]
+
+
+def _implies(stronger: Condition, weaker: Condition) -> bool:
+    if not (isinstance(stronger, ActivityCondition) and isinstance(weaker, ActivityCondition)):
+        return False
+    shape = (weaker.measure, weaker.op, weaker.value, weaker.window)
+    plain = shape == ("count", ">=", 1, AllTime())
+    return (
+        plain
+        and stronger.activity == weaker.activity
+        and stronger.measure == "count"
+        and stronger.window == AllTime()
+        and stronger.op in (">", ">=")
+        and isinstance(stronger.value, int | float)
+        and stronger.value >= 1
+        and stronger != weaker
+    )
 
 
 def uses_window(made: list[Tagged], facts: ClauseFacts) -> bool:

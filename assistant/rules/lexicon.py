@@ -175,6 +175,8 @@ def _add_grammar(b: _Builder, g: dict[str, Any]) -> None:
         b.add(phrase, Meaning("ago"))
     for phrase in g["signup_verbs"]:
         b.add(phrase, Meaning("signup"))
+    for phrase in g.get("recency_words", []):
+        b.add(phrase, Meaning("recency"))
     for phrase in g.get("share_words", []):
         b.add(phrase, Meaning("share"))
     for phrase in g.get("first_words", []):

@@ -37,7 +37,7 @@ from assistant.rules.items import Item, merge_ranges
 from assistant.rules.lexicon import Lexicon, Meaning
 from assistant.rules.text import Token, normalize, tokenize
 from assistant.rules.timeparse import TimeParser
-from assistant.rules.vocabulary import band_bounds, band_satisfies, vocabulary_for
+from assistant.rules.vocabulary import UNIT_DAYS, band_bounds, band_satisfies, vocabulary_for
 from assistant.spec import (
     Activity,
     ActivityCondition,
@@ -49,7 +49,16 @@ from assistant.spec import (
     ShareOf,
     property_kind,
 )
-from assistant.windows import AllTime, Before, Month, Since, Window, describe, resolve
+from assistant.windows import (
+    AllTime,
+    Before,
+    Month,
+    Since,
+    Window,
+    add_months,
+    describe,
+    resolve,
+)
 
 MAX_TERM_DEPTH = 2
 
@@ -85,12 +94,20 @@ class RequestParser:
             if catalog.column(table, column).null_means
         }
         self.roles = catalog.roles
+        self._time_text: dict[str, str] = {}  # placeholder -> the time's words in the request
 
     # -- entry point -----------------------------------------------------------------------------
 
     def parse(self, text: str, *, depth: int = 0, context: set[str] | None = None) -> ParseResult:
         """`context`: activity sources of the segment being refined ("only sms campaigns" after
         "clicked a campaign" names the campaign channel, not a contact preference)."""
+        outer = self._time_text  # a catalog term's definition is parsed in the middle of a clause
+        try:
+            return self._parse(text, depth, context)
+        finally:
+            self._time_text = outer
+
+    def _parse(self, text: str, depth: int, context: set[str] | None) -> ParseResult:
         result = ParseResult()
         refusal = self._refusal(text)
         if refusal:
@@ -101,6 +118,7 @@ class RequestParser:
         with_placeholders, times = self.times.extract(normalized)
         with_placeholders = self._keep_verb_particles(with_placeholders, times)
         windows = {t.placeholder: t.window for t in times}
+        self._time_text = {t.placeholder: t.text for t in times}
         result.windows = [t.window for t in times]
         skip = frozenset({"term"}) if depth else frozenset()
         items = self._items(tokenize(with_placeholders), windows, result, skip)
@@ -189,6 +207,9 @@ class RequestParser:
                 continue
             if length:
                 text = " ".join(words[i : i + length])
+                units = [m for m in meanings if m.kind == "unit"]
+                if units and items and items[-1].kind == "number":
+                    meanings = units  # "over 1 year ago": after a number, 'year' is a unit
                 items.append(Item(meanings[0].kind, text, meanings=meanings))
                 items += self._inner_values(words[i : i + length], meanings, skip)
                 i += length
@@ -701,16 +722,21 @@ class RequestParser:
                 result.unrecognized.append(f"{facts.rank_text} (top by what, and how many?)")
                 return []
             return [Tagged(self._rank(facts, activity, measure, fieldname, window, result))]
-        recency_source = facts.recency_source or self.vocab.default_source()
+        named = facts.sources()
+        recency_source = facts.recency_source or (named[0] if named else None)
         # "last purchase more than 90 days ago", "most recent order older than four months"
         dated = facts.ago or (facts.unit is not None and bool(facts.numbers))
-        if facts.recency and source == recency_source and dated:
-            op, value = facts.comparison(scale=facts.unit_days())
-            condition: Condition = ActivityCondition(
-                activity=activity, measure="days_since_last", op=op, value=value, window=window
-            )
-            facts.negation_used = False
-            return [Tagged(condition)]
+        if facts.recency and source == (recency_source or self.vocab.default_source()) and dated:
+            return self._recency(activity, facts, window, result)
+        if (
+            facts.negated
+            and isinstance(facts.window, Since)
+            and not facts.back_reference
+            and measure == "count"
+            and not facts.numbers
+            and primary
+        ):
+            return self._not_since(activity, facts, facts.window, result)
         if facts.share_word and activity.filters and measure == "count":
             return [Tagged(self._mostly(activity, facts, window, result))]
         if facts.first_word and measure == "count" and not isinstance(window, AllTime):
@@ -748,6 +774,70 @@ class RequestParser:
                 f"'{facts.implied_by}' read as customers with {event.plural_noun} of it"
             )
         return [Tagged(condition, bare_activity=bare)]
+
+    def _recency(
+        self, activity: Activity, facts: ClauseFacts, window: Window, result: ParseResult
+    ) -> list[Tagged]:
+        """'last purchase more than 4 months ago', 'last logged in over 60 days ago', 'most
+        recent order between 3 and 12 months ago': days since the latest such event, counted on
+        the calendar at as_of (4 months before 30 Sep is 30 May: 123 days). Someone who never
+        did it has no last time: a recency that never-doers would meet needs at least one."""
+        unit = facts.unit or "days"
+        number = facts.numbers[0] if facts.numbers else None
+        low = 1.0 if number is None else float(number.value or 0)
+
+        def days(n: float) -> int:
+            return (self.as_of - ago(self.as_of, n, unit)).days
+
+        if number is not None and number.kind in ("range", "decade"):
+            op, value = "between", [days(low), days(float(number.high or low))]
+        else:
+            op = facts.comparators[0] if facts.comparators else ">="
+            value = days(low)
+        facts.negation_used = False
+        made = [
+            Tagged(
+                ActivityCondition(
+                    activity=activity,
+                    measure="days_since_last",
+                    op=op,
+                    value=value,
+                    window=window,
+                )
+            )
+        ]
+        noun = self.catalog.events[activity.source].noun
+        if unit in ("months", "years", "weeks"):
+            first = value[0] if isinstance(value, list) else value
+            shown = unit[:-1] if low == 1 else unit
+            result.assumptions.append(
+                f"{_num(low)} {shown} before {self.as_of.isoformat()} = {first} days (on the "
+                "calendar)"
+            )
+        if op in (">", ">="):
+            made.insert(0, Tagged(ActivityCondition(activity=activity, op=">=", value=1)))
+            result.assumptions.append(
+                f"a last {noun} long ago needs at least one {noun} (never = no last one)"
+            )
+        return made
+
+    def _not_since(
+        self, activity: Activity, facts: ClauseFacts, window: Since, result: ParseResult
+    ) -> list[Tagged]:
+        """'haven't bought since March', 'haven't shopped with us since 2001': they did it
+        before and not from then on. A bare year names the last year they did it in."""
+        start = window.start
+        text = next((self._time_text[i.text] for i in facts.items if i.text in self._time_text), "")
+        if re.fullmatch(r"(?:ever\s+)?since\s+\d{4}", text.strip()):
+            start = date(start.year + 1, 1, 1)
+        noun = self.catalog.events[activity.source].noun
+        facts.negation_used = True
+        result.assumptions.append(
+            f"'not since …' = at least one {noun} before {start.isoformat()} and none on or "
+            "after it"
+        )
+        none = ActivityCondition(activity=activity, op="=", value=0, window=Since(start=start))
+        return [Tagged(ActivityCondition(activity=activity, op=">=", value=1)), Tagged(none)]
 
     def _first(self, activity: Activity, window: Window, result: ParseResult) -> list[Tagged]:
         """'first store purchase in the last 90 days': one in the window and none before it."""
@@ -856,6 +946,17 @@ def _range_condition(
     if low is not None:
         return AttributeCondition(attribute=prop, op=">=", value=low)
     return AttributeCondition(attribute=prop, op="<=", value=high)
+
+
+def ago(as_of: date, n: float, unit: str) -> date:
+    """The day N units before as_of, months and years on the calendar (clamped to month ends)."""
+    if unit in ("months", "years") and float(n).is_integer():
+        return add_months(as_of, -int(n) * (12 if unit == "years" else 1))
+    return as_of - timedelta(days=round(n * UNIT_DAYS.get(unit, 1)))
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _note_unknown(result: ParseResult, item: Item) -> None:
