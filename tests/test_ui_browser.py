@@ -1,6 +1,7 @@
 """The UI in a real browser (Debian's chromium, no network), through every button a marketer or
-analyst has: ask, an idea card, an SQL edit refused and then fixed, save, refresh, compare,
-Download CSV (the file read and its rows counted against the CLI), new segment and a refinement.
+analyst has: ask, a counted suggestion for a vague request, an idea card, an SQL edit refused and
+then fixed, save, refresh, compare, Download CSV (the file read and its rows counted against the
+CLI), new segment and a refinement.
 
 Each state is photographed into a temporary folder (or $UI_SCREENSHOTS) for a person to look at.
 """
@@ -24,6 +25,7 @@ from assistant.ui.app import PLOTS
 CHROMIUM = Path("/usr/bin/chromium")
 CLI = Path(sys.executable).parent / "segment-assistant"  # the installed console script
 MISSION = "frequent outdoor buyers with three transactions last month and no campaign engagement"
+VAGUE = "the best segment to target for a winter sports campaign"
 TYPO_SQL = "SELECT customer_id FROM customers WHERE loyalty_tir = 'gold'"
 GOLD_SQL = "SELECT customer_id FROM customers WHERE loyalty_tier = 'gold'"
 FRANCE_SQL = "SELECT customer_id FROM customers WHERE country = 'FR'"
@@ -96,6 +98,7 @@ class Camera:
 def test_marketer_journey_in_the_browser(ui_db: Path, tmp_path: Path):
     sync_api = pytest.importorskip("playwright.sync_api")
     expected = cli_answer(ui_db, MISSION)
+    offered = cli_answer(ui_db, VAGUE)["choices"]
     gold, france = cli_count(ui_db, GOLD_SQL), cli_count(ui_db, FRANCE_SQL)
     # Downloads keep only members some channel may contact (consent, never unsubscribed).
     reachable_gold = cli_count(ui_db, reachable_sql(GOLD_SQL))
@@ -126,6 +129,11 @@ def test_marketer_journey_in_the_browser(ui_db: Path, tmp_path: Path):
             page.wait_for_selector("#status strong, #status b")
             _nothing_drawn_before_a_segment(page)
             snap("empty")
+            _ask_something_vague(page, offered)
+            snap("clarified")
+            _run_the_first_suggestion(page, offered)
+            snap("suggestion")
+            _new_segment(page)
 
             _ask(page, MISSION)
             assert headline_count(page) == str(expected["count"])
@@ -171,7 +179,7 @@ def test_marketer_journey_in_the_browser(ui_db: Path, tmp_path: Path):
         finally:
             browser.close()
     assert blocked == [], f"the page tried to reach the network: {blocked}"
-    assert len(snap.taken) == 12 and all(path.stat().st_size > 0 for path in snap.taken)
+    assert len(snap.taken) == 14 and all(path.stat().st_size > 0 for path in snap.taken)
 
 
 # --- steps ---------------------------------------------------------------------------------------
@@ -186,6 +194,24 @@ def _ask(page, request: str) -> None:
              && !document.querySelector('#chat')?.innerText.includes('Working on it')
              && document.querySelector('#headline .headline-count')?.dataset.count !== ''""",
         arg=before,
+    )
+
+
+def _ask_something_vague(page, offered: list[dict]) -> None:
+    """A vague request is answered with counted choices; a click on one runs it."""
+    page.fill("#request textarea", VAGUE)
+    page.click("#send")
+    page.locator("#suggestion-0").wait_for(state="visible")
+    labels = [page.inner_text(f"#suggestion-{i}") for i in range(len(offered))]
+    assert labels == [f"{c['request']} · {c['count']:,}" for c in offered]
+    assert "not who to target" in page.inner_text("#chat")
+
+
+def _run_the_first_suggestion(page, offered: list[dict]) -> None:
+    page.click("#suggestion-0")
+    page.wait_for_function(
+        "n => document.querySelector('#headline .headline-count')?.dataset.count === n",
+        arg=str(offered[0]["count"]),
     )
 
 
