@@ -269,20 +269,24 @@ def _clarify(
     except (ExecutionError, CompileError, ValueError):
         log.exception("choices for %r failed", result.request)
         return
-    if found.choices:
-        result.choices = found.choices
-        result.suggestions = [choice.request for choice in found.choices]
-    if found.reading and found.choices:
+    if not found.choices:
+        return
+    result.choices = found.choices
+    result.suggestions = [choice.request for choice in found.choices]
+    if found.reading:
         result.clarification = (
             f"'{found.reading}' can mean several things. Which do you mean? Pick one, or say "
             "by what (spend, orders, recency) and how many."
         )
-    elif found.named and found.choices:
+    elif found.named:
         names = " and ".join(f"'{name}'" for name in found.named)
         result.clarification = (
             f"That names {names} but not who to target. These audiences come from the data — "
             "pick one, or say who you mean (who they are, what they did, and when)."
         )
+        # A word the choices are built from ("winter") was used, not left out.
+        used = {name.lower() for name in found.named}
+        result.unrecognized = [w for w in result.unrecognized if w.lower() not in used]
 
 
 def _enrich(result: Answer, executor: Executor, spec: SegmentSpec | None, catalog: Catalog) -> None:

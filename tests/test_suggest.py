@@ -56,6 +56,7 @@ def test_a_vague_request_gets_choices_from_its_own_category_and_season(demo):
     answer = demo.ask("the best segment to target for a winter sports campaign")
     assert answer.count is None and answer.clarification
     assert "'Sports'" in answer.clarification and "'winter'" in answer.clarification
+    assert "winter" not in answer.unrecognized  # used for the choices, not left out
     assert all("Sports" in c.request or "sports" in c.request for c in answer.choices)
     # The last whole winter before the data's end (30 Sep 2026): December 2025 to February 2026.
     assert answer.choices[0].request == "Sports buyers from December 2025 to February 2026"
