@@ -46,6 +46,7 @@ class ClauseFacts:
         self.numbers_filter = False  # the numbers went to a field filter, not a count
         # (table, column) of the property values the clause names
         self.value_columns: list[tuple[str | None, str | None]] = []
+        self.leading_time = False  # the time was said before the clause ("in May, who …")
         self.back_reference = ""  # "that year" / "since then": the earlier clause's time
         self.money_verb = False  # "spent": the clause's amount is money on its activity
         self.share_word = ""  # "mostly": more than half of the activity has the clause's values

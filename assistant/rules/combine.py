@@ -194,36 +194,99 @@ def merge_filters(term: ActivityCondition, bare: ActivityCondition) -> ActivityC
 
 
 def share_windows(
-    tagged: list[Tagged], facts: list[ClauseFacts], joiners: list[str], result: ParseResult
+    tagged: list[Tagged],
+    facts: list[ClauseFacts],
+    joiners: list[str],
+    result: ParseResult,
+    unions: dict[str, list[str]] | None = None,
 ) -> list[Tagged]:
     """'bought in store, online and in the app in 2025', 'bought both Beauty and Home products
-    in the last 3 months': a time after a list of the same activity applies to every item."""
+    in the last 3 months', 'bought shoes and sporting goods in store': a time or a channel after
+    a list of the same activity applies to every item; so does a time before it ('in the last 30
+    days, which accounts both created a report and exported data?'). Channels that are events of
+    their own (members of one union event) count as the same activity."""
+    member_of = {m: u for u, members in (unions or {}).items() for m in members}
+
+    def family(source: str) -> str:
+        return member_of.get(source, source)
+
     out = list(tagged)
     for k, clause_facts in enumerate(facts):
-        window = clause_facts.window
-        if window is None or clause_facts.negated or not _list_item(clause_facts):
+        if clause_facts.negated or not _list_item(clause_facts):
             continue
-        sources = {
-            t.condition.activity.source
-            for t in out
-            if t.clause == k and isinstance(t.condition, ActivityCondition)
-        }
+        here = [t.condition for t in out if t.clause == k]
+        acts = [c for c in here if isinstance(c, ActivityCondition)]
+        if not acts or len(acts) != len(here):
+            continue
+        last = acts[-1]
+        window = clause_facts.window
         j = k - 1
-        while j >= 0 and joiners[j + 1] in ("and", "or") and facts[j].window is None:
+        while j >= 0 and joiners[j + 1] in ("and", "or"):
             mine = [i for i, t in enumerate(out) if t.clause == j]
             if not mine or not all(
                 out[i].bare_activity
                 and isinstance(out[i].condition, ActivityCondition)
-                and out[i].condition.activity.source in sources
+                and family(out[i].condition.activity.source) == family(last.activity.source)
                 for i in mine
             ):
                 break
             for i in mine:
-                out[i] = replace(out[i], condition=with_window(out[i].condition, window))
-            note = "a time after a list applies to every item of the list"
+                condition = out[i].condition
+                assert isinstance(condition, ActivityCondition)
+                shared = _shared_qualifiers(condition, last, member_of)
+                if window is not None and facts[j].window is None:
+                    shared = with_window(shared, window)
+                if shared != condition:
+                    out[i] = replace(out[i], condition=shared)
+                    note = "a time or channel after a list applies to every item of the list"
+                    if note not in result.assumptions:
+                        result.assumptions.append(note)
+            if j == 0 or not _list_item(facts[j]):
+                break
+            j -= 1
+    return _share_leading_window(out, facts, joiners, result)
+
+
+def _shared_qualifiers(
+    earlier: ActivityCondition, last: ActivityCondition, member_of: dict[str, str]
+) -> ActivityCondition:
+    """The earlier list item with the last item's channel: its member event ('in store' after
+    'bought shoes') or its extra filters, when both items vary the same filter."""
+    mine, theirs = earlier.activity, last.activity
+    common = set(mine.filters) & set(theirs.filters)
+    if not common or set(mine.filters) - set(theirs.filters):
+        return earlier
+    update: dict[str, Any] = {}
+    if mine.source != theirs.source and member_of.get(theirs.source) == mine.source:
+        update["source"] = theirs.source
+    extra = {k: v for k, v in theirs.filters.items() if k not in mine.filters}
+    if extra and (update or mine.source == theirs.source):
+        update["filters"] = {**mine.filters, **extra}
+    if not update:
+        return earlier
+    return earlier.model_copy(update={"activity": mine.model_copy(update=update)})
+
+
+def _share_leading_window(
+    out: list[Tagged], facts: list[ClauseFacts], joiners: list[str], result: ParseResult
+) -> list[Tagged]:
+    """A time said first ('in the last 30 days, which accounts …') is every list item's."""
+    for k, clause_facts in enumerate(facts):
+        if not clause_facts.leading_time or clause_facts.window is None:
+            continue
+        for j in range(k + 1, len(facts)):
+            if joiners[j] not in ("and", "or") or not _list_item(facts[j]):
+                break
+            if facts[j].window is not None or facts[j].negated:
+                break
+            mine = [i for i, t in enumerate(out) if t.clause == j]
+            if not mine or not all(out[i].bare_activity for i in mine):
+                break
+            for i in mine:
+                out[i] = replace(out[i], condition=with_window(out[i].condition, facts[k].window))
+            note = "a time at the start applies to every item of the list after it"
             if note not in result.assumptions:
                 result.assumptions.append(note)
-            j -= 1
     return out
 
 

@@ -141,6 +141,7 @@ class RequestParser:
                 # "last month, which accounts used forecasts?": a leading time is the next
                 # clause's.
                 facts.window = read[0].window
+                facts.leading_time = True
                 read[0].window = None
             read.append(facts)
             last_window = facts.window or last_window
@@ -150,7 +151,8 @@ class RequestParser:
             tagged += [replace(t, clause=index) for t in made]
             previous = set(facts.sources()) or previous
             earlier = made or earlier
-        tagged = share_windows(tagged, read, joiners, result)
+        unions = {n: e.union for n, e in self.catalog.events.items() if e.union}
+        tagged = share_windows(tagged, read, joiners, result, unions)
         conditions = self._combine(tagged, joiners, result)
         result.conditions = dedupe(conditions)
         for window in result.windows:
@@ -185,6 +187,7 @@ class RequestParser:
     ) -> list[Item]:
         words = [self._corrected(t, result) for t in tokens]
         items: list[Item] = []
+        deferred: tuple[int, Item, int, list[str]] | None = None
         i = 0
         while i < len(tokens):
             token = tokens[i]
@@ -192,7 +195,19 @@ class RequestParser:
                 items.append(Item("time", token.text, window=windows[token.text]))
                 i += 1
                 continue
+            if deferred is not None and i == deferred[0]:
+                items.append(deferred[1])
+                items += self._inner_values(deferred[3], deferred[1].meanings, skip)
+                i += deferred[2]
+                deferred = None
+                continue
             length, meanings = self.lexicon.match(words, i, skip)
+            weak = not length or (length == 1 and meanings[0].kind == "column")
+            if weak and deferred is None and token.kind == "word":
+                deferred = self._split_phrase(tokens, words, i, skip)
+                if deferred is not None:
+                    i += 1
+                    continue
             quantified = bool(items) and items[-1].kind in ("comparator", "negation", "between")
             if token.is_number and (length < 2 or quantified):
                 # "1 time buyers" is a phrase; "at least 1 purchase" is a number and a measure.
@@ -218,6 +233,32 @@ class RequestParser:
             i += 1
         return merge_ranges(items)
 
+    def _split_phrase(
+        self, tokens: list[Token], words: list[str], i: int, skip: frozenset[str]
+    ) -> tuple[int, Item, int, list[str]] | None:
+        """'created more than 10 reports', 'exported 3 or more reports': a verb phrase the
+        lexicon knows ('created reports') with its quantity in the middle. Returns where the
+        phrase resumes, its item (read after the quantity) and how many words it takes there."""
+        j = i + 1
+        numbered = False
+        while j < len(tokens) and j - i <= 5:
+            if tokens[j].is_number:
+                numbered, j = True, j + 1
+                continue
+            length, meanings = self.lexicon.match(words, j, skip)
+            if length and meanings[0].kind == "comparator":
+                j += length
+                continue
+            break
+        if not numbered or j >= len(tokens):
+            return None
+        joined = [words[i], *words[j:]]
+        length, meanings = self.lexicon.match(joined, 0, skip)
+        if length < 2 or meanings[0].kind not in ("value", "verb", "measure", "predicate"):
+            return None
+        phrase = joined[:length]
+        return j, Item(meanings[0].kind, " ".join(phrase), meanings=meanings), length - 1, phrase
+
     def _inner_values(
         self, words: list[str], meanings: list[Meaning], skip: frozenset[str]
     ) -> list[Item]:
@@ -230,6 +271,9 @@ class RequestParser:
         ):
             return []
         outer = {(m.table, m.column) for m in meanings}
+        # "created reports": 'reports' is another column of the same row (the event's feature),
+        # the same thing said twice, not a second filter.
+        tables = {m.table for m in meanings}
         found: list[Item] = []
         for start in range(len(words)):
             for length in range(len(words) - start, 0, -1):
@@ -241,7 +285,9 @@ class RequestParser:
                 inner = [
                     m
                     for m in named
-                    if m.kind == "value" and not self.vocab.is_property(m.table, m.column)
+                    if m.kind == "value"
+                    and not self.vocab.is_property(m.table, m.column)
+                    and m.table not in tables
                 ]
                 if inner:
                     found.append(Item("value", " ".join(words[start : start + length]), inner))
@@ -560,7 +606,18 @@ class RequestParser:
             years = self._year_span(facts) if is_birth or kind == "date" else None
             if isinstance(facts.window, Month) and not facts.window.year and kind != "date":
                 continue  # "born in March" on a birth-year column: no year to compare
-            if facts.window is not None:
+            if facts.ago and facts.numbers and kind == "date" and years is None:
+                # "accounts created more than 2 years ago": the date is before that day.
+                op, value = facts.comparison()
+                unit = facts.unit or "days"
+                flipped = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "=": "="}
+                if op == "between":
+                    days = sorted(ago(self.as_of, float(v), unit) for v in value)
+                    found.append(_range_condition(prop, kind, days[0], days[1]))
+                else:
+                    day = ago(self.as_of, float(value), unit).isoformat()
+                    found.append(AttributeCondition(attribute=prop, op=flipped[op], value=day))
+            elif facts.window is not None:
                 window = resolve(facts.window, self.as_of)
                 first = None if window.start is None else window.start.date()
                 last = (window.end - timedelta(days=1)).date()
