@@ -331,9 +331,22 @@ class _Compiler:
             case "sum":
                 return f"coalesce(sum({source.field(source.amount_field)}), 0)"
             case "share":
-                return (
-                    f"100.0 * avg(CASE WHEN {self.share_condition(spec, source)} THEN 1 ELSE 0 END)"
-                )
+                condition = self.share_condition(spec, source)
+                if spec.field is not None:
+                    # "more than half of their money online": the field's total, shared out.
+                    amount = source.field(source.amount_field)
+                    return (
+                        f"100.0 * sum(CASE WHEN {condition} THEN {amount} ELSE 0 END) / "
+                        f"nullif(sum({amount}), 0)"
+                    )
+                instance = _instance(self.catalog, source.event_name, source.rows)
+                if instance:
+                    # Rows finer than one event (an order's lines): the share of distinct events.
+                    return (
+                        f"100.0 * count(DISTINCT CASE WHEN {condition} THEN {instance} END) / "
+                        f"count(DISTINCT {instance})"
+                    )
+                return f"100.0 * avg(CASE WHEN {condition} THEN 1 ELSE 0 END)"
             case "days_since_last":
                 return (
                     f"date_diff('day', CAST(max({source.ts}) AS DATE), {sql_literal(self.as_of)})"
@@ -346,6 +359,8 @@ class _Compiler:
             raise CompileError("measure share needs share_of")
         graph = self.catalog.graph
         parts = []
+        if share.member is not None:
+            parts.append(f"{source.rows.member_sql()} = {sql_literal(share.member)}")
         for name, value in share.filters.items():
             parts.append(filter_sql(source.field(name), _plain(value), sql_literal))
         event = graph.event(source.event_name)
@@ -389,15 +404,20 @@ class _Compiler:
             return f"with {counted} distinct {_plural_field(cond.field)} across {plural}{where}"
         event = self.catalog.events[cond.activity.source]
         if cond.measure == "share" and cond.share_of is not None:
-            which = " and ".join(
-                _filter_phrases(
-                    self.catalog,
-                    cond.activity.source,
-                    cond.share_of.filters,
-                    cond.share_of.predicates,
-                )
+            phrases = _filter_phrases(
+                self.catalog,
+                cond.activity.source,
+                cond.share_of.filters,
+                cond.share_of.predicates,
             )
+            if cond.share_of.member is not None:
+                member = self.catalog.events[cond.share_of.member].plural_noun
+                phrases = [f"that are {member}", *phrases]
+            which = " and ".join(phrases)
             share = _compare_words(cond.op, value, counted=True, unit="")
+            if cond.field is not None:
+                money = "spend" if cond.field == event.amount else cond.field.replace("_", " ")
+                return f"with {share}% of their {money} on {plural} {which}{where}"
             return f"with {share}% of their {plural} {which}{where}"
         if cond.measure == "sum" and cond.field == event.amount:
             # "spent more than $300 on purchases of outdoor gear between 1 Apr and 30 Jun 2026"

@@ -288,6 +288,13 @@ class EventRows:
             self.need(table)
         return ref.sql
 
+    def member_sql(self) -> str:
+        """Which member event a row of a union comes from (its name)."""
+        if not self.event.union:
+            raise GraphError(f"event {self.event_name!r} joins no other events")
+        self._used.add("member")
+        return f"{self.event_name}.member"
+
     def add_condition(self, sql: str) -> None:
         """A row condition; tables beyond a one-to-many hop go into an EXISTS."""
         if self.event.union:
@@ -353,6 +360,8 @@ class EventRows:
             )
             amount = rows.field(spec.amount) if spec.amount else "NULL"
             extra = {f: rows.field(f) for f in shared}
+            if "member" in self._used:
+                extra["member"] = f"'{member}'"
             ts = rows.ts if "ts" in self._used else "NULL"
             parts.append(rows.rows_sql_exact(instance, amount, extra, ts))
         return "\nUNION ALL\n".join(parts)

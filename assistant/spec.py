@@ -197,10 +197,14 @@ def _value_key(item: Any) -> str:
 
 
 class ShareOf(SpecModel):
-    """Which of the activity's rows a share measure counts ("more than half of them in the app")."""
+    """Which of the activity's rows a share measure counts ("more than half of them in the app").
+
+    `member`: on an event that is a union of others (purchases in any channel), the rows of one
+    member ("mostly buys online" = more than half of all purchases are web orders)."""
 
     filters: dict[str, FilterValue] = Field(default_factory=dict)
     predicates: list[str] = Field(default_factory=list)
+    member: str | None = None
 
 
 class MeasureBase(SpecModel):
@@ -211,7 +215,8 @@ class MeasureBase(SpecModel):
     field: str | None = Field(
         default=None,
         description="the event field to count distinctly (distinct) or aggregate "
-        "(sum/avg/min/max); omitted for count, days_since_last and share",
+        "(sum/avg/min/max); omitted for count and days_since_last; for share, the field whose "
+        "total is shared out (omitted: the share of rows)",
     )
     share_of: ShareOf | None = Field(
         default=None, description="for measure share: which rows count (percent 0..100)"
@@ -220,14 +225,20 @@ class MeasureBase(SpecModel):
 
     @model_validator(mode="after")
     def _check_measure(self, info: ValidationInfo) -> MeasureBase:
-        if self.measure in ("count", "days_since_last", "share"):
+        if self.measure in ("count", "days_since_last"):
             if self.field is not None:
                 raise ValueError(f"measure {self.measure} takes no field")
-        elif self.field is None:
+        elif self.field is None and self.measure != "share":
             raise ValueError(f"measure {self.measure} needs a field")
         if (self.measure == "share") != (self.share_of is not None):
             raise ValueError("share_of goes with measure share, and only with it")
         catalog = _catalog(info)
+        member = self.share_of.member if self.share_of is not None else None
+        if catalog is not None and member is not None:
+            event = catalog.events.get(self.activity.source)
+            if event is None or member not in (event.union or []):
+                joined = self.activity.source
+                raise ValueError(f"{member!r} is not one of the events {joined} joins")
         if catalog is not None and self.field is not None:
             fields = catalog.graph.event_fields(self.activity.source)
             if self.field not in fields:

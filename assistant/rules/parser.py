@@ -392,6 +392,10 @@ class RequestParser:
             if starts_with and self._qualifies(clause) and self._has_activity(out[-1]):
                 out[-1] = out[-1] + clause
                 continue
+            if self._only_a_number(out[-1]) and any(i.kind == "rank" for i in clause):
+                # "the 50 accounts that paid us the most": the number is the ranking's size.
+                out[-1] = out[-1] + clause
+                continue
             if self._only_a_number(clause) and (
                 self._names_a_property(out[-1]) or any(i.kind == "field" for i in out[-1])
             ):
@@ -794,8 +798,10 @@ class RequestParser:
             and primary
         ):
             return self._not_since(activity, facts, facts.window, result)
-        if facts.share_word and activity.filters and measure == "count":
-            return [Tagged(self._mostly(activity, facts, window, result))]
+        if facts.share_word and primary and measure in ("count", "sum"):
+            mostly = self._mostly(activity, facts, window, result, measure, fieldname)
+            if mostly is not None:
+                return [Tagged(mostly)]
         if facts.first_word and measure == "count" and not isinstance(window, AllTime):
             return self._first(activity, window, result)
         has_quantity = (
@@ -913,21 +919,44 @@ class RequestParser:
         return [Tagged(during), Tagged(before)]
 
     def _mostly(
-        self, activity: Activity, facts: ClauseFacts, window: Window, result: ParseResult
-    ) -> Condition:
-        """'shop mostly in the app': more than half of their purchases have the values."""
-        event = self.catalog.events[activity.source]
+        self,
+        activity: Activity,
+        facts: ClauseFacts,
+        window: Window,
+        result: ParseResult,
+        measure: str,
+        fieldname: str | None,
+    ) -> Condition | None:
+        """'shop mostly in the app', 'more than half of their orders had a discount', 'mostly
+        buy online' (a channel that is an event of its own: the share of all purchases that are
+        web orders), 'more than half of their money online' (the share of spend): more than
+        half of the activity has the clause's values."""
+        source = activity.source
+        member = None
+        unions = [n for n, e in self.catalog.events.items() if source in (e.union or [])]
+        if unions and not activity.filters and not activity.predicates:
+            member, source = source, unions[0]
+        elif not activity.filters and not activity.predicates:
+            return None
+        event = self.catalog.events[source]
+        share = ShareOf(filters=activity.filters, predicates=activity.predicates, member=member)
+        weighted = (measure == "sum" and fieldname is not None) or (
+            facts.money_verb and event.amount is not None
+        )
+        if weighted and event.amount is not None:
+            fieldname = event.amount
         condition = ActivityCondition(
-            activity=activity.model_copy(update={"filters": {}}),
+            activity=Activity(source=source),
             measure="share",
-            share_of=ShareOf(filters=activity.filters),
+            field=fieldname if weighted else None,
+            share_of=share,
             op=">",
             value=50,
             window=window,
         )
-        result.assumptions.append(
-            f"'{facts.share_word}' = more than half of their {event.plural_noun}"
-        )
+        facts.numbers_used = True
+        what = f"their spend on {event.plural_noun}" if weighted else f"their {event.plural_noun}"
+        result.assumptions.append(f"'{facts.share_word}' = more than half of {what}")
         return condition
 
     def _rank(self, facts, activity, measure, fieldname, window, result) -> Condition:
