@@ -46,6 +46,7 @@ class ClauseFacts:
         self.numbers_filter = False  # the numbers went to a field filter, not a count
         # (table, column) of the property values the clause names
         self.value_columns: list[tuple[str | None, str | None]] = []
+        self.aggregate = ""  # "average rating": the numbers compare avg(field), not each row
         self.leading_time = False  # the time was said before the clause ("in May, who …")
         self.back_reference = ""  # "that year" / "since then": the earlier clause's time
         self.money_verb = False  # "spent": the clause's amount is money on its activity
@@ -227,6 +228,8 @@ class ClauseFacts:
             self.money_verb = True
         elif kind == "share":
             self.share_word = item.text
+        elif kind == "aggregate":
+            self.aggregate = item.meaning.name
         elif kind == "recency":
             self.recency = True
             self.recency_source = item.meaning.source
@@ -340,6 +343,9 @@ class ClauseFacts:
         for f in self.fields:
             numbers = [n for n in self.numbers if n.number_kind != "money"]
             if f.source != source or not numbers:
+                continue
+            if self.aggregate:
+                measure, fieldname = self.aggregate, f.name
                 continue
             # "rated support 4 or 5", "a rating of at least 4": the numbers are the field's.
             self.numbers_filter = True

@@ -26,7 +26,7 @@ LEXICON_PATH = SCHEMAS_DIR / "lexicon.yaml"
 # parser resolves by context (e.g. "email" is a campaign channel next to "opened").
 PRIORITY = (
     "refuse", "term", "same_time", "since_then", "segment_model", "model_alias", "signup",
-    "recency", "share", "first", "rank",
+    "recency", "share", "first", "rank", "aggregate",
     "between",
     "comparator", "negation", "measure", "predicate", "verb", "field", "value", "column",
     "band",
@@ -175,6 +175,9 @@ def _add_grammar(b: _Builder, g: dict[str, Any]) -> None:
         b.add(phrase, Meaning("ago"))
     for phrase in g["signup_verbs"]:
         b.add(phrase, Meaning("signup"))
+    for name, phrases in g.get("aggregates", {}).items():
+        for phrase in phrases:
+            b.add(phrase, Meaning("aggregate", name=name))
     for phrase in g.get("recency_words", []):
         b.add(phrase, Meaning("recency"))
     for phrase in g.get("share_words", []):
