@@ -300,9 +300,18 @@ class ClauseFacts:
         found += [p.source for p in self.predicates if p.source]
         found += [f.source for f in self.fields if f.source]
         found += self.verbs
+        own = {id(v): vocab.value_source(v) for v in self.activity_values}
         for v in self.activity_values:
             if any(vocab.value_target(v, existing) for existing in found):
                 continue  # narrows an activity already named ("win-back email about outdoor")
+            if any(
+                (other := own[id(w)]) is not None
+                and vocab.value_target(v, other)
+                and not (own[id(v)] and vocab.value_target(w, own[id(v)]))
+                for w in self.activity_values
+                if w is not v
+            ):
+                continue  # "no admin has logged in": the admin narrows the logins' event
             # "online buyers who redeemed the 'ought' promotion": the earlier clause's event,
             # when the value narrows it and the clause names no activity of its own.
             earlier = [p for p in sorted(self.previous) if vocab.value_target(v, p)]

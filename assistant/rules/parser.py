@@ -376,7 +376,13 @@ class RequestParser:
                     f"'since then' = from {resolved.start.date().isoformat()} (the start of the "
                     "earlier period) up to today"
                 )
-        elif read and facts.items and facts.items[0].joined_by == "but" and facts.negated:
+        elif (
+            read
+            and facts.items
+            and facts.items[0].joined_by == "but"
+            and facts.negated
+            and "never" not in facts.negation_words  # "… in 2002 but never online": at no time
+        ):
             facts.window = last_window
             result.assumptions.append("'but not …' is about the same period as before it")
 

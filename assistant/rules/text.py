@@ -29,6 +29,9 @@ CONTRACTIONS = {
     "won't": "will not", "can't": "can not", "cannot": "can not", "n't": " not",
     "'ve": " have", "'re": " are", "'ll": " will", "'d": " would",
 }  # fmt: skip
+# Contractions typed without the apostrophe ("havent logged in"); none is also an English word.
+_BARE_NOT = re.compile(r"\b(have|has|had|did|do|does|is|are|was|were|could|would|should)nt\b")
+_ONE_UNIT_FOR = re.compile(r"\b(for|within|over|in) an? (year|month|week|day|quarter)\b")
 
 _NUMBER_WORD = "|".join(sorted([*UNITS, *TENS, *SCALES], key=len, reverse=True))
 _NUMBER_RUN = re.compile(rf"\b(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:{_NUMBER_WORD}))*\b")
@@ -86,12 +89,15 @@ def normalize(text: str) -> str:
     text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     for short, full in CONTRACTIONS.items():
         text = text.replace(short, full)
+    text = _BARE_NOT.sub(r"\1 not", text)
     text = re.sub(r"(\w)'s\b", r"\1", text)
     for phrase, number in NUMBER_PHRASES.items():
         text = re.sub(rf"\b{phrase}\b", number, text)
     text = _NUMBER_RUN.sub(lambda m: str(words_to_number(m.group(0)) or m.group(0)), text)
     # "more than a year ago", "an hour ago": one of the unit
     text = _ONE_UNIT_AGO.sub(r"1 \1", text)
+    # "haven't logged in for a week": one of the unit
+    text = _ONE_UNIT_FOR.sub(r"\1 1 \2", text)
     text = _MONEY.sub(lambda m: "$" + _scaled(m.group(1), m.group(2)), text)
     text = _THOUSANDS.sub(lambda m: m.group(1).replace(",", ""), text)
     text = _SUFFIXED.sub(lambda m: _scaled(m.group(1), m.group(2)), text)

@@ -76,6 +76,8 @@ class TimeParser:
                 lambda m: Calendar(period="this_year"),
             ),
             (r"\b(?:month\s+to\s+date|mtd)\b", lambda m: Calendar(period="this_month")),
+            # "monthly active users": active in the last 30 days (weekly 7, daily 1)
+            (r"\b(daily|weekly|monthly)\s+(?=active\b)", self._per_period),
             (r"\btoday\b", lambda m: Calendar(period="today")),
             (r"\byesterday\b", lambda m: Calendar(period="yesterday")),
             (r"\b(?:ever|all\s+time|of\s+all\s+time|at\s+any\s+time)\b", lambda m: AllTime()),
@@ -122,6 +124,9 @@ class TimeParser:
         if unit == "week":
             return Trailing(n=7, unit="days")
         return Trailing(n=12 if unit == "year" else 1, unit="months")
+
+    def _per_period(self, m: re.Match[str]) -> Window:
+        return Trailing(n={"daily": 1, "weekly": 7, "monthly": 30}[m.group(1)], unit="days")
 
     def _last_period(self, m: re.Match[str]) -> Window:
         return Calendar(period=f"last_{m.group(1)}")
