@@ -1,0 +1,55 @@
+-- request: customers who opted in to email
+
+-- duckdb
+SELECT
+  customers.customer_id AS customer_id
+FROM customers
+WHERE
+  customers.email_opt_in = TRUE
+ORDER BY
+  customer_id;
+
+-- spark
+SELECT
+  customers.customer_id AS customer_id
+FROM customers
+WHERE
+  customers.email_opt_in = TRUE
+ORDER BY
+  customer_id NULLS LAST;
+
+-- trino
+SELECT
+  customers.customer_id AS customer_id
+FROM customers
+WHERE
+  customers.email_opt_in = TRUE
+ORDER BY
+  customer_id;
+
+-- snowflake
+SELECT
+  customers.customer_id AS customer_id
+FROM customers
+WHERE
+  customers.email_opt_in = TRUE
+ORDER BY
+  customer_id;
+
+-- bigquery
+SELECT
+  customers.customer_id AS customer_id
+FROM customers
+WHERE
+  customers.email_opt_in = TRUE
+ORDER BY
+  customer_id NULLS LAST;
+
+-- postgres
+SELECT
+  customers.customer_id AS customer_id
+FROM customers
+WHERE
+  customers.email_opt_in = TRUE
+ORDER BY
+  customer_id;

@@ -1,0 +1,55 @@
+-- request: platinum members in Texas or Ontario
+
+-- duckdb
+SELECT
+  customers.customer_id AS customer_id
+FROM customers
+WHERE
+  customers.loyalty_tier = 'platinum' AND customers.region IN ('Texas', 'Ontario')
+ORDER BY
+  customer_id;
+
+-- spark
+SELECT
+  customers.customer_id AS customer_id
+FROM customers
+WHERE
+  customers.loyalty_tier = 'platinum' AND customers.region IN ('Texas', 'Ontario')
+ORDER BY
+  customer_id NULLS LAST;
+
+-- trino
+SELECT
+  customers.customer_id AS customer_id
+FROM customers
+WHERE
+  customers.loyalty_tier = 'platinum' AND customers.region IN ('Texas', 'Ontario')
+ORDER BY
+  customer_id;
+
+-- snowflake
+SELECT
+  customers.customer_id AS customer_id
+FROM customers
+WHERE
+  customers.loyalty_tier = 'platinum' AND customers.region IN ('Texas', 'Ontario')
+ORDER BY
+  customer_id;
+
+-- bigquery
+SELECT
+  customers.customer_id AS customer_id
+FROM customers
+WHERE
+  customers.loyalty_tier = 'platinum' AND customers.region IN ('Texas', 'Ontario')
+ORDER BY
+  customer_id NULLS LAST;
+
+-- postgres
+SELECT
+  customers.customer_id AS customer_id
+FROM customers
+WHERE
+  customers.loyalty_tier = 'platinum' AND customers.region IN ('Texas', 'Ontario')
+ORDER BY
+  customer_id;
