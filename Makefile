@@ -12,7 +12,7 @@ PORT ?= 7860
 
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: help install browser run chat data tpcds test lint format clean eval eval-check bench
+.PHONY: help install browser spark run chat data tpcds test lint format clean eval eval-check bench
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,6 +30,12 @@ browser:  ## Install Debian's chromium for the browser test (needs root or sudo)
 	@command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# The Spark engine (PySpark, in the dev extras) runs on a Java 17+ runtime from Debian.
+spark:  ## Install Debian's Java runtime for the Spark engine and its test (needs root or sudo).
+	@command -v java >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
 
 $(DB): | $(STAMP)
 	$(BIN)/segment-assistant data build --customers $(CUSTOMERS) --path $(DB)
@@ -53,7 +59,7 @@ format: install  ## Apply ruff's fixes and formatting.
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: install browser lint  ## Lint, the whole test suite (browser test included), evals vs baselines.
+test: install browser spark lint  ## Lint, the whole test suite (browser test included), evals vs baselines.
 	$(BIN)/pytest -q
 	$(MAKE) --no-print-directory eval-check
 

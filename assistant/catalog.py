@@ -753,7 +753,8 @@ def catalog_path_for(
     db: Path | str, catalog: Path | str | None = None, tables: set[str] | None = None
 ) -> Path:
     """Which catalog describes `db`: the one given, else $SEGMENT_ASSISTANT_CATALOG, else
-    `X.catalog.yaml` beside `X.duckdb`, else the demo catalog when `db` has the demo's tables.
+    `X.catalog.yaml` beside `X.duckdb` (`DIR/catalog.yaml` in a folder of Parquet files), else
+    the demo catalog when `db` has the demo's tables.
 
     `tables`: the database's table names when the caller has it open already (DuckDB allows
     one configuration per file per process). Raises CatalogError saying how to draft one.
@@ -764,6 +765,9 @@ def catalog_path_for(
     if env:
         return Path(env)
     db = Path(db)
+    inside = db / "catalog.yaml"  # a folder of Parquet files (`data export`) carries its own
+    if db.is_dir() and inside.exists():
+        return inside
     beside = db.with_name(db.stem + ".catalog.yaml")
     if beside.exists():
         return beside

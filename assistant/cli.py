@@ -23,6 +23,7 @@ from assistant.cli_common import (
     catalog_or_exit,
     console,
     db_path,
+    dialect_sql,
     emit_json,
     err_console,
     open_assistant,
@@ -111,6 +112,33 @@ def data_saas(
         f"Built [bold]{path}[/] in {time.perf_counter() - began:.1f} s; "
         "ask it with --catalog schemas/saas.yaml"
     )
+
+
+@data_app.command("export")
+def data_export(
+    to: Path = typer.Option(..., "--to", help="Folder for the Parquet files (made if missing)."),
+    db: Path | None = DbOption,
+    catalog: Path | None = CatalogOption,
+) -> None:
+    """Write every table as Parquet (one file per table) for Spark, with the catalog beside."""
+    import shutil
+
+    from assistant.catalog import CatalogError, catalog_path_for
+    from assistant.parquet_export import export_parquet
+
+    source = db_path(db)
+    try:
+        written = export_parquet(source, to)
+    except FileNotFoundError as exc:
+        err_console.print(f"[bold red]Error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    try:
+        shutil.copyfile(catalog_path_for(source, catalog), to / "catalog.yaml")
+    except CatalogError as exc:
+        err_console.print(f"[yellow]No catalog copied:[/] {exc}")
+    for table in written:
+        console.print(f"  {table.table:<24} {table.rows:>12,}  {table.path}")
+    console.print(f"[bold]{len(written)}[/] tables written to {to}")
 
 
 @data_app.command("info")
@@ -242,16 +270,39 @@ def ask(
     cassette: Path | None = CassetteOption,
     record: Path | None = RecordOption,
     profile: bool = typer.Option(False, "--profile", help="Also print the segment's profile."),
+    dialect: str | None = typer.Option(
+        None,
+        "--dialect",
+        help="Also show the segment's SQL for spark, trino, snowflake, bigquery or postgres.",
+    ),
+    engine: str = typer.Option(
+        "duckdb", "--engine", help="duckdb (the --db file) or spark (the --data folder)."
+    ),
+    data: Path | None = typer.Option(
+        None, "--data", help="Folder of Parquet files for --engine spark (`data export`)."
+    ),
 ) -> None:
     """Turn a plain-English request into a counted, explained segment."""
     from assistant.render import print_answer
 
-    assistant = open_assistant(db, catalog, backend, model, cassette, record)
-    result = assistant.ask(request, as_of=parse_as_of(as_of))
+    if dialect:
+        dialect_sql("SELECT 1", dialect)  # an unknown dialect fails before any work
+    assistant = open_assistant(db, catalog, backend, model, cassette, record, engine, data)
+    # Ideas on Spark cost minutes per answer in local mode: the segment, funnel and profile only.
+    ideas = engine != "spark"
+    result = assistant.ask(request, as_of=parse_as_of(as_of), ideas=ideas)
+    translated = dialect_sql(result.sql, dialect) if dialect and result.sql else None
     if fmt is OutputFormat.json:
-        emit_json(answer_payload(result))
+        payload = answer_payload(result)
+        if dialect:
+            payload["dialect"] = {"name": dialect, "sql": translated}
+        payload["engine"] = engine
+        emit_json(payload)
     else:
         print_answer(console, result, show_profile=profile)
+        if translated:
+            console.print(f"[bold]SQL for {dialect}:[/]")
+            console.print(translated, markup=False, highlight=False, soft_wrap=True)
     if result.error:
         raise typer.Exit(1)
 

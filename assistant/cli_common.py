@@ -51,6 +51,38 @@ def open_executor(db: Path | None):
         raise typer.Exit(2) from exc
 
 
+def open_spark(data: Path | None):
+    """A Spark executor on a folder of Parquet files, or a clear exit."""
+    from assistant.executor import ExecutionError
+    from assistant.spark_engine import SparkExecutor
+
+    if data is None or not data.is_dir():
+        err_console.print(
+            f"[bold red]Error:[/] --engine spark needs --data DIR, a folder of Parquet files "
+            f"({'none given' if data is None else f'{data} is not a folder'}); write one with "
+            "`segment-assistant data export --db FILE --to DIR`."
+        )
+        raise typer.Exit(2)
+    executor = SparkExecutor(data)
+    try:
+        executor.schema()
+    except ExecutionError as exc:
+        err_console.print(f"[bold red]Error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    return executor
+
+
+def dialect_sql(sql: str, dialect: str) -> str:
+    """The segment's SQL in another dialect, or a clear exit for an unknown one."""
+    from assistant.dialects import DialectError, transpile
+
+    try:
+        return transpile(sql, dialect)
+    except DialectError as exc:
+        err_console.print(f"[bold red]Error:[/] {exc}")
+        raise typer.Exit(2) from exc
+
+
 def catalog_or_exit(db: Path | None, catalog: Path | None, executor=None):
     """The catalog for the data, or a clear exit saying how to draft one."""
     from assistant.catalog import CatalogError, catalog_for
@@ -70,12 +102,21 @@ def open_assistant(
     model: str | None = None,
     cassette: Path | None = None,
     record: Path | None = None,
+    engine: str = "duckdb",
+    data: Path | None = None,
 ):
     """The Assistant façade on the data and its catalog, or a clear exit."""
     from assistant.api import Assistant
 
-    executor = open_executor(db)
-    loaded = catalog_or_exit(db, catalog, executor)
+    if engine == "spark":
+        executor = open_spark(data)
+        loaded = catalog_or_exit(executor.db_path, catalog, executor)
+    elif engine == "duckdb":
+        executor = open_executor(db)
+        loaded = catalog_or_exit(db, catalog, executor)
+    else:
+        err_console.print(f"[bold red]Error:[/] unknown engine {engine!r}; use duckdb or spark.")
+        raise typer.Exit(2)
     chosen = backend_or_exit(backend, model, cassette, record, catalog=loaded)
     return Assistant(executor, loaded, chosen)
 
