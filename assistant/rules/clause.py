@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.rules.items import Item
 from assistant.rules.lexicon import Meaning
 from assistant.rules.vocabulary import UNIT_DAYS, Vocabulary, band_bounds
+from assistant.spec import property_kind, type_kind
 from assistant.windows import Window
 
 if TYPE_CHECKING:
@@ -321,12 +322,13 @@ class ClauseFacts:
         if self.recency and (self.recency_source or not found):
             # "last logged in …": a bare recency word is about the activity the clause names.
             found.append(self.recency_source or vocab.default_source())
-        if self.rank and not found:
+        numeric = self.numeric_property()
+        if self.rank and not found and not numeric:
             found.append(vocab.default_source())
         if (
             (self.money is not None or self.money_verb)
             and not found
-            and not (self.tenure or self.signup or self.banded_column())
+            and not (self.tenure or self.signup or self.banded_column() or numeric)
         ):
             found.append(vocab.default_source())
         return list(dict.fromkeys(found))
@@ -403,13 +405,32 @@ class ClauseFacts:
         )
 
     def has_activity(self) -> bool:
+        ranked = bool(self.rank) and not self.numeric_property()
         return (
-            bool(
-                self.verbs or self.measures or self.predicates or self.activity_values or self.rank
-            )
+            bool(self.verbs or self.measures or self.predicates or self.activity_values or ranked)
             or self.recency
             or bool(self.terms)
         )
+
+    def numeric_property(self) -> str | None:
+        """A numeric customer property the clause names next to a number ('a purchase estimate
+        of at least $5,000', 'fewer than two cars'): the number is the property's."""
+        if not self.numbers:
+            return None
+        catalog = self.parser.catalog
+        for table, column in self.columns:
+            prop = self.vocab.property_name(table, column)
+            if prop is None or table is None or column is None:
+                continue
+            if property_kind(catalog, prop)[0] != "number" or prop == catalog.roles.birth:
+                continue
+            if not catalog.column(table, column).values:  # banded values: _numeric_bands
+                return prop
+        for meaning in self.derived:
+            derived = catalog.derived[meaning.name]
+            if type_kind(derived.type) == "number" and not derived.bands:
+                return meaning.name
+        return None
 
     def has_content(self) -> bool:
         """Anything besides a time, a negation and filler words."""

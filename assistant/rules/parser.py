@@ -202,7 +202,7 @@ class RequestParser:
                 deferred = None
                 continue
             length, meanings = self.lexicon.match(words, i, skip)
-            weak = not length or (length == 1 and meanings[0].kind == "column")
+            weak = not length or (length == 1 and meanings[0].kind in ("column", "stopword"))
             if weak and deferred is None and token.kind == "word":
                 deferred = self._split_phrase(tokens, words, i, skip)
                 if deferred is not None:
@@ -241,12 +241,12 @@ class RequestParser:
         phrase resumes, its item (read after the quantity) and how many words it takes there."""
         j = i + 1
         numbered = False
-        while j < len(tokens) and j - i <= 5:
+        while j < len(tokens) and j - i <= 6:
             if tokens[j].is_number:
                 numbered, j = True, j + 1
                 continue
             length, meanings = self.lexicon.match(words, j, skip)
-            if length and meanings[0].kind == "comparator":
+            if length and meanings[0].kind in ("comparator", "stopword") and not numbered:
                 j += length
                 continue
             break
@@ -254,8 +254,12 @@ class RequestParser:
             return None
         joined = [words[i], *words[j:]]
         length, meanings = self.lexicon.match(joined, 0, skip)
-        if length < 2 or meanings[0].kind not in ("value", "verb", "measure", "predicate"):
+        kinds = ("value", "verb", "measure", "predicate", "column")
+        if length < 2 or meanings[0].kind not in kinds:
             return None
+        first, own = self.lexicon.match(words, i, skip)
+        if first and own[0].kind == "stopword" and meanings[0].kind != "column":
+            return None  # a filler word starts only a property's name ("household … dependents")
         phrase = joined[:length]
         return j, Item(meanings[0].kind, " ".join(phrase), meanings=meanings), length - 1, phrase
 
@@ -657,6 +661,11 @@ class RequestParser:
         """A decade ('the 1990s') or a year with a comparison ('after 1985') as dates."""
         for n in facts.numbers:
             low, high = int(n.value or 0), int(n.high or n.value or 0)
+            if n.kind == "decade" and low < 100:
+                # "born in the seventies": a two-digit decade of a year is of the 1900s
+                # (the 00s and 10s of the 2000s).
+                century = 2000 if low < 20 else 1900
+                low, high = low + century, high + century
             if not 1800 <= low <= 2200:
                 continue
             if n.kind in ("decade", "range"):
@@ -673,19 +682,13 @@ class RequestParser:
         """'accounts with more than 1000 employees': a number next to a numeric property."""
         if facts.has_activity() or not facts.numbers or facts.numbers_used:
             return []
-        found: list[Condition] = []
-        for table, column in facts.columns:
-            prop = self.vocab.property_name(table, column)
-            if prop is None or property_kind(self.catalog, prop)[0] != "number":
-                continue
-            if self.catalog.column(table, column).values or prop == self.roles.birth:
-                continue  # banded values are read by _numeric_bands; birth years above
-            op, value = facts.comparison()
-            found.append(AttributeCondition(attribute=prop, op=op, value=value))
-            facts.numbers_used = True
-            result.mentions.add(f"attribute:{prop}")
-            break
-        return found
+        prop = facts.numeric_property()
+        if prop is None:
+            return []
+        op, value = facts.comparison()
+        facts.numbers_used = True
+        result.mentions.add(f"attribute:{prop}")
+        return [AttributeCondition(attribute=prop, op=op, value=value)]
 
     def _derived(self, facts: ClauseFacts, result: ParseResult) -> list[Condition]:
         conditions: list[Condition] = self._dated_properties(facts, result)

@@ -22,7 +22,7 @@ SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 # Phrases that stand for a number in marketers' writing.
 NUMBER_PHRASES = {
     "a couple of": "2", "a couple": "2", "couple of": "2", "a few": "3", "a dozen": "12",
-    "a hundred": "100", "a thousand": "1000", "once": "1 times", "twice": "2 times",
+    "a hundred": "one hundred", "a thousand": "one thousand", "once": "1 times", "twice": "2 times",
     "thrice": "3 times", "a single": "1",
 }  # fmt: skip
 CONTRACTIONS = {
@@ -33,6 +33,12 @@ CONTRACTIONS = {
 _BARE_NOT = re.compile(r"\b(have|has|had|did|do|does|is|are|was|were|could|would|should)nt\b")
 _ONE_UNIT_FOR = re.compile(r"\b(for|within|over|in) an? (year|month|week|day|quarter)\b")
 
+# "in their forties", "born in the seventies": decades in words
+DECADES = {
+    "twenties": "20s", "thirties": "30s", "forties": "40s", "fifties": "50s", "sixties": "60s",
+    "seventies": "70s", "eighties": "80s", "nineties": "90s",
+}  # fmt: skip
+_DECADE_WORD = re.compile(r"\b(?:the\s+)?(" + "|".join(DECADES) + r")\b")
 _NUMBER_WORD = "|".join(sorted([*UNITS, *TENS, *SCALES], key=len, reverse=True))
 _NUMBER_RUN = re.compile(rf"\b(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:{_NUMBER_WORD}))*\b")
 _MONEY = re.compile(r"(?:\$|€|£|usd\s*)\s*(\d[\d,]*(?:\.\d+)?)(?:\s*(k|m)\b)?")
@@ -78,6 +84,13 @@ def words_to_number(run: str) -> int | None:
     return total + current
 
 
+def _number_run(match: re.Match[str]) -> str:
+    """A run of number words as digits; 'and' joins parts of one number only after a scale
+    ('two hundred and fifty'), else it joins two numbers ('between two and five')."""
+    parts = re.split(r"(?<!hundred)(?<!thousand)(?<!million)\s+and\s+", match.group(0))
+    return " and ".join(str(words_to_number(p) or p) for p in parts)
+
+
 def _scaled(number: str, suffix: str | None) -> str:
     value = float(number.replace(",", ""))
     value *= {"k": 1000, "m": 1_000_000}.get(suffix or "", 1)
@@ -93,7 +106,8 @@ def normalize(text: str) -> str:
     text = re.sub(r"(\w)'s\b", r"\1", text)
     for phrase, number in NUMBER_PHRASES.items():
         text = re.sub(rf"\b{phrase}\b", number, text)
-    text = _NUMBER_RUN.sub(lambda m: str(words_to_number(m.group(0)) or m.group(0)), text)
+    text = _DECADE_WORD.sub(lambda m: m.group(0).replace(m.group(1), DECADES[m.group(1)]), text)
+    text = _NUMBER_RUN.sub(_number_run, text)
     # "more than a year ago", "an hour ago": one of the unit
     text = _ONE_UNIT_AGO.sub(r"1 \1", text)
     # "haven't logged in for a week": one of the unit

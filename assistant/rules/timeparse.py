@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from assistant.windows import (
     AllTime,
@@ -78,6 +78,12 @@ class TimeParser:
             (r"\b(?:month\s+to\s+date|mtd)\b", lambda m: Calendar(period="this_month")),
             # "monthly active users": active in the last 30 days (weekly 7, daily 1)
             (r"\b(daily|weekly|monthly)\s+(?=active\b)", self._per_period),
+            # "in Q4 2002", "the fourth quarter of 2002", "in Q1"
+            (
+                rf"\b{_LEAD}(?:q([1-4])|(first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter)"
+                r"(?:\s+(?:of\s+)?((?:19|20)\d{2}))?\b",
+                self._quarter,
+            ),
             (r"\btoday\b", lambda m: Calendar(period="today")),
             (r"\byesterday\b", lambda m: Calendar(period="yesterday")),
             (r"\b(?:ever|all\s+time|of\s+all\s+time|at\s+any\s+time)\b", lambda m: AllTime()),
@@ -124,6 +130,20 @@ class TimeParser:
         if unit == "week":
             return Trailing(n=7, unit="days")
         return Trailing(n=12 if unit == "year" else 1, unit="months")
+
+    def _quarter(self, m: re.Match[str]) -> Window:
+        words = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+        named = m.group(2) or ""
+        number = int(m.group(1) or words.get(named, 0) or named[:1])
+        if m.group(3):
+            year = int(m.group(3))
+        else:  # the latest such quarter that started by as_of
+            year = self.as_of.year
+            if date(year, 3 * number - 2, 1) > self.as_of:
+                year -= 1
+        start = date(year, 3 * number - 2, 1)
+        end = date(year + (number == 4), (3 * number) % 12 + 1, 1) - timedelta(days=1)
+        return Between(start=start, end=end)
 
     def _per_period(self, m: re.Match[str]) -> Window:
         return Trailing(n={"daily": 1, "weekly": 7, "monthly": 30}[m.group(1)], unit="days")
