@@ -158,6 +158,8 @@ def test_marketer_journey_in_the_browser(ui_db: Path, tmp_path: Path):
             snap("sql-refused")
             _sql_fixed_runs(page, gold)
             snap("sql-fixed")
+            _sql_for_another_warehouse(page)
+            snap("sql-spark")
             _save(page, "Gold customers")
             snap("saved")
 
@@ -179,7 +181,7 @@ def test_marketer_journey_in_the_browser(ui_db: Path, tmp_path: Path):
         finally:
             browser.close()
     assert blocked == [], f"the page tried to reach the network: {blocked}"
-    assert len(snap.taken) == 14 and all(path.stat().st_size > 0 for path in snap.taken)
+    assert len(snap.taken) == 15 and all(path.stat().st_size > 0 for path in snap.taken)
 
 
 # --- steps ---------------------------------------------------------------------------------------
@@ -294,6 +296,16 @@ def _save(page, name: str) -> None:
     page.wait_for_function(
         "name => document.querySelector('#saved-list')?.innerText.includes(name)", arg=name
     )
+
+
+def _sql_for_another_warehouse(page) -> None:
+    """The editor's query, as Spark writes it (the same translation `ask --dialect` gives)."""
+    from assistant.dialects import transpile
+
+    _choose(page, "#dialect", "Spark / Databricks")
+    page.locator("#sql-dialect").wait_for(state="visible")
+    shown = page.inner_text("#sql-dialect .cm-content").strip()
+    assert shown == transpile(GOLD_SQL, "spark")
 
 
 def _choose(page, dropdown: str, name: str) -> None:

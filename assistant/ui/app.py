@@ -330,6 +330,16 @@ def _layout(examples: list[dict[str, str]]) -> tuple[Widgets, dict[str, Any]]:
                     with gr.Row(elem_id="sql-run-row"):
                         run_sql = gr.Button("Run SQL", elem_id="run-sql", scale=0, min_width=110)
                         sql_error = gr.Markdown(elem_id="sql-error", scale=1)
+                    dialect = gr.Dropdown(
+                        choices=list(WAREHOUSES.items()),
+                        value=None,
+                        label="The same segment for your warehouse",
+                        elem_id="dialect",
+                    )
+                    translated = gr.Code(
+                        language="sql", interactive=False, lines=10, elem_id="sql-dialect",
+                        visible=False,
+                    )  # fmt: skip
                 with gr.Tab("Saved", id="saved-tab"):
                     saved = _saved_tab()
     widgets = Widgets(
@@ -347,7 +357,10 @@ def _layout(examples: list[dict[str, str]]) -> tuple[Widgets, dict[str, Any]]:
         ideas_note=ideas_note,
         ideas=ideas,
     )
-    controls = {"status": status, "request": request, "send": send, "new": new, "run_sql": run_sql}
+    controls = {
+        "status": status, "request": request, "send": send, "new": new, "run_sql": run_sql,
+        "dialect": dialect, "translated": translated,
+    }  # fmt: skip
     return widgets, controls | {f"saved_{k}": v for k, v in saved.items()}
 
 
@@ -390,6 +403,9 @@ def _wire_chat(ctx: AppContext, w: Widgets, c: dict[str, Any]) -> None:
         flow(button.click, partial(_echo_suggestion, index=i), [w.state])
 
     c["new"].click(lambda s: _render(chat.reset(ctx, s)), w.state, w.panel(), queue=False)
+    # The editor's query for another warehouse, whenever either changes.
+    c["dialect"].change(_translated, [w.sql, c["dialect"]], c["translated"], queue=False)
+    w.sql.change(_translated, [w.sql, c["dialect"]], c["translated"], queue=False)
     c["run_sql"].click(
         lambda s, sql: _render(chat.run_edited_sql(ctx, s, sql)), [w.state, w.sql], w.panel()
     ).then(ideas, w.state, w.idea_outputs())
@@ -401,6 +417,30 @@ def _wire_chat(ctx: AppContext, w: Widgets, c: dict[str, Any]) -> None:
     w.nearest.click(lambda s: _render(chat.run_nearest(ctx, s)), w.state, w.panel()).then(
         ideas, w.state, w.idea_outputs()
     )
+
+
+# Label -> sqlglot dialect, for the SQL tab's "for your warehouse" choice.
+WAREHOUSES = {
+    "Spark / Databricks": "spark",
+    "Trino / Presto": "trino",
+    "Snowflake": "snowflake",
+    "BigQuery": "bigquery",
+    "PostgreSQL": "postgres",
+}
+
+
+def _translated(sql: str | None, dialect: str | None) -> Any:
+    """The editor's query in `dialect` (read-only: it is run there, not here)."""
+    from assistant.dialects import DialectError, transpile
+
+    if not dialect or not (sql or "").strip():
+        return gr.update(visible=False)
+    name = next((k for k, v in WAREHOUSES.items() if v == dialect), dialect)
+    try:
+        text = transpile(sql or "", dialect)
+    except DialectError as exc:
+        text = f"-- This query could not be translated for {name}: {exc}"
+    return gr.update(value=text, visible=True, label=f"For {name} (read-only)")
 
 
 def _run_idea(ctx: AppContext, state: ChatState, index: int) -> list[Any]:
