@@ -125,8 +125,27 @@ class ClauseFacts:
     def _nouns_follow_verbs(self) -> None:
         """'returned an order': the order is the verb's event (a return), not a second
         activity; a plain count of one event yields to a verb naming another event of the
-        same rows."""
-        events = self.vocab.catalog.events
+        same rows. Without a number, a counted noun after a verb ('bought children's items')
+        is only the bought things' name, not a sum of them."""
+        catalog = self.vocab.catalog
+        events = catalog.events
+        for m in list(self.measures):
+            measure = catalog.measures[m.name]
+            counted = measure.aggregate == "sum" and measure.unit == "count"
+            money = measure.aggregate == "sum" and measure.field == events[measure.event].amount
+            others = [v for v in self.verbs if v != measure.event and events[v].amount]
+            doing = bool(self.verbs) or any(
+                _plain_count(self.vocab, n.name) for n in self.measures if n is not m
+            )
+            if counted and doing and not self.numbers and self.money is None:
+                # the noun still names its event ('catalog items': the catalog's)
+                self.measures.remove(m)
+                if measure.event not in self.verbs:
+                    self.verbs.append(measure.event)
+            elif money and others and self.money is not None:
+                # "returned $1,000 worth": the money is the verb's event's amount
+                self.measures.remove(m)
+                self.money_verb = True
         verb_tables = {events[v].table: v for v in self.verbs if events[v].table}
         for m in list(self.measures):
             shape = self.vocab.measures.get(m.name)
@@ -153,6 +172,8 @@ class ClauseFacts:
         """'bought electronics in store': 'bought' names any channel (a union event), 'in store'
         one of its members; the member is what the clause is about."""
         events = self.vocab.catalog.events
+        for union in [v for v in self.verbs if events[v].union]:
+            self._channel_of_another_union(union)
         named = set(self.verbs) | {
             s for m in self.measures if (s := self.vocab.measure_source(m.name))
         }
@@ -172,6 +193,20 @@ class ClauseFacts:
                         and _plain_count(self.vocab, m.name)
                     )
                 ]
+
+    def _channel_of_another_union(self, union: str) -> None:
+        """'returned catalog items': 'catalog' names the catalog member of the purchases union,
+        but the clause is about returns; members of two unions listed in the same channel order
+        correspond, so it is the returns union's catalog member."""
+        events = self.vocab.catalog.events
+        mine = events[union].union or []
+        for index, verb in enumerate(self.verbs):
+            if verb in mine or verb == union:
+                continue
+            others = [u for u, e in events.items() if e.union and verb in e.union and u != union]
+            if not others or len(events[others[0]].union) != len(mine):
+                continue
+            self.verbs[index] = mine[events[others[0]].union.index(verb)]
 
     def _take(self, item: Item) -> None:
         kind = item.kind
@@ -270,6 +305,19 @@ class ClauseFacts:
             if banded and any(m.kind == "column" and m.column == banded for m in item.meanings):
                 continue  # "200 employees": the word names the banded column, not a value
             named = [m for m in item.meanings if (m.table, m.column) in self.columns]
+            own = [m for m in item.meanings if m.kind == "column"]
+            doing = [
+                m
+                for m in item.meanings
+                if m.kind == "value" and any(vocab.value_target(m, c) for c in context)
+            ]
+            if own and doing and not self.numbers:
+                # "bought children's items": next to a verb the word is the bought thing's
+                # value, not the customers' column it also names (their children).
+                named = []
+                self.columns = [
+                    c for c in self.columns if c not in {(m.table, m.column) for m in own}
+                ]
             meanings = named or values_for_context(vocab, item.meanings, context)
             first = meanings[0]
             prop = vocab.property_name(first.table, first.column)
