@@ -453,7 +453,7 @@ class RequestParser:
     # -- pass 4: one clause ----------------------------------------------------------------------
 
     def _clause(self, facts: ClauseFacts, result: ParseResult, depth: int) -> list[Tagged]:
-        out: list[Tagged] = []
+        out: list[Tagged] = [Tagged(c) for c in self._place_names(facts, result)]
         for item in facts.unknown:
             _note_unknown(result, item)
         out += self._terms(facts, result, depth)
@@ -465,6 +465,58 @@ class RequestParser:
             out = absorb_into_terms(out)
             out = [Tagged(negate_condition(all_of([t.condition for t in out]), self.nullable))]
         return out
+
+    def _place_names(self, facts: ClauseFacts, result: ParseResult) -> list[Condition]:
+        """'people in Fairview', 'everyone in Jefferson County', 'customers in Lakewood, TX':
+        words the catalog does not know right after 'in' name a place of a geography property
+        whose values are not listed (the narrowest one, or the one named right after them, as
+        'county'); the name is compared as said, in title case."""
+        places = self._free_places()
+        if not places or facts.has_activity():
+            return []  # "bought in bulk": where they live is said apart from what they did
+        found: list[Condition] = []
+        items = facts.items
+        k = 0
+        while k < len(items):
+            lead = items[k - 1].text if k else ""
+            if items[k].kind != "word" or lead not in ("in", "from", "near", "around"):
+                k += 1
+                continue
+            end = k
+            while end < len(items) and items[end].kind == "word":
+                end += 1
+            words = [i.text for i in items[k:end]]
+            prop = places[-1]
+            after = items[end] if end < len(items) else None
+            if after is not None and after.kind == "column":
+                named = [
+                    p
+                    for m in after.meanings
+                    if (p := self.vocab.property_name(m.table, m.column)) and self._free_text(p)
+                ]
+                if named:
+                    prop = named[0]
+                    words.append(after.text)
+            name = " ".join(w.capitalize() for w in " ".join(words).split())
+            found.append(AttributeCondition(attribute=prop, op="=", value=name))
+            facts.unknown = [u for u in facts.unknown if u not in items[k:end]]
+            result.mentions.add(f"attribute:{prop}")
+            result.assumptions.append(
+                f"'{name}' read as a {prop.replace('_', ' ')} name (not a listed value: "
+                "spelled as in the data?)"
+            )
+            k = end
+        return found
+
+    def _free_places(self) -> list[str]:
+        """The geography properties (roles, broad to narrow) whose values are not listed."""
+        return [name for name in self.roles.geography or [] if self._free_text(name)]
+
+    def _free_text(self, name: str) -> bool:
+        place = self.catalog.property_column(name)
+        if place is None or property_kind(self.catalog, name)[0] != "text":
+            return False
+        return not self.catalog.column(*place).values
 
     def _window_alone(
         self, facts: ClauseFacts, earlier: list[Tagged], result: ParseResult
@@ -530,6 +582,8 @@ class RequestParser:
             result.mentions.add(f"attribute:{column}")
             kind = property_kind(self.catalog, column)[0]
             typed: list[Any] = [v == "true" if kind == "boolean" else v for v in values]
+            if kind == "text" and len(typed) == 1:
+                typed = self._ordinal_values(facts, column, typed[0], result)
             if kind == "boolean" and len(set(typed)) == 1 or len(typed) == 1:
                 conditions.append(AttributeCondition(attribute=column, op="=", value=typed[0]))
             else:
@@ -555,6 +609,46 @@ class RequestParser:
             result.mentions.add(f"attribute:{column}")
             conditions.append(AttributeCondition(attribute=column, op="is_null"))
         return conditions
+
+    def _ordinal_values(
+        self, facts: ClauseFacts, prop: str, value: str, result: ParseResult
+    ) -> list[Any]:
+        """'high school or less', 'gold or higher': a value followed by an at-most / at-least
+        word means it and the values listed before (after) it in the catalog, whose order is
+        the column's order; unknown / other values are never part of a range."""
+        words = facts.value_words.get(prop, [])
+        ops = {">=", ">", "<=", "<"}
+        after = [
+            facts.items[k + 1].meaning.name
+            for k, item in enumerate(facts.items[:-1])
+            if item.text in words and facts.items[k + 1].kind == "comparator"
+        ]
+        op = next((o for o in after if o in ops), None)
+        if op is None or facts.numbers:
+            return [value]
+        table, column = self.catalog.property_column(prop)
+        keys = list(self.catalog.column(table, column).values or {})
+        if value not in keys:
+            return [value]
+        unknown = {w for phrase in self.lexicon.grammar.get("unknown", []) for w in phrase.split()}
+        unknown |= {"other", "none", "n/a"}
+
+        def ordered(key: str) -> bool:
+            label = self.catalog.column(table, column).values[key].label or key
+            return not ({key.lower(), *label.lower().split()} & unknown)
+
+        index = keys.index(value)
+        span = keys[: index + 1] if op in ("<=", "<") else keys[index:]
+        if op in ("<", ">"):
+            span = [k for k in span if k != value]
+        chosen = [k for k in span if ordered(k)] or [value]
+        facts.comparators = [c for c in facts.comparators if c != op]
+        result.assumptions.append(
+            f"'{words[0]}' {'or less' if op in ('<=', '<') else 'or more'} = "
+            + ", ".join(chosen)
+            + f" (the {prop.replace('_', ' ')} values in the catalog's order)"
+        )
+        return chosen
 
     def _absent_columns(self, facts: ClauseFacts, result: ParseResult) -> list[Condition]:
         """'without a loyalty tier', 'no gender recorded': the column's 'none' value, or NULL."""
