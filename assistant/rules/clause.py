@@ -47,6 +47,7 @@ class ClauseFacts:
         self.numbers_filter = False  # the numbers went to a field filter, not a count
         # (table, column) of the property values the clause names
         self.value_columns: list[tuple[str | None, str | None]] = []
+        self.share_all = False  # "only ever", "exclusively": all of the activity, not most
         self.aggregate = ""  # "average rating": the numbers compare avg(field), not each row
         self.leading_time = False  # the time was said before the clause ("in May, who …")
         self.back_reference = ""  # "that year" / "since then": the earlier clause's time
@@ -264,6 +265,7 @@ class ClauseFacts:
             self.money_verb = True
         elif kind == "share":
             self.share_word = item.text
+            self.share_all = item.meaning.name == "all"
         elif kind == "aggregate":
             self.aggregate = item.meaning.name
         elif kind == "recency":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,11 @@ class Lexicon:
         """
         for length in range(min(self.max_len, len(words) - start), 0, -1):
             meanings = self.phrases.get(tuple(words[start : start + length]), [])
-            meanings = [m for m in meanings if m.kind not in skip]
+            meanings = [
+                m
+                for m in meanings
+                if m.kind not in skip and not ("term" in skip and m.get("beside_term"))
+            ]
             if meanings:
                 return length, meanings
         return 0, []
@@ -182,6 +186,8 @@ def _add_grammar(b: _Builder, g: dict[str, Any]) -> None:
         b.add(phrase, Meaning("recency"))
     for phrase in g.get("share_words", []):
         b.add(phrase, Meaning("share"))
+    for phrase in g.get("all_words", []):
+        b.add(phrase, Meaning("share", name="all"))
     for phrase in g.get("first_words", []):
         b.add(phrase, Meaning("first"))
     for phrase in g.get("same_time", []):
@@ -261,8 +267,14 @@ def _add_models(
             meaning = Meaning("segment_model", name=model_name, value=label.key)
             for spelling in {label.key.replace("_", " "), label.name, *label.synonyms}:
                 words = phrase_key(spelling)
-                if any(ch.isdigit() for ch in spelling) or words[0] in negations:
-                    # "top 10%" and "never bought" are read by the grammar itself.
+                if any(ch.isdigit() for ch in spelling):
+                    continue  # "top 10%" is read by the grammar itself
+                if words[0] in negations:
+                    # "never bought" is read by the grammar itself, or names a catalog term;
+                    # next to a term the label is there for "… the lifecycle model puts in
+                    # never purchased" (a named model prefers its label to the term).
+                    if any(m.kind == "term" for m in b.index.get(words, [])):
+                        b.add(spelling, replace(meaning, extra=(("beside_term", True),)))
                     continue
                 # Qualified forms name the model outright: "lifecycle stage at risk".
                 forms = [f"{n} {spelling}" for n in names] + [f"{spelling} {n}" for n in names]

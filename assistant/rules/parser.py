@@ -208,6 +208,10 @@ class RequestParser:
                 if deferred is not None:
                     i += 1
                     continue
+            exact = self.lexicon.grammar.get("exactly_before_number", [])
+            if token.is_number and items and items[-1].text in exact and items[-1].kind != "time":
+                # "only one user": 'only' before a number is exactly that many
+                items[-1] = Item("comparator", items[-1].text, [Meaning("comparator", name="=")])
             quantified = bool(items) and items[-1].kind in ("comparator", "negation", "between")
             if token.is_number and (length < 2 or quantified):
                 # "1 time buyers" is a phrase; "at least 1 purchase" is a number and a measure.
@@ -901,6 +905,9 @@ class RequestParser:
             and primary
         ):
             return self._not_since(activity, facts, facts.window, result)
+        if facts.share_all and facts.numbers:
+            facts.share_word = ""  # "only ever bought once": exactly, not a share
+            facts.comparators = facts.comparators or ["="]
         if facts.share_word and primary and measure in ("count", "sum"):
             mostly = self._mostly(activity, facts, window, result, measure, fieldname)
             if mostly is not None:
@@ -1048,18 +1055,20 @@ class RequestParser:
         )
         if weighted and event.amount is not None:
             fieldname = event.amount
+        every = facts.share_all
         condition = ActivityCondition(
             activity=Activity(source=source),
             measure="share",
             field=fieldname if weighted else None,
             share_of=share,
-            op=">",
-            value=50,
+            op=">=" if every else ">",
+            value=100 if every else 50,
             window=window,
         )
         facts.numbers_used = True
         what = f"their spend on {event.plural_noun}" if weighted else f"their {event.plural_noun}"
-        result.assumptions.append(f"'{facts.share_word}' = more than half of {what}")
+        portion = "all of" if every else "more than half of"
+        result.assumptions.append(f"'{facts.share_word}' = {portion} {what}")
         return condition
 
     def _rank(self, facts, activity, measure, fieldname, window, result) -> Condition:

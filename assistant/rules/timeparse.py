@@ -86,7 +86,11 @@ class TimeParser:
             ),
             (r"\btoday\b", lambda m: Calendar(period="today")),
             (r"\byesterday\b", lambda m: Calendar(period="yesterday")),
-            (r"\b(?:ever|all\s+time|of\s+all\s+time|at\s+any\s+time)\b", lambda m: AllTime()),
+            # ("only ever buy online" is a share of all purchases, not a time)
+            (
+                r"\b(?:(?<!only )ever|all\s+time|of\s+all\s+time|at\s+any\s+time)\b",
+                lambda m: AllTime(),
+            ),
             (
                 rf"\b(?:in|during)\s+(?:the\s+month\s+of\s+)?({_MONTH})(?:\s+(\d{{4}}))?\b",
                 self._month,
