@@ -88,8 +88,9 @@ eval-check: install  ## The evals against the committed baselines (part of make 
 	$(BIN)/segment-assistant eval evals/saas --backend rules $(SAAS) --report evals/reports/saas --baseline evals/baselines/saas.json
 	$(BIN)/segment-assistant eval $(REPLAY) --report evals/reports/replay --baseline evals/baselines/replay.json
 
-bench: install  ## Speed figures at 100k and 1M customers (data in data/bench/, ~15 min).
+bench: install spark  ## Speed figures at 100k and 1M customers, DuckDB and Spark (data in data/bench/, ~25 min).
 	$(BIN)/python evals/perf/bench.py --repeats 1 --no-warmup --profile
+	$(BIN)/python evals/perf/spark_bench.py --repeats 2
 
 clean:  ## Remove the virtual environment, caches and built data.
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -16,6 +16,7 @@ with a session of its own (its own temporary views).
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import threading
@@ -38,6 +39,8 @@ _TEMP_TABLE = re.compile(
     r"^\s*CREATE\s+OR\s+REPLACE\s+TEMP(?:ORARY)?\s+TABLE\s+(\w+)\s+AS\s+(.*)$", re.I | re.S
 )
 _EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(.*)$", re.I | re.S)
+MEMORY_ENV = "SEGMENT_ASSISTANT_SPARK_MEMORY"
+DEFAULT_MEMORY = "4g"
 _SESSION_LOCK = threading.Lock()
 _SESSION: Any = None
 # Spark's type names as DuckDB spells them, so the guard sees the schema it knows.
@@ -70,10 +73,13 @@ def spark_session(threads: int = 2) -> Any:
                 SparkSession.builder.master(f"local[{threads}]")
                 .appName("segment-assistant")
                 .config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1")
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.sql.shuffle.partitions", str(max(2, threads * 2)))
+                # The driver is the whole local cluster: its heap holds broadcast joins.
+                .config("spark.driver.memory", os.environ.get(MEMORY_ENV, DEFAULT_MEMORY))
                 # DuckDB's semantics for what ANSI mode turns into errors (x / 0 is NULL).
                 .config("spark.sql.ansi.enabled", "false")
                 .config("spark.sql.warehouse.dir", str(Path(scratch) / "warehouse"))
@@ -235,8 +241,11 @@ def _plain(value: Any) -> Any:
 
 
 def _spark_message(err: Exception) -> str:
-    first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    return f"Spark could not run this query: {first}"
+    """The engine's own reason: a Java error's message, not py4j's "error calling o305"."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    java = next((line for line in lines if line.startswith(": ") and "Exception" in line), None)
+    reason = java[2:].split(": ", 1)[-1] if java else (lines[0] if lines else type(err).__name__)
+    return f"Spark could not run this query: {reason[:400]}"
 
 
 def _ms(started: float) -> float:
