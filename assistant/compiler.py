@@ -302,6 +302,8 @@ class _Compiler:
     # activity
 
     def activity(self, cond: ActivityCondition) -> tuple[str, str]:
+        if cond.after is not None:
+            return self.activity_after(cond)
         source = _source_sql(cond, self)
         agg = self.aggregate(cond, source)
         predicate = _predicate(agg, cond.op, cond.value)
@@ -320,6 +322,41 @@ class _Compiler:
             having = f"NOT ({predicate})"
             return _membership(key, "NOT IN", source.select(having=having)), text
         return _membership(key, "IN", source.select(having=predicate)), text
+
+    def activity_after(self, cond: ActivityCondition) -> tuple[str, str]:
+        """Customers with a row of the anchor activity whose count of matching rows after
+        their first/last anchor row satisfies the comparison."""
+        after = cond.after
+        assert after is not None
+        anchor = _source_sql(ActivityCondition(activity=after.activity), self)
+        edge = "max" if after.which == "last" else "min"
+        anchor_ts = anchor.ts
+        anchored = anchor.select(columns=[f"{edge}({anchor_ts}) AS anchor_ts"], group=True)
+        later = _source_sql(cond.model_copy(update={"after": None}), self)
+        later_ts = later.ts
+        instance = _instance(self.catalog, later.event_name, later.rows)
+        counted = "count(DISTINCT later.instance)" if instance else "count(*)"
+        columns = [f"{later_ts} AS ts", *([f"{instance} AS instance"] if instance else [])]
+        rows = later.select(columns=columns)
+        count = (
+            f"(\n{IND}SELECT {counted}\n{IND}FROM (\n{IND * 2}{_indented(rows, 8)}\n{IND}) later\n"
+            f"{IND}WHERE later.customer_id = anchored.customer_id\n"
+            f"{IND}  AND later.ts > anchored.anchor_ts\n)"
+        )
+        inner = (
+            f"SELECT anchored.customer_id\nFROM (\n{IND}{_indented(anchored, 4)}\n) anchored\n"
+            f"WHERE {_predicate(_indented(count, 6), cond.op, cond.value)}"
+        )
+        plain = cond.model_copy(update={"after": None})
+        text = self.activity_text(plain, zero_ok=False)
+        anchor_words = _activity_words(self.catalog, after.activity, plural=False)
+        text += f" after their {after.which} {anchor_words}"
+        self.assume(
+            f"only {_activity_words(self.catalog, cond.activity, plural=True)} after each "
+            f"customer's own {after.which} {anchor_words} count; customers without one do not "
+            "match"
+        )
+        return _membership(audience_key(self.catalog), "IN", inner), text
 
     def aggregate(self, spec: MeasureBase, source: _Source) -> str:
         match spec.measure:

@@ -249,11 +249,21 @@ class MeasureBase(SpecModel):
         return self
 
 
+class AfterEvent(SpecModel):
+    """The customer's own first or last row of another activity: only rows after it count
+    ("haven't ordered since their last delivery complaint", "unsubscribed but bought since").
+    Customers without such a row never match."""
+
+    activity: Activity
+    which: Literal["first", "last"] = "last"
+
+
 class ActivityCondition(MeasureBase):
     """An aggregate of matching activity in a window compared to a number ("none" = count = 0).
 
     Customers without matching activity have count/distinct/sum 0, never satisfy avg/min/max
-    conditions, and count as infinitely long ago for days_since_last.
+    conditions, and count as infinitely long ago for days_since_last. With `after`, only rows
+    after the customer's first/last row of that other activity count (count only).
     """
 
     kind: Literal["activity"] = "activity"
@@ -261,10 +271,16 @@ class ActivityCondition(MeasureBase):
     value: Number | list[Number] = Field(
         default=1, description="number, or [low, high] for between"
     )
+    after: AfterEvent | None = Field(
+        default=None,
+        description="count only rows after the customer's first/last row of this activity",
+    )
 
     @model_validator(mode="after")
     def _check_value(self) -> ActivityCondition:
         _check_value_shape(self.op, self.value)
+        if self.after is not None and self.measure != "count":
+            raise ValueError("after goes with measure count only")
         return self
 
 

@@ -295,7 +295,7 @@ class ClauseFacts:
         context = context or previous
         # A value of the field an event defaults (its kind: 'opened' for campaign events)
         # names that event, as a verb would.
-        for item in items:
+        for item in [*items, *self.term_items]:  # "unsubscribed from email": a term's event too
             for m in item.meanings:
                 context |= vocab.default_field_sources(m)
         if self.unknown_flag:

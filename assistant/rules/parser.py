@@ -41,6 +41,7 @@ from assistant.rules.vocabulary import UNIT_DAYS, band_bounds, band_satisfies, v
 from assistant.spec import (
     Activity,
     ActivityCondition,
+    AfterEvent,
     AttributeCondition,
     Condition,
     NotGroup,
@@ -129,6 +130,7 @@ class RequestParser:
         read: list[ClauseFacts] = []
         last_window: Window | None = None
         for index, clause in enumerate(clauses):
+            clause, anchor = self._anchor(clause, previous)
             facts = ClauseFacts.read(clause, self, previous)
             self._time_from_context(facts, last_window, read, result)
             if (
@@ -145,7 +147,12 @@ class RequestParser:
                 read[0].window = None
             read.append(facts)
             last_window = facts.window or last_window
+            if anchor is None and facts.back_reference == "since_then" and facts.window is None:
+                anchor = self._earlier_anchor(earlier)
             made = self._clause(facts, result, depth)
+            made = self._but_not_the_same(facts, made, earlier, result)
+            if anchor is not None:
+                made = self._after(made, anchor, result)
             if facts.window is not None and not uses_window(made, facts):
                 made = made + self._window_alone(facts, earlier, result)
             tagged += [replace(t, clause=index) for t in made]
@@ -158,6 +165,91 @@ class RequestParser:
         for window in result.windows:
             result.assumptions.append(resolve(window, self.as_of).label)
         return result
+
+    def _anchor(
+        self, clause: list[Item], previous: set[str]
+    ) -> tuple[list[Item], AfterEvent | None]:
+        """'… haven't ordered since their last delivery complaint': the words after 'since
+        their last/first' name the activity whose latest (earliest) row the clause counts from."""
+        since = self.lexicon.grammar.get("since_words", ["since", "after"])
+        for k, item in enumerate(clause):
+            if item.text not in since:
+                continue
+            j = k + 1
+            while j < len(clause) and clause[j].kind == "stopword":
+                j += 1
+            if j >= len(clause) or clause[j].kind not in ("recency", "first"):
+                continue
+            named = clause[j].kind == "recency" and clause[j].meaning.source
+            rest = clause[j:] if named else clause[j + 1 :]  # "since their last ticket"
+            anchor = ClauseFacts.read(rest, self, previous)
+            sources = anchor.sources()
+            if not rest or not sources:
+                continue
+            filters, predicates, _, _ = anchor.activity_shape(sources[0])
+            try:
+                activity = Activity(source=sources[0], filters=filters, predicates=predicates)
+            except ValueError:
+                continue
+            which = "first" if clause[j].kind == "first" else "last"
+            return clause[:k], AfterEvent(activity=activity, which=which)
+        return clause, None
+
+    @staticmethod
+    def _earlier_anchor(earlier: list[Tagged]) -> AfterEvent | None:
+        """'unsubscribed from email but have still made a purchase since then': without an
+        earlier time, 'since then' is since the customer's first such earlier event."""
+        merged = absorb_into_terms(earlier)  # "unsubscribed from email": the term's own event
+        acts = [t.condition for t in merged if isinstance(t.condition, ActivityCondition)]
+        if len(acts) != 1 or acts[0].op not in (">", ">=") or acts[0].measure != "count":
+            return None
+        return AfterEvent(activity=acts[0].activity, which="first")
+
+    def _after(self, made: list[Tagged], anchor: AfterEvent, result: ParseResult) -> list[Tagged]:
+        out = []
+        for t in made:
+            c = t.condition
+            if isinstance(c, ActivityCondition) and c.measure == "count" and c.after is None:
+                c = c.model_copy(update={"after": anchor})
+                noun = self.catalog.events[anchor.activity.source].noun
+                result.assumptions.append(
+                    f"counted after each customer's own {anchor.which} {noun} (the time is "
+                    "theirs, not a calendar date)"
+                )
+            out.append(replace(t, condition=c))
+        return out
+
+    def _but_not_the_same(
+        self, facts: ClauseFacts, made: list[Tagged], earlier: list[Tagged], result: ParseResult
+    ) -> list[Tagged]:
+        """'were sent a win-back email but never opened one': the negated activity after 'but'
+        is about the same things as the one before it (a win-back email), in what it does not
+        say itself."""
+        first = facts.items[0].joined_by if facts.items else ""
+        if first != "but" or not facts.negated:
+            return made
+        before = [t.condition for t in earlier if isinstance(t.condition, ActivityCondition)]
+        out = []
+        for t in made:
+            c = t.condition
+            if (
+                isinstance(c, ActivityCondition)
+                and c.op == "="
+                and c.value == 0
+                and len(before) == 1
+                and before[0].activity.source == c.activity.source
+            ):
+                mine = c.activity.filters
+                extra = {k: v for k, v in before[0].activity.filters.items() if k not in mine}
+                if extra and mine:
+                    activity = c.activity.model_copy(update={"filters": {**extra, **mine}})
+                    c = c.model_copy(update={"activity": activity})
+                    result.assumptions.append(
+                        "'but not …' is about the same kind of "
+                        f"{self.catalog.events[c.activity.source].plural_noun} as before it"
+                    )
+            out.append(replace(t, condition=c))
+        return out
 
     def _refusal(self, text: str) -> str | None:
         patterns = self.lexicon.grammar.get("refuse", {})
