@@ -13,11 +13,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from assistant.backends.base import Backend, BackendError, Interpretation, TokenUsage, Turn
 from assistant.catalog import Catalog
-from assistant.compiler import CompiledSegment, CompileError, compile_spec, run_funnel
+from assistant.compiler import (
+    CompiledSegment,
+    CompileError,
+    all_steps,
+    compile_spec,
+    funnel_counts_sql,
+    run_funnel,
+)
 from assistant.executor import ExecutionError, Executor
 from assistant.guard import GuardError, check_sql
 from assistant.ideas import IdeasResult
@@ -30,6 +37,7 @@ from assistant.suggest import Choice, choices_for
 MAX_REQUEST_CHARS = 4000
 MEMBERS_TABLE = "answer_members"  # a TEMP table on the turn's own cursor (see answer())
 MEMBERS_SQL = f"SELECT customer_id FROM {MEMBERS_TABLE}"
+STEPS_TABLE = "answer_steps"  # per-customer step flags of the current answer (a temp table)
 log = logging.getLogger(__name__)
 
 
@@ -89,6 +97,8 @@ class Answer(BaseModel):
     suggestions: list[str] = Field(default_factory=list)
     # The suggestions with how many customers each finds and why it is offered.
     choices: list[Choice] = Field(default_factory=list)
+    # The profile's per-category spend of the members, reused by the look-alike ideas.
+    _category_spend: list[dict[str, Any]] | None = PrivateAttr(default=None)
     refused: bool = False
     reset: bool = False
     error: str | None = None
@@ -294,7 +304,16 @@ def _enrich(result: Answer, executor: Executor, spec: SegmentSpec | None, catalo
     from assistant.kotler import enrich_answer
 
     try:
-        extras = enrich_answer(result, executor, spec, catalog, members_sql=MEMBERS_SQL)
+        steps = STEPS_TABLE if result.funnel and len(result.funnel) > 1 else None
+        extras = enrich_answer(
+            result,
+            executor,
+            spec,
+            catalog,
+            members_sql=MEMBERS_SQL,
+            steps_table=steps,
+            category_spend=result._category_spend,
+        )
     except Exception as exc:
         log.exception("ideas for %r failed", result.request)
         result.assumptions.append(f"ideas and reachability could not be computed ({exc})")
@@ -357,13 +376,19 @@ def _run(
 ) -> None:
     result.sql = prepared.sql
     compiled = prepared.compiled
+    members_from_steps = compiled is not None and compiled.steps_sql is not None and with_profile
     if compiled is not None:
         result.explanation = _with_ignored(compiled.explanation, result.unrecognized)
         result.assumptions += [a for a in compiled.assumptions if a not in result.assumptions]
-        result.funnel = [
-            FunnelStepCount(label=label, count=count)
-            for label, count in run_funnel(executor, compiled)
-        ]
+        if members_from_steps:
+            # One evaluation of the conditions feeds both the funnel and the members table.
+            executor.query(f"CREATE OR REPLACE TEMP TABLE {STEPS_TABLE} AS {compiled.steps_sql}")
+            counts = executor.query(funnel_counts_sql(STEPS_TABLE, len(compiled.steps))).rows[0]
+            labels = ["All customers", *(step.label for step in compiled.steps)]
+            funnel = list(zip(labels, (int(n) for n in counts), strict=True))
+        else:
+            funnel = run_funnel(executor, compiled)
+        result.funnel = [FunnelStepCount(label=label, count=count) for label, count in funnel]
     else:
         result.explanation = "Customers returned by the SQL query."
     if result.funnel and not with_profile:
@@ -372,12 +397,17 @@ def _run(
         result.count, result.base_count = count, base
         result.share = round(count / base, 4) if base else 0.0
         return
+    if members_from_steps:
+        assert compiled is not None
+        source = f"{STEPS_TABLE} WHERE {all_steps(len(compiled.steps))}"
+    else:
+        source = f"({prepared.sql}) AS q"
     executor.query(
-        f"CREATE OR REPLACE TEMP TABLE {MEMBERS_TABLE} AS "
-        f"SELECT DISTINCT customer_id FROM ({prepared.sql}) AS q"
+        f"CREATE OR REPLACE TEMP TABLE {MEMBERS_TABLE} AS SELECT DISTINCT customer_id FROM {source}"
     )
     segment = segment_result(
         executor, MEMBERS_SQL, as_of, catalog=catalog, with_profile=with_profile
     )
     result.count, result.share, result.base_count = segment.count, segment.share, segment.base_count
     result.profile, result.sample = segment.profile, segment.sample
+    result._category_spend = segment._category_spend

@@ -57,6 +57,7 @@ class CompiledSegment:
     assumptions: list[str]
     steps: list[FunnelStep]
     funnel_sql: str
+    steps_sql: str | None = None  # per-customer step flags (None without conditions)
 
 
 class _Executor(Protocol):
@@ -96,6 +97,7 @@ def compile_spec(spec: SegmentSpec, as_of: date, catalog: Catalog) -> CompiledSe
         assumptions=compiler.assumptions,
         steps=steps,
         funnel_sql=_funnel_sql(entity, [s.condition_sql for s in steps]),
+        steps_sql=steps_sql(entity, [s.condition_sql for s in steps]) if steps else None,
     )
 
 
@@ -143,21 +145,33 @@ def _audience_sql(entity: tuple[str, str], conditions: list[str]) -> str:
 
 
 def _funnel_sql(entity: tuple[str, str], conditions: list[str]) -> str:
-    table, key = entity
+    table, _ = entity
     if not conditions:
         return f"SELECT count(*) AS all_customers\nFROM {table}"
+    return f"WITH steps AS (\n  {_indented(steps_sql(entity, conditions), 2)}\n)\n" + (
+        funnel_counts_sql("steps", len(conditions))
+    )
+
+
+def steps_sql(entity: tuple[str, str], conditions: list[str]) -> str:
+    """One row per customer with a true/false flag per step (step_1 … step_n)."""
+    table, key = entity
     flags = ",\n".join(
         f"{IND}({_indented(sql, 5)}) AS step_{i}" for i, sql in enumerate(conditions, 1)
     )
+    return f"SELECT {key} AS customer_id,\n{flags}\nFROM {table}"
+
+
+def funnel_counts_sql(steps: str, n: int) -> str:
+    """Everyone, then those left after each cumulative step, from a `steps_sql` relation."""
     counts = [f"{IND}count(*) AS all_customers"]
-    for i in range(1, len(conditions) + 1):
-        cumulative = " AND ".join(f"step_{j}" for j in range(1, i + 1))
-        counts.append(f"{IND}count(*) FILTER (WHERE {cumulative}) AS after_step_{i}")
-    return (
-        "WITH steps AS (\n"
-        f"  SELECT {key} AS customer_id,\n{flags}\n  FROM {table}\n)\n"
-        "SELECT\n" + ",\n".join(counts) + "\nFROM steps"
-    )
+    for i in range(1, n + 1):
+        counts.append(f"{IND}count(*) FILTER (WHERE {all_steps(i)}) AS after_step_{i}")
+    return "SELECT\n" + ",\n".join(counts) + f"\nFROM {steps}"
+
+
+def all_steps(n: int) -> str:
+    return " AND ".join(f"step_{j}" for j in range(1, n + 1))
 
 
 def _explanation(plural: str, parts: list[str]) -> str:

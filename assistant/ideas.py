@@ -49,7 +49,7 @@ import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,7 +60,7 @@ from assistant import roles
 from assistant.compiler import compile_spec, sql_literal
 from assistant.executor import Executor
 from assistant.guard import check_sql
-from assistant.profile import count_segment
+from assistant.profile import count_segment, twelve_month_window
 from assistant.segmodels import (
     assignment_sql,
     available_models,
@@ -160,6 +160,9 @@ class _Context:
     count: int
     base: int
     members: str = ""  # SQL of the parent's customer ids for counting (defaults to `sql`)
+    steps_table: str | None = None  # the parent's per-customer step flags, when computed
+    # The parent's 12-month spend and buyers per category, when the profile computed them.
+    category_spend: list[dict[str, Any]] | None = None
 
     @property
     def whole_base(self) -> bool:
@@ -247,12 +250,16 @@ def suggest_ideas(
     *,
     parent_sql: str | None = None,
     members_sql: str | None = None,
+    steps_table: str | None = None,
+    category_spend: list[dict[str, Any]] | None = None,
     limit: int = 8,
 ) -> IdeasResult:
     """4-8 ranked ideas for `parent` (the whole base when both parent and parent_sql are None).
 
     `members_sql` selects the parent's customer ids already computed (e.g. a temp table of the
-    answer's members), so counting does not evaluate the parent's conditions again.
+    answer's members), so counting does not evaluate the parent's conditions again;
+    `steps_table` holds every customer's flag per condition of `parent` (step_1 … step_n, as
+    `compiler.steps_sql` makes them), so broadening counts come from it too.
     """
     spec = parent if parent is not None or parent_sql is not None else SegmentSpec()
     compiled = compile_spec(spec, as_of, catalog) if spec is not None else None
@@ -260,6 +267,8 @@ def suggest_ideas(
     sql = check_sql(sql, executor.schema()).sql if parent_sql else sql
     count, base = count_segment(executor, members_sql or sql, catalog)
     ctx = _Context(executor, as_of, catalog, spec, sql, count, base, members_sql or "")
+    ctx.steps_table = steps_table
+    ctx.category_spend = category_spend
     summary = ParentSummary(
         title=(spec.title if spec and spec.title else None) or _default_title(ctx),
         explanation=compiled.explanation
@@ -973,14 +982,7 @@ def _look_alikes(ctx: _Context) -> list[Idea]:
     window = resolve(LOOK_ALIKE_WINDOW, ctx.as_of)
     in_window = f"r.ts >= {sql_literal(window.start)} AND r.ts < {sql_literal(window.end)}"
     totals = _category_buyers_in(ctx.executor, rows_sql, in_window)
-    rows = ctx.executor.query(
-        f"""WITH {ctx.parent_cte()}
-        SELECT r.category, sum(r.amount) AS parent_spend,
-               count(DISTINCT r.customer_id) AS inside_buyers
-        FROM ({rows_sql}) AS r JOIN parent_seg USING (customer_id)
-        WHERE {in_window} AND r.category IS NOT NULL
-        GROUP BY r.category ORDER BY parent_spend DESC NULLS LAST, r.category"""
-    ).rows
+    rows = _parent_category_spend(ctx, rows_sql, in_window, window)
     total = sum(float(spend or 0) for _, spend, _ in rows)
     own = own_categories(ctx.catalog, ctx.spec)
     if own:
@@ -993,6 +995,30 @@ def _look_alikes(ctx: _Context) -> list[Idea]:
             share = float(spend or 0) / total if total else 0.0
             return [_look_alike(ctx, category, share, outside)]
     return []
+
+
+def _parent_category_spend(
+    ctx: _Context, rows_sql: str, in_window: str, window: Any
+) -> list[tuple[Any, Any, int]]:
+    """(category, spend, buyers) of the parent in the window, biggest spend first: the
+    profile's own figures when it measured the same window, else one query."""
+    start, end = twelve_month_window(ctx.as_of)
+    same_window = window.start.date() == start and window.end.date() == end + timedelta(days=1)
+    if ctx.category_spend is not None and same_window:
+        rows = [
+            (item["category"], item["amount"], int(item["buyers"]))
+            for item in ctx.category_spend
+            if item["category"] is not None
+        ]
+        return sorted(rows, key=lambda r: (r[1] is None, -(r[1] or 0), str(r[0])))
+    return ctx.executor.query(
+        f"""WITH {ctx.parent_cte()}
+        SELECT r.category, sum(r.amount) AS parent_spend,
+               count(DISTINCT r.customer_id) AS inside_buyers
+        FROM ({rows_sql}) AS r JOIN parent_seg USING (customer_id)
+        WHERE {in_window} AND r.category IS NOT NULL
+        GROUP BY r.category ORDER BY parent_spend DESC NULLS LAST, r.category"""
+    ).rows
 
 
 _BUYERS_CACHE: dict[tuple[str, int, str], dict[Any, int]] = {}
@@ -1031,14 +1057,22 @@ def _broaden(ctx: _Context) -> list[Idea]:
     steps = compile_spec(ctx.spec, ctx.as_of, ctx.catalog).steps
     if len(steps) < 2:
         return []
-    flags = [
-        " AND ".join(f"({s.condition_sql})" for j, s in enumerate(steps) if j != i)
-        for i in range(len(steps))
-    ]
+    if ctx.steps_table:  # the conditions were evaluated once already: combine their flags
+        flags = [
+            " AND ".join(f"step_{j + 1}" for j in range(len(steps)) if j != i)
+            for i in range(len(steps))
+        ]
+        source = ctx.steps_table
+    else:
+        flags = [
+            " AND ".join(f"({s.condition_sql})" for j, s in enumerate(steps) if j != i)
+            for i in range(len(steps))
+        ]
+        source = roles.entity_table(ctx.catalog)
     counts = ctx.executor.query(
         "SELECT\n  "
         + ",\n  ".join(f"count(*) FILTER (WHERE {f}) AS n_{i}" for i, f in enumerate(flags))
-        + f"\nFROM {roles.entity_table(ctx.catalog)}"
+        + f"\nFROM {source}"
     ).rows[0]
     base_ctx = _base_context(ctx)
     ideas = []

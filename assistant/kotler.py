@@ -414,6 +414,8 @@ def enrich_answer(
     catalog: Catalog,
     *,
     members_sql: str | None = None,
+    steps_table: str | None = None,
+    category_spend: list[dict[str, Any]] | None = None,
 ) -> EnrichedAnswer:
     """Ideas, reachability, differentiators, revenue share and (when empty) why it is empty.
 
@@ -433,6 +435,8 @@ def enrich_answer(
         catalog,
         parent_sql=None if spec else answer.sql,
         members_sql=members_sql,
+        steps_table=steps_table if spec else None,
+        category_spend=category_spend,
     )
     enriched = EnrichedAnswer(ideas=ideas, notes=[*kotler_notes(catalog), *ideas.notes])
     if answer.count:

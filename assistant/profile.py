@@ -12,7 +12,7 @@ import time
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from assistant import roles
 from assistant.executor import Executor
@@ -63,6 +63,9 @@ class SegmentResult(BaseModel):
     sample: list[dict[str, Any]] = Field(default_factory=list)
     elapsed_ms: float = 0.0
     error: str | None = None
+    # Every category's 12-month spend and buyers in the segment ({category, amount, buyers}):
+    # the look-alike ideas need the same figures, so they are kept rather than queried again.
+    _category_spend: list[dict[str, Any]] | None = PrivateAttr(default=None)
 
 
 def twelve_month_window(as_of: date) -> tuple[date, date]:
@@ -213,13 +216,18 @@ class _ProfileQuery:
             return
         self.ctes += [
             "spend AS (\n"
-            "    SELECT c.category, sum(c.amount) AS amount\n"
+            "    SELECT c.category, sum(c.amount) AS amount,"
+            " count(DISTINCT c.customer_id) AS buyers\n"
             f"    FROM ({rows}) AS c JOIN seg USING (customer_id)\n"
             f"    WHERE {_in_window('c', self.as_of)} GROUP BY c.category)",
             "top AS (\n"
             "    SELECT category, amount, amount / sum(amount) OVER () AS share FROM spend\n"
             f"    ORDER BY amount DESC, category LIMIT {TOP_CATEGORIES})",
         ]
+        self.values["spend_all"] = (
+            "(SELECT list(struct_pack(category := category, amount := amount, buyers := buyers)) "
+            "FROM spend)"
+        )
         self.values["top"] = (
             "(SELECT list([CAST(category AS VARCHAR), amount::VARCHAR, share::VARCHAR] "
             "ORDER BY amount DESC, category) FROM top)"
@@ -301,6 +309,8 @@ def _profiled(executor: Executor, sql: str, as_of: date, catalog: Catalog) -> Se
     result_ = SegmentResult(sql=sql, count=count, base_count=base, share=_ratio(count, base))
     result_.profile = profile
     result_.sample = [dict(member) for member in row.get("sample") or []]
+    if "spend_all" in row:
+        result_._category_spend = [dict(item) for item in row["spend_all"] or []]
     return result_
 
 

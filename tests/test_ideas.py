@@ -398,3 +398,40 @@ def test_varied_segments_get_different_first_cards(executor, as_of):
         name: suggest_ideas(executor, spec, as_of).ideas[0].title for name, spec in VARIED.items()
     }
     assert len(set(firsts.values())) == len(firsts), firsts
+
+
+def test_broadening_from_the_answers_step_flags_counts_the_same(executor, as_of):
+    # A too-small parent: its "Without: …" ideas count from the per-customer step table.
+    spec = SegmentSpec(
+        conditions=[
+            AttributeCondition(attribute="gender", op="=", value="female"),
+            AttributeCondition(attribute="region", op="=", value="Texas"),
+            bought("Outdoor"),
+        ]
+    )
+    compiled = compile_spec(spec, as_of)
+    with executor.pinned() as pinned:
+        pinned.query(f"CREATE OR REPLACE TEMP TABLE steps_probe AS {compiled.steps_sql}")
+        fast = suggest_ideas(pinned, spec, as_of, steps_table="steps_probe")
+        plain = suggest_ideas(pinned, spec, as_of)
+    broadened = [(i.title, i.count) for i in fast.ideas if i.type == "broadened"]
+    assert broadened and broadened == [
+        (i.title, i.count) for i in plain.ideas if i.type == "broadened"
+    ]
+
+
+def test_look_alikes_from_the_profiles_category_spend_are_the_same(executor, as_of):
+    from assistant.profile import segment_result
+
+    spec = OUTDOOR_IN_TEXAS
+    sql = compile_spec(spec, as_of).sql
+    profiled = segment_result(executor, sql, as_of, CATALOG)
+    assert profiled._category_spend
+    spend = profiled._category_spend
+    fast = suggest_ideas(executor, spec, as_of, category_spend=spend, limit=30)
+    plain = suggest_ideas(executor, spec, as_of, limit=30)
+
+    def looks(result):
+        return [(i.title, i.count, i.rationale) for i in result.ideas if i.title.startswith("Look")]
+
+    assert looks(fast) and looks(fast) == looks(plain)
