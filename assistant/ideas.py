@@ -1011,11 +1011,12 @@ def _parent_category_spend(
             if item["category"] is not None
         ]
         return sorted(rows, key=lambda r: (r[1] is None, -(r[1] or 0), str(r[0])))
+    inside = roles.category_sql(ctx.catalog, customers="parent_seg") or rows_sql
     return ctx.executor.query(
         f"""WITH {ctx.parent_cte()}
         SELECT r.category, sum(r.amount) AS parent_spend,
                count(DISTINCT r.customer_id) AS inside_buyers
-        FROM ({rows_sql}) AS r JOIN parent_seg USING (customer_id)
+        FROM ({inside}) AS r JOIN parent_seg USING (customer_id)
         WHERE {in_window} AND r.category IS NOT NULL
         GROUP BY r.category ORDER BY parent_spend DESC NULLS LAST, r.category"""
     ).rows

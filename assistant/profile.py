@@ -176,7 +176,7 @@ class _ProfileQuery:
         self._sample()
 
     def _purchases(self) -> None:
-        rows = roles.purchases_sql(self.catalog)
+        rows = roles.purchases_sql(self.catalog, customers="seg")
         if rows is None:
             return
         count = roles.purchases_count_sql(self.catalog, "purchased")
@@ -200,7 +200,7 @@ class _ProfileQuery:
         if roles.revenue_is_purchase_amount(self.catalog):
             self.values["revenue"] = "(SELECT coalesce(sum(amount), 0) FROM per_customer)"
             return
-        rows = roles.revenue_sql(self.catalog)
+        rows = roles.revenue_sql(self.catalog, customers="seg")
         if rows is None:
             return
         self.ctes.append(
@@ -211,7 +211,7 @@ class _ProfileQuery:
         self.values["revenue"] = "(SELECT coalesce(sum(revenue), 0) FROM revenue)"
 
     def _categories(self) -> None:
-        rows = roles.category_sql(self.catalog)
+        rows = roles.category_sql(self.catalog, customers="seg")
         if rows is None:
             return
         self.ctes += [
