@@ -23,6 +23,7 @@ from assistant.cli_common import (
     catalog_or_exit,
     console,
     db_path,
+    dialect_or_exit,
     dialect_sql,
     emit_json,
     err_console,
@@ -305,7 +306,7 @@ def ask(
     from assistant.render import print_answer
 
     if dialect:
-        dialect_sql("SELECT 1", dialect)  # an unknown dialect fails before any work
+        dialect_or_exit(dialect)  # an unknown dialect fails before any work
     assistant = open_assistant(db, catalog, backend, model, cassette, record, engine, data)
     # Ideas on Spark cost minutes per answer in local mode: the segment, funnel and profile only.
     ideas = engine != "spark"

@@ -72,6 +72,17 @@ def open_spark(data: Path | None):
     return executor
 
 
+def dialect_or_exit(dialect: str) -> None:
+    """A clear exit for a dialect the assistant does not write."""
+    from assistant.dialects import DialectError, check_dialect
+
+    try:
+        check_dialect(dialect)
+    except DialectError as exc:
+        err_console.print(f"[bold red]Error:[/] {exc}")
+        raise typer.Exit(2) from exc
+
+
 def dialect_sql(sql: str, dialect: str) -> str:
     """The segment's SQL in another dialect, or a clear exit for an unknown one."""
     from assistant.dialects import DialectError, transpile

@@ -31,10 +31,14 @@ class DialectError(ValueError):
     """A dialect the assistant does not write, or SQL sqlglot cannot translate."""
 
 
-def transpile(sql: str, dialect: str, *, pretty: bool = True) -> str:
-    """`sql` (DuckDB) as `dialect` writes it."""
+def check_dialect(dialect: str) -> None:
     if dialect not in DIALECTS:
         raise DialectError(f"unknown dialect {dialect!r}; choose one of {', '.join(DIALECTS)}")
+
+
+def transpile(sql: str, dialect: str, *, pretty: bool = True) -> str:
+    """`sql` (DuckDB) as `dialect` writes it."""
+    check_dialect(dialect)
     try:
         tree = sqlglot.parse_one(sql, read=SOURCE)
     except sqlglot.errors.ParseError as err:
@@ -72,7 +76,7 @@ def _unit(node: exp.DateDiff) -> str:
 
 def _full_years(node: exp.Expression) -> exp.Expression:
     """date_part('year', age(later, earlier)) -> full years from `earlier` to `later`."""
-    if not isinstance(node, exp.Extract | exp.Anonymous) and not _is_date_part(node):
+    if not isinstance(node, exp.Extract | exp.Anonymous):
         return node
     unit, inner = _date_part_args(node)
     if unit != "YEAR" or not (isinstance(inner, exp.Anonymous) and inner.name.lower() == "age"):

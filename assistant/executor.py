@@ -70,7 +70,28 @@ def sandbox_config(settings: SandboxSettings) -> dict[str, Any]:
     }
 
 
-class Executor:
+class QueryHelpers:
+    """What every engine derives from its `query` (DuckDB here, Spark in spark_engine)."""
+
+    def query(self, sql: str, params: Sequence | None = None, **limits: Any) -> QueryResult:
+        raise NotImplementedError
+
+    def scalar(self, sql: str, params: Sequence | None = None) -> Any:
+        """The first value of the first row, or None when there are no rows."""
+        result = self.query(sql, params, max_rows=1)
+        return result.rows[0][0] if result.rows else None
+
+    def explain(self, sql: str) -> None:
+        """Bind the query without running it; raises ExecutionError with the engine's message."""
+        self.query(f"EXPLAIN {sql}", max_rows=1)
+
+    def anchor_value(self, anchor_sql: str) -> date | None:
+        """The value of a catalog's anchor expression, as a date."""
+        value = self.scalar(f"SELECT {anchor_sql}")
+        return value.date() if isinstance(value, datetime) else value
+
+
+class Executor(QueryHelpers):
     """One shared read-only connection; every query runs on its own cursor (thread-safe)."""
 
     def __init__(self, db_path: Path | str, settings: SandboxSettings = SandboxSettings()) -> None:
@@ -206,15 +227,6 @@ class Executor:
         finally:
             cursor.close()
 
-    def scalar(self, sql: str, params: Sequence | None = None) -> Any:
-        """The first value of the first row, or None when there are no rows."""
-        result = self.query(sql, params, max_rows=1)
-        return result.rows[0][0] if result.rows else None
-
-    def explain(self, sql: str) -> None:
-        """Bind the query without running it; raises ExecutionError with the engine's message."""
-        self.query(f"EXPLAIN {sql}", max_rows=1)
-
     def schema(self) -> dict[str, dict[str, str]]:
         """table -> column -> DuckDB type, read from the database file itself (tables and views)."""
         if self._schema is None:
@@ -235,8 +247,7 @@ class Executor:
         key = (anchor_sql, self._file_version())
         cache = self.__dict__.setdefault("_anchors", {})
         if key not in cache:
-            value = self.scalar(f"SELECT {anchor_sql}")
-            cache[key] = value.date() if isinstance(value, datetime) else value
+            cache[key] = self.anchor_value(anchor_sql)
         return cache[key]
 
     def _file_version(self) -> tuple[int, int]:

@@ -982,7 +982,7 @@ def _look_alikes(ctx: _Context) -> list[Idea]:
     window = resolve(LOOK_ALIKE_WINDOW, ctx.as_of)
     in_window = f"r.ts >= {sql_literal(window.start)} AND r.ts < {sql_literal(window.end)}"
     totals = _category_buyers_in(ctx.executor, rows_sql, in_window)
-    rows = _parent_category_spend(ctx, rows_sql, in_window, window)
+    rows = _parent_category_spend(ctx, in_window, window)
     total = sum(float(spend or 0) for _, spend, _ in rows)
     own = own_categories(ctx.catalog, ctx.spec)
     if own:
@@ -998,7 +998,7 @@ def _look_alikes(ctx: _Context) -> list[Idea]:
 
 
 def _parent_category_spend(
-    ctx: _Context, rows_sql: str, in_window: str, window: Any
+    ctx: _Context, in_window: str, window: Any
 ) -> list[tuple[Any, Any, int]]:
     """(category, spend, buyers) of the parent in the window, biggest spend first: the
     profile's own figures when it measured the same window, else one query."""
@@ -1011,12 +1011,13 @@ def _parent_category_spend(
             if item["category"] is not None
         ]
         return sorted(rows, key=lambda r: (r[1] is None, -(r[1] or 0), str(r[0])))
-    inside = roles.category_sql(ctx.catalog, customers="parent_seg") or rows_sql
+    # The members' rows only, filtered where they are read.
+    inside = roles.category_sql(ctx.catalog, customers="parent_seg")
     return ctx.executor.query(
         f"""WITH {ctx.parent_cte()}
         SELECT r.category, sum(r.amount) AS parent_spend,
                count(DISTINCT r.customer_id) AS inside_buyers
-        FROM ({inside}) AS r JOIN parent_seg USING (customer_id)
+        FROM ({inside}) AS r
         WHERE {in_window} AND r.category IS NOT NULL
         GROUP BY r.category ORDER BY parent_spend DESC NULLS LAST, r.category"""
     ).rows

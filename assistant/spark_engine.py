@@ -24,12 +24,18 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from assistant.dialects import transpile
-from assistant.executor import ExecutionError, QueryResult, QueryTimeout, SandboxSettings
+from assistant.executor import (
+    ExecutionError,
+    QueryHelpers,
+    QueryResult,
+    QueryTimeout,
+    SandboxSettings,
+)
 
 SPARK_HINT = (
     "install PySpark (`pip install pyspark`, part of the dev extras) and a Java runtime "
@@ -93,14 +99,14 @@ def spark_session(threads: int = 2) -> Any:
         return _SESSION
 
 
-class SparkExecutor:
+class SparkExecutor(QueryHelpers):
     """The Executor interface on the Parquet files of one folder (one table per file)."""
 
     def __init__(self, data_dir: Path | str, settings: SandboxSettings = SandboxSettings()) -> None:
         self.db_path = Path(data_dir)
         self.settings = settings
         self._schema: dict[str, dict[str, str]] | None = None
-        self._views: dict[str, str] = {}  # table -> its view name in the shared session
+        self._tables: list[str] = []  # one temporary view per Parquet file, named for it
         self._lock = threading.Lock()
         self._session: Any = None
         self._prefix = f"sa{uuid.uuid4().hex[:8]}_"
@@ -126,7 +132,7 @@ class SparkExecutor:
         for path in files:
             # Each table is a temporary view of the session: nothing is written anywhere.
             spark.read.parquet(str(path)).createOrReplaceTempView(path.stem)
-            self._views[path.stem] = path.stem
+            self._tables.append(path.stem)
 
     # --- queries ---------------------------------------------------------------------------------
 
@@ -190,18 +196,11 @@ class SparkExecutor:
         # Temporary views live in the session, so every query already sees them.
         yield self
 
-    def scalar(self, sql: str, params: Sequence | None = None) -> Any:
-        result = self.query(sql, params, max_rows=1)
-        return result.rows[0][0] if result.rows else None
-
-    def explain(self, sql: str) -> None:
-        self.query(f"EXPLAIN {sql}", max_rows=1)
-
     def schema(self) -> dict[str, dict[str, str]]:
         if self._schema is None:
             spark = self._spark()
             schema: dict[str, dict[str, str]] = {}
-            for table in self._views:
+            for table in self._tables:
                 for field in spark.table(table).schema.fields:
                     schema.setdefault(table, {})[field.name] = _duckdb_type(
                         field.dataType.simpleString()
@@ -210,8 +209,7 @@ class SparkExecutor:
         return {table: dict(columns) for table, columns in self._schema.items()}
 
     def anchor(self, anchor_sql: str) -> date | None:
-        value = self.scalar(f"SELECT {anchor_sql}")
-        return value.date() if isinstance(value, datetime) else value
+        return self.anchor_value(anchor_sql)
 
     def close(self) -> None:
         """The session is shared by the process; this executor's views go with it."""

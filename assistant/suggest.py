@@ -159,14 +159,11 @@ def _mention(phrase: str, parser: RequestParser) -> _Mention | None:
         return None
     field = parser.catalog.roles.category
     for condition in parsed.conditions:
-        values = condition.activity.filters.get(field) if _is_activity(condition) else None
+        is_activity = isinstance(condition, ActivityCondition)
+        values = condition.activity.filters.get(field) if is_activity else None
         if isinstance(values, list) and len(values) == 1:
             return _Mention(str(values[0]), tuple(parsed.conditions), True)
     return _Mention(phrase, tuple(parsed.conditions), False)
-
-
-def _is_activity(condition: Condition) -> bool:
-    return isinstance(condition, ActivityCondition)
 
 
 def _drafts(
@@ -214,14 +211,15 @@ def _drafts(
 
 def _season(request: str, seasons: dict[str, list[int]], as_of: date) -> _Period | None:
     """The most recent whole occurrence of a season or occasion the request names."""
-    words = f" {' '.join(phrase_key(request))} "
-    for name, months in seasons.items():
-        if f" {' '.join(phrase_key(name))} " in words and months:
-            for years_back in range(3):
-                start = date(as_of.year - years_back, months[0], 1)
-                if _add_months(start, len(months)) <= _add_months(as_of.replace(day=1), 1):
-                    said = " ".join(phrase_key(name))
-                    return _Period(start, len(months), f"the last {normalize(name)}", said)
+    name = _said(request, [name for name, months in seasons.items() if months])
+    if name is None:
+        return None
+    months = seasons[name]
+    for years_back in range(3):
+        start = date(as_of.year - years_back, months[0], 1)
+        if _add_months(start, len(months)) <= _add_months(as_of.replace(day=1), 1):
+            said = " ".join(phrase_key(name))
+            return _Period(start, len(months), f"the last {normalize(name)}", said)
     return None
 
 
