@@ -32,7 +32,7 @@ from assistant.spec import (
     SegmentSpec,
     property_kind,
 )
-from assistant.windows import AllTime, ResolvedWindow, resolve
+from assistant.windows import AllTime, ResolvedWindow, describe, resolve
 
 if TYPE_CHECKING:
     from assistant.catalog import Catalog
@@ -342,7 +342,7 @@ class _Compiler:
         their first/last anchor row satisfies the comparison."""
         after = cond.after
         assert after is not None
-        anchor = _source_sql(ActivityCondition(activity=after.activity), self)
+        anchor = _source_sql(ActivityCondition(activity=after.activity, window=after.window), self)
         edge = "max" if after.which == "last" else "min"
         anchor_ts = anchor.ts
         anchored = anchor.select(columns=[f"{edge}({anchor_ts}) AS anchor_ts"], group=True)
@@ -364,6 +364,8 @@ class _Compiler:
         plain = cond.model_copy(update={"after": None})
         text = self.activity_text(plain, zero_ok=False)
         anchor_words = _activity_words(self.catalog, after.activity, plural=False)
+        if not isinstance(after.window, AllTime):
+            anchor_words += f" ({describe(after.window)})"
         text += f" after their {after.which} {anchor_words}"
         self.assume(
             f"only {_activity_words(self.catalog, cond.activity, plural=True)} after each "

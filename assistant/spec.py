@@ -256,6 +256,11 @@ class AfterEvent(SpecModel):
 
     activity: Activity
     which: Literal["first", "last"] = "last"
+    window: Window = Field(
+        default_factory=AllTime,
+        description="only anchor rows in this window ('clicked last week but did not buy "
+        "afterwards': their first click of last week)",
+    )
 
 
 class ActivityCondition(MeasureBase):

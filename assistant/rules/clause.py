@@ -66,7 +66,9 @@ class ClauseFacts:
         self.rank_text = ""
         self.model_aliases: list[str] = []
         self.unknown_flag = False
-        self.numbers_used = False
+        self.numbers_used = False  # every number of the clause went to a condition
+        self.used_numbers: set[int] = set()  # ids of the number items a condition took
+        self.share_used = False  # the share word was read some other way than a share
         self.columns: list[tuple[str | None, str | None]] = []
         self.implied_source: str | None = None
         self.implied_by = ""
@@ -259,7 +261,7 @@ class ClauseFacts:
                 self.derived.append(item.meaning)
         elif kind == "first":
             self.first_word = item.text
-        elif kind in ("same_time", "since_then"):
+        elif kind in ("same_time", "since_then", "afterwards"):
             self.back_reference = kind
         elif kind == "money_verb":
             self.money_verb = True
@@ -519,6 +521,7 @@ class ClauseFacts:
             # "with us longer than a year": a unit without a number is one of it.
             return (self.comparators[0] if self.comparators else ">="), as_number(scale)
         number = numbers[0]
+        self.used_numbers.add(id(number))
         if number.kind in ("range", "decade"):
             low, high = number.value * scale, number.high * scale
             return "between", [as_number(low), as_number(high)]

@@ -33,6 +33,7 @@ from assistant.rules.combine import (
     uses_window,
     with_window,
 )
+from assistant.rules.coverage import unaccounted
 from assistant.rules.items import Item, merge_ranges
 from assistant.rules.lexicon import Lexicon, Meaning
 from assistant.rules.text import Token, normalize, tokenize
@@ -149,6 +150,12 @@ class RequestParser:
             last_window = facts.window or last_window
             if anchor is None and facts.back_reference == "since_then" and facts.window is None:
                 anchor = self._earlier_anchor(earlier)
+            if anchor is None and facts.back_reference == "afterwards":
+                anchor = self._earlier_anchor(earlier, dated=True)
+                if anchor is None:
+                    result.unrecognized.append(
+                        f"{self._back_word(facts)} (no single earlier activity to count from)"
+                    )
             made = self._clause(facts, result, depth)
             made = self._but_not_the_same(facts, made, earlier, result)
             if anchor is not None:
@@ -196,14 +203,21 @@ class RequestParser:
         return clause, None
 
     @staticmethod
-    def _earlier_anchor(earlier: list[Tagged]) -> AfterEvent | None:
+    def _earlier_anchor(earlier: list[Tagged], *, dated: bool = False) -> AfterEvent | None:
         """'unsubscribed from email but have still made a purchase since then': without an
-        earlier time, 'since then' is since the customer's first such earlier event."""
+        earlier time, 'since then' is since the customer's first such earlier event. `dated`
+        ('clicked an SMS campaign last week but did not purchase afterwards'): their first such
+        event in the earlier activity's own window."""
         merged = absorb_into_terms(earlier)  # "unsubscribed from email": the term's own event
         acts = [t.condition for t in merged if isinstance(t.condition, ActivityCondition)]
         if len(acts) != 1 or acts[0].op not in (">", ">=") or acts[0].measure != "count":
             return None
-        return AfterEvent(activity=acts[0].activity, which="first")
+        window = acts[0].window if dated else AllTime()
+        return AfterEvent(activity=acts[0].activity, which="first", window=window)
+
+    @staticmethod
+    def _back_word(facts: ClauseFacts) -> str:
+        return next((i.text for i in facts.items if i.kind == "afterwards"), "afterwards")
 
     def _after(self, made: list[Tagged], anchor: AfterEvent, result: ParseResult) -> list[Tagged]:
         out = []
@@ -212,6 +226,8 @@ class RequestParser:
             if isinstance(c, ActivityCondition) and c.measure == "count" and c.after is None:
                 c = c.model_copy(update={"after": anchor})
                 noun = self.catalog.events[anchor.activity.source].noun
+                if not isinstance(anchor.window, AllTime):
+                    noun += f" of {resolve(anchor.window, self.as_of).label}"
                 result.assumptions.append(
                     f"counted after each customer's own {anchor.which} {noun} (the time is "
                     "theirs, not a calendar date)"
@@ -342,7 +358,9 @@ class RequestParser:
                 numbered, j = True, j + 1
                 continue
             length, meanings = self.lexicon.match(words, j, skip)
-            if length and meanings[0].kind in ("comparator", "stopword") and not numbered:
+            # "household has 4 or more dependents": the number's comparator may follow it
+            between = ("comparator",) if numbered else ("comparator", "stopword")
+            if length and meanings[0].kind in between:
                 j += length
                 continue
             break
@@ -465,6 +483,8 @@ class RequestParser:
         not in store': a clause without a time of its own takes the earlier one."""
         if facts.window is not None or last_window is None:
             return
+        if facts.back_reference == "afterwards":
+            return  # after each customer's own earlier event, not a calendar time
         if facts.back_reference == "same_time":
             facts.window = last_window
             result.assumptions.append("'that …' = the same period as earlier in the request")
@@ -560,7 +580,40 @@ class RequestParser:
         if facts.negated and out and not facts.negation_used:
             out = absorb_into_terms(out)
             out = [Tagged(negate_condition(all_of([t.condition for t in out]), self.nullable))]
+        out = self._usual_property(facts, out, result)
+        for span in unaccounted(facts, [t.condition for t in out]):
+            if span not in result.unrecognized:
+                result.unrecognized.append(span)
         return out
+
+    def _usual_property(
+        self, facts: ClauseFacts, out: list[Tagged], result: ParseResult
+    ) -> list[Tagged]:
+        """'people who mainly shop on desktop': 'mostly' with a customer property and no value
+        of the activity is the property itself (a customer's recorded device, channel … is
+        already their usual one); the bare verb only says what it is about."""
+        if not facts.share_word or facts.share_all or not facts.customer_values:
+            return out
+        if any(getattr(t.condition, "measure", None) == "share" for t in out):
+            return out
+        bare = [
+            t
+            for t in out
+            if t.bare_activity
+            and isinstance(t.condition, ActivityCondition)
+            and not t.condition.activity.filters
+            and not t.condition.activity.predicates
+            and isinstance(t.condition.window, AllTime)
+        ]
+        kept = [t for t in out if t not in bare]
+        if not kept:
+            return out
+        facts.share_used = True
+        named = ", ".join(p.replace("_", " ") for p in facts.customer_values)
+        result.assumptions.append(
+            f"'{facts.share_word}' read as the customer's recorded {named} (their usual one)"
+        )
+        return kept
 
     def _place_names(self, facts: ClauseFacts, result: ParseResult) -> list[Condition]:
         """'people in Fairview', 'everyone in Jefferson County', 'customers in Lakewood, TX':
@@ -570,7 +623,7 @@ class RequestParser:
         places = self._free_places()
         if not places or facts.has_activity():
             return []  # "bought in bulk": where they live is said apart from what they did
-        found: list[Condition] = []
+        found: list[Condition] = self._named_places(facts, result)
         items = facts.items
         k = 0
         while k < len(items):
@@ -602,6 +655,44 @@ class RequestParser:
                 "spelled as in the data?)"
             )
             k = end
+        return found
+
+    def _named_places(self, facts: ClauseFacts, result: ParseResult) -> list[Condition]:
+        """'customers in Washington County': a value of one property ('Washington', a state)
+        followed by the name of a free-text place property ('county') is a name of that place,
+        not the value."""
+        found: list[Condition] = []
+        items = facts.items
+        for a, b in zip(items, items[1:], strict=False):
+            if a.kind != "value" or b.kind != "column":
+                continue
+            named = [
+                p
+                for m in b.meanings
+                if (p := self.vocab.property_name(m.table, m.column)) and self._free_text(p)
+            ]
+            own = [
+                (p, m.value)
+                for m in a.meanings
+                if (p := self.vocab.property_name(m.table, m.column)) and p not in named
+            ]
+            if not named or not own:
+                continue
+            for prop, value in own:
+                values = facts.customer_values.get(prop, [])
+                if value in values:
+                    values.remove(value)
+                if not values:
+                    facts.customer_values.pop(prop, None)
+                if a.text in facts.value_words.get(prop, []):
+                    facts.value_words[prop].remove(a.text)
+            name = " ".join(w.capitalize() for w in f"{a.text} {b.text}".split())
+            found.append(AttributeCondition(attribute=named[0], op="=", value=name))
+            result.mentions.add(f"attribute:{named[0]}")
+            result.assumptions.append(
+                f"'{name}' read as a {named[0].replace('_', ' ')} name, not "
+                f"'{a.text}' the {own[0][0].replace('_', ' ')}"
+            )
         return found
 
     def _free_places(self) -> list[str]:
@@ -719,6 +810,15 @@ class RequestParser:
             for k, item in enumerate(facts.items[:-1])
             if item.text in words and facts.items[k + 1].kind == "comparator"
         ]
+        # "at least a four-year degree", "no more than high school": the comparator before it
+        for k, item in enumerate(facts.items):
+            if item.text not in words:
+                continue
+            j = k - 1
+            while j >= 0 and facts.items[j].kind == "stopword":
+                j -= 1
+            if j >= 0 and facts.items[j].kind == "comparator":
+                after.append(facts.items[j].meaning.name)
         op = next((o for o in after if o in ops), None)
         if op is None or facts.numbers:
             return [value]
@@ -739,8 +839,9 @@ class RequestParser:
             span = [k for k in span if k != value]
         chosen = [k for k in span if ordered(k)] or [value]
         facts.comparators = [c for c in facts.comparators if c != op]
+        said = {"<=": "or less", "<": "less than", ">=": "or more", ">": "more than"}[op]
         result.assumptions.append(
-            f"'{words[0]}' {'or less' if op in ('<=', '<') else 'or more'} = "
+            f"'{words[0]}' {said} = "
             + ", ".join(chosen)
             + f" (the {prop.replace('_', ' ')} values in the catalog's order)"
         )
@@ -1049,6 +1150,8 @@ class RequestParser:
         did it has no last time: a recency that never-doers would meet needs at least one."""
         unit = facts.unit or "days"
         number = facts.numbers[0] if facts.numbers else None
+        if number is not None:
+            facts.used_numbers.add(id(number))
         low = 1.0 if number is None else float(number.value or 0)
 
         def days(n: float) -> int:
@@ -1166,6 +1269,8 @@ class RequestParser:
     def _rank(self, facts, activity, measure, fieldname, window, result) -> Condition:
         direction = facts.rank.name
         number = facts.numbers[0] if facts.numbers else None
+        if number is not None:
+            facts.used_numbers.add(id(number))
         if number is None:
             n, unit = 10.0, "percent"
             result.assumptions.append(f"'{direction}' without a size read as {direction} 10%")

@@ -1,0 +1,108 @@
+"""Every word accounted for: after a clause is read, what it said that no condition uses.
+
+Unknown words are reported where they are met (`ClauseFacts.unknown`). The classes checked here
+are words the lexicon *did* recognise, so they never look unknown, but that can still be left
+out of the conditions a clause makes:
+
+- numbers: a clause's quantities are taken one at a time (a count, an amount, an age, a year,
+  a field's value, a ranking's size); a number none of them took ("customers with 2 orders
+  over $50": the 2) would otherwise change nothing without a word said;
+- share words ("mostly", "mainly") when no share condition came of them;
+- property names ("county", "household"): a customer property named in a clause whose
+  conditions are all about other properties or activities.
+
+Each is reported with the words around it (the number with the noun after it), so the headline
+can say "I ignored '2 orders'".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from assistant.rules.items import Item
+from assistant.spec import (
+    ActivityCondition,
+    AndGroup,
+    AttributeCondition,
+    Condition,
+    NotGroup,
+    OrGroup,
+    RankCondition,
+)
+
+if TYPE_CHECKING:
+    from assistant.rules.clause import ClauseFacts
+
+NUMBER_KINDS = ("number", "range", "decade")
+# Items that may follow a number as the thing it counts, for the reported span.
+_NOUN_KINDS = ("measure", "value", "column", "unit", "field", "verb", "predicate", "word")
+
+
+def walk(conditions: list[Condition]) -> Iterator[Condition]:
+    """Every condition, groups opened."""
+    for c in conditions:
+        if isinstance(c, (AndGroup, OrGroup)):
+            yield from walk(list(c.conditions))
+        elif isinstance(c, NotGroup):
+            yield from walk([c.condition])
+        else:
+            yield c
+
+
+def unaccounted(facts: ClauseFacts, made: list[Condition]) -> list[str]:
+    """What the clause said that none of `made` uses, each as the span it came from."""
+    if not made:
+        # A clause that made nothing is a mention ("drop the region filter"), or failed on an
+        # unknown word: then the words it did recognise were not used either ("discount lovers").
+        if not facts.unknown:
+            return []
+        return [i.text for i in facts.items if i.kind == "column"]
+    found: list[str] = []
+    conditions = list(walk(made))
+    found += _numbers(facts)
+    shared = any(getattr(c, "measure", None) == "share" for c in conditions)
+    if facts.share_word and not facts.share_used and not shared:
+        found.append(f"{facts.share_word} (no share of an activity here)")
+    found += _properties(facts, conditions)
+    return found
+
+
+def _numbers(facts: ClauseFacts) -> list[str]:
+    if facts.numbers_used:
+        return []
+    out = []
+    for n in facts.numbers:
+        if id(n) in facts.used_numbers:
+            continue
+        if facts.numbers_filter and n.number_kind != "money":
+            continue
+        out.append(_span(facts.items, n))
+    return out
+
+
+def _span(items: list[Item], number: Item) -> str:
+    """The number with its comparator before it and the noun after it: 'at least 4 year'."""
+    k = next(i for i, item in enumerate(items) if item is number)
+    start = k
+    while start > 0 and items[start - 1].kind == "comparator":
+        start -= 1
+    end = k + 1
+    if end < len(items) and items[end].kind in _NOUN_KINDS:
+        end += 1
+    return " ".join(i.text for i in items[start:end])
+
+
+def _properties(facts: ClauseFacts, conditions: list[Condition]) -> list[str]:
+    vocab = facts.vocab
+    used = {c.attribute for c in conditions if isinstance(c, AttributeCondition)}
+    if any(isinstance(c, (ActivityCondition, RankCondition)) for c in conditions):
+        return []  # a property's word next to an activity may name the activity's own field
+    out = []
+    for item in facts.items:
+        if item.kind != "column":
+            continue
+        props = {p for m in item.meanings if (p := vocab.property_name(m.table, m.column))}
+        if props and not props & used:
+            out.append(f"{item.text} (named, but no condition here is on it)")
+    return out
