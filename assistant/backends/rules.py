@@ -38,13 +38,21 @@ class RulesBackend:
         if not parsed.understood:
             if parsed.normalized in EVERYONE:
                 return Interpretation(spec=SegmentSpec(), **base)
-            return Interpretation(clarification=self._clarify(parsed.unrecognized), **base)
+            return Interpretation(
+                clarification=self._clarify(parsed.unknown_words or parsed.unrecognized), **base
+            )
         if turn.current is not None and intent != "new":
             refined = refine(turn.current, parsed, intent, self.catalog)
             base["assumptions"] = refined.notes + parsed.assumptions
             return Interpretation(spec=refined.spec, **base)
         if not parsed.conditions:
-            return Interpretation(clarification=self._clarify(parsed.unrecognized), **base)
+            return Interpretation(
+                clarification=self._clarify(parsed.unknown_words or parsed.unrecognized), **base
+            )
+        if parsed.guesses and len(parsed.unknown_words) > parsed.guesses:
+            # "people near our flagship store": what was understood is only a guess, and most
+            # of the words around it are unknown; ask, with choices.
+            return Interpretation(clarification=self._clarify(parsed.unknown_words), **base)
         return Interpretation(spec=SegmentSpec(conditions=parsed.conditions), **base)
 
     def _clarify(self, unrecognized: list[str]) -> Clarification:

@@ -29,6 +29,7 @@ class Tagged:
     term: str | None = None
     clause: int = 0
     bare_activity: bool = False  # "outdoor buyers": a filter with no count of its own
+    guess: bool = False  # read from a bare value ("our flagship store": purchases in store)
 
 
 def all_of(conditions: list[Condition]) -> Condition:

@@ -98,11 +98,24 @@ def _properties(facts: ClauseFacts, conditions: list[Condition]) -> list[str]:
     used = {c.attribute for c in conditions if isinstance(c, AttributeCondition)}
     if any(isinstance(c, (ActivityCondition, RankCondition)) for c in conditions):
         return []  # a property's word next to an activity may name the activity's own field
+    # "living in Jackson County": a word for where customers live frames any place (a
+    # property of the same table as a geography role's)
+    catalog = facts.parser.catalog
+    tables = {
+        place[0] for p in catalog.roles.geography or [] if (place := catalog.property_column(p))
+    }
+    places = set(catalog.roles.geography or [])
+    for name in catalog.properties:
+        at = catalog.property_column(name)
+        if at and at[0] in tables:
+            places.add(name)
     out = []
     for item in facts.items:
         if item.kind != "column":
             continue
         props = {p for m in item.meanings if (p := vocab.property_name(m.table, m.column))}
+        if props <= places and used & places:
+            continue
         if props and not props & used:
             out.append(f"{item.text} (named, but no condition here is on it)")
     return out

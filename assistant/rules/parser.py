@@ -74,6 +74,10 @@ class ParseResult:
     mentions: set[str] = field(default_factory=set)  # attributes / sources the request names
     refusal: str | None = None
     normalized: str = ""
+    unknown_words: list[str] = field(default_factory=list)  # words the lexicon does not know
+    # How many conditions there are when every one is a guess (an activity implied by a bare
+    # value: "our flagship store"), else 0.
+    guesses: int = 0
 
     @property
     def understood(self) -> bool:
@@ -165,6 +169,7 @@ class RequestParser:
             tagged += [replace(t, clause=index) for t in made]
             previous = set(facts.sources()) or previous
             earlier = made or earlier
+        result.guesses = len(tagged) if all(t.guess for t in tagged) else 0
         unions = {n: e.union for n, e in self.catalog.events.items() if e.union}
         tagged = share_windows(tagged, read, joiners, result, unions)
         conditions = self._combine(tagged, joiners, result)
@@ -627,13 +632,17 @@ class RequestParser:
         items = facts.items
         k = 0
         while k < len(items):
-            lead = items[k - 1].text if k else ""
-            if items[k].kind != "word" or lead not in ("in", "from", "near", "around"):
-                k += 1
-                continue
+            lead = items[k - 1].text.split()[-1] if k else ""  # "living in Jackson County"
             end = k
             while end < len(items) and items[end].kind == "word":
                 end += 1
+            # "Franklin County women": before a place property's name, no 'in' is needed
+            named_after = end > k and end < len(items) and self._names_free_place(items[end])
+            if items[k].kind != "word" or (
+                lead not in ("in", "from", "near", "around") and not named_after
+            ):
+                k += 1
+                continue
             words = [i.text for i in items[k:end]]
             prop = places[-1]
             after = items[end] if end < len(items) else None
@@ -695,6 +704,12 @@ class RequestParser:
             )
         return found
 
+    def _names_free_place(self, item: Item) -> bool:
+        return item.kind == "column" and any(
+            (p := self.vocab.property_name(m.table, m.column)) and self._free_text(p)
+            for m in item.meanings
+        )
+
     def _free_places(self) -> list[str]:
         """The geography properties (roles, broad to narrow) whose values are not listed."""
         return [name for name in self.roles.geography or [] if self._free_text(name)]
@@ -737,6 +752,15 @@ class RequestParser:
 
     def _terms(self, facts: ClauseFacts, result: ParseResult, depth: int) -> list[Tagged]:
         out: list[Tagged] = []
+        things = set(self.lexicon.grammar.get("thing_nouns", []))
+        for item, after in zip(facts.items, [*facts.items[1:], None], strict=True):
+            if item.kind == "term" and after is not None and after.text in things:
+                # "our new thing": the word describes a product, not the customers
+                facts.terms = [m for m in facts.terms if m is not item.meaning]
+                result.unknown_words.append(f"{item.text} {after.text}")
+                result.unrecognized.append(
+                    f"{item.text} {after.text} (a kind of product this data does not describe)"
+                )
         for meaning in facts.terms:
             term = self.catalog.terms[meaning.name]
             if depth >= MAX_TERM_DEPTH:
@@ -1135,11 +1159,12 @@ class RequestParser:
             result.unrecognized.append(f"{facts.text()} ({_first_error(exc)})")
             return []
         bare = not has_quantity and (not facts.negated or term_here) and measure == "count"
-        if facts.implied_source == source:
+        guess = facts.implied_source == source
+        if guess:
             result.assumptions.append(
                 f"'{facts.implied_by}' read as customers with {event.plural_noun} of it"
             )
-        return [Tagged(condition, bare_activity=bare)]
+        return [Tagged(condition, bare_activity=bare, guess=guess and not facts.verbs)]
 
     def _recency(
         self, activity: Activity, facts: ClauseFacts, window: Window, result: ParseResult
@@ -1357,6 +1382,8 @@ def _num(value: float) -> str:
 def _note_unknown(result: ParseResult, item: Item) -> None:
     if item.text not in result.unrecognized:
         result.unrecognized.append(item.text)
+    if item.text not in result.unknown_words:
+        result.unknown_words.append(item.text)
 
 
 def _first_error(exc: Exception) -> str:

@@ -1,0 +1,132 @@
+"""Every word accounted for: what the grammar recognised but no condition uses is said, never
+dropped; a guess surrounded by unknown words is asked about; 'afterwards' counts from each
+customer's own earlier event of the earlier time.
+
+Parser-level checks on the catalogs (no database): the conditions a request becomes and what it
+reports under `unrecognized`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assistant.backends.base import Turn
+from assistant.backends.rules import RulesBackend
+from assistant.catalog import SCHEMAS_DIR, load_catalog
+from assistant.spec import ActivityCondition, AttributeCondition
+
+AS_OF = date(2026, 9, 30)
+
+
+@pytest.fixture(scope="module")
+def retail() -> RulesBackend:
+    return RulesBackend()
+
+
+@pytest.fixture(scope="module")
+def tpcds() -> RulesBackend:
+    return RulesBackend(load_catalog(SCHEMAS_DIR / "tpcds.yaml"))
+
+
+def read(backend: RulesBackend, request: str):
+    return backend.interpret(Turn(request=request, as_of=AS_OF))
+
+
+@pytest.mark.parametrize(
+    ("request_text", "said"),
+    [
+        ("customers with 2 orders over $50", "2 orders"),  # each order over $50: not expressible
+        ("customers who bought 3 items in the last 30 days over $100", "over $100"),
+    ],
+)
+def test_a_number_no_condition_takes_is_reported(retail, request_text, said):
+    assert said in read(retail, request_text).unrecognized
+
+
+def test_numbers_every_condition_takes_are_not_reported(retail):
+    for request in (
+        "women aged 25-34 with at least 3 orders this year",
+        "top 50 customers by spend in the last 12 months",
+        "customers who rated support 4 or 5",
+        "women born in the 1990s who spent more than $500 in the last 12 months",
+    ):
+        assert read(retail, request).unrecognized == [], request
+
+
+def test_mostly_with_a_customer_property_is_the_recorded_one(retail):
+    got = read(retail, "people who mainly shop on desktop")
+    assert got.spec.conditions == [
+        AttributeCondition(attribute="primary_device", op="=", value="desktop")
+    ]
+    assert got.unrecognized == []
+
+
+def test_a_share_word_with_nothing_to_share_is_reported(retail):
+    got = read(retail, "women who shop mostly on mobile")  # 'mobile' is no device of this data
+    assert any(u.startswith("mostly") for u in got.unrecognized)
+
+
+def test_a_property_name_no_condition_uses_is_reported(tpcds):
+    got = read(tpcds, "customers in Washington County")
+    assert got.spec.conditions == [
+        AttributeCondition(attribute="county", op="=", value="Washington County")
+    ]
+    got = read(tpcds, "Franklin County women who earn over 100k")
+    assert AttributeCondition(attribute="county", op="=", value="Franklin County") in (
+        got.spec.conditions
+    )
+
+
+def test_a_quantity_inside_a_property_phrase(tpcds):
+    got = read(tpcds, "customers whose household has 4 or more dependents")
+    assert got.spec.conditions == [
+        AttributeCondition(attribute="household_dependents", op=">=", value=4)
+    ]
+
+
+def test_at_least_before_an_ordered_value_spans_the_values_above(tpcds):
+    got = read(tpcds, "shoppers with at least a four-year college degree")
+    assert got.spec.conditions == [
+        AttributeCondition(attribute="education", op="in", value=["4 yr Degree", "Advanced Degree"])
+    ]
+
+
+def test_brand_names_keep_their_number_and_a_family_names_all(tpcds):
+    got = read(tpcds, "shoppers who bought the edu packscholar #1 brand in store")
+    (cond,) = got.spec.conditions
+    assert cond.activity.filters == {"brand": ["edu packscholar #1"]}
+    (cond,) = read(tpcds, "edu packscholar buyers").spec.conditions
+    assert cond.activity.filters["brand"] == ["edu packscholar #1", "edu packscholar #2"]
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    ["people near our flagship store", "customers who might like our new thing"],
+)
+def test_a_guess_among_unknown_words_is_asked_about(retail, request_text):
+    assert read(retail, request_text).clarification is not None
+
+
+def test_a_known_thing_next_to_one_unknown_word_is_still_answered(retail):
+    assert read(retail, "lapsed VIPs pls").spec is not None
+
+
+TIMES = ["last week", "in the last 30 days", "this month", "last month", "in 2025"]
+AFTER = ["afterwards", "afterward", "after that", "subsequently"]
+
+
+@settings(max_examples=15, deadline=None)
+@given(time=st.sampled_from(TIMES), after=st.sampled_from(AFTER))
+def test_afterwards_counts_from_the_earlier_event_of_its_own_time(retail, time, after):
+    got = read(retail, f"clicked an sms campaign {time} but did not purchase {after}")
+    first, then = got.spec.conditions
+    assert isinstance(then, ActivityCondition) and then.after is not None
+    assert then.op == "=" and then.value == 0
+    assert then.after.activity == first.activity
+    assert then.after.window == first.window  # the click's time, not a calendar 'since'
+    assert then.after.which == "first"
+    assert got.unrecognized == []
