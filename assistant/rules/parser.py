@@ -753,7 +753,7 @@ class RequestParser:
     def _terms(self, facts: ClauseFacts, result: ParseResult, depth: int) -> list[Tagged]:
         out: list[Tagged] = []
         things = set(self.lexicon.grammar.get("thing_nouns", []))
-        for item, after in zip(facts.items, [*facts.items[1:], None], strict=True):
+        for item, after in zip(facts.items, [*facts.items[1:], None], strict=False):
             if item.kind == "term" and after is not None and after.text in things:
                 # "our new thing": the word describes a product, not the customers
                 facts.terms = [m for m in facts.terms if m is not item.meaning]
