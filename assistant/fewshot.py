@@ -116,12 +116,13 @@ def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return dot / norm if norm else 0.0
 
 
-def render_examples(examples: list[Example]) -> str:
-    """Examples as prompt text: the request, then the answer JSON the model should give."""
+def render_examples(examples: list[Example], *, terse: bool = False) -> str:
+    """Examples as prompt text: the request, then the answer JSON the model should give;
+    `terse` also leaves out the all-history window (the default), so answers copy less."""
     blocks = [
         f"Request: {e.request}\nAnswer: "
         + json.dumps(
-            {"spec": _compact(e.spec.model_dump(mode="json", exclude_none=True))},
+            {"spec": _compact(e.spec.model_dump(mode="json", exclude_none=True), terse)},
             separators=(",", ":"),
             ensure_ascii=False,
         )  # fmt: skip
@@ -130,15 +131,16 @@ def render_examples(examples: list[Example]) -> str:
     return "\n\n".join(blocks) if blocks else "(none)"
 
 
-def _compact(value: Any) -> Any:
+def _compact(value: Any, terse: bool = False) -> Any:
     """Drop empty filters / predicates lists (what a model may leave out), keep every other
     default (measure count, op >=, value 1) so the examples spell them out."""
     if isinstance(value, dict):
         return {
-            k: _compact(v)
+            k: _compact(v, terse)
             for k, v in value.items()
             if not (k in ("filters", "predicates") and v in ({}, []))
+            and not (terse and k == "window" and v == {"kind": "all_time"})
         }
     if isinstance(value, list):
-        return [_compact(v) for v in value]
+        return [_compact(v, terse) for v in value]
     return value

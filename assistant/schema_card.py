@@ -684,3 +684,208 @@ def full_schema_with_samples(executor) -> str:
 def full_schema_with_samples_tokens(executor) -> int:
     """Token size of `full_schema_with_samples`, the benchmark the card is compared with."""
     return count_tokens(full_schema_with_samples(executor))
+
+
+# --- version 3: a stable card (the prompt's cached prefix) and the request's own details -------
+
+STABLE_DESCRIPTION_WORDS = 40  # the dataset's description, clipped: the card is sent every time
+DETAIL_LISTED_VALUES = 16  # more values than this: only the ones the request names are listed
+DETAIL_DESCRIPTION_WORDS = 24
+REQUEST_CARD_BUDGET = 520  # tokens; entries past it (least important last) are left out
+
+
+def render_stable_card(catalog: Catalog) -> str:
+    """The part of the card that is the same for every request on this catalog: every name the
+    spec may use (properties by kind, events, measures, terms, windows, models, tables) without
+    their definitions, which `render_request_card` adds for the names a request uses. Kept
+    byte-identical across requests so a server's prefix cache holds it."""
+    return catalog.cached("schema_card:stable:v3", _stable_card)
+
+
+def _stable_card(catalog: Catalog) -> str:
+    entity = catalog.entity
+    lines = [
+        f"Dataset {catalog.dataset.name}: "
+        + _clip_words(catalog.dataset.description, STABLE_DESCRIPTION_WORDS),
+        f"A segment is a set of {entity.plural} (table {entity.table}, key {entity.key}).",
+        "Properties (attribute): " + _by_kind(catalog, _stable_properties(catalog)),
+        "Events (activity.source): "
+        + ", ".join(
+            f"{name} (any of {', '.join(e.union)})" if e.union else name
+            for name, e in catalog.events.items()
+        ),
+    ]
+    # Measures and marketing terms are not names a spec uses: the request's details show the
+    # ones it says, written out as conditions.
+    roles = _roles_section(catalog)
+    if roles:
+        lines.append("Roles: " + roles.split("\n", 1)[1])
+    models = _segment_model_labels()
+    if models:
+        lines.append("Segment models (segment_ref model: labels): " + "; ".join(
+            f"{model}: {', '.join(keys)}" for model, keys in models.items()
+        ))  # fmt: skip
+    lines.append("Tables (sql fallback only): " + ", ".join(catalog.tables))
+    return "\n".join(lines)
+
+
+def _stable_properties(catalog: Catalog) -> list[str]:
+    """The properties worth naming to a model: not the key, nor a key that joins another table
+    (a request never selects on those; the SQL fallback has the tables)."""
+    entity = catalog.entity
+    keys = {entity.key}
+    for text in catalog.relations:
+        for side in text.split("->"):
+            table, _, column = side.strip().partition(".")
+            if table == entity.table:
+                keys.add(column)
+    return [p for p in catalog.property_names() if p not in keys]
+
+
+def _segment_model_labels() -> dict[str, list[str]]:
+    try:
+        from assistant.segmodels import labels, model_names
+
+        return {model: [label.key for label in labels(model)] for model in model_names()}
+    except Exception:  # the named models are optional
+        return {}
+
+
+def render_request_card(
+    catalog: Catalog,
+    request: str,
+    *,
+    current: SegmentSpec | None = None,
+    budget: int = REQUEST_CARD_BUDGET,
+) -> SchemaCard:
+    """The definitions of what `request` (and the segment being refined) uses: its properties
+    with their values (only the named ones of a long list), its events with the fields it
+    names, its measures written as a spec, its terms, windows and definitions. Small on purpose:
+    it is the per-request part of the prompt, after the stable card."""
+    focus = _Focus.build(catalog, request, current)
+    items: list[str] = []  # in order of importance: what does not fit the budget is left out
+    lines = items
+    for name in focus.properties:
+        lines.append(_detail_property(catalog, name, focus))
+    for name in focus.events:
+        lines.append("\n".join(_detail_event(catalog, name, focus)))
+    for name in focus.measures:
+        lines.append(_measure_line(catalog, name).replace("- ", "- measure ", 1))
+    for name in focus.terms:
+        term = catalog.terms[name]
+        line = f'- term {name}: means "{term.means}"'
+        if term.note:
+            line += f" ({_clip_words(term.note, DETAIL_DESCRIPTION_WORDS)})"
+        lines.append(line)
+    for name, window in catalog.windows.items():
+        if focus.mentions(window.phrases, templated=True):
+            lines.append(f"- window {name}: {_clip_words(window.description, 30)}")
+    models = _segment_model_labels()
+    try:
+        from assistant.segmodels import labels
+    except Exception:  # pragma: no cover - the models are optional
+        labels = None
+    for model in models if labels is not None else []:
+        found = labels(model)
+        words = [_words(model), *(w for label in found for w in (label.key, label.name))]
+        if focus.uses(model, words):
+            listed = ", ".join(f"{label.key} ({label.name})" for label in found)
+            lines.append(f"- segment model {model}: {listed}")
+    for name, d in catalog.definitions.items():
+        if d.phrases and focus.mentions(d.phrases, templated=True):
+            lines.append(f"- rule {name}: {_clip_words(d.description, 40)}")
+    kept, used = [], 0
+    for item in items:
+        cost = count_tokens(item) + 1
+        if used + cost <= budget:
+            kept.append(item)
+            used += cost
+    text = "\n".join(kept) if kept else "(nothing in the request matched a catalog name)"
+    return SchemaCard(text=text, tables=focus.tables, tokens=count_tokens(text), full=focus.full)
+
+
+def _detail_property(catalog: Catalog, name: str, focus: _Focus) -> str:
+    if name in catalog.derived:
+        derived = catalog.derived[name]
+        kind = KIND_WORDS[type_kind(derived.type)]
+        line = f"- property {name} ({kind}): {_clip_words(derived.description, 20)}"
+        if derived.bands:
+            line += " Values: " + ", ".join(
+                f"{k} ({b.label})" if b.label and b.label != k else k
+                for k, b in derived.bands.items()
+            )
+        return line
+    column = _property_column(catalog, name)
+    description = column.description
+    if name in catalog.properties and catalog.properties[name].description:
+        description = catalog.properties[name].description or description
+    return "- property " + _detail_column(name, column, focus, description)
+
+
+def _detail_column(name: str, column: Column, focus: _Focus, description: str | None) -> str:
+    kind = KIND_WORDS[type_kind(column.type)]
+    text = f"{name} ({kind})"
+    about = _clip_words(description or "", DETAIL_DESCRIPTION_WORDS)
+    if about:
+        text += f": {about}"
+    if column.values and kind != "true/false":
+        values = column.values
+        if len(values) > DETAIL_LISTED_VALUES:
+            named = [k for k, v in values.items() if _value_said(k, v, focus)]
+            listed = ", ".join(_short_value(k, values[k]) for k in named)
+            text += f" {len(values)} values" + (f", here: {listed}" if named else "")
+        else:
+            text += " Values: " + ", ".join(_short_value(k, v) for k, v in values.items())
+    return text
+
+
+def _value_said(stored: str, value: Value, focus: _Focus) -> bool:
+    code = stored.isalpha() and stored.isupper() and len(stored) <= 3
+    return focus.mentions([_Code(stored) if code else stored, value.label, *value.synonyms])
+
+
+def _short_value(stored: str, value: Value) -> str:
+    if value.label and normalise_phrase(value.label) != normalise_phrase(stored):
+        return f"{stored} ({value.label})"
+    return stored
+
+
+def _detail_event(catalog: Catalog, name: str, focus: _Focus) -> list[str]:
+    event = catalog.events[name]
+    facts = []
+    if event.instance:
+        facts.append(f"one {event.noun} per {event.instance}")
+    if event.amount:
+        facts.append(f"amount field {event.amount}")
+    if event.defaults:
+        facts.append(
+            "unless filtered: "
+            + "; ".join(f"{f} in {', '.join(map(str, v))}" for f, v in event.defaults.items())
+        )
+    head = f"- event {name}: {_clip_words(event.description, DETAIL_DESCRIPTION_WORDS)}"
+    lines = [head + (f" ({'; '.join(facts)})" if facts else "")]
+    columns = _event_field_columns(catalog, name)
+    refs = catalog.graph.event_fields(name)
+    for fname in sorted(focus.fields.get(name, set()), key=list(columns).index):
+        column = columns[fname]
+        spec = event.fields.get(fname)
+        description = (spec.description if spec is not None else None) or (
+            column.description if column is not None else None
+        )
+        if column is None:
+            kind = KIND_WORDS[type_kind(refs[fname].type)]
+            about = _clip_words(description or "", DETAIL_DESCRIPTION_WORDS)
+            lines.append(f"  - field {fname} ({kind})" + (f": {about}" if about else ""))
+        else:
+            lines.append("  - field " + _detail_column(fname, column, focus, description))
+    if event.predicates:
+        lines.append("  - predicates: " + ", ".join(event.predicates))
+    return lines
+
+
+def _clip_words(text: str, limit: int) -> str:
+    """The first sentence of `text`, at most `limit` words ("…" when cut)."""
+    text = _one_line(text)
+    first = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text, maxsplit=1)[0]
+    words = first.split()
+    return " ".join(words[:limit]) + ("…" if len(words) > limit else "")

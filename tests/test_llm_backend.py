@@ -59,9 +59,11 @@ def test_a_valid_spec_answer_becomes_the_interpretation(llm_server):
     assert json.loads(result.raw)["spec"]["conditions"][0]["value"] == "female"
 
 
-def test_the_prompt_carries_the_schema_card_as_of_and_examples(llm_server):
+def test_the_v2_prompt_carries_the_schema_card_as_of_and_examples(llm_server):
     llm_server.push(Reply.json({"spec": {"conditions": [WOMEN]}}))
-    backend(llm_server).interpret(turn("women who bought outdoor gear"))
+    backend(llm_server, prompt_version="v2", max_tokens=2048).interpret(
+        turn("women who bought outdoor gear")
+    )
     sent = llm_server.received[0]
     system, user = sent.messages[0]["content"], sent.messages[1]["content"]
     assert "## Customer properties" in system and "female (women)" in system
@@ -73,6 +75,25 @@ def test_the_prompt_carries_the_schema_card_as_of_and_examples(llm_server):
     assert sent.body["response_format"] == {"type": "json_object"}
     assert sent.body["temperature"] == 0
     assert sent.body["max_completion_tokens"] == 2048
+
+
+def test_the_v3_prompt_puts_the_catalog_first_and_the_request_s_details_after(llm_server):
+    llm_server.push(Reply.json({"spec": {"conditions": [WOMEN]}}))
+    backend(llm_server).interpret(turn("women who bought outdoor gear"))
+    sent = llm_server.received[0]
+    system, user = sent.messages[0]["content"], sent.messages[1]["content"]
+    # the stable prefix: instructions, the data's date and every name, no definitions
+    assert "2026-09-30" in system and "the retail data" in system
+    assert "gender" in system and "purchases" in system and "female (women)" not in system
+    assert "women who bought outdoor gear" not in system
+    # the request's part: its names defined, similar examples, the request
+    assert "- property gender (text)" in user and "female (women)" in user
+    assert "Outdoor (outdoor gear)" in user
+    assert "Request: outdoor buyers" in user
+    assert '"filters":{"category":["Outdoor"]}' in user
+    assert user.rstrip().endswith("women who bought outdoor gear")
+    assert sent.body["response_format"] == {"type": "json_object"}
+    assert sent.body["max_completion_tokens"] == 600  # a spec is small: runaway output is cut
 
 
 def test_a_spec_failing_the_guard_is_repaired_with_the_guard_error(llm_server):
@@ -105,7 +126,7 @@ def test_sql_fallback_goes_through_the_validator(llm_server):
 def test_a_write_query_never_gets_past_the_validator(llm_server):
     llm_server.push(Reply.json({"sql": "DELETE FROM customers"}, times=3))
     with pytest.raises(BackendError) as caught:
-        backend(llm_server).interpret(turn("delete everyone"), guard_validator)
+        backend(llm_server, temperature=0.3).interpret(turn("delete everyone"), guard_validator)
     assert caught.value.kind == "repair_failed"
     assert "after 3 attempts" in str(caught.value)
     assert len(llm_server.received) == 3
@@ -114,7 +135,7 @@ def test_a_write_query_never_gets_past_the_validator(llm_server):
 def test_malformed_json_is_retried_then_reported_clearly(llm_server):
     llm_server.push(Reply.text('{"spec": {"conditions": [', times=3))
     with pytest.raises(BackendError) as caught:
-        backend(llm_server).interpret(turn("women"))
+        backend(llm_server, temperature=0.3).interpret(turn("women"))
     assert caught.value.kind == "malformed"
     assert "not valid JSON" in str(caught.value)
     assert len(llm_server.received) == 3
@@ -160,9 +181,10 @@ def test_the_backend_reads_its_own_catalog(llm_server):
     result = mine.interpret(turn("shoppers with big feet"))
     assert result.spec.conditions[0].attribute == "shoe_size" and result.attempts == 1
     system = llm_server.received[0].messages[0]["content"]
-    assert "the shop DuckDB database" in system and "audience of shoppers" in system
-    assert "Request: " not in system  # the demo's examples are not this catalog's
-    assert '"shoe_size"' in system  # the answer schema carries this catalog's names
+    user = llm_server.received[0].messages[1]["content"]
+    assert "the shop data" in system and "request about shoppers" in system
+    assert "Request: " not in user  # the demo's examples are not this catalog's
+    assert "shoe_size" in system  # the stable card lists this catalog's own names
     llm_server.reset()
     llm_server.push(Reply.json({"spec": {"conditions": [shoes]}}), Reply.json({"reset": True}))
     backend(llm_server).interpret(turn("big feet"))  # the demo catalog has no shoe sizes
@@ -261,7 +283,8 @@ def test_refinement_sends_the_current_spec_and_gets_the_edited_one(llm_server):
     llm_server.push(Reply.json({"spec": {"conditions": [OUTDOOR_90D, WOMEN]}}))
     result = backend(llm_server).interpret(turn("only women", current=current))
     user = llm_server.received[0].messages[1]["content"]
-    assert json.loads(user.split("\n")[1]) == current.model_dump(mode="json", exclude_none=True)
+    sent = json.loads(user.split("# Current segment\n", 1)[1].split("\n", 1)[0])
+    assert sent == current.model_dump(mode="json", exclude_none=True)
     assert len(result.spec.conditions) == 2 and not result.reset
 
 

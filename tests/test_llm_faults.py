@@ -108,9 +108,21 @@ BROKEN = {
 def test_a_broken_answer_is_repaired_a_bounded_number_of_times(llm_server, executor, reply, phrase):
     reply.times = MAX_ATTEMPTS + 5  # the server would keep answering badly for ever
     llm_server.push(reply)
-    result = ask(llm_server, executor)
+    result = ask(llm_server, executor, temperature=0.2)
     assert_clear_failure(result, f"after {MAX_ATTEMPTS} attempts", phrase)
     assert len(llm_server.received) == MAX_ATTEMPTS
+
+
+@pytest.mark.parametrize(("reply", "phrase"), BROKEN.values(), ids=BROKEN.keys())
+def test_at_temperature_0_the_same_broken_answer_twice_ends_the_repairs(
+    llm_server, executor, reply, phrase
+):
+    # The third prompt would be the second one again, so its answer would be too.
+    reply.times = MAX_ATTEMPTS + 5
+    llm_server.push(reply)
+    result = ask(llm_server, executor)
+    assert_clear_failure(result, "after 2 attempts", phrase)
+    assert len(llm_server.received) == 2
 
 
 def test_a_broken_answer_followed_by_a_good_one_succeeds(llm_server, executor, women_count):
@@ -155,5 +167,6 @@ def test_a_failed_turn_leaves_the_session_as_it_was(llm_server, executor):
     llm_server.push(Reply.json({"spec": {"conditions": [WOMEN, CANADA]}}))
     refined = ask(llm_server, executor, "only in Canada", session=session)
     assert refined.ok and 0 < refined.count < first.count
-    sent = json.loads(llm_server.received[0].messages[1]["content"].split("\n")[1])
+    user = llm_server.received[0].messages[1]["content"]
+    sent = json.loads(user.split("# Current segment\n", 1)[1].split("\n", 1)[0])
     assert sent == {"conditions": [WOMEN], "title": None} or sent["conditions"] == [WOMEN]

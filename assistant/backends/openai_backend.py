@@ -16,9 +16,12 @@ plus the repair loop catch what the model gets wrong.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -43,6 +46,7 @@ from assistant.tokens import count_tokens
 
 Method = Literal["json_schema", "function_calling", "json_mode"]
 MAX_ATTEMPTS = 3  # the first answer plus two repairs
+SPLIT_EXAMPLES = 3  # few-shot examples in a v3 prompt
 ANSWER_SCHEMA_NAME = "segment_answer"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 
@@ -61,7 +65,8 @@ class LLMSettings(BaseModel):
     method: Method = "json_mode"
     prompt_dir: Path = PROMPTS_DIR
     prompt_version: str = DEFAULT_VERSION
-    max_tokens: int = Field(default=2048, gt=0)  # a spec is small; this caps runaway answers
+    # A spec is small (~60-250 tokens); this caps runaway answers, which then count as cut off.
+    max_tokens: int = Field(default=600, gt=0)
     max_answer_chars: int = Field(default=64_000, gt=0)
 
     @classmethod
@@ -74,6 +79,9 @@ class LLMSettings(BaseModel):
             "model": env.get("SEGMENT_ASSISTANT_MODEL"),
             "method": env.get("SEGMENT_ASSISTANT_LLM_METHOD"),
             "prompt_dir": env.get("SEGMENT_ASSISTANT_PROMPT_DIR"),
+            "prompt_version": env.get("SEGMENT_ASSISTANT_PROMPT_VERSION"),
+            "timeout": env.get("SEGMENT_ASSISTANT_LLM_TIMEOUT"),
+            "max_tokens": env.get("SEGMENT_ASSISTANT_LLM_MAX_TOKENS"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**{k: v for k, v in values.items() if v is not None})
@@ -109,10 +117,21 @@ def answer_json_schema(catalog: Catalog | None = None) -> dict[str, Any]:
     # The spec's own definitions win: they carry the catalog's names.
     defs = {**schema.pop("$defs", {}), **spec_schema.pop("$defs", {})}
     defs["SegmentSpec"] = spec_schema
+    for definition in defs.values():
+        _require_kind(definition)
     schema["$defs"] = defs
     schema["title"] = ANSWER_SCHEMA_NAME
     schema["description"] = "A segment spec, fallback SQL, a clarification or a refusal."
     return schema
+
+
+def _require_kind(definition: dict[str, Any]) -> None:
+    """A condition's or window's `kind` has a default, so pydantic's schema leaves it optional;
+    but it is the discriminator validation reads, so a grammar-constrained model must write it."""
+    if "kind" in definition.get("properties", {}):
+        required = definition.setdefault("required", [])
+        if "kind" not in required:
+            required.insert(0, "kind")
 
 
 # --- transport ------------------------------------------------------------------------------------
@@ -129,6 +148,22 @@ class RawAnswer:
     text: str
     usage: TokenUsage
     finish_reason: str | None = None
+    elapsed_ms: float | None = None  # how long the server took (recorded in cassettes)
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One model call of a turn, for the eval report: clean or recovered JSON, repairs, size."""
+
+    attempt: int
+    prompt_size: int  # tokens of the messages sent, counted here (assistant.tokens)
+    prompt_tokens: int  # the server's own count (its tokenizer; cached prefix included)
+    completion_tokens: int
+    finish_reason: str | None
+    clean: bool  # the raw text was one JSON object as it came, nothing recovered
+    recovered: tuple[str, ...] = ()  # lenient fixes applied (fences, prose, ==)
+    problem: str | None = None  # why the answer could not be used (malformed, invalid, ...)
+    elapsed_ms: float | None = None
 
 
 class Transport(Protocol):
@@ -173,14 +208,18 @@ class ChatOpenAITransport:
     def complete(self, request: ChatRequest) -> RawAnswer:
         import openai
 
+        began = time.perf_counter()
         try:
             result = self._runnable.invoke(request.messages)
         except openai.LengthFinishReasonError as err:
             # The client refuses to hand over a cut-off answer; it is still the model's answer.
-            return _truncated_answer(getattr(err, "completion", None))
+            answer = _truncated_answer(getattr(err, "completion", None))
         except Exception as err:  # the client's error types are mapped to user-facing kinds
             raise transport_error(err, self.settings) from None
-        return raw_answer_from_message(result["raw"])
+        else:
+            answer = raw_answer_from_message(result["raw"])
+        elapsed = round((time.perf_counter() - began) * 1000, 1)
+        return dataclasses.replace(answer, elapsed_ms=elapsed)
 
 
 def _truncated_answer(completion: Any) -> RawAnswer:
@@ -305,12 +344,20 @@ class AnswerProblem(Exception):
         self.kind = kind
 
 
-def parse_answer(raw: RawAnswer, max_chars: int, catalog: Catalog | None = None) -> Interpretation:
+def parse_answer(
+    raw: RawAnswer,
+    max_chars: int,
+    catalog: Catalog | None = None,
+    recovered: list[str] | None = None,
+) -> Interpretation:
     """Validate a raw answer into an Interpretation, or raise AnswerProblem saying why not.
 
     With `catalog`, the spec is validated against it too: a property, event, field, predicate or
     value it does not have is a problem named for the repair prompt, with the names it has.
+    Lenient fixes (Markdown fences, prose around the object, `==` for `=`) are appended to
+    `recovered` when given, so a report can count them apart from clean answers.
     """
+    fixes = recovered if recovered is not None else []
     text = raw.text.strip()
     if len(text) > max_chars:
         raise AnswerProblem(
@@ -320,12 +367,11 @@ def parse_answer(raw: RawAnswer, max_chars: int, catalog: Catalog | None = None)
         raise AnswerProblem("the answer was cut off (it hit the token limit)", "malformed")
     if not text:
         raise AnswerProblem("the answer was empty", "empty")
-    try:
-        data = json.loads(_strip_fences(text))
-    except json.JSONDecodeError as err:
-        raise AnswerProblem(f"the answer is not valid JSON ({err})", "malformed") from None
+    data = _lenient_json(text, fixes)
     if not isinstance(data, dict):
         raise AnswerProblem("the answer must be one JSON object", "malformed")
+    if _fix_double_equals(data):
+        fixes.append("==")
     try:
         context = {"catalog": catalog} if catalog is not None else None
         answer = ModelAnswer.model_validate(data, context=context)
@@ -335,6 +381,47 @@ def parse_answer(raw: RawAnswer, max_chars: int, catalog: Catalog | None = None)
         ) from None
     _check_one_answer(answer)
     return Interpretation(**answer.model_dump(exclude={"spec"}), spec=answer.spec, raw=raw.text)
+
+
+def _lenient_json(text: str, fixes: list[str]) -> Any:
+    """The JSON of an answer: as it came, else without Markdown fences, else the outermost
+    {...} of text with prose around it; each fix is noted in `fixes`."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        first_error = err
+    unfenced = _strip_fences(text)
+    if unfenced != text:
+        fixes.append("fences")
+        try:
+            return json.loads(unfenced)
+        except json.JSONDecodeError as err:
+            first_error = err
+    start, end = unfenced.find("{"), unfenced.rfind("}")
+    if 0 <= start < end and (start > 0 or end < len(unfenced) - 1):
+        try:
+            data = json.loads(unfenced[start : end + 1])
+        except json.JSONDecodeError:
+            pass
+        else:
+            fixes.append("prose")
+            return data
+    raise AnswerProblem(f"the answer is not valid JSON ({first_error})", "malformed") from None
+
+
+def _fix_double_equals(value: Any) -> bool:
+    """Replace a condition's op "==" by "=" in place (a common slip of small models)."""
+    changed = False
+    if isinstance(value, dict):
+        if value.get("op") == "==":
+            value["op"] = "="
+            changed = True
+        for inner in value.values():
+            changed = _fix_double_equals(inner) or changed
+    elif isinstance(value, list):
+        for inner in value:
+            changed = _fix_double_equals(inner) or changed
+    return changed
 
 
 def _strip_fences(text: str) -> str:
@@ -424,15 +511,24 @@ class OpenAIBackend:
 
             transport = RecordingTransport(transport, record_to)
         self.transport = transport
+        self._calls = threading.local()
 
     @property
     def prompt_id(self) -> str:
         return self._prompts.system.id
 
+    @property
+    def last_calls(self) -> list[CallRecord]:
+        """The model calls of this thread's latest interpret() (for the eval report)."""
+        return list(getattr(self._calls, "records", []))
+
     def interpret(self, turn: Turn, validate: Validator | None = None) -> Interpretation:
         messages, card_tokens = self.build_messages(turn)
         usage = TokenUsage(prompt_card_tokens=card_tokens)
         last_error, last_kind = "", "malformed"
+        records: list[CallRecord] = []
+        self._calls.records = records
+        previous: str | None = None
         for attempt in range(1, MAX_ATTEMPTS + 1):
             key = cassette_key(
                 self.prompt_id,
@@ -443,23 +539,30 @@ class OpenAIBackend:
             )
             raw = self.transport.complete(ChatRequest(messages=messages, key=key))
             usage = _add_usage(usage, raw.usage)
-            problem, result = self._check(raw, validate)
+            fixes: list[str] = []
+            problem, result = self._check(raw, validate, fixes)
+            records.append(_record(attempt, messages, raw, fixes, problem))
             if result is not None:
                 return result.model_copy(update={"tokens": usage, "attempts": attempt})
             last_error = problem.message
             last_kind = problem.kind
+            if raw.text == previous and self.settings.temperature == 0:
+                # The same answer to the repair: at temperature 0 the next prompt would be the
+                # one just sent, and its answer this one again.
+                break
+            previous = raw.text
             messages = [*messages[:2], ("assistant", _clip(raw.text)), self._repair(raw, problem)]
         raise BackendError(
             "The language model could not produce a valid query after "
-            f"{MAX_ATTEMPTS} attempts: {last_error}",
+            f"{len(records)} attempts: {last_error}",
             kind="repair_failed" if last_kind == "invalid" else last_kind,
         )
 
     def _check(
-        self, raw: RawAnswer, validate: Validator | None
+        self, raw: RawAnswer, validate: Validator | None, fixes: list[str] | None = None
     ) -> tuple[_Problem, None] | tuple[None, Interpretation]:
         try:
-            candidate = parse_answer(raw, self.settings.max_answer_chars, self.catalog)
+            candidate = parse_answer(raw, self.settings.max_answer_chars, self.catalog, fixes)
         except AnswerProblem as problem:
             return _Problem(str(problem), problem.kind), None
         if validate is not None and (candidate.spec is not None or candidate.sql):
@@ -474,6 +577,8 @@ class OpenAIBackend:
 
     def build_messages(self, turn: Turn) -> tuple[list[tuple[str, str]], int]:
         """The system and user messages for a turn, and the tokens of its card + few-shots."""
+        if self.settings.prompt_version != "v2" and "$stable_card" in self._prompts.system.template:
+            return self._build_split_messages(turn)
         from assistant.schema_card import render_schema_card
 
         catalog = self.catalog
@@ -496,6 +601,44 @@ class OpenAIBackend:
             history="\n".join(f"- {h}" for h in turn.history) or "(none)",
         )
         return [("system", system), ("user", user)], card.tokens + count_tokens(examples)
+
+    def _build_split_messages(self, turn: Turn) -> tuple[list[tuple[str, str]], int]:
+        """Prompt v3: the system message is the stable prefix (instructions and the catalog's
+        names, byte-identical for every request on one catalog and data date, so a server's
+        prefix cache keeps it); the user message carries what this request uses, its few most
+        similar examples, the current segment and the request."""
+        from assistant.schema_card import render_request_card, render_stable_card
+
+        catalog = self.catalog
+        entity = catalog.entity
+        stable = render_stable_card(catalog)
+        system = self._prompts.system.render(
+            as_of=turn.as_of.isoformat(),
+            dataset=catalog.dataset.name,
+            plural=entity.plural,
+            entity_key=f"{entity.table}.{entity.key}",
+            answer_format=self._split_answer_format(),
+            stable_card=stable,
+        )
+        card = render_request_card(catalog, turn.request, current=turn.current)
+        chosen = select_examples(turn.request, k=SPLIT_EXAMPLES, examples=examples_for(catalog))
+        examples = render_examples(chosen, terse=True)
+        user = self._prompts.user.render(
+            request_card=card.text,
+            examples=examples,
+            request=turn.request,
+            current=turn.current.model_dump_json(exclude_none=True) if turn.current else "(none)",
+            history="\n".join(f"- {h}" for h in turn.history) or "(none)",
+        )
+        card_tokens = count_tokens(stable) + card.tokens + count_tokens(examples)
+        return [("system", system), ("user", user)], card_tokens
+
+    def _split_answer_format(self) -> str:
+        # The whole schema would cost ~4,000 tokens; with json_schema/function_calling the
+        # server enforces it, in json_mode the conditions below describe it and pydantic checks.
+        if self.settings.method != "json_mode":
+            return f"The API enforces the JSON schema {ANSWER_SCHEMA_NAME}."
+        return "Write compact JSON without Markdown fences."
 
     def _answer_format(self) -> str:
         if self.settings.method != "json_mode":
@@ -531,6 +674,34 @@ def _load_prompts(settings: LLMSettings) -> _Prompts:
         user=load_prompt("segment_user", version, folder),
         repair=load_prompt("segment_repair", version, folder),
     )
+
+
+def _record(
+    attempt: int,
+    messages: list[tuple[str, str]],
+    raw: RawAnswer,
+    fixes: list[str],
+    problem: _Problem | None,
+) -> CallRecord:
+    clean = not fixes and _is_json_object(raw.text)
+    return CallRecord(
+        attempt=attempt,
+        prompt_size=sum(count_tokens(content) for _, content in messages),
+        prompt_tokens=raw.usage.prompt_tokens,
+        completion_tokens=raw.usage.completion_tokens,
+        finish_reason=raw.finish_reason,
+        clean=clean,
+        recovered=tuple(fixes),
+        problem=problem.kind if problem is not None else None,
+        elapsed_ms=raw.elapsed_ms,
+    )
+
+
+def _is_json_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except json.JSONDecodeError:
+        return False
 
 
 def _add_usage(total: TokenUsage, more: TokenUsage) -> TokenUsage:

@@ -2,9 +2,10 @@
 parsing, validation and repair path (only the transport differs), so demos and tests need no
 server and no key.
 
-A cassette is a JSON file: {"version": 1, "entries": {key: {"prompt", "request", "attempt",
-"raw", "usage", "finish_reason"}}}, where key = cassette_key(prompt version, request, current
-spec JSON, attempt, dataset=the catalog's name). `RecordingTransport` writes every answer of a
+A cassette is a JSON file: {"version": 1, "entries": {key: {"request", "raw", "usage",
+"finish_reason", "elapsed_ms"}}}, where key = cassette_key(prompt version, request, current spec
+JSON, attempt, dataset=the catalog's name); elapsed_ms is the server's time when it was recorded.
+`RecordingTransport` writes every answer of a
 real transport into one.
 """
 
@@ -77,6 +78,7 @@ class CassetteTransport:
             text=entry["raw"],
             usage=TokenUsage.model_validate(entry.get("usage") or {}),
             finish_reason=entry.get("finish_reason"),
+            elapsed_ms=entry.get("elapsed_ms"),
         )
 
 
@@ -96,6 +98,8 @@ class RecordingTransport:
             "usage": answer.usage.model_dump(exclude_none=True),
             "finish_reason": answer.finish_reason,
         }
+        if answer.elapsed_ms is not None:
+            entry["elapsed_ms"] = answer.elapsed_ms
         with self._lock:
             entries = read_cassette(self.path)
             entries[request.key] = entry
