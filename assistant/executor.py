@@ -101,6 +101,8 @@ class Executor(QueryHelpers):
         self._lock = threading.Lock()
         self._schema: dict[str, dict[str, str]] | None = None
         self._closed = False
+        # In-memory relations (pandas frames) every cursor sees, by name (see `register`).
+        self._frames: dict[str, Any] = {}
 
     # --- connection ------------------------------------------------------------------------------
 
@@ -144,7 +146,31 @@ class Executor(QueryHelpers):
             ) from err
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
-        return self._connection().cursor()
+        cursor = self._connection().cursor()
+        for name, frame in list(self._frames.items()):
+            cursor.register(name, frame)  # a view of the frame: nothing is copied
+        return cursor
+
+    def register(self, name: str, frame: Any) -> None:
+        """Make a pandas frame readable as `name` by every later query (the customer traits).
+
+        Registered frames are views of process memory: they never touch the database file and
+        the sandbox's settings stay as they are."""
+        with self._lock:
+            self._frames[name] = frame
+
+    def frame(self, sql: str) -> Any:
+        """The whole result of a query as a pandas frame (for results too big for `rows`)."""
+        cursor = self._cursor()
+        try:
+            cursor.execute(sql)
+            return cursor.df()
+        except duckdb.InterruptException as err:
+            raise QueryTimeout(self.settings.timeout_s) from err
+        except duckdb.Error as err:
+            raise _translate(err) from err
+        finally:
+            cursor.close()
 
     def close(self) -> None:
         with self._lock:
@@ -265,6 +291,7 @@ class PinnedExecutor(Executor):
         super().__init__(parent.db_path, parent.settings)
         self._parent = parent
         self._pinned = cursor
+        self._seen: dict[str, int] = {name: id(f) for name, f in parent._frames.items()}
 
     def query(
         self,
@@ -275,7 +302,22 @@ class PinnedExecutor(Executor):
         max_rows: int | None = None,
     ) -> QueryResult:
         timeout, limit = self._limits(timeout_s, max_rows)
+        self._sync_frames()
         return self._run(self._pinned, sql, params, timeout, limit)
+
+    def _sync_frames(self) -> None:
+        # Frames registered after this turn's cursor was opened (traits built in the background).
+        for name, frame in list(self._parent._frames.items()):
+            if self._seen.get(name) != id(frame):
+                self._pinned.register(name, frame)
+                self._seen[name] = id(frame)
+
+    def register(self, name: str, frame: Any) -> None:
+        self._parent.register(name, frame)
+        self._sync_frames()
+
+    def frame(self, sql: str) -> Any:
+        return self._parent.frame(sql)
 
     def schema(self) -> dict[str, dict[str, str]]:
         return self._parent.schema()

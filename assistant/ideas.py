@@ -53,17 +53,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from pydantic import BaseModel, Field
 
-from assistant import roles
+from assistant import roles, traits
 from assistant.compiler import compile_spec, sql_literal
 from assistant.executor import Executor
 from assistant.guard import check_sql
 from assistant.profile import count_segment, twelve_month_window
 from assistant.segmodels import (
-    assignment_sql,
-    available_models,
     labels,
     load_models,
     unavailable_models,
@@ -80,6 +77,7 @@ from assistant.spec import (
     SegmentSpec,
     negate,
 )
+from assistant.value_counts import value_counts
 from assistant.windows import Trailing, resolve
 
 if TYPE_CHECKING:
@@ -421,67 +419,45 @@ def _model_counts(ctx: _Context) -> dict[str, tuple[dict[str, int], dict[str, fl
     """Label counts of every built-in model this catalog supports, within the parent.
 
     Scoring a model needs the whole base (quintiles, cumulative revenue), which is the same for
-    every segment: each model's label per customer is computed once per database version and
-    as_of and kept as arrays; a segment's counts are then a look-up of its members. Returns,
-    per model, the parent's label counts and the whole base's label shares.
+    every segment: each model's label per customer is a column of the customer traits
+    (`assistant.traits`), so a segment's counts are one GROUP BY over its members. Returns, per
+    model, the parent's label counts and the whole base's label shares.
     """
-    models = [m for m in SPLIT_MODELS if m in available_models(ctx.catalog)]
+    built = traits.get(ctx.executor, ctx.catalog, ctx.as_of)
+    models = list(built.columns.models)
     if not models:
         return {}
-    members = np.fromiter(
-        (
-            row[0]
-            for row in ctx.executor.query(
-                f"WITH {ctx.parent_cte()} SELECT customer_id FROM parent_seg",
-                max_rows=max(ctx.count, 1),
-            ).rows
-        ),
-        dtype=np.int64,
-    )
+    names = [f"label_{model}" for model in models]
+    grouping = ", ".join(f"GROUPING({n})" for n in names)
+    rows = ctx.executor.query(
+        f"""WITH {ctx.parent_cte()}
+        SELECT {", ".join(names)}, {grouping}, count(*)
+        FROM {built.relation} AS t JOIN parent_seg USING (customer_id)
+        GROUP BY GROUPING SETS ({", ".join(f"({n})" for n in names)})""",
+        max_rows=100_000,
+    ).rows
+    width = len(models)
     counts: dict[str, tuple[dict[str, int], dict[str, float]]] = {}
-    for model in models:
-        ids, codes, names = _assignment(ctx.executor, model, ctx.as_of, ctx.catalog)
-        positions = np.searchsorted(ids, members)
-        tally = np.bincount(codes[positions], minlength=len(names)) if len(members) else []
-        everyone = np.bincount(codes, minlength=len(names)) / max(ctx.base, 1)
-        counts[model] = (
-            {name: int(n) for name, n in zip(names, tally, strict=False) if n},
-            {name: float(f) for name, f in zip(names, everyone, strict=True)},
-        )
+    for i, model in enumerate(models):
+        inside = {
+            str(row[i]): int(row[-1])
+            for row in rows
+            if row[width + i] == 0 and row[i] is not None and row[-1]
+        }
+        everyone = built.totals[f"labels_{model}"]
+        shares = {str(k): n / max(ctx.base, 1) for k, n in everyone.items()}
+        counts[model] = (inside, shares)
     return counts
 
 
 # Whole-base figures that do not depend on the segment, per database file version and per query
 # (the query text carries the catalog, the model and as_of).
 _CACHE_LOCK = threading.Lock()
-_ASSIGNMENTS: dict[tuple[str, int, str], tuple[np.ndarray, np.ndarray, list[str]]] = {}
 
 
 def _db_version(executor: Executor) -> tuple[str, int]:
     path = Path(executor.db_path).resolve()
     return str(path), path.stat().st_mtime_ns
-
-
-def _assignment(
-    executor: Executor, model: str, as_of: date, catalog: Catalog
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """(sorted customer ids, label code per id, label names) for one model, cached."""
-    sql = (
-        f"SELECT customer_id, label FROM ({assignment_sql(model, as_of, catalog)}) AS a ORDER BY 1"
-    )
-    key = (*_db_version(executor), sql)
-    with _CACHE_LOCK:
-        cached = _ASSIGNMENTS.get(key)
-    if cached is not None:
-        return cached
-    rows = executor.query(sql, max_rows=10_000_000).rows
-    names = sorted({label for _, label in rows})
-    code = {name: i for i, name in enumerate(names)}
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    codes = np.fromiter((code[r[1]] for r in rows), dtype=np.int64, count=len(rows))
-    with _CACHE_LOCK:
-        _ASSIGNMENTS[key] = (ids, codes, names)
-    return ids, codes, names
 
 
 def _model_split(
@@ -642,34 +618,12 @@ def _split_attributes(catalog: Catalog) -> list[_AttributeSplit]:
 def _attribute_counts(
     ctx: _Context, splits: list[_AttributeSplit]
 ) -> dict[str, list[tuple[Any, int]]]:
-    """Value counts of every split attribute within the parent: one GROUPING SETS query."""
-    columns = [split.attribute for split in splits]
-    names = [f"a{i}" for i in range(len(columns))]
-    exprs = [
-        f"{roles.property_sql(ctx.catalog, c, ctx.as_of)} AS {n}"
-        for c, n in zip(columns, names, strict=True)
-    ]
-    entity, key = roles.entity_table(ctx.catalog), roles.entity_key(ctx.catalog)
-    grouping = ", ".join(f"GROUPING({n}) AS g_{n}" for n in names)
-    rows = ctx.executor.query(
-        f"WITH {ctx.parent_cte()},\n"
-        f"members AS (SELECT {', '.join(exprs)}\n"
-        f"  FROM {entity} JOIN parent_seg ON parent_seg.customer_id = {key})\n"
-        f"SELECT {', '.join(names)}, {grouping}, count(*) AS n\n"
-        "FROM members\n"
-        f"GROUP BY GROUPING SETS ({', '.join(f'({n})' for n in names)})",
-        max_rows=1_000_000,
-    ).rows
-    counts: dict[str, list[tuple[Any, int]]] = {col: [] for col in columns}
-    width = len(columns)
-    for row in rows:
-        values, grouped, n = row[:width], row[width : 2 * width], int(row[-1])
-        for col, value, g in zip(columns, values, grouped, strict=True):
-            if g == 0:  # GROUPING() is 0 for the column this row is grouped by
-                counts[col].append((value, n))
-    for pairs in counts.values():
-        pairs.sort(key=lambda pair: (-pair[1], str(pair[0])))
-    return counts
+    """Value counts of every split attribute within the parent (shared with the
+    differentiators: one GROUPING SETS query per answer, see `assistant.value_counts`)."""
+    members = ctx.members or ctx.sql
+    return value_counts(
+        ctx.executor, members, [s.attribute for s in splits], ctx.as_of, ctx.catalog
+    )
 
 
 def _attribute_splits(ctx: _Context) -> list[Idea]:
@@ -730,26 +684,11 @@ def _asked_roots(ctx: _Context) -> set[str]:
     return found
 
 
-_BASE_COUNTS: dict[tuple[Any, ...], dict[str, list[tuple[Any, int]]]] = {}
-
-
 def _base_attribute_counts(
     ctx: _Context, splits: list[_AttributeSplit]
 ) -> dict[str, list[tuple[Any, int]]]:
-    """The whole base's value counts of the split attributes, cached per data file version."""
-    key = (
-        *_db_version(ctx.executor),
-        id(ctx.catalog),
-        ctx.as_of,
-        tuple(s.attribute for s in splits),
-    )
-    with _CACHE_LOCK:
-        found = _BASE_COUNTS.get(key)
-    if found is None:
-        found = _attribute_counts(_base_context(ctx), splits)
-        with _CACHE_LOCK:
-            _BASE_COUNTS[key] = found
-    return found
+    """The whole base's value counts of the split attributes, once per data file version."""
+    return value_counts(ctx.executor, None, [s.attribute for s in splits], ctx.as_of, ctx.catalog)
 
 
 def _distance(inside: list[tuple[Any, int]], base: list[tuple[Any, int]]) -> float:
@@ -981,7 +920,7 @@ def _look_alikes(ctx: _Context) -> list[Idea]:
         return []
     window = resolve(LOOK_ALIKE_WINDOW, ctx.as_of)
     in_window = f"r.ts >= {sql_literal(window.start)} AND r.ts < {sql_literal(window.end)}"
-    totals = _category_buyers_in(ctx.executor, rows_sql, in_window)
+    totals = _buyers_per_category(ctx, rows_sql, in_window, window)
     rows = _parent_category_spend(ctx, in_window, window)
     total = sum(float(spend or 0) for _, spend, _ in rows)
     own = own_categories(ctx.catalog, ctx.spec)
@@ -1002,9 +941,7 @@ def _parent_category_spend(
 ) -> list[tuple[Any, Any, int]]:
     """(category, spend, buyers) of the parent in the window, biggest spend first: the
     profile's own figures when it measured the same window, else one query."""
-    start, end = twelve_month_window(ctx.as_of)
-    same_window = window.start.date() == start and window.end.date() == end + timedelta(days=1)
-    if ctx.category_spend is not None and same_window:
+    if ctx.category_spend is not None and _is_traits_window(ctx, window):
         rows = [
             (item["category"], item["amount"], int(item["buyers"]))
             for item in ctx.category_spend
@@ -1024,6 +961,25 @@ def _parent_category_spend(
 
 
 _BUYERS_CACHE: dict[tuple[str, int, str], dict[Any, int]] = {}
+
+
+def _buyers_per_category(
+    ctx: _Context, rows_sql: str, in_window: str, window: Any
+) -> dict[Any, int]:
+    """Buyers per category in the window: from the customer traits when it is their 12-month
+    window (one row per customer and category bought), else from the purchase rows."""
+    built = traits.get(ctx.executor, ctx.catalog, ctx.as_of)
+    if built.categories is not None and _is_traits_window(ctx, window):
+        rows = traits.whole_base(
+            ctx.executor, f"SELECT category, count(*) FROM {built.categories} GROUP BY 1"
+        )
+        return {category: int(n) for category, n in rows}
+    return _category_buyers_in(ctx.executor, rows_sql, in_window)
+
+
+def _is_traits_window(ctx: _Context, window: Any) -> bool:
+    start, end = twelve_month_window(ctx.as_of)
+    return window.start.date() == start and window.end.date() == end + timedelta(days=1)
 
 
 def _category_buyers_in(executor: Executor, rows_sql: str, in_window: str) -> dict[Any, int]:

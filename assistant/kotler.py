@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from assistant import roles
+from assistant import roles, traits
 from assistant.compiler import CompiledSegment, compile_spec, run_funnel
 from assistant.executor import Executor
 from assistant.guard import check_sql
 from assistant.ideas import IdeasResult, suggest_ideas
-from assistant.profile import catalog_as_of, twelve_month_window
+from assistant.profile import catalog_as_of
 from assistant.spec import (
     ActivityCondition,
     AttributeCondition,
@@ -28,6 +28,7 @@ from assistant.spec import (
     RankCondition,
     SegmentSpec,
 )
+from assistant.value_counts import value_counts
 from assistant.windows import AllTime, Trailing
 
 if TYPE_CHECKING:  # answer.py carries these extras, so it imports this module, not vice versa
@@ -76,24 +77,18 @@ def reachability(
     channels = roles.channels(catalog)
     if not channels:
         return None
-    anchor = _anchor(executor, catalog, as_of)
-    reach = [roles.reachable_sql(catalog, channel, anchor) for channel in channels]
-    unsub = roles.unsubscribed_sql(catalog)
-    key = roles.entity_key(catalog)
-    unsubscribed = (
-        "0"
-        if unsub is None
-        else f"count(*) FILTER (WHERE {key} IN (SELECT customer_id FROM ({unsub}) AS u))"
-    )
-    columns = [f"count(*) FILTER (WHERE {r})" for r in reach]
+    built = traits.get(executor, catalog, _anchor(executor, catalog, as_of))
+    reach = [built.columns.reach(channel) for channel in channels]
+    unsubscribed = "count(*) FILTER (WHERE t.unsubscribed)" if built.columns.unsubscribed else "0"
+    columns = [f"count(*) FILTER (WHERE t.{r})" for r in reach]
     columns += [
-        f"count(*) FILTER (WHERE {' OR '.join(reach)})",
+        f"count(*) FILTER (WHERE {' OR '.join(f't.{r}' for r in reach)})",
         unsubscribed,
         "count(*)",
     ]
     row = executor.query(
         f"WITH {_segment_cte(sql)}\nSELECT " + ",\n       ".join(columns) + "\n"
-        f"FROM {roles.entity_table(catalog)} JOIN seg ON seg.customer_id = {key}"
+        f"FROM {built.relation} AS t JOIN seg USING (customer_id)"
     ).rows[0]
     counts = [int(value) for value in row]
     return Reachability(
@@ -145,36 +140,25 @@ def differentiators(
     columns = roles.trait_properties(catalog)
     if not columns:
         return []
-    names = [f"t{i}" for i in range(len(columns))]
-    select = [
-        f"{roles.property_sql(catalog, c, anchor)} AS {n}"
-        for c, n in zip(columns, names, strict=True)
-    ]
-    key = roles.entity_key(catalog)
-    grouping = ", ".join(f"GROUPING({n})" for n in names)
-    rows = executor.query(
-        f"""WITH {_segment_cte(sql)}, members AS (
-            SELECT {", ".join(select)},
-                   {key} IN (SELECT customer_id FROM seg) AS in_seg
-            FROM {roles.entity_table(catalog)})
-        SELECT {", ".join(names)}, {grouping},
-               count(*) FILTER (WHERE in_seg) AS seg_n, count(*) AS base_n
-        FROM members
-        GROUP BY GROUPING SETS ({", ".join(f"({n})" for n in names)}, ())""",
-        max_rows=100_000,
-    ).rows
-    width = len(columns)
-    totals = next(row for row in rows if all(row[width : 2 * width]))
-    seg_total, base_total = int(totals[-2]), int(totals[-1])
+    # The same counts the ideas' splits read (one query per answer, the base once per data).
+    inside = value_counts(executor, sql, columns, anchor, catalog)
+    everyone = value_counts(executor, None, columns, anchor, catalog)
+    seg_total = sum(n for _, n in inside[columns[0]])
+    base_total = sum(n for _, n in everyone[columns[0]])
     found = []
-    for row in rows:
-        for column, value, grouped in zip(
-            columns, row[:width], row[width : 2 * width], strict=True
-        ):
-            if grouped == 0 and value is not None:
+    for column in columns:
+        segment_n = {value: n for value, n in inside[column]}
+        for value, base_n in everyone[column]:
+            if value is not None:
                 found.append(
                     _differentiator(
-                        catalog, column, _text(value), row[-2], row[-1], seg_total, base_total
+                        catalog,
+                        column,
+                        _text(value),
+                        segment_n.get(value, 0),
+                        base_n,
+                        seg_total,
+                        base_total,
                     )
                 )
     kept = [d for d in found if d is not None]
@@ -233,21 +217,14 @@ def revenue_share(
     executor: Executor, sql: str, catalog: Catalog, *, as_of: date | None = None
 ) -> RevenueShare | None:
     """None when the catalog has no (summable) roles.revenue."""
-    rows = roles.revenue_sql(catalog)
-    if rows is None:
+    built = traits.get(executor, catalog, _anchor(executor, catalog, as_of))
+    if not built.columns.revenue:
         return None
-    anchor = _anchor(executor, catalog, as_of)
-    start, end = twelve_month_window(anchor)
-    entity, key = roles.entity_table(catalog), roles.entity_key(catalog)
     row = executor.query(
         f"""WITH {_segment_cte(sql)}
-        SELECT coalesce(sum(r.revenue) FILTER (WHERE r.customer_id IN (
-                   SELECT customer_id FROM seg)), 0),
-               coalesce(sum(r.revenue), 0),
-               (SELECT count(*) FROM seg JOIN {entity} ON seg.customer_id = {key}),
-               (SELECT count(*) FROM {entity})
-        FROM ({rows}) AS r
-        WHERE r.ts >= DATE '{start}' AND r.ts < DATE '{end}' + 1"""
+        SELECT coalesce(sum(t.revenue_12m), 0), {float(built.totals["revenue_12m"])!r},
+               count(*), {int(built.totals["customers"])}
+        FROM {built.relation} AS t JOIN seg USING (customer_id)"""
     ).rows[0]
     revenue, base_revenue = float(row[0]), float(row[1])
     rev, cust = _ratio(revenue, base_revenue), _ratio(int(row[2]), int(row[3]))

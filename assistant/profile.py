@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from assistant import roles
+from assistant import roles, traits
 from assistant.executor import Executor
 from assistant.spec import type_kind
 
 if TYPE_CHECKING:
     from assistant.catalog import Catalog
+    from assistant.traits import Traits
 
 SAMPLE_SIZE = 20
 SAMPLE_COLUMNS = 8  # the key and the first text columns of the entity table
@@ -152,16 +153,11 @@ def profile_notes(catalog: Catalog) -> list[str]:
     return notes
 
 
-def _in_window(alias: str, as_of: date) -> str:
-    start, end = twelve_month_window(as_of)
-    return f"{alias}.ts >= DATE '{start}' AND {alias}.ts < DATE '{end}' + 1"
-
-
 class _ProfileQuery:
     """The one profile query, assembled from the parts this catalog's roles allow."""
 
-    def __init__(self, sql: str, as_of: date, catalog: Catalog) -> None:
-        self.as_of, self.catalog = as_of, catalog
+    def __init__(self, sql: str, as_of: date, catalog: Catalog, traits: Traits) -> None:
+        self.as_of, self.catalog, self.traits = as_of, catalog, traits
         entity, key = roles.entity_table(catalog), roles.entity_key(catalog)
         self.ctes = [f"seg AS MATERIALIZED (SELECT DISTINCT customer_id FROM ({sql}) AS q)"]
         self.values: dict[str, str] = {
@@ -176,19 +172,14 @@ class _ProfileQuery:
         self._sample()
 
     def _purchases(self) -> None:
-        rows = roles.purchases_sql(self.catalog, customers="seg")
-        if rows is None:
+        if not self.traits.columns.purchases:
             return
-        count = roles.purchases_count_sql(self.catalog, "purchased")
-        self.ctes += [
-            "purchased AS MATERIALIZED (\n"
-            f"    SELECT p.*, {_in_window('p', self.as_of)} AS in_window\n"
-            f"    FROM ({rows}) AS p JOIN seg USING (customer_id))",
+        self.ctes.append(
             "per_customer AS (\n"
-            f"    SELECT customer_id, {count} FILTER (WHERE in_window) AS n,\n"
-            "           sum(amount) FILTER (WHERE in_window) AS amount, max(ts) AS last_ts\n"
-            "    FROM purchased GROUP BY customer_id)",
-        ]
+            "    SELECT t.customer_id, t.purchases_12m AS n, t.amount_12m AS amount, t.last_ts\n"
+            f"    FROM {self.traits.relation} AS t JOIN seg USING (customer_id)\n"
+            "    WHERE t.last_ts IS NOT NULL)"
+        )
         self.values |= {
             "purchases": "(SELECT coalesce(sum(n), 0) FROM per_customer)",
             "buyers": "(SELECT count(*) FROM per_customer WHERE n > 0)",
@@ -197,29 +188,21 @@ class _ProfileQuery:
         }
 
     def _revenue(self) -> None:
-        if roles.revenue_is_purchase_amount(self.catalog):
-            self.values["revenue"] = "(SELECT coalesce(sum(amount), 0) FROM per_customer)"
+        if not self.traits.columns.revenue:
             return
-        rows = roles.revenue_sql(self.catalog, customers="seg")
-        if rows is None:
-            return
-        self.ctes.append(
-            "revenue AS (\n"
-            f"    SELECT r.revenue FROM ({rows}) AS r JOIN seg USING (customer_id)\n"
-            f"    WHERE {_in_window('r', self.as_of)})"
+        self.values["revenue"] = (
+            "(SELECT coalesce(sum(t.revenue_12m), 0) "
+            f"FROM {self.traits.relation} AS t JOIN seg USING (customer_id))"
         )
-        self.values["revenue"] = "(SELECT coalesce(sum(revenue), 0) FROM revenue)"
 
     def _categories(self) -> None:
-        rows = roles.category_sql(self.catalog, customers="seg")
-        if rows is None:
+        relation = self.traits.categories
+        if relation is None:
             return
         self.ctes += [
             "spend AS (\n"
-            "    SELECT c.category, sum(c.amount) AS amount,"
-            " count(DISTINCT c.customer_id) AS buyers\n"
-            f"    FROM ({rows}) AS c JOIN seg USING (customer_id)\n"
-            f"    WHERE {_in_window('c', self.as_of)} GROUP BY c.category)",
+            "    SELECT c.category, sum(c.amount) AS amount, count(*) AS buyers\n"
+            f"    FROM {relation} AS c JOIN seg USING (customer_id) GROUP BY c.category)",
             "top AS (\n"
             "    SELECT category, amount, amount / sum(amount) OVER () AS share FROM spend\n"
             f"    ORDER BY amount DESC, category LIMIT {TOP_CATEGORIES})",
@@ -276,12 +259,8 @@ class _ProfileQuery:
         return "WITH " + ",\n".join(self.ctes) + f"\nSELECT\n    {selects}"
 
 
-def _profile_sql(sql: str, as_of: date, catalog: Catalog) -> str:
-    return _ProfileQuery(sql, as_of, catalog).sql()
-
-
 def _profiled(executor: Executor, sql: str, as_of: date, catalog: Catalog) -> SegmentResult:
-    query = _ProfileQuery(sql, as_of, catalog)
+    query = _ProfileQuery(sql, as_of, catalog, traits.get(executor, catalog, as_of))
     result = executor.query(query.sql())
     row = dict(zip(query.values, result.rows[0], strict=True))
     count, base = int(row["count"]), int(row["base"])
@@ -291,7 +270,7 @@ def _profiled(executor: Executor, sql: str, as_of: date, catalog: Catalog) -> Se
     median_days = row.get("median_days")
     profile = Profile(
         window=f"{start} … {end}",
-        revenue_12m=None if revenue is None else float(revenue),
+        revenue_12m=None if revenue is None else round(float(revenue), 2),  # cents
         purchases_12m=None if purchases is None else int(purchases),
         buyers_12m=None if row.get("buyers") is None else int(row["buyers"]),
         aov_12m=(

@@ -15,6 +15,7 @@ from datetime import date
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import tempfile  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -383,9 +384,10 @@ def build_app(ctx: AppContext) -> gr.Blocks:
 def _wire_chat(ctx: AppContext, w: Widgets, c: dict[str, Any]) -> None:
     pending = gr.State("")
 
-    def answer(state: ChatState, text: str, progress=gr.Progress()) -> list[Any]:
+    def answer(state: ChatState, text: str, progress=gr.Progress()) -> Iterator[list[Any]]:
         report = lambda fraction, message: progress(fraction, desc=message)  # noqa: E731
-        return _render(chat.submit(ctx, state, text, report))
+        for current in chat.submit_live(ctx, state, text, report):
+            yield _render(current)
 
     def ideas(state: ChatState) -> list[Any]:
         return _render_ideas(chat.load_ideas(ctx, state))

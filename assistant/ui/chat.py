@@ -6,9 +6,11 @@ wrong becomes a chat message or an inline error.
 
 from __future__ import annotations
 
+import copy
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
+from assistant import traits
 from assistant.answer import Answer, Session, answer, sql_query_error
 from assistant.kotler import EnrichedAnswer
 from assistant.pipeline import run_sql
@@ -36,11 +38,27 @@ def submit(
     ctx: AppContext, state: ChatState, text: str, progress: Progress = _no_progress
 ) -> ChatState:
     """Answer one request; a follow-up refines the current segment."""
+    for _ in submit_live(ctx, state, text, progress):
+        pass  # the same state, updated in place at each step
+    return state
+
+
+def submit_live(
+    ctx: AppContext, state: ChatState, text: str, progress: Progress = _no_progress
+) -> Iterator[ChatState]:
+    """`submit`, showing the count first while the customer traits are still being prepared
+    (just after start at a million customers): the profile and ideas replace it when ready."""
     text = (text or "").strip()
     if not text:
-        return state
+        yield state
+        return
     state.say("user", render.escape(text))
     progress(0.1, "Understanding the request")
+    interim = _count_first(ctx, state, text)
+    if interim is not None:
+        state.say("assistant", interim)
+        yield state
+        progress(0.5, "Preparing the profile and ideas")
     try:
         result = answer(
             text,
@@ -50,10 +68,40 @@ def submit(
             catalog=ctx.catalog,
         )
     except Exception as exc:
-        return _fail(state, "answering", exc)
+        if interim is not None:
+            state.messages.pop()
+        yield _fail(state, "answering", exc)
+        return
     progress(0.9, "Writing the answer")
+    if interim is not None:
+        state.messages.pop()  # the whole answer replaces the count
     _take_answer(state, result, text)
-    return state
+    yield state
+
+
+def _count_first(ctx: AppContext, state: ChatState, text: str) -> str | None:
+    """The count alone, when the whole answer would wait for the traits; else None."""
+    as_of = ctx.data_as_of()
+    if as_of is None or traits.ready(ctx.executor, ctx.catalog, as_of):
+        return None
+    try:
+        quick = answer(
+            text,
+            backend=ctx.backend,
+            executor=ctx.executor,
+            session=copy.deepcopy(state.session),  # the real turn comes next
+            catalog=ctx.catalog,
+            with_profile=False,
+        )
+    except Exception:
+        log.exception("counting %r first failed", text)
+        return None
+    if not quick.ok or quick.count is None:
+        return None
+    return (
+        render.answer_markdown(quick)
+        + "\n\n_Preparing who they are and ideas for them (first answer after start)…_"
+    )
 
 
 def _take_answer(state: ChatState, result: Answer, text: str) -> None:
