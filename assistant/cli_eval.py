@@ -193,6 +193,15 @@ def _summary(console: Console, report) -> None:
         f"{t.valid_sql.passed}/{t.valid_sql.total}; p50 {t.latency_p50_ms:.0f} ms, "
         f"p95 {t.latency_p95_ms:.0f} ms"
     )
+    if t.llm is not None:
+        m = t.llm
+        console.print(
+            f"model: {m.requests} requests, {m.calls} calls; clean JSON {m.clean_json_rate:.1%}, "
+            f"recovered {m.recovered_json}; repairs/request {m.repairs_per_request:.2f}; cut off "
+            f"{m.truncated}; prompt tokens median {m.prompt_size_median:.0f}, max "
+            f"{m.prompt_size_max}; model latency p50 {m.model_latency_p50_ms / 1000:.1f} s, "
+            f"p95 {m.model_latency_p95_ms / 1000:.1f} s"
+        )
     if len(report.per_schema) > 1 or t.empty_gold:
         for name, rate in report.per_schema.items():
             empty = sum(bool(c.empty_gold) for c in report.cases if c.schema_name == name)

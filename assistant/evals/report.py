@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 from datetime import datetime
 from pathlib import Path
 
@@ -80,6 +81,14 @@ class CaseResult(BaseModel):
     elapsed_ms: float = 0.0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # The language model's calls (LLM backends): how its answers came and what they cost.
+    llm_calls: int = 0
+    clean_json: int = 0  # calls whose raw answer was one JSON object as it came
+    recovered_json: int = 0  # calls that needed lenient recovery (fences, prose, ==)
+    repairs: int = 0  # calls after a turn's first one
+    truncated: int = 0  # calls cut off by max_tokens
+    prompt_sizes: list[int] = Field(default_factory=list)  # per turn: its first call's prompt
+    model_ms: list[float] = Field(default_factory=list)  # per turn: the server's time (recorded)
 
 
 class Rate(BaseModel):
@@ -107,6 +116,23 @@ class Totals(BaseModel):
     prompt_tokens: int
     completion_tokens: int
     estimated_cost_usd: float | None
+    llm: LLMTotals | None = None  # only for backends that call a language model
+
+
+class LLMTotals(BaseModel):
+    """How the language model's answers came: per request (turn) and per call."""
+
+    requests: int  # turns that called the model
+    calls: int
+    clean_json_rate: float  # calls answered with one clean JSON object
+    recovered_json: int  # calls parsed only after lenient recovery
+    repairs: int
+    repairs_per_request: float
+    truncated: int  # calls cut off at max_tokens
+    prompt_size_median: float  # the first call's prompt of a turn, counted by assistant.tokens
+    prompt_size_max: int
+    model_latency_p50_ms: float  # the server's time per turn (as recorded, in a replay)
+    model_latency_p95_ms: float
 
 
 class SchemaRun(BaseModel):
@@ -145,6 +171,22 @@ class Report(BaseModel):
 
     def case(self, case_id: str) -> CaseResult | None:
         return next((c for c in self.cases if c.id == case_id), None)
+
+
+def _llm_rows(llm: LLMTotals | None) -> list[str]:
+    if llm is None:
+        return []
+    return [
+        f"| model requests / calls | {llm.requests} / {llm.calls} |",
+        f"| clean JSON (calls) | {llm.clean_json_rate:.1%} |",
+        f"| recovered JSON (fences, prose, ==) | {llm.recovered_json} |",
+        f"| repairs / request | {llm.repairs_per_request:.2f} ({llm.repairs}) |",
+        f"| cut off at max_tokens | {llm.truncated} |",
+        f"| prompt tokens per request, median / max | {llm.prompt_size_median:.0f} / "
+        f"{llm.prompt_size_max} |",
+        f"| model latency per request p50 / p95 | {llm.model_latency_p50_ms / 1000:.1f} s / "
+        f"{llm.model_latency_p95_ms / 1000:.1f} s |",
+    ]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -191,6 +233,7 @@ def build_report(meta: RunMeta, results: list[CaseResult]) -> Report:
         prompt_tokens=prompt,
         completion_tokens=completion,
         estimated_cost_usd=estimate_cost(meta.model or meta.backend, prompt, completion),
+        llm=llm_totals(results),
     )
     return Report(
         meta=meta,
@@ -203,6 +246,29 @@ def build_report(meta: RunMeta, results: list[CaseResult]) -> Report:
             for schema in sorted({r.schema_name for r in results})
         },
         cases=results,
+    )
+
+
+def llm_totals(results: list[CaseResult]) -> LLMTotals | None:
+    """The model-call figures over the cases; None when no case called a model."""
+    calls = sum(r.llm_calls for r in results)
+    if not calls:
+        return None
+    sizes = [n for r in results for n in r.prompt_sizes]
+    model_ms = [ms for r in results for ms in r.model_ms]
+    repairs = sum(r.repairs for r in results)
+    return LLMTotals(
+        requests=len(sizes),
+        calls=calls,
+        clean_json_rate=round(sum(r.clean_json for r in results) / calls, 4),
+        recovered_json=sum(r.recovered_json for r in results),
+        repairs=repairs,
+        repairs_per_request=round(repairs / len(sizes), 3) if sizes else 0.0,
+        truncated=sum(r.truncated for r in results),
+        prompt_size_median=statistics.median(sizes) if sizes else 0,
+        prompt_size_max=max(sizes, default=0),
+        model_latency_p50_ms=percentile(model_ms, 50),
+        model_latency_p95_ms=percentile(model_ms, 95),
     )
 
 
@@ -274,6 +340,7 @@ def render_markdown(report: Report) -> str:
         f"| latency p50 / p95 | {t.latency_p50_ms:.0f} ms / {t.latency_p95_ms:.0f} ms |",
         f"| tokens (prompt / completion) | {t.prompt_tokens} / {t.completion_tokens} |",
         f"| estimated cost | {cost} |",
+        *_llm_rows(t.llm),
         "",
         *_schema_table(report),
         *_tag_table(report),

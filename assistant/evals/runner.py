@@ -221,6 +221,7 @@ class _KindRecorder:
         self.model = getattr(inner, "model", None)
         self.catalog = getattr(inner, "catalog", None)
         self.last_kind: str | None = None
+        self.calls: list = []  # the model calls of the turn (CallRecord), for LLM backends
 
     def interpret(self, turn: Turn, validate: Validator | None = None) -> Interpretation:
         self.last_kind = None
@@ -229,6 +230,8 @@ class _KindRecorder:
         except BackendError as err:
             self.last_kind = err.kind
             raise
+        finally:
+            self.calls += getattr(self.inner, "last_calls", None) or []
 
 
 def customer_ids(executor: Executor, sql: str) -> set[int]:
@@ -322,8 +325,10 @@ def run_case(
         passed=True,
     )
     for index, request in enumerate(case.requests()):
+        recorder.calls = []
         produced = _answer_turn(request, recorder, executors[0], session, catalog)
         _add_usage(result, produced)
+        _add_calls(result, recorder.calls)
         expect = expectations.get(index)
         if expect is None:
             continue
@@ -348,6 +353,21 @@ def _add_usage(result: CaseResult, produced: Answer) -> None:
     if produced.tokens is not None:
         result.prompt_tokens += produced.tokens.prompt_tokens
         result.completion_tokens += produced.tokens.completion_tokens
+
+
+def _add_calls(result: CaseResult, calls: list) -> None:
+    """A turn's model calls: clean or recovered JSON, repairs, truncation, prompt and time."""
+    if not calls:
+        return
+    result.llm_calls += len(calls)
+    result.clean_json += sum(c.clean for c in calls)
+    result.recovered_json += sum(bool(c.recovered) for c in calls)
+    result.repairs += sum(c.attempt > 1 for c in calls)
+    result.truncated += sum(c.finish_reason == "length" for c in calls)
+    result.prompt_sizes.append(calls[0].prompt_size)
+    timed = [c.elapsed_ms for c in calls if c.elapsed_ms is not None]
+    if timed:
+        result.model_ms.append(round(sum(timed), 1))
 
 
 def _merge(
