@@ -35,6 +35,11 @@ SCRIPTED_NOTE = (
     "server), not a real language model's answers"
 )
 
+REAL_NOTE = (
+    "the replay cassette holds a REAL local model's answers (recorded with --record from "
+    "llama-server; the model latency shown is the server's, as recorded)"
+)
+
 
 def case_ids(values: list[str] | None) -> list[str] | None:
     """Case ids from --cases values: ids, comma lists, or YAML files listing {case: id} items."""
@@ -134,6 +139,8 @@ def eval_command(
         raise typer.Exit(2)
     if backend == "replay" and note is None and cassette and "scripted" in cassette.name:
         note = SCRIPTED_NOTE
+    elif backend == "replay" and note is None and cassette and cassette.name.startswith("real-"):
+        note = REAL_NOTE
     with _progress(err) as bar:
         task = bar.add_task(f"eval ({backend})", total=len(runnable))
         results, runs = run_schemas(
