@@ -19,6 +19,7 @@ them back in well under a second; a missing or stale file is rebuilt, in the bac
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import threading
@@ -275,7 +276,13 @@ def _build(
         if spend_query:
             executor.register(spend_name, frames[1])
         traits = Traits(columns=columns, name=name, frame=frames[0], source=source)
-    traits.totals = _totals(executor, traits)
+        totals_file = files[0].with_name(f"{digest}-totals.json")
+        traits.totals = _read_totals(totals_file) if source == "file" else None
+        if traits.totals is None:
+            traits.totals = _totals(executor, traits)
+            _write_totals(totals_file, traits.totals)
+    if not traits.totals:
+        traits.totals = _totals(executor, traits)
     traits.seconds = round(time.perf_counter() - started, 3)
     log.info("customer traits %s in %.2f s", traits.source, traits.seconds)
     return traits
@@ -376,12 +383,9 @@ def _as_frame(con: Any, relation: str) -> pd.DataFrame:
     for name, kind, *_ in described:
         quoted = '"' + name.replace('"', '""') + '"'
         if kind == "VARCHAR":
-            values = [
-                v for (v,) in con.execute(f"SELECT DISTINCT {quoted} FROM {relation}").fetchall()
-            ]
-            members = ", ".join(
-                "'" + str(v).replace("'", "''") + "'" for v in values if v is not None
-            )
+            found = con.execute(f"SELECT DISTINCT {quoted} FROM {relation}").fetchall()
+            values = sorted(str(v) for (v,) in found if v is not None)  # a stable order
+            members = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
             if members:
                 columns.append(f"CAST({quoted} AS ENUM({members})) AS {quoted}")
                 continue
@@ -405,6 +409,22 @@ def _write(files: list[Path], frames: list[pd.DataFrame]) -> bool:
         return False
 
 
+def _read_totals(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _write_totals(path: Path, totals: dict[str, Any]) -> None:
+    try:
+        partial = path.with_suffix(".partial")
+        partial.write_text(json.dumps(totals, default=float))
+        partial.replace(path)
+    except OSError:
+        log.warning("could not write %s", path)
+
+
 def _quoted(path: Path) -> str:
     return str(path).replace("'", "''")
 
@@ -413,5 +433,5 @@ def _prune(folder: Path) -> None:
     files = sorted(folder.glob(f"*-{TRAITS}.parquet"), key=lambda p: p.stat().st_mtime)
     for old in files[:-KEEP_FILES]:
         digest = old.name.split("-", 1)[0]
-        for path in folder.glob(f"{digest}-*.parquet"):
+        for path in folder.glob(f"{digest}-*"):
             path.unlink(missing_ok=True)

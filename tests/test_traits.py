@@ -41,7 +41,7 @@ def test_traits_are_written_beside_the_database_and_read_back_after_a_restart(fr
         built = traits.get(first, CATALOG, catalog_as_of(first, CATALOG))
         assert built.source == "built" and built.frame is not None
     folder = fresh_db.parent / f".{fresh_db.name}.traits"
-    assert sorted(p.suffix for p in folder.iterdir()) == [".parquet", ".parquet"]
+    assert sorted(p.suffix for p in folder.iterdir()) == [".json", ".parquet", ".parquet"]
     with Executor(fresh_db) as restarted:  # a new process would see the same files
         again = traits.get(restarted, CATALOG, catalog_as_of(restarted, CATALOG))
     assert again.source == "file"
