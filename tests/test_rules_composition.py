@@ -146,13 +146,48 @@ def test_composed_requests_select_what_they_say(executor, backend, request_text,
 
 def test_a_word_left_out_is_said_in_the_explanation(executor, backend):
     result = answer(
-        "customers with 2 orders over $50",  # each order over $50: not expressible yet
+        "customers who spent over $300 in 2 orders",  # spend across exactly which orders?
         backend=backend,
         executor=executor,
         with_profile=False,
     )
     assert "2 orders" in result.unrecognized
     assert result.explanation.startswith("I ignored '2 orders'")
+
+
+EACH_ORDER = [
+    (
+        "customers with 2 orders over $50",
+        """SELECT customer_id FROM transactions WHERE status = 'completed' AND total_amount > 50
+        GROUP BY customer_id HAVING count(*) >= 2""",
+    ),
+    (
+        "at least three purchases of more than 100 dollars",
+        """SELECT customer_id FROM transactions WHERE status = 'completed' AND total_amount > 100
+        GROUP BY customer_id HAVING count(*) >= 3""",
+    ),
+    (
+        "shoppers who bought items priced above $100",
+        """SELECT DISTINCT t.customer_id FROM transactions t
+        JOIN transaction_items i ON i.transaction_id = t.transaction_id
+        JOIN products p ON p.product_id = i.product_id
+        WHERE t.status = 'completed' AND p.list_price > 100""",
+    ),
+    (
+        "customers whose average order is above $150",
+        """SELECT customer_id FROM transactions WHERE status = 'completed'
+        GROUP BY customer_id HAVING avg(total_amount) > 150""",
+    ),
+]
+
+
+@pytest.mark.parametrize(("request_text", "gold"), EACH_ORDER, ids=[c[0] for c in EACH_ORDER])
+def test_an_amount_after_a_counted_event_is_each_events_own(executor, backend, request_text, gold):
+    """'2 orders over $50' is two orders of more than $50 each, not $50 in total; an
+    'average order' is the average of the orders' own amounts."""
+    result = answer(request_text, backend=backend, executor=executor, with_profile=False)
+    assert result.unrecognized == [], result.unrecognized
+    assert ids(executor, result.sql) == ids(executor, gold), result.explanation
 
 
 CLAUSES = ["women", "in Texas", "who bought outdoor gear", "with at least 2 orders"]

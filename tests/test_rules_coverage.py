@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from assistant.backends.base import Turn
 from assistant.backends.rules import RulesBackend
 from assistant.catalog import SCHEMAS_DIR, load_catalog
-from assistant.spec import ActivityCondition, AttributeCondition
+from assistant.spec import ActivityCondition, AttributeCondition, Range
 
 AS_OF = date(2026, 9, 30)
 
@@ -39,7 +39,7 @@ def read(backend: RulesBackend, request: str):
 @pytest.mark.parametrize(
     ("request_text", "said"),
     [
-        ("customers with 2 orders over $50", "2 orders"),  # each order over $50: not expressible
+        ("customers who spent over $300 in 2 orders", "2 orders"),  # which orders' spend?
         ("customers who bought 3 items in the last 30 days over $100", "over $100"),
     ],
 )
@@ -130,3 +130,46 @@ def test_afterwards_counts_from_the_earlier_event_of_its_own_time(retail, time, 
     assert then.after.window == first.window  # the click's time, not a calendar 'since'
     assert then.after.which == "first"
     assert got.unrecognized == []
+
+
+def test_a_comparison_on_an_items_own_field_filters_the_rows(tpcds):
+    got = read(tpcds, "customers who bought premium items (current price over $90) in store")
+    (cond,) = got.spec.conditions
+    assert cond.activity.source == "store_purchases"
+    assert cond.activity.filters == {"item_price": Range(min=90.01)}  # a cent above $90
+    assert cond.op == ">=" and cond.value == 1
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "customers whose most recent purchase was in the app",
+        "shoppers whose last purchase was outdoor gear",
+        "last purchase over $100",
+    ],
+)
+def test_a_recency_word_no_condition_is_on_is_reported(retail, request_text):
+    """Which purchase was the last is not a condition the spec has: said, not dropped."""
+    got = read(retail, request_text)
+    assert any(u.startswith(("most recent purchase", "last purchase")) for u in got.unrecognized)
+
+
+def test_the_last_one_in_a_time_has_none_after_it(retail):
+    got = read(retail, "customers whose latest order was last month")
+    during, after = got.spec.conditions
+    assert during.op == ">=" and during.value == 1
+    assert after.op == "=" and after.value == 0
+    assert after.window.start.isoformat() == "2026-09-01"
+    assert got.unrecognized == []
+
+
+def test_a_field_word_no_condition_uses_is_reported(retail):
+    got = read(retail, "women who bought outdoor gear with a list price")
+    assert any(u.startswith("list price") for u in got.unrecognized)
+
+
+def test_an_average_per_order_over_order_lines_is_said_not_guessed(tpcds):
+    """TPC-DS rows are ticket lines: an avg of them is no average basket."""
+    got = read(tpcds, "customers whose average store purchase is over $300")
+    assert got.spec is None or not got.spec.conditions
+    assert any("lines of store purchases" in u for u in got.unrecognized)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from assistant.rules.items import Item
@@ -40,6 +41,8 @@ class ClauseFacts:
         self.rank: Meaning | None = None
         self.recency = False
         self.recency_source: str | None = None
+        self.recency_text = ""
+        self.recency_used = False  # a condition is on the latest such event
         self.first_word = ""  # "first purchase": the first ever fell in the clause's time
         self.previous: set[str] = set()  # the activity sources of the clause before
         self.predicate_items: list[Item] = []
@@ -73,6 +76,10 @@ class ClauseFacts:
         self.implied_source: str | None = None
         self.implied_by = ""
         self.measure_named = False
+        # "2 orders over $50", "items with a current price over $90": a comparison on each
+        # row's own field (the event's amount when `meanings` is None), not on a total.
+        self.row_bounds: list[RowBound] = []
+        self.aggregate_field: list[Meaning] = []  # "average order value": avg of that column
 
     @classmethod
     def read(
@@ -84,6 +91,7 @@ class ClauseFacts:
         facts.previous = set(previous or ())
         for item in items:
             facts._take(item)
+        facts._row_bounds()
         facts._prefer_named_model()
         facts._demote_ambiguous_measures()
         facts._nouns_follow_verbs()
@@ -91,6 +99,134 @@ class ClauseFacts:
         facts._predicates_in_context()
         facts._resolve_values(previous or set())
         return facts
+
+    def _row_bounds(self) -> None:
+        """Comparisons on each row's own field, taken out of the clause's totals:
+
+        - a numeric field of an event named just before a comparison ("current price over
+          $90", "priced above $100", "with a discount of more than $10");
+        - a money amount right after a counted event noun ("2 orders over $50", "at least one
+          purchase of more than $200"): each such event's own amount.
+        """
+        items = self.items
+        for k, item in enumerate(items):
+            bound = self._bound_after(k)
+            if bound is None:
+                continue
+            comparators, number = bound
+            if self.aggregate and self._after_aggregate(k):
+                # "average order value over $150": the aggregate's, not each row's
+                if item.kind == "column" and self._row_field_meanings(item):
+                    self.aggregate_field = self._row_field_meanings(item)
+                continue
+            if item.kind == "predicate" and self._column_inside(item):
+                # "with a discount over $10": the amount of the discount, not only that one was
+                # given (the bound implies the predicate)
+                column = self._column_inside(item)
+                self.predicates = [p for p in self.predicates if p is not item.meaning]
+                self.predicate_items = [p for p in self.predicate_items if p is not item]
+                item = column
+            fields = self._row_field_meanings(item) if item.kind == "column" else []
+            if fields:
+                self._take_bound(RowBound(item, fields, comparators, number))
+            elif (
+                item.kind == "measure"
+                and number.number_kind == "money"
+                and not self.money_verb
+                and self._counted(k)
+                and _plain_count(self.vocab, item.meaning.name)
+            ):
+                self._take_bound(RowBound(item, None, comparators, number))
+
+    def _column_inside(self, item: Item) -> Item | None:
+        """The last words of a phrase as a column of event rows ('with a discount')."""
+        words = item.text.split()
+        for start in range(1, len(words)):
+            length, meanings = self.parser.lexicon.match(words[start:], 0)
+            if length == len(words) - start and meanings and meanings[0].kind == "column":
+                column = Item("column", " ".join(words[start:]), meanings=meanings)
+                if self._row_field_meanings(column):
+                    return column
+        return None
+
+    def _after_aggregate(self, k: int) -> bool:
+        """Item k follows an aggregate word ('average order', 'mean basket value')."""
+        j = k - 1
+        while j >= 0 and self.items[j].kind in ("stopword", "verb", "value"):
+            j -= 1
+        return j >= 0 and self.items[j].kind == "aggregate"
+
+    def _counted(self, k: int) -> bool:
+        """A count stands before item k ('2 orders', '3 or more purchases')."""
+        j = k - 1
+        while j >= 0 and self.items[j].kind == "comparator":
+            j -= 1
+        return j >= 0 and self.items[j].kind == "number" and self.items[j].number_kind != "money"
+
+    def _bound_after(self, k: int) -> tuple[list[Item], Item] | None:
+        """The comparison right after item k: (its comparators, the number), if any."""
+        j = k + 1
+        while j < len(self.items) and self.items[j].kind == "stopword":
+            j += 1
+        comparators = []
+        while j < len(self.items) and self.items[j].kind == "comparator":
+            comparators.append(self.items[j])
+            j += 1
+        if not comparators or j >= len(self.items) or self.items[j].kind != "number":
+            return None
+        return comparators, self.items[j]
+
+    def _row_field_meanings(self, item: Item) -> list[Meaning]:
+        """The meanings of a column word that name a numeric field of some event's rows."""
+        vocab = self.vocab
+        graph = self.parser.catalog.graph
+        out = []
+        for m in item.meanings:
+            if m.kind != "column" or vocab.is_property(m.table, m.column):
+                continue
+            for event, fname in vocab.value_fields.get((m.table or "", m.column or ""), []):
+                if type_kind(graph.event_fields(event)[fname].type) == "number":
+                    out.append(m)
+                    break
+        return out
+
+    def _take_bound(self, bound: RowBound) -> None:
+        self.row_bounds.append(bound)
+        if bound.number in self.numbers:
+            self.numbers.remove(bound.number)
+        self.used_numbers.add(id(bound.number))
+        if bound.number.number_kind == "money" and self.money == bound.number.value:
+            others = [n for n in self.numbers if n.number_kind == "money"]
+            self.money = others[0].value if others else None
+        for c in bound.comparators:
+            name = c.meaning.name
+            if name in self.comparators:
+                at = len(self.comparators) - 1 - self.comparators[::-1].index(name)
+                del self.comparators[at]
+
+    def row_filter(self, source: str) -> dict[str, Any]:
+        """The row bounds as filters of `source`'s fields; each bound used is marked."""
+        vocab = self.vocab
+        catalog = self.parser.catalog
+        event = catalog.events[source]
+        out: dict[str, Any] = {}
+        for bound in self.row_bounds:
+            name = None
+            if bound.meanings is None:
+                if self.vocab.measure_source(bound.item.meaning.name) == source:
+                    name = event.amount if one_row_per_event(catalog, source) else None
+            else:
+                for m in bound.meanings:
+                    target = vocab.value_target(m, source)
+                    if target is not None:
+                        name = target[1]
+                        break
+            if name is None:
+                continue
+            ftype = catalog.graph.event_fields(source)[name].type
+            out[name] = bound.range(ftype)
+            bound.used = True
+        return out
 
     def _prefer_named_model(self) -> None:
         """'loyal customers according to RFM': the named model's label, not the catalog term."""
@@ -272,6 +408,7 @@ class ClauseFacts:
             self.aggregate = item.meaning.name
         elif kind == "recency":
             self.recency = True
+            self.recency_text = item.text
             self.recency_source = item.meaning.source
         elif kind == "signup":
             self.signup = True
@@ -371,6 +508,21 @@ class ClauseFacts:
             source = (earlier[0] if earlier and not found else None) or vocab.value_source(v)
             if source:
                 found.append(source)
+        if not found and self.aggregate_field:
+            # "an average invoice amount above $500": the events whose rows have that column
+            source = vocab.value_source(self.aggregate_field[0])
+            if source:
+                found.append(source)
+        for bound in self.row_bounds:
+            if found or not bound.meanings:
+                continue
+            # "current price over $90" alone: the events whose rows have that field
+            for m in bound.meanings:
+                earlier = [p for p in sorted(self.previous) if vocab.value_target(m, p)]
+                source = earlier[0] if earlier else vocab.value_source(m)
+                if source:
+                    found.append(source)
+                    break
         if self.recency and (self.recency_source or not found):
             # "last logged in …": a bare recency word is about the activity the clause names.
             found.append(self.recency_source or vocab.default_source())
@@ -403,6 +555,13 @@ class ClauseFacts:
         for p in self.predicates:
             if p.source == source and p.name not in predicates:
                 predicates.append(p.name)
+        filters.update(self.row_filter(source))
+        averaged = self.aggregate in ("avg", "min", "max") and self.money is not None
+        if averaged and measure == "count":
+            # "average order over $150", "a mean basket value above $150": the aggregate of
+            # each event's own amount (or of the column named)
+            named = [t[1] for m in self.aggregate_field if (t := vocab.value_target(m, source))]
+            measure, fieldname = self.aggregate, (named[0] if named else vocab.amount(source))
         for f in self.fields:
             numbers = [n for n in self.numbers if n.number_kind != "money"]
             if f.source != source or not numbers:
@@ -531,6 +690,59 @@ class ClauseFacts:
             self.negation_used = True
             return "=", 0
         return op, value
+
+
+class RowBound:
+    """A comparison on one field of each row: 'current price over $90'."""
+
+    def __init__(
+        self, item: Item, meanings: list[Meaning] | None, comparators: list[Item], number: Item
+    ) -> None:
+        self.item = item
+        self.meanings = meanings  # None: the event's own amount ("2 orders over $50")
+        self.comparators = comparators
+        self.number = number
+        self.used = False
+
+    def text(self) -> str:
+        return " ".join(i.text for i in (self.item, *self.comparators, self.number))
+
+    def range(self, field_type: str) -> dict[str, Any]:
+        """{min, max}, inclusive. A strict bound moves by the field's smallest step (a cent of
+        DECIMAL(12,2), one of an integer); a float field has none, and keeps the bound."""
+        op = self.comparators[-1].meaning.name
+        low = self.number.value or 0
+        if self.number.kind in ("range", "decade"):
+            return {"min": as_number(low), "max": as_number(self.number.high or low)}
+        step = _step(field_type)
+        if op in (">", ">="):
+            return {"min": as_number(round(low + step * (op == ">"), 6)), "max": None}
+        if op in ("<", "<="):
+            return {"min": None, "max": as_number(round(low - step * (op == "<"), 6))}
+        return {"min": as_number(low), "max": as_number(low)}
+
+
+def _step(field_type: str) -> float:
+    t = field_type.upper()
+    match = re.match(r"(?:DECIMAL|NUMERIC)\s*\(\s*\d+\s*,\s*(\d+)\s*\)", t)
+    if match:
+        return 10.0 ** -int(match.group(1))
+    if any(w in t for w in ("INT", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT")):
+        return 1.0
+    return 0.0
+
+
+def one_row_per_event(catalog: Any, source: str) -> bool:
+    """Each row of the event is one event (an order, not an order's lines): its amount is the
+    event's own. A union is when each member is."""
+    event = catalog.events[source]
+    if event.union:
+        return all(one_row_per_event(catalog, m) for m in event.union)
+    if not event.instance:
+        return True
+    key = catalog.tables[event.table].key
+    keys = [key] if isinstance(key, str) else list(key or [])
+    return keys == [event.instance]
 
 
 def values_for_context(

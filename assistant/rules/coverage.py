@@ -9,7 +9,12 @@ out of the conditions a clause makes:
   over $50": the 2) would otherwise change nothing without a word said;
 - share words ("mostly", "mainly") when no share condition came of them;
 - property names ("county", "household"): a customer property named in a clause whose
-  conditions are all about other properties or activities.
+  conditions are all about other properties or activities;
+- event-field words ("current price", "list price", "discount"): a field of the activity's
+  rows named in the clause that no condition filters, compares or sums;
+- comparisons on a row's own field ("over $50" after "2 orders") that no activity here has;
+- recency words ("last order", "most recent purchase") when no condition is on the latest
+  such event ("whose most recent purchase was in the app" is not "any app purchase").
 
 Each is reported with the words around it (the number with the noun after it), so the headline
 can say "I ignored '2 orders'".
@@ -65,7 +70,62 @@ def unaccounted(facts: ClauseFacts, made: list[Condition]) -> list[str]:
     if facts.share_word and not facts.share_used and not shared:
         found.append(f"{facts.share_word} (no share of an activity here)")
     found += _properties(facts, conditions)
+    found += _fields(facts, conditions)
+    found += [f"{b.text()} (no such field here)" for b in facts.row_bounds if not b.used]
+    if facts.recency and not facts.recency_used:
+        found.append(f"{facts.recency_text} (only when, or how long ago, it was)")
     return found
+
+
+def _activities(conditions: list[Condition]) -> list[ActivityCondition | RankCondition]:
+    return [c for c in conditions if isinstance(c, (ActivityCondition, RankCondition))]
+
+
+def _used_fields(conditions: list[Condition]) -> set[tuple[str, str]]:
+    """(event, field) pairs the activity conditions filter, compare or add up."""
+    used: set[tuple[str, str]] = set()
+    for c in _activities(conditions):
+        acts = [c.activity]
+        if isinstance(c, ActivityCondition) and c.after is not None:
+            acts.append(c.after.activity)
+        for act in acts:
+            used |= {(act.source, f) for f in act.filters}
+        if c.field:
+            used.add((c.activity.source, c.field))
+        share = getattr(c, "share_of", None)
+        if share is not None:
+            used |= {(c.activity.source, f) for f in share.filters}
+    return used
+
+
+def _fields(facts: ClauseFacts, conditions: list[Condition]) -> list[str]:
+    """A word naming a numeric field of the activity's rows ('current price') that no
+    condition uses. (A text field's name alone, 'campaign', is the rows' own noun.)"""
+    acts = _activities(conditions)
+    if not acts:
+        return []
+    vocab = facts.vocab
+    used = _used_fields(conditions)
+    sources = {c.activity.source for c in acts}
+    attributes = {c.attribute for c in conditions if isinstance(c, AttributeCondition)}
+    out = []
+    for item in facts.items:
+        if item.kind != "column":
+            continue
+        numeric = {id(m) for m in facts._row_field_meanings(item)}
+        columns = [m for m in item.meanings if m.kind == "column" and id(m) in numeric]
+        if any(vocab.property_name(m.table, m.column) in attributes for m in columns):
+            continue
+        fields = {
+            pair
+            for m in columns
+            for pair in vocab.value_fields.get((m.table or "", m.column or ""), [])
+            if not vocab.is_property(m.table, m.column)
+        }
+        mine = {pair for pair in fields if pair[0] in sources}
+        if mine and not mine & used:
+            out.append(f"{item.text} (named, but no condition here is on it)")
+    return out
 
 
 def _numbers(facts: ClauseFacts) -> list[str]:

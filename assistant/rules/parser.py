@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from assistant.catalog import Catalog
-from assistant.rules.clause import ClauseFacts
+from assistant.rules.clause import ClauseFacts, one_row_per_event
 from assistant.rules.combine import (
     Tagged,
     absorb_into_terms,
@@ -518,11 +518,25 @@ class RequestParser:
         'with' that only qualifies the activity before it (its values and time) belongs to
         that activity, so a negation covers the whole phrase."""
         out, outj = [clauses[0]], [joiners[0]]
+        aside = False  # the clause before was an aside merged into its activity
         for clause, joiner in zip(clauses[1:], joiners[1:], strict=True):
             starts_with = bool(clause) and clause[0].joined_by in ("with", "that", "which")
             if starts_with and self._qualifies(clause) and self._has_activity(out[-1]):
                 out[-1] = out[-1] + clause
                 continue
+            bounded = self._row_bound_only(clause, out[-1], with_channel=starts_with)
+            if bounded and self._has_activity(out[-1]) and joiner == "and":
+                # "bought premium items (current price over $90)", "orders with a total over
+                # $50 in store": a comparison on the rows' own field narrows the activity.
+                out[-1] = out[-1] + clause
+                aside = True
+                continue
+            if aside and joiner == "and" and self._channel_only(clause, out[-1]):
+                # "… (current price over $90) in store": the sentence resumes after the aside
+                out[-1] = out[-1] + clause
+                aside = False
+                continue
+            aside = False
             if self._only_a_number(out[-1]) and any(i.kind == "rank" for i in clause):
                 # "the 50 accounts that paid us the most": the number is the ranking's size.
                 out[-1] = out[-1] + clause
@@ -547,6 +561,48 @@ class RequestParser:
                 and any(not self.vocab.is_property(m.table, m.column) for m in i.meanings)
             )
             for i in content
+        )
+
+    def _row_bound_only(
+        self, clause: list[Item], before: list[Item], *, with_channel: bool
+    ) -> bool:
+        """A comparison on a numeric field of the rows, and nothing else ('current price over
+        $90'); after 'with', also the channel of the activity before ('… in store')."""
+        content = [i for i in clause if i.kind not in ("stopword", "time")]
+        if not content or not any(i.kind == "number" for i in content):
+            return False
+        facts = ClauseFacts(content, self)
+        rows = [i for i in content if i.kind == "column" and facts._row_field_meanings(i)]
+        if not rows:
+            return False
+        for item in content:
+            if item.kind in ("comparator", "number") or item in rows:
+                continue
+            if with_channel and self._channel_only([item], before):
+                continue
+            narrows = item.kind == "value" and any(
+                m.kind == "value" and not self.vocab.is_property(m.table, m.column)
+                for m in item.meanings
+            )
+            if with_channel and narrows:
+                continue  # "… with a list price over $200 in the app"
+            return False
+        return True
+
+    def _channel_only(self, clause: list[Item], before: list[Item]) -> bool:
+        """Only verbs naming members of a union the clause before names ('in store' after
+        'bought')."""
+        events = self.catalog.events
+        content = [i for i in clause if i.kind not in ("stopword",)]
+        unions = {
+            m.source
+            for i in before
+            for m in i.meanings
+            if m.kind in ("verb", "measure") and m.source and events[m.source].union
+        }
+        members = {m for u in unions for m in events[u].union or []}
+        return bool(content) and all(
+            i.kind == "verb" and i.meaning.source in members for i in content
         )
 
     @staticmethod
@@ -1096,6 +1152,14 @@ class RequestParser:
             return []
         window = facts.window or AllTime()
         event = self.catalog.events[source]
+        per_event = measure in ("avg", "min", "max") and fieldname == event.amount
+        if per_event and not one_row_per_event(self.catalog, source):
+            # an average over order lines is not the average order: say so, never guess
+            result.unrecognized.append(
+                f"{facts.text()} (an {measure} per {event.noun}: this data's rows are "
+                f"the lines of {event.plural_noun}, and no measure gives it)"
+            )
+            return []
         if (facts.money is not None or (facts.money_verb and facts.numbers)) and measure == "count":
             if event.amount is None:
                 result.unrecognized.append(f"{facts.text()} ({event.plural_noun} have no amount)")
@@ -1111,8 +1175,11 @@ class RequestParser:
         recency_source = facts.recency_source or (named[0] if named else None)
         # "last purchase more than 90 days ago", "most recent order older than four months"
         dated = facts.ago or (facts.unit is not None and bool(facts.numbers))
-        if facts.recency and source == (recency_source or self.vocab.default_source()) and dated:
+        recent = facts.recency and source == (recency_source or self.vocab.default_source())
+        if recent and dated:
             return self._recency(activity, facts, window, result)
+        if recent and facts.window is not None and not facts.numbers and not facts.negated:
+            return self._last_in(activity, facts, facts.window, result)
         if (
             facts.negated
             and isinstance(facts.window, Since)
@@ -1188,6 +1255,7 @@ class RequestParser:
             op = facts.comparators[0] if facts.comparators else ">="
             value = days(low)
         facts.negation_used = False
+        facts.recency_used = True
         made = [
             Tagged(
                 ActivityCondition(
@@ -1213,6 +1281,22 @@ class RequestParser:
                 f"a last {noun} long ago needs at least one {noun} (never = no last one)"
             )
         return made
+
+    def _last_in(
+        self, activity: Activity, facts: ClauseFacts, window: Window, result: ParseResult
+    ) -> list[Tagged]:
+        """'customers whose last order was in March': one in that time and none after it."""
+        facts.recency_used = True
+        during = Tagged(ActivityCondition(activity=activity, op=">=", value=1, window=window))
+        end = resolve(window, self.as_of).end.date()
+        if end > self.as_of:
+            return [during]  # the time reaches today: nothing can come after it
+        noun = self.catalog.events[activity.source].noun
+        result.assumptions.append(
+            f"'last {noun} in …' = at least one {noun} then and none from {end.isoformat()} on"
+        )
+        after = ActivityCondition(activity=activity, op="=", value=0, window=Since(start=end))
+        return [during, Tagged(after)]
 
     def _not_since(
         self, activity: Activity, facts: ClauseFacts, window: Since, result: ParseResult
