@@ -174,6 +174,16 @@ EACH_ORDER = [
         WHERE t.status = 'completed' AND p.list_price > 100""",
     ),
     (
+        "customers who never placed an order over $200",
+        """SELECT customer_id FROM customers WHERE customer_id NOT IN (SELECT customer_id
+        FROM transactions WHERE status = 'completed' AND total_amount > 200)""",
+    ),
+    (
+        "customers whose biggest order was over $500",
+        """SELECT customer_id FROM transactions WHERE status = 'completed'
+        GROUP BY customer_id HAVING max(total_amount) > 500""",
+    ),
+    (
         "customers whose average order is above $150",
         """SELECT customer_id FROM transactions WHERE status = 'completed'
         GROUP BY customer_id HAVING avg(total_amount) > 150""",

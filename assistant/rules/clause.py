@@ -80,6 +80,7 @@ class ClauseFacts:
         # row's own field (the event's amount when `meanings` is None), not on a total.
         self.row_bounds: list[RowBound] = []
         self.aggregate_field: list[Meaning] = []  # "average order value": avg of that column
+        self._aggregate_at = -1  # where a ranking word became an aggregate ("biggest order")
 
     @classmethod
     def read(
@@ -109,6 +110,7 @@ class ClauseFacts:
           purchase of more than $200"): each such event's own amount.
         """
         items = self.items
+        self._largest_as_aggregate()
         for k, item in enumerate(items):
             bound = self._bound_after(k)
             if bound is None:
@@ -149,19 +151,48 @@ class ClauseFacts:
                     return column
         return None
 
+    def _largest_as_aggregate(self) -> None:
+        """'whose biggest order was over $500': a ranking word before an event noun that is
+        compared to an amount is that event's largest (smallest) amount, not a top-N."""
+        for k, item in enumerate(self.items):
+            if item.kind != "rank" or item.meaning.name not in ("top", "bottom"):
+                continue
+            j = k + 1
+            while j < len(self.items) and self.items[j].kind == "stopword":
+                j += 1
+            if j >= len(self.items):
+                continue
+            noun = self.items[j]
+            counted = noun.kind == "measure" and _plain_count(self.vocab, noun.meaning.name)
+            if not (counted or self._row_field_meanings(noun)) or self._bound_after(j) is None:
+                continue
+            if self._bound_after(j)[1].number_kind != "money":
+                continue
+            self.aggregate = "max" if item.meaning.name == "top" else "min"
+            self.rank = None
+            self.rank_text = ""
+            self._aggregate_at = k
+
     def _after_aggregate(self, k: int) -> bool:
         """Item k follows an aggregate word ('average order', 'mean basket value')."""
         j = k - 1
         while j >= 0 and self.items[j].kind in ("stopword", "verb", "value"):
             j -= 1
-        return j >= 0 and self.items[j].kind == "aggregate"
+        return j >= 0 and (self.items[j].kind == "aggregate" or j == self._aggregate_at)
 
     def _counted(self, k: int) -> bool:
-        """A count stands before item k ('2 orders', '3 or more purchases')."""
+        """A count stands before item k ('2 orders', '3 or more purchases', 'no orders'), or
+        the noun is one of them ('an order over $200', 'never placed a single order')."""
         j = k - 1
         while j >= 0 and self.items[j].kind == "comparator":
             j -= 1
-        return j >= 0 and self.items[j].kind == "number" and self.items[j].number_kind != "money"
+        if j < 0:
+            return False
+        before = self.items[j]
+        if before.kind == "number":
+            return before.number_kind != "money"
+        singles = self.parser.lexicon.grammar.get("one_of_words", [])
+        return before.kind == "negation" or before.text in singles
 
     def _bound_after(self, k: int) -> tuple[list[Item], Item] | None:
         """The comparison right after item k: (its comparators, the number), if any."""
