@@ -88,8 +88,9 @@ eval-check: install  ## The evals against the committed baselines (part of make 
 	$(BIN)/segment-assistant eval evals/saas --backend rules $(SAAS) --report evals/reports/saas --baseline evals/baselines/saas.json
 	$(BIN)/segment-assistant eval $(REPLAY) --report evals/reports/replay --baseline evals/baselines/replay.json
 
-bench: install spark  ## Speed figures at 100k and 1M customers, DuckDB and Spark (data in data/bench/, ~25 min).
+bench: install spark  ## Speed figures at 100k and 1M customers, DuckDB and Spark (data in data/bench/, ~35 min).
 	$(BIN)/python evals/perf/bench.py --repeats 1 --no-warmup --profile
+	$(BIN)/python evals/perf/answer_bench.py --repeats 3
 	$(BIN)/python evals/perf/spark_bench.py --repeats 2
 
 llm-local: install  ## Local LLM server: build llama.cpp once (~15 min), fetch + verify the model, serve on 127.0.0.1:8080.
