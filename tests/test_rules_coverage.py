@@ -173,3 +173,12 @@ def test_an_average_per_order_over_order_lines_is_said_not_guessed(tpcds):
     got = read(tpcds, "customers whose average store purchase is over $300")
     assert got.spec is None or not got.spec.conditions
     assert any("lines of store purchases" in u for u in got.unrecognized)
+
+
+def test_a_count_and_a_rating_each_take_their_own_number(retail):
+    """'more than 2 tickets rated under 3': 2 counts tickets, 3 bounds each one's rating."""
+    got = read(retail, "customers with more than 2 support tickets rated under 3")
+    (cond,) = got.spec.conditions
+    assert cond.activity.filters == {"csat_score": Range(max=2)}
+    assert (cond.measure, cond.op, cond.value) == ("count", ">", 2)
+    assert got.unrecognized == []

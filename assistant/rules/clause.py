@@ -128,9 +128,12 @@ class ClauseFacts:
                 self.predicates = [p for p in self.predicates if p is not item.meaning]
                 self.predicate_items = [p for p in self.predicate_items if p is not item]
                 item = column
-            fields = self._row_field_meanings(item) if item.kind == "column" else []
+            fields = self._row_field_meanings(item) if item.kind in ("column", "field") else []
             if fields:
+                # "more than 5 tickets rated under 3": the 3 is each ticket's, the 5 a count
                 self._take_bound(RowBound(item, fields, comparators, number))
+                if item.kind == "field":
+                    self.fields = [f for f in self.fields if f not in item.meanings]
             elif (
                 item.kind == "measure"
                 and number.number_kind == "money"
@@ -213,6 +216,11 @@ class ClauseFacts:
         graph = self.parser.catalog.graph
         out = []
         for m in item.meanings:
+            if m.kind == "field" and m.source:
+                ref = graph.event_fields(m.source).get(m.name)
+                if ref is not None and type_kind(ref.type) == "number":
+                    out.append(m)
+                continue
             if m.kind != "column" or vocab.is_property(m.table, m.column):
                 continue
             for event, fname in vocab.value_fields.get((m.table or "", m.column or ""), []):
@@ -248,6 +256,11 @@ class ClauseFacts:
                     name = event.amount if one_row_per_event(catalog, source) else None
             else:
                 for m in bound.meanings:
+                    if m.kind == "field":
+                        if m.source == source:
+                            name = m.name
+                            break
+                        continue
                     target = vocab.value_target(m, source)
                     if target is not None:
                         name = target[1]
@@ -549,8 +562,11 @@ class ClauseFacts:
                 continue
             # "current price over $90" alone: the events whose rows have that field
             for m in bound.meanings:
-                earlier = [p for p in sorted(self.previous) if vocab.value_target(m, p)]
-                source = earlier[0] if earlier else vocab.value_source(m)
+                if m.kind == "field":
+                    source = m.source
+                else:
+                    earlier = [p for p in sorted(self.previous) if vocab.value_target(m, p)]
+                    source = earlier[0] if earlier else vocab.value_source(m)
                 if source:
                     found.append(source)
                     break

@@ -572,7 +572,9 @@ class RequestParser:
         if not content or not any(i.kind == "number" for i in content):
             return False
         facts = ClauseFacts(content, self)
-        rows = [i for i in content if i.kind == "column" and facts._row_field_meanings(i)]
+        rows = [
+            i for i in content if i.kind in ("column", "field") and facts._row_field_meanings(i)
+        ]
         if not rows:
             return False
         for item in content:
