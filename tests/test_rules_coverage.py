@@ -182,3 +182,21 @@ def test_a_count_and_a_rating_each_take_their_own_number(retail):
     assert cond.activity.filters == {"csat_score": Range(max=2)}
     assert (cond.measure, cond.op, cond.value) == ("count", ">", 2)
     assert got.unrecognized == []
+
+
+@pytest.mark.parametrize(
+    ("request_text", "said"),
+    [
+        ("customers who bought at least twice a month", "a month"),
+        ("customers who buy every month", "every month"),
+        ("customers with an average of 2 orders per month", "per month"),
+    ],
+)
+def test_a_rate_per_period_is_reported(retail, request_text, said):
+    """No condition measures a count per month: said, not read as a plain count."""
+    assert any(u.startswith(said) for u in read(retail, request_text).unrecognized)
+
+
+def test_money_per_order_is_the_average_order(retail):
+    (cond,) = read(retail, "customers who spent more than $100 per order").spec.conditions
+    assert (cond.measure, cond.field, cond.op, cond.value) == ("avg", "total_amount", ">", 100)

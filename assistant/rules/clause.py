@@ -81,6 +81,8 @@ class ClauseFacts:
         self.row_bounds: list[RowBound] = []
         self.aggregate_field: list[Meaning] = []  # "average order value": avg of that column
         self._aggregate_at = -1  # where a ranking word became an aggregate ("biggest order")
+        self.per_event = False  # "spent more than $100 per order": the average order
+        self.rate_text = ""  # "twice a month": a rate per period no condition measures
 
     @classmethod
     def read(
@@ -111,6 +113,7 @@ class ClauseFacts:
         """
         items = self.items
         self._largest_as_aggregate()
+        self._rates()
         for k, item in enumerate(items):
             bound = self._bound_after(k)
             if bound is None:
@@ -153,6 +156,27 @@ class ClauseFacts:
                 if self._row_field_meanings(column):
                     return column
         return None
+
+    def _rates(self) -> None:
+        """'spent more than $100 per order': money, a rate word and a counted event noun is
+        each event's amount on average; 'twice a month': a rate word before a unit is a rate
+        per period (reported by the coverage check, no condition measures it)."""
+        rate = self.parser.lexicon.grammar.get("rate_words", [])
+        items = self.items
+        for k in range(1, len(items) - 1):
+            if items[k].text not in rate:
+                continue
+            before, after = items[k - 1], items[k + 1]
+            if after.kind == "unit":
+                self.rate_text = f"{items[k].text} {after.text}"
+            elif (
+                before.kind == "number"
+                and before.number_kind == "money"
+                and after.kind == "measure"
+                and _plain_count(self.vocab, after.meaning.name)
+                and not self.aggregate
+            ):
+                self.per_event = True
 
     def _largest_as_aggregate(self) -> None:
         """'whose biggest order was over $500': a ranking word before an event noun that is
@@ -603,6 +627,8 @@ class ClauseFacts:
             if p.source == source and p.name not in predicates:
                 predicates.append(p.name)
         filters.update(self.row_filter(source))
+        if self.per_event and measure in ("count", "sum") and self.money is not None:
+            measure, fieldname = "avg", vocab.amount(source)
         averaged = self.aggregate in ("avg", "min", "max") and self.money is not None
         if averaged and measure == "count":
             # "average order over $150", "a mean basket value above $150": the aggregate of

@@ -14,7 +14,8 @@ out of the conditions a clause makes:
   rows named in the clause that no condition filters, compares or sums;
 - comparisons on a row's own field ("over $50" after "2 orders") that no activity here has;
 - recency words ("last order", "most recent purchase") when no condition is on the latest
-  such event ("whose most recent purchase was in the app" is not "any app purchase").
+  such event ("whose most recent purchase was in the app" is not "any app purchase");
+- rates ("twice a month", "buys every week"): a count per period no condition measures.
 
 Each is reported with the words around it (the number with the noun after it), so the headline
 can say "I ignored '2 orders'".
@@ -72,6 +73,8 @@ def unaccounted(facts: ClauseFacts, made: list[Condition]) -> list[str]:
     found += _properties(facts, conditions)
     found += _fields(facts, conditions)
     found += [f"{b.text()} (no such field here)" for b in facts.row_bounds if not b.used]
+    if facts.rate_text:
+        found.append(f"{facts.rate_text} (a rate per period is not a condition I can make)")
     if facts.recency and not facts.recency_used:
         found.append(f"{facts.recency_text} (only when, or how long ago, it was)")
     return found
