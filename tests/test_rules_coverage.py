@@ -200,3 +200,21 @@ def test_a_rate_per_period_is_reported(retail, request_text, said):
 def test_money_per_order_is_the_average_order(retail):
     (cond,) = read(retail, "customers who spent more than $100 per order").spec.conditions
     assert (cond.measure, cond.field, cond.op, cond.value) == ("avg", "total_amount", ">", 100)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "said"),
+    [
+        ("customers whose loyalty tier bought in store", "loyalty tier"),
+        ("customers with a gender who opened an email", "gender"),
+        ("customers who bought outdoor gear and have an income", "income"),
+    ],
+)
+def test_a_property_named_beside_an_activity_with_no_condition_on_it_is_reported(
+    retail, request_text, said
+):
+    assert any(u.startswith(said) for u in read(retail, request_text).unrecognized)
+
+
+def test_a_property_word_that_is_also_the_activitys_field_is_not_reported(retail):
+    assert read(retail, "customers who bought via the app").unrecognized == []

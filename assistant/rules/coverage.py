@@ -159,8 +159,7 @@ def _span(items: list[Item], number: Item) -> str:
 def _properties(facts: ClauseFacts, conditions: list[Condition]) -> list[str]:
     vocab = facts.vocab
     used = {c.attribute for c in conditions if isinstance(c, AttributeCondition)}
-    if any(isinstance(c, (ActivityCondition, RankCondition)) for c in conditions):
-        return []  # a property's word next to an activity may name the activity's own field
+    activity = any(isinstance(c, (ActivityCondition, RankCondition)) for c in conditions)
     # "living in Jackson County": a word for where customers live frames any place (a
     # property of the same table as a geography role's)
     catalog = facts.parser.catalog
@@ -176,6 +175,13 @@ def _properties(facts: ClauseFacts, conditions: list[Condition]) -> list[str]:
     for item in facts.items:
         if item.kind != "column":
             continue
+        if activity and any(
+            m.kind == "column"
+            and not vocab.is_property(m.table, m.column)
+            and (m.table or "", m.column or "") in vocab.value_fields
+            for m in item.meanings
+        ):
+            continue  # a word next to an activity that names one of its rows' fields
         props = {p for m in item.meanings if (p := vocab.property_name(m.table, m.column))}
         if props <= places and used & places:
             continue

@@ -78,6 +78,10 @@ class ParseResult:
     # How many conditions there are when every one is a guess (an activity implied by a bare
     # value: "our flagship store"), else 0.
     guesses: int = 0
+    # Property names of clauses that made nothing ("customers with a gender who opened an
+    # email"): a mention when the request makes nothing at all ("drop the region filter"),
+    # else a word no condition uses.
+    named_only: list[str] = field(default_factory=list)
 
     @property
     def understood(self) -> bool:
@@ -174,6 +178,10 @@ class RequestParser:
         tagged = share_windows(tagged, read, joiners, result, unions)
         conditions = self._combine(tagged, joiners, result)
         result.conditions = dedupe(conditions)
+        if result.conditions and not depth:
+            for span in result.named_only:
+                if span not in result.unrecognized:
+                    result.unrecognized.append(span)
         for window in result.windows:
             result.assumptions.append(resolve(window, self.as_of).label)
         return result
@@ -644,6 +652,13 @@ class RequestParser:
             out = absorb_into_terms(out)
             out = [Tagged(negate_condition(all_of([t.condition for t in out]), self.nullable))]
         out = self._usual_property(facts, out, result)
+        if not out and not facts.unknown:
+            result.named_only += [
+                f"{i.text} (named, but no condition here is on it)"
+                for i in facts.items
+                if i.kind == "column"
+                and any(self.vocab.is_property(m.table, m.column) for m in i.meanings)
+            ]
         for span in unaccounted(facts, [t.condition for t in out]):
             if span not in result.unrecognized:
                 result.unrecognized.append(span)
