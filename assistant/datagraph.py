@@ -11,6 +11,7 @@ row with `customer_id`, `ts` and, where there is one, `amount`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -207,12 +208,18 @@ class DataGraph:
 
 def tables_in(sql: str) -> set[str]:
     """Table qualifiers of the columns a SQL fragment uses ("t.status = 'x'" -> {"t"})."""
+    return set(_tables_in(sql))
+
+
+@functools.lru_cache(maxsize=4096)
+def _tables_in(sql: str) -> frozenset[str]:
+    # The same fragments come back for every idea of every answer: parsed once.
     try:
         tree = sqlglot.parse_one(sql, read="duckdb")
     except sqlglot.errors.ParseError as error:
         raise GraphError(f"cannot parse SQL fragment {sql!r}: {error}") from None
     inner = {t.alias_or_name for t in tree.find_all(exp.Table)}
-    return {c.table for c in tree.find_all(exp.Column) if c.table and c.table not in inner}
+    return frozenset(c.table for c in tree.find_all(exp.Column) if c.table and c.table not in inner)
 
 
 def columns_of(sql: str, table: str) -> set[str]:

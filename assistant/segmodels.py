@@ -413,7 +413,20 @@ def membership_sql(model: str, label: str, as_of: date, catalog: Catalog) -> str
     return _build(model, as_of, catalog).render(tail)
 
 
+_BUILT: dict[tuple[str, date, int], tuple[Catalog, _Query]] = {}
+
+
 def _build(model: str, as_of: date, catalog: Catalog) -> _Query:
+    # Ideas ask for a model's query once per part (dozens per answer): built once per catalog.
+    key = (model, as_of, id(catalog))
+    found = _BUILT.get(key)
+    if found is None or found[0] is not catalog:
+        found = (catalog, _build_query(model, as_of, catalog))
+        _BUILT[key] = found
+    return found[1]
+
+
+def _build_query(model: str, as_of: date, catalog: Catalog) -> _Query:
     definitions = load_models()
     builders = {
         "rfm": _rfm,
