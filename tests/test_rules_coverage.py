@@ -218,3 +218,40 @@ def test_a_property_named_beside_an_activity_with_no_condition_on_it_is_reported
 
 def test_a_property_word_that_is_also_the_activitys_field_is_not_reported(retail):
     assert read(retail, "customers who bought via the app").unrecognized == []
+
+
+def test_a_count_before_a_text_field_counts_its_different_values(tpcds):
+    (cond,) = read(tpcds, "customers who bought from more than 3 brands online").spec.conditions
+    assert cond.activity.source == "web_purchases"
+    assert (cond.measure, cond.field) == ("distinct", "brand")
+    assert (cond.op, cond.value) == (">", 3)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "source"),
+    [
+        ("customers who returned more than 2 items in store last year", "store_returns"),
+        ("customers who bought 3 items in store", "store_purchases"),
+    ],
+)
+def test_items_are_counted_on_the_verbs_own_rows(tpcds, request_text, source):
+    """'returned more than 2 items' sums the returns' units, not the purchases'."""
+    (cond,) = read(tpcds, request_text).spec.conditions
+    assert (cond.activity.source, cond.measure, cond.field) == (source, "sum", "quantity")
+
+
+def test_a_month_of_a_year(tpcds):
+    (cond,) = read(tpcds, "customers who bought in dec of 2001 in store").spec.conditions
+    assert (cond.window.month, cond.window.year) == (12, 2001)
+    assert (cond.op, cond.value) == (">=", 1)
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "customers who shop in store more than online",
+        "customers who spent more in store than online",
+    ],
+)
+def test_a_comparison_between_two_activities_is_reported(tpcds, request_text):
+    assert any("comparing two activities" in u for u in read(tpcds, request_text).unrecognized)

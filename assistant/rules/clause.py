@@ -82,6 +82,10 @@ class ClauseFacts:
         self.aggregate_field: list[Meaning] = []  # "average order value": avg of that column
         self._aggregate_at = -1  # where a ranking word became an aggregate ("biggest order")
         self.per_event = False  # "spent more than $100 per order": the average order
+        # "returned more than 2 items": a counted noun's field, summed over the verb's event
+        self.counted_field: str | None = None
+        self.counted_text = ""
+        self.counted_used = False
         self.rate_text = ""  # "twice a month": a rate per period no condition measures
 
     @classmethod
@@ -199,6 +203,26 @@ class ClauseFacts:
             self.rank = None
             self.rank_text = ""
             self._aggregate_at = k
+
+    def _counted_column(self, source: str) -> str | None:
+        """A text field of `source` named right after a count ('3 brands', '5 different
+        colors'): the count is of its different values."""
+        graph = self.parser.catalog.graph
+        for k, item in enumerate(self.items):
+            if item.kind != "column":
+                continue
+            j = k - 1
+            while j >= 0 and self.items[j].kind in ("stopword", "comparator"):
+                j -= 1
+            if j < 0 or self.items[j].kind != "number" or self.items[j].number_kind == "money":
+                continue
+            for m in item.meanings:
+                if m.kind != "column" or self.vocab.is_property(m.table, m.column):
+                    continue
+                target = self.vocab.value_target(m, source)
+                if target and type_kind(graph.event_fields(source)[target[1]].type) == "text":
+                    return target[1]
+        return None
 
     def _after_aggregate(self, k: int) -> bool:
         """Item k follows an aggregate word ('average order', 'mean basket value')."""
@@ -344,6 +368,20 @@ class ClauseFacts:
             doing = bool(self.verbs) or any(
                 _plain_count(self.vocab, n.name) for n in self.measures if n is not m
             )
+            returned = [
+                v
+                for v in self.verbs
+                if v != measure.event and measure.event not in (events[v].union or [])
+            ]
+            if counted and returned and self.numbers:
+                # "returned more than 2 items", "bought 3 items in store": the count is of the
+                # verb's own rows
+                self.measures.remove(m)
+                self.counted_field = measure.field
+                self.counted_text = next(
+                    (i.text for i in self.items if i.kind == "measure" and i.meaning is m), ""
+                )
+                continue
             if counted and doing and not self.numbers and self.money is None:
                 # the noun still names its event ('catalog items': the catalog's)
                 self.measures.remove(m)
@@ -635,12 +673,32 @@ class ClauseFacts:
             # each event's own amount (or of the column named)
             named = [t[1] for m in self.aggregate_field if (t := vocab.value_target(m, source))]
             measure, fieldname = self.aggregate, (named[0] if named else vocab.amount(source))
-        for f in self.fields:
+        fields = self.parser.catalog.graph.event_fields(source)
+        if measure == "count" and self.counted_field and self.counted_field in fields:
+            measure, fieldname = "sum", self.counted_field
+            self.counted_used = True
+        if measure == "count":
+            counted = self._counted_column(source)
+            if counted:
+                # "bought from more than 3 brands": how many different ones
+                measure, fieldname = "distinct", counted
+        for first_meaning in self.fields:
+            # the field of this source among the word's meanings ('brands': of each channel)
+            item = next((i for i in self.items if first_meaning in i.meanings), None)
+            meanings = item.meanings if item is not None else [first_meaning]
+            f = next(
+                (m for m in meanings if m.kind == "field" and m.source == source), first_meaning
+            )
             numbers = [n for n in self.numbers if n.number_kind != "money"]
             if f.source != source or not numbers:
                 continue
             if self.aggregate:
                 measure, fieldname = self.aggregate, f.name
+                continue
+            ref = self.parser.catalog.graph.event_fields(source).get(f.name)
+            if ref is not None and type_kind(ref.type) == "text":
+                # "bought from more than 3 brands": how many different ones
+                measure, fieldname = "distinct", f.name
                 continue
             # "rated support 4 or 5", "a rating of at least 4": the numbers are the field's.
             self.numbers_filter = True

@@ -73,11 +73,39 @@ def unaccounted(facts: ClauseFacts, made: list[Condition]) -> list[str]:
     found += _properties(facts, conditions)
     found += _fields(facts, conditions)
     found += [f"{b.text()} (no such field here)" for b in facts.row_bounds if not b.used]
+    found += _comparisons(facts, conditions)
+    if facts.counted_field and not facts.counted_used:
+        found.append(f"{facts.counted_text} (not counted on this activity's rows)")
     if facts.rate_text:
         found.append(f"{facts.rate_text} (a rate per period is not a condition I can make)")
     if facts.recency and not facts.recency_used:
         found.append(f"{facts.recency_text} (only when, or how long ago, it was)")
     return found
+
+
+def _comparisons(facts: ClauseFacts, conditions: list[Condition]) -> list[str]:
+    """'shop in store more than online', 'spent more in store than online': a comparison with
+    no number, between two activities, that no condition makes."""
+    words = facts.parser.lexicon.grammar.get("comparison_words", [])
+    if any(i.kind in NUMBER_KINDS for i in facts.items) or facts.unit or facts.terms:
+        return []
+    said = [i for i in facts.items if i.kind == "comparator" or i.text in words]
+    if not said:
+        return []
+    plain = all(
+        isinstance(c, ActivityCondition)
+        and c.measure == "count"
+        and ((c.op == ">=" and c.value == 1) or (c.op == "=" and c.value == 0))
+        for c in conditions
+    )
+    acts = _activities(conditions)
+    listed = any(
+        isinstance(v, list) and len(v) > 1 for c in acts for v in c.activity.filters.values()
+    )
+    if not plain or (len(acts) < 2 and not listed):
+        return []
+    text = " ".join(i.text for i in said)
+    return [f"{text} (comparing two activities is not a condition I can make)"]
 
 
 def _activities(conditions: list[Condition]) -> list[ActivityCondition | RankCondition]:

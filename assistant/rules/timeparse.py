@@ -92,7 +92,7 @@ class TimeParser:
                 lambda m: AllTime(),
             ),
             (
-                rf"\b(?:in|during)\s+(?:the\s+month\s+of\s+)?({_MONTH})(?:\s+(\d{{4}}))?\b",
+                rf"\b(?:in|during)\s+(?:the\s+month\s+of\s+)?({_MONTH})(?:,?\s+(?:of\s+)?(\d{{4}}))?\b",
                 self._month,
             ),
             (r"\b(?:in|during)\s+(?:the\s+year\s+)?((?:19|20)\d{2})\b", self._year),
