@@ -255,3 +255,32 @@ def test_a_month_of_a_year(tpcds):
 )
 def test_a_comparison_between_two_activities_is_reported(tpcds, request_text):
     assert any("comparing two activities" in u for u in read(tpcds, request_text).unrecognized)
+
+
+@pytest.fixture(scope="module")
+def saas() -> RulesBackend:
+    return RulesBackend(load_catalog(SCHEMAS_DIR / "saas.yaml"))
+
+
+def test_users_who_did_something_are_counted_among_its_rows(saas):
+    """'more than 3 admins who logged in last week': 3 different admins among last week's
+    logins, not more than 3 admins and some login."""
+    got = read(saas, "accounts with more than 3 admins who logged in last week")
+    (cond,) = got.spec.conditions
+    assert cond.activity.filters == {"event_name": ["login"], "role": ["admin"]}
+    assert (cond.measure, cond.field, cond.op, cond.value) == ("distinct", "user", ">", 3)
+    (none,) = read(saas, "accounts with no admins who logged in").spec.conditions
+    assert (none.activity.source, none.op, none.value) == ("usage", "=", 0)
+
+
+def test_paying_twice_is_two_payments(saas):
+    (cond,) = read(saas, "accounts that paid twice").spec.conditions
+    assert (cond.activity.source, cond.measure, cond.value) == ("payments", "count", 2)
+
+
+def test_a_value_the_events_own_rows_exclude_is_said_not_filtered(saas):
+    """Payments are the paid invoices: 'paid late' cannot also be overdue ones."""
+    got = read(saas, "accounts that paid late twice")
+    (cond,) = got.spec.conditions
+    assert cond.activity.filters == {}
+    assert any(u.startswith("overdue") for u in got.unrecognized)

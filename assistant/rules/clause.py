@@ -161,6 +161,14 @@ class ClauseFacts:
                     return column
         return None
 
+    def times_counted(self) -> bool:
+        """'paid twice', 'spent money 3 times': a number followed by 'times' counts events."""
+        words = self.parser.lexicon.grammar.get("times_words", [])
+        return any(
+            item.kind == "number" and k + 1 < len(self.items) and self.items[k + 1].text in words
+            for k, item in enumerate(self.items)
+        )
+
     def _rates(self) -> None:
         """'spent more than $100 per order': money, a rate word and a counted event noun is
         each event's amount on average; 'twice a month': a rate word before a unit is a rate
@@ -674,6 +682,9 @@ class ClauseFacts:
             named = [t[1] for m in self.aggregate_field if (t := vocab.value_target(m, source))]
             measure, fieldname = self.aggregate, (named[0] if named else vocab.amount(source))
         fields = self.parser.catalog.graph.event_fields(source)
+        money = measure == "sum" and fieldname == vocab.amount(source)
+        if money and self.money is None and self.times_counted():
+            measure, fieldname = "count", None  # "paid twice": two payments, not $2
         if measure == "count" and self.counted_field and self.counted_field in fields:
             measure, fieldname = "sum", self.counted_field
             self.counted_used = True

@@ -170,6 +170,22 @@ class RequestParser:
                 made = self._after(made, anchor, result)
             if facts.window is not None and not uses_window(made, facts):
                 made = made + self._window_alone(facts, earlier, result)
+            who = self._who_did(facts, made, [t for t in tagged if t.clause == index - 1])
+            if who is not None:
+                # "more than 3 admins who logged in last week": that many different admins
+                # among the logins
+                counted = next(t for t in tagged if t.clause == index - 1).condition
+                plural = self.catalog.events[counted.activity.source].plural_noun
+                stale = f" read as customers with {plural} of it"
+                result.assumptions = [a for a in result.assumptions if not a.endswith(stale)]
+                tagged = [t for t in tagged if t.clause != index - 1]
+                made = [Tagged(who)]
+                if who.field:
+                    result.assumptions.append(
+                        f"'{_num(who.value)} … who …' = {_num(who.value)} different "
+                        f"{who.field.replace('_', ' ')}s among the "
+                        f"{self.catalog.events[who.activity.source].plural_noun}"
+                    )
             tagged += [replace(t, clause=index) for t in made]
             previous = set(facts.sources()) or previous
             earlier = made or earlier
@@ -214,6 +230,65 @@ class RequestParser:
             which = "first" if clause[j].kind == "first" else "last"
             return clause[:k], AfterEvent(activity=activity, which=which)
         return clause, None
+
+    def _who_did(
+        self, facts: ClauseFacts, made: list[Tagged], before: list[Tagged]
+    ) -> ActivityCondition | None:
+        """'at least 2 users who exported a report': a count of one event's rows (users), then
+        'who' and an activity of another event whose rows name them (an export's user). The
+        count is of the different ones among that activity's rows; the counted rows' filters
+        ('admins') become the activity's own where its rows reach the same columns."""
+        if not facts.items or facts.items[0].joined_by not in ("who", "that") or facts.negated:
+            return None
+        if len(made) != 1 or len(before) != 1:
+            return None
+        did, counted = made[0].condition, before[0].condition
+        if not (isinstance(did, ActivityCondition) and isinstance(counted, ActivityCondition)):
+            return None
+        if did.measure != "count" or (did.op, did.value) != (">=", 1) or did.after is not None:
+            return None
+        if counted.measure != "count" or counted.after is not None:
+            return None
+        if not isinstance(counted.window, AllTime) or did.activity.predicates:
+            return None
+        catalog, graph = self.catalog, self.catalog.graph
+        rows = catalog.events[counted.activity.source]
+        if rows.union or not rows.table or counted.activity.predicates:
+            return None
+        keys = catalog.tables[rows.table].key
+        key = keys[0] if len(keys) == 1 else None
+        link = None
+        declared = list(catalog.events[did.activity.source].fields)
+        for fname in [*declared, *graph.event_fields(did.activity.source)]:
+            ref = graph.member_field_ref(did.activity.source, fname)
+            if ref and key and f"{ref[0]}.{ref[1]} -> {rows.table}.{key}" in catalog.relations:
+                link = fname
+                break
+        if link is None:
+            return None
+        filters = dict(did.activity.filters)
+        theirs = {
+            graph.member_field_ref(did.activity.source, f): f
+            for f in graph.event_fields(did.activity.source)
+        }
+        for name, value in counted.activity.filters.items():
+            place = graph.member_field_ref(counted.activity.source, name)
+            if place not in theirs:
+                return None
+            filters[theirs[place]] = value
+        none = (counted.op, counted.value) == ("=", 0)  # "no admins who logged in"
+        try:
+            activity = Activity(source=did.activity.source, filters=filters)
+            return ActivityCondition(
+                activity=activity,
+                measure="count" if none else "distinct",
+                field=None if none else link,
+                op=counted.op,
+                value=counted.value,
+                window=did.window,
+            )
+        except ValueError:
+            return None
 
     @staticmethod
     def _earlier_anchor(earlier: list[Tagged], *, dated: bool = False) -> AfterEvent | None:
@@ -1162,13 +1237,29 @@ class RequestParser:
         self, source: str, facts: ClauseFacts, result: ParseResult, *, primary: bool
     ) -> list[Tagged]:
         filters, predicates, measure, fieldname = facts.activity_shape(source)
+        event = self.catalog.events[source]
+        for name in list(filters):
+            # "paid late": a value of the column the event's own rows are chosen by, other
+            # than theirs (payments are the paid invoices), is said, not a filter that no row
+            # can meet
+            ref = self.catalog.graph.member_field_ref(source, name)
+            value = filters[name]
+            if ref is None or not isinstance(value, list) or not event.where:
+                continue
+            column = f"{ref[0]}.{ref[1]}"
+            fixed = re.findall(rf"{re.escape(column)}\s*=\s*'([^']*)'", event.where)
+            if fixed and any(str(v) not in fixed for v in value):
+                del filters[name]
+                result.unrecognized.append(
+                    f"{' or '.join(str(v) for v in value)} ({event.plural_noun} are "
+                    f"{column} = '{fixed[0]}')"
+                )
         try:
             activity = Activity(source=source, filters=filters, predicates=predicates)
         except ValueError as exc:
             result.unrecognized.append(f"{facts.text()} ({_first_error(exc)})")
             return []
         window = facts.window or AllTime()
-        event = self.catalog.events[source]
         per_event = measure in ("avg", "min", "max") and fieldname == event.amount
         if per_event and not one_row_per_event(self.catalog, source):
             # an average over order lines is not the average order: say so, never guess
@@ -1177,7 +1268,9 @@ class RequestParser:
                 f"the lines of {event.plural_noun}, and no measure gives it)"
             )
             return []
-        if (facts.money is not None or (facts.money_verb and facts.numbers)) and measure == "count":
+        times = facts.money is None and facts.times_counted()  # "paid twice": a count
+        amount = facts.money is not None or (facts.money_verb and facts.numbers and not times)
+        if amount and measure == "count":
             if event.amount is None:
                 result.unrecognized.append(f"{facts.text()} ({event.plural_noun} have no amount)")
                 return []
