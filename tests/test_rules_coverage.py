@@ -284,3 +284,10 @@ def test_a_value_the_events_own_rows_exclude_is_said_not_filtered(saas):
     (cond,) = got.spec.conditions
     assert cond.activity.filters == {}
     assert any(u.startswith("overdue") for u in got.unrecognized)
+
+
+def test_a_negation_after_the_activity_negates_it(retail):
+    got = read(retail, "customers who opened more than 3 emails but clicked none")
+    opened, clicked = got.spec.conditions
+    assert clicked.activity.filters == {"channel": ["email"], "event_type": ["clicked"]}
+    assert (clicked.op, clicked.value) == ("=", 0)

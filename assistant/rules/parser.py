@@ -546,6 +546,17 @@ class RequestParser:
         if not clauses[-1] and len(clauses) > 1:
             clauses.pop()
             joiners.pop()
+        # "… but clicked none", "bought zero": a negation after the activity, with nothing of
+        # its own after it, negates that activity.
+        k = 1
+        while k < len(clauses):
+            alone = [i for i in clauses[k] if i.kind != "stopword"]
+            if alone and all(i.kind == "negation" for i in alone) and clauses[k - 1]:
+                clauses[k - 1] = clauses[k - 1] + clauses[k]
+                del clauses[k]
+                del joiners[k]
+                continue
+            k += 1
         return clauses, joiners
 
     def _keep_verb_particles(self, text: str, times: list[Any]) -> str:
