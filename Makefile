@@ -87,6 +87,8 @@ eval-check: install  ## The evals against the committed baselines (part of make 
 	@test -f $(SAAS_CI) || $(BIN)/segment-assistant data saas --accounts 2000 --path $(SAAS_CI)
 	$(BIN)/segment-assistant eval evals/saas --backend rules $(SAAS) --report evals/reports/saas --baseline evals/baselines/saas.json
 	$(BIN)/segment-assistant eval $(REPLAY) --report evals/reports/replay --baseline evals/baselines/replay.json
+	$(BIN)/segment-assistant eval evals/suites --backend replay --cassette evals/cassettes/real-qwen2.5-coder-1.5b-demo.json --cases evals/cassettes/real-demo-cases.yaml --report evals/reports/real-demo --baseline evals/baselines/real-demo.json
+	$(BIN)/segment-assistant eval evals/tpcds/tpcds.yaml --backend replay --cassette evals/cassettes/real-qwen2.5-coder-1.5b-tpcds.json --cases evals/cassettes/real-tpcds-cases.yaml --tpcds-db $(TPCDS_CI) --report evals/reports/real-tpcds --baseline evals/baselines/real-tpcds.json
 
 bench: install spark  ## Speed figures at 100k and 1M customers, DuckDB and Spark (data in data/bench/, ~35 min).
 	$(BIN)/python evals/perf/bench.py --repeats 1 --no-warmup --profile
