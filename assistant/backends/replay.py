@@ -5,8 +5,8 @@ server and no key.
 A cassette is a JSON file: {"version": 1, "entries": {key: {"request", "raw", "usage",
 "finish_reason", "elapsed_ms"}}}, where key = cassette_key(prompt version, request, current spec
 JSON, attempt, dataset=the catalog's name); elapsed_ms is the server's time when it was recorded.
-`RecordingTransport` writes every answer of a
-real transport into one.
+A call the server failed is an entry {"request", "error", "kind"}: the replay fails the same way.
+`RecordingTransport` writes every answer of a real transport into one.
 """
 
 from __future__ import annotations
@@ -74,6 +74,8 @@ class CassetteTransport:
                 f"No recorded answer for this request in {self.path} — re-record with --record",
                 kind="replay_miss",
             )
+        if "error" in entry:  # the server failed this call when it was recorded
+            raise BackendError(entry["error"], kind=entry.get("kind") or "backend")
         return RawAnswer(
             text=entry["raw"],
             usage=TokenUsage.model_validate(entry.get("usage") or {}),
@@ -91,7 +93,13 @@ class RecordingTransport:
         self._lock = threading.Lock()
 
     def complete(self, request: ChatRequest) -> RawAnswer:
-        answer = self.inner.complete(request)
+        try:
+            answer = self.inner.complete(request)
+        except BackendError as err:
+            # Kept too, so a replay fails the same way (a context overflow, a timeout).
+            self._save(request, {"request": _last_user_message(request), "error": str(err),
+                                 "kind": err.kind})  # fmt: skip
+            raise
         entry = {
             "request": _last_user_message(request),
             "raw": answer.text,
@@ -100,11 +108,14 @@ class RecordingTransport:
         }
         if answer.elapsed_ms is not None:
             entry["elapsed_ms"] = answer.elapsed_ms
+        self._save(request, entry)
+        return answer
+
+    def _save(self, request: ChatRequest, entry: dict[str, Any]) -> None:
         with self._lock:
             entries = read_cassette(self.path)
             entries[request.key] = entry
             write_cassette(self.path, entries)
-        return answer
 
 
 def _last_user_message(request: ChatRequest) -> str:
