@@ -404,7 +404,17 @@ class _Compiler:
                 return (
                     f"date_diff('day', CAST(max({source.ts}) AS DATE), {sql_literal(self.as_of)})"
                 )
-        return f"{spec.measure}({source.field(source.amount_field)})"
+        amount = source.field(source.amount_field)
+        if spec.measure == "avg" and source.amount_field == self._event_amount(source):
+            instance = _instance(self.catalog, source.event_name, source.rows)
+            if instance:
+                # Rows finer than one event (a ticket's lines): the average event is the lines'
+                # total over the distinct events, not the average line.
+                return f"sum({amount}) / count(DISTINCT {instance})"
+        return f"{spec.measure}({amount})"
+
+    def _event_amount(self, source: _Source) -> str | None:
+        return self.catalog.graph.event(source.event_name).amount
 
     def share_condition(self, spec: MeasureBase, source: _Source) -> str:
         share = spec.share_of

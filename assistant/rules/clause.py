@@ -105,6 +105,7 @@ class ClauseFacts:
         facts._members_over_unions()
         facts._predicates_in_context()
         facts._resolve_values(previous or set())
+        facts._values_name_members()
         return facts
 
     def _row_bounds(self) -> None:
@@ -435,6 +436,7 @@ class ClauseFacts:
             if not named & set(events[union].union) and members:
                 # "store customers who bought menswear": bought in store, as said just before.
                 self.verbs = [members[0] if v == union else v for v in self.verbs]
+                self._count_member_rows(union)
                 continue
             if named & set(events[union].union):
                 self.verbs = [v for v in self.verbs if v != union]
@@ -446,6 +448,37 @@ class ClauseFacts:
                         and _plain_count(self.vocab, m.name)
                     )
                 ]
+
+    def _count_member_rows(self, union: str) -> None:
+        """'store customers who bought 3 items': the counted things are the member's own rows
+        (summed over the store's lines), not the union's in any channel."""
+        catalog = self.vocab.catalog
+        for m in list(self.measures):
+            measure = catalog.measures[m.name]
+            if measure.event != union or not self.numbers or self.counted_field:
+                continue
+            if measure.aggregate == "sum" and measure.unit == "count":
+                self.measures.remove(m)
+                self.counted_field = measure.field
+                self.counted_text = next(
+                    (i.text for i in self.items if i.kind == "measure" and i.meaning is m), ""
+                )
+
+    def _values_name_members(self) -> None:
+        """'bought at the Ese store': 'bought' names any channel (a union event), the value
+        a field only one member's rows have (the store); that member is what was done."""
+        events = self.vocab.catalog.events
+        target = self.vocab.value_target
+        for union in [v for v in self.verbs if events[v].union]:
+            if not self.activity_values or any(target(v, union) for v in self.activity_values):
+                continue
+            members = [
+                m for m in events[union].union if any(target(v, m) for v in self.activity_values)
+            ]
+            if len(members) == 1:
+                member = members[0]
+                self.verbs = [member if v == union else v for v in self.verbs]
+                self.verbs = list(dict.fromkeys(self.verbs))
 
     def _channel_of_another_union(self, union: str) -> None:
         """'returned catalog items': 'catalog' names the catalog member of the purchases union,

@@ -207,6 +207,9 @@ def _add_catalog(b: _Builder, catalog: Catalog, g: dict[str, Any]) -> None:
     # A stored code that is also a plain word ("IN" for Indiana, "OR", "ME") names the value
     # only through its label and synonyms: "in store" is not "Indiana store".
     reserved = {phrase_key(w) for w in _plain_words(g)}
+    customer_columns = {
+        place for name in catalog.property_names() if (place := catalog.property_column(name))
+    }
     for t, table in catalog.tables.items():
         for c, column in table.columns.items():
             for stored, value in (column.values or {}).items():
@@ -217,6 +220,14 @@ def _add_catalog(b: _Builder, catalog: Catalog, g: dict[str, Any]) -> None:
                         b.add(phrase, meaning)
             for phrase in column.synonyms:
                 b.add(phrase, Meaning("column", table=t, column=c))
+            if column.values and (t, c) not in customer_columns:
+                # "3 categories", "5 departments": the plural of an enumerated column of the
+                # things customers do names the column too (a count of its different values),
+                # where it says nothing else.
+                for phrase in column.synonyms:
+                    plural = _plural(phrase)
+                    if all(m.kind == "stopword" for m in b.index.get(phrase_key(plural), [])):
+                        b.add(plural, Meaning("column", table=t, column=c))
     # The customers' own nouns ("accounts", "companies") say who, not which: filler words.
     entity = catalog.entity
     for phrase in (entity.noun, entity.plural, *catalog.tables[entity.table].synonyms):
@@ -246,6 +257,14 @@ def _add_catalog(b: _Builder, catalog: Catalog, g: dict[str, Any]) -> None:
     for name, term in catalog.terms.items():
         for phrase in (name.replace("_", " "), *term.synonyms):
             b.add(phrase, Meaning("term", name=name))
+
+
+def _plural(phrase: str) -> str:
+    if phrase.endswith("y") and phrase[-2:-1] not in ("a", "e", "o", "u"):
+        return phrase[:-1] + "ies"
+    if phrase.endswith(("s", "x", "ch", "sh")):
+        return phrase + "es"
+    return phrase + "s"
 
 
 def _plain_words(g: dict[str, Any]) -> list[str]:

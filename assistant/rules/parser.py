@@ -1271,9 +1271,11 @@ class RequestParser:
             result.unrecognized.append(f"{facts.text()} ({_first_error(exc)})")
             return []
         window = facts.window or AllTime()
-        per_event = measure in ("avg", "min", "max") and fieldname == event.amount
+        # an average over order lines is the lines' total per distinct order (the compiler's
+        # avg over an event with an instance); a min or max per order has no such form
+        per_event = measure in ("min", "max") and fieldname == event.amount
         if per_event and not one_row_per_event(self.catalog, source):
-            # an average over order lines is not the average order: say so, never guess
+            # a min/max over order lines is not the smallest/largest order: say so, never guess
             result.unrecognized.append(
                 f"{facts.text()} (an {measure} per {event.noun}: this data's rows are "
                 f"the lines of {event.plural_noun}, and no measure gives it)"
