@@ -263,7 +263,12 @@ def suggest_ideas(
     compiled = compile_spec(spec, as_of, catalog) if spec is not None else None
     sql = parent_sql or (compiled.sql if compiled else "")
     sql = check_sql(sql, executor.schema()).sql if parent_sql else sql
-    count, base = count_segment(executor, members_sql or sql, catalog)
+    if members_sql:  # the answer's members: counted in the same pass as reach and revenue
+        built = traits.get(executor, catalog, as_of)
+        count = traits.member_summary(executor, members_sql, built)["customers"]
+        base = int(built.totals["customers"])
+    else:
+        count, base = count_segment(executor, sql, catalog)
     ctx = _Context(executor, as_of, catalog, spec, sql, count, base, members_sql or "")
     ctx.steps_table = steps_table
     ctx.category_spend = category_spend
@@ -427,23 +432,11 @@ def _model_counts(ctx: _Context) -> dict[str, tuple[dict[str, int], dict[str, fl
     models = list(built.columns.models)
     if not models:
         return {}
-    names = [f"label_{model}" for model in models]
-    grouping = ", ".join(f"GROUPING({n})" for n in names)
-    rows = ctx.executor.query(
-        f"""WITH {ctx.parent_cte()}
-        SELECT {", ".join(names)}, {grouping}, count(*)
-        FROM {built.relation} AS t JOIN parent_seg USING (customer_id)
-        GROUP BY GROUPING SETS ({", ".join(f"({n})" for n in names)})""",
-        max_rows=100_000,
-    ).rows
-    width = len(models)
+    # One pass with reach and revenue (`traits.member_summary`), shared with Kotler's figures.
+    summary = traits.member_summary(ctx.executor, ctx.members or ctx.sql, built)
     counts: dict[str, tuple[dict[str, int], dict[str, float]]] = {}
-    for i, model in enumerate(models):
-        inside = {
-            str(row[i]): int(row[-1])
-            for row in rows
-            if row[width + i] == 0 and row[i] is not None and row[-1]
-        }
+    for model in models:
+        inside = {k: n for k, n in summary[f"labels_{model}"].items() if n}
         everyone = built.totals[f"labels_{model}"]
         shares = {str(k): n / max(ctx.base, 1) for k, n in everyone.items()}
         counts[model] = (inside, shares)

@@ -78,24 +78,12 @@ def reachability(
     if not channels:
         return None
     built = traits.get(executor, catalog, _anchor(executor, catalog, as_of))
-    reach = [built.columns.reach(channel) for channel in channels]
-    unsubscribed = "count(*) FILTER (WHERE t.unsubscribed)" if built.columns.unsubscribed else "0"
-    columns = [f"count(*) FILTER (WHERE t.{r})" for r in reach]
-    columns += [
-        f"count(*) FILTER (WHERE {' OR '.join(f't.{r}' for r in reach)})",
-        unsubscribed,
-        "count(*)",
-    ]
-    row = executor.query(
-        f"WITH {_segment_cte(sql)}\nSELECT " + ",\n       ".join(columns) + "\n"
-        f"FROM {built.relation} AS t JOIN seg USING (customer_id)"
-    ).rows[0]
-    counts = [int(value) for value in row]
+    summary = traits.member_summary(executor, sql, built)
     return Reachability(
-        channels=dict(zip(channels, counts, strict=False)),
-        any_channel=counts[-3],
-        unsubscribed=counts[-2],
-        total=counts[-1],
+        channels={c: summary[built.columns.reach(c)] for c in channels},
+        any_channel=summary["any_channel"],
+        unsubscribed=summary.get("unsubscribed", 0),
+        total=summary["customers"],
     )
 
 
@@ -220,14 +208,10 @@ def revenue_share(
     built = traits.get(executor, catalog, _anchor(executor, catalog, as_of))
     if not built.columns.revenue:
         return None
-    row = executor.query(
-        f"""WITH {_segment_cte(sql)}
-        SELECT coalesce(sum(t.revenue_12m), 0), {float(built.totals["revenue_12m"])!r},
-               count(*), {int(built.totals["customers"])}
-        FROM {built.relation} AS t JOIN seg USING (customer_id)"""
-    ).rows[0]
-    revenue, base_revenue = float(row[0]), float(row[1])
-    rev, cust = _ratio(revenue, base_revenue), _ratio(int(row[2]), int(row[3]))
+    summary = traits.member_summary(executor, sql, built)
+    revenue, base_revenue = float(summary["revenue_12m"]), float(built.totals["revenue_12m"])
+    rev = _ratio(revenue, base_revenue)
+    cust = _ratio(summary["customers"], int(built.totals["customers"]))
     return RevenueShare(
         revenue_12m=round(revenue, 2),
         base_revenue_12m=round(base_revenue, 2),

@@ -454,3 +454,54 @@ def _prune(folder: Path) -> None:
         digest = old.name.split("-", 1)[0]
         for path in folder.glob(f"{digest}-*"):
             path.unlink(missing_ok=True)
+
+
+# --- one pass over a segment's members ----------------------------------------------------------
+
+
+def member_summary(executor: Any, members_sql: str, built: Traits) -> dict[str, Any]:
+    """Reach per channel, unsubscribed, 12-month revenue, size and each model's label counts of
+    the members, from one GROUPING SETS query over the traits, once per executor and members
+    query (reach, revenue share and the model splits each joined the traits on their own)."""
+    memo = executor.__dict__.setdefault("_member_summary", {})
+    key = (members_sql, built.name)
+    with _LOCK:
+        found = memo.get(key)
+    if found is not None:
+        return found
+    columns = built.columns
+    reach = [columns.reach(channel) for channel in columns.channels]
+    values = {"customers": "count(*)"}
+    values |= {r: f"count(*) FILTER (WHERE t.{r})" for r in reach}
+    if reach:
+        values["any_channel"] = f"count(*) FILTER (WHERE {' OR '.join(f't.{r}' for r in reach)})"
+    if columns.unsubscribed:
+        values["unsubscribed"] = "count(*) FILTER (WHERE t.unsubscribed)"
+    if columns.revenue:
+        values["revenue_12m"] = "coalesce(sum(t.revenue_12m), 0)"
+    labels = [f"label_{model}" for model in columns.models]
+    sets = ", ".join([*(f"({label})" for label in labels), "()"])
+    grouping = "".join(f", GROUPING(t.{label})" for label in labels)
+    selects = ", ".join(f"t.{label}" for label in labels)
+    rows = executor.query(
+        f"WITH members AS (SELECT DISTINCT customer_id FROM ({members_sql}) AS q)\n"
+        f"SELECT {selects + ', ' if selects else ''}"
+        + ", ".join(values.values())
+        + f"{grouping}\nFROM {built.name} AS t JOIN members USING (customer_id)\n"
+        f"GROUP BY GROUPING SETS ({sets})",
+        max_rows=100_000,
+    ).rows
+    width, names = len(labels), list(values)
+    found = {name: 0 for name in names} | {f"labels_{m}": {} for m in columns.models}
+    for row in rows:
+        flags = row[width + len(names) :]
+        figures = dict(zip(names, row[width : width + len(names)], strict=True))
+        if all(flags):  # the () set: the whole segment
+            found |= {k: (float(v) if k == "revenue_12m" else int(v)) for k, v in figures.items()}
+            continue
+        for i, model in enumerate(columns.models):
+            if flags[i] == 0 and row[i] is not None:
+                found[f"labels_{model}"][str(row[i])] = int(figures["customers"])
+    with _LOCK:
+        memo[key] = found
+    return found

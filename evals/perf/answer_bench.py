@@ -9,7 +9,8 @@ For each request of `handwritten.yaml` (an analyst's own query for it), in one r
 - the count path: `answer(..., with_profile=False)` (interpret, compile, guard + bind, funnel);
 - the profile: `answer(..., with_ideas=False)` (+ members, profile, sample);
 - the full answer: `answer(...)` (+ 4-8 ideas with counts, reach, differentiators, revenue share);
-each the median of --repeats after one warm-up, and as a ratio to the hand-written query.
+each the median of --repeats after one warm-up, taken in turn with the hand-written query (a
+burst of load on the shared machine hits all alike), and as a ratio to the hand-written query.
 The first answer is measured in a fresh process, as after `segment-assistant ui` starts: the
 traits start building in the background (or are read back from beside the database) while the
 first request is counted; then the first full answer. Peak memory is the largest resident size
@@ -36,7 +37,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from timing import median_ms  # noqa: E402
+from timing import timed_ms  # noqa: E402
 from workload import ROOT  # noqa: E402
 
 HANDWRITTEN = HERE / "handwritten.yaml"
@@ -99,7 +100,8 @@ def measure(db: Path, cases: list[dict], repeats: int) -> dict[str, Any]:
     from assistant.catalog import catalog_for
     from assistant.executor import Executor, SandboxSettings
 
-    with Executor(db, SandboxSettings(timeout_s=300)) as executor:
+    ctx = multiprocessing.get_context("spawn")
+    with Executor(db, SandboxSettings(timeout_s=300)) as executor, ctx.Pool(1) as hand_worker:
         catalog = catalog_for(db, None, set(executor.schema()))
         backend = RulesBackend(catalog)
 
@@ -109,34 +111,29 @@ def measure(db: Path, cases: list[dict], repeats: int) -> dict[str, Any]:
                 raise SystemExit(f"not answered: {request!r}: {found.error}")
             return found
 
-        rows, pairs = [], []
+        stages = {"count": {"with_profile": False}, "profile": {"with_ideas": False}, "full": {}}
+        rows = []
         for case in cases:
-            full = ask(case["request"])  # also the warm-up of every path below
-            pairs.append((case["sql"], full.sql))
-            rows.append(
-                {
-                    "request": case["request"],
-                    "count": full.count,
-                    "ideas": len(full.ideas.ideas) if full.ideas else 0,
-                    "count_ms": median_ms(
-                        lambda r=case["request"]: ask(r, with_profile=False), repeats
-                    ),
-                    "profile_ms": median_ms(
-                        lambda r=case["request"]: ask(r, with_ideas=False), repeats
-                    ),
-                    "full_ms": median_ms(lambda r=case["request"]: ask(r), repeats),
-                }
-            )
-    hand = _in_child(_hand_written, str(db), pairs, repeats)
-    for row, base in zip(rows, hand, strict=True):
-        if base["rows"] != row["count"] or not base["same_customers"]:
-            raise SystemExit(
-                f"hand-written SQL for {row['request']!r} selects {base['rows']:,} customers, "
-                f"the answer {row['count']:,} (same set: {base['same_customers']})"
-            )
-        row["hand_ms"] = base["hand_ms"]
-        for stage in ("count", "profile", "full"):
-            row[f"{stage}_ratio"] = round(row[f"{stage}_ms"] / max(base["hand_ms"], 0.01), 2)
+            request = case["request"]
+            full = ask(request)  # also the warm-up of every path below
+            check = hand_worker.apply(_hand_check, (str(db), case["sql"], full.sql))
+            if check["rows"] != full.count or not check["same_customers"]:
+                raise SystemExit(
+                    f"hand-written SQL for {request!r} selects {check['rows']:,} customers, "
+                    f"the answer {full.count:,} (same set: {check['same_customers']})"
+                )
+            # Interleaved, so a burst of load on this shared machine hits every figure alike.
+            times: dict[str, list[float]] = {"hand": [], **{stage: [] for stage in stages}}
+            for _ in range(repeats):
+                times["hand"].append(hand_worker.apply(_hand_ms, (str(db), case["sql"])))
+                for stage, options in stages.items():
+                    times[stage].append(timed_ms(lambda r=request, o=options: ask(r, **o))[0])
+            row = {"request": request, "count": full.count, "ideas": len(full.ideas.ideas)}
+            row |= {f"{k}_ms": round(statistics.median(v), 2) for k, v in times.items()}
+            for stage in stages:
+                row[f"{stage}_ratio"] = round(row[f"{stage}_ms"] / max(row["hand_ms"], 0.01), 2)
+            rows.append(row)
+        hand_peak = hand_worker.apply(_peak_mb)
     return {
         "segments": rows,
         "median_ratio": {
@@ -147,7 +144,7 @@ def measure(db: Path, cases: list[dict], repeats: int) -> dict[str, Any]:
             stage: round(statistics.median(r[f"{stage}_ms"] for r in rows), 1)
             for stage in ("hand", "count", "profile", "full")
         },
-        "hand_worker_peak_mb": hand[-1]["worker_peak_mb"] if hand else None,
+        "hand_worker_peak_mb": hand_peak,
     }
 
 
@@ -160,18 +157,30 @@ def _in_child(fn: Any, *args: Any) -> Any:
         return pool.apply(fn, args)
 
 
-def _hand_written(db: str, pairs: list[tuple[str, str]], repeats: int) -> list[dict]:
+_CONNECTIONS: dict[str, Any] = {}
+
+
+def _connection(db: str) -> Any:
     import duckdb
 
-    con = duckdb.connect(db, read_only=True, config={"threads": 2})
-    results = []
-    for hand, product in pairs:
-        ids = {r[0] for r in con.execute(hand).fetchall()}  # also warms the caches
-        same = ids == {r[0] for r in con.execute(product).fetchall()}
-        ms = median_ms(lambda sql=hand: con.execute(sql).fetchall(), repeats)
-        results.append({"hand_ms": round(ms, 2), "rows": len(ids), "same_customers": same})
-    con.close()
-    return [{**r, "worker_peak_mb": _peak_mb()} for r in results]
+    if db not in _CONNECTIONS:
+        _CONNECTIONS[db] = duckdb.connect(db, read_only=True, config={"threads": 2})
+    return _CONNECTIONS[db]
+
+
+def _hand_check(db: str, hand: str, product: str) -> dict[str, Any]:
+    """Whether the hand-written query selects the answer's customers (also warms its caches)."""
+    con = _connection(db)
+    ids = {r[0] for r in con.execute(hand).fetchall()}
+    return {
+        "rows": len(ids),
+        "same_customers": ids == {r[0] for r in con.execute(product).fetchall()},
+    }
+
+
+def _hand_ms(db: str, hand: str) -> float:
+    """One run of the hand-written query on a plain read-only connection, every row fetched."""
+    return timed_ms(lambda: _connection(db).execute(hand).fetchall())[0]
 
 
 def _first_answer(db: str, request: str) -> dict[str, Any]:
