@@ -122,3 +122,57 @@ def test_items_after_a_channel_clause_are_that_channels_units(tpcds, request_tex
     counted = [c for c in got.spec.conditions if c.measure == "sum"]
     assert len(counted) == 1
     assert counted[0].activity.source == source and counted[0].field == "quantity"
+
+
+@pytest.mark.parametrize(
+    ("request_text", "value"),
+    [
+        ("customers with a household income over $100,000", 100000),
+        ("customers earning more than $150k", 150000),
+        ("store shoppers whose income is above 180000", 180000),
+    ],
+)
+def test_a_dollar_income_is_the_banded_property_not_spend(tpcds, request_text, value):
+    """The income bands are cut from a numeric property: a number goes to it, never to spend."""
+    got = read(tpcds, request_text)
+    assert got.unrecognized == []
+    (cond,) = [c for c in got.spec.conditions if getattr(c, "attribute", None)]
+    assert (cond.attribute, cond.op, cond.value) == ("income_upper_bound", ">", value)
+    assert not [c for c in got.spec.conditions if getattr(c, "measure", None) == "sum"]
+
+
+@pytest.mark.parametrize(
+    ("request_text", "source", "op", "value"),
+    [
+        ("customers who returned more than 2 orders", "returns", ">", 2),
+        ("customers who returned at least 2 web orders", "web_returns", ">=", 2),
+        ("shoppers who returned 3 or more store purchases last year", "store_returns", ">=", 3),
+    ],
+)
+def test_returned_orders_count_the_returns(tpcds, request_text, source, op, value):
+    got = read(tpcds, request_text)
+    assert got.unrecognized == []
+    (cond,) = got.spec.conditions
+    assert (cond.activity.source, cond.measure, cond.op, cond.value) == (source, "count", op, value)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "source"),
+    [
+        ("customers who returned catalog items worth over $500", "catalog_returns"),
+        ("customers who returned more than $500 worth of web items", "web_returns"),
+        ("customers who returned items worth over $500", "returns"),
+    ],
+)
+def test_returned_goods_worth_money_are_the_returns_amount(tpcds, request_text, source):
+    got = read(tpcds, request_text)
+    assert got.unrecognized == []
+    (cond,) = got.spec.conditions
+    assert cond.activity.source == source and cond.measure == "sum"
+    assert cond.field == tpcds.catalog.events[source].amount and cond.value == 500
+
+
+def test_returned_items_worth_money_in_the_demo_is_the_returns_amount(retail):
+    got = read(retail, "customers who returned items worth over $100")
+    (cond,) = got.spec.conditions
+    assert cond.activity.source == "returns" and cond.field != "item_count"

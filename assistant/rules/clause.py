@@ -382,6 +382,20 @@ class ClauseFacts:
                 for v in self.verbs
                 if v != measure.event and measure.event not in (events[v].union or [])
             ]
+            counts = [n for n in self.numbers if n.number_kind != "money"]
+            if counted and returned and self.numbers and not counts and self.money is not None:
+                # "returned catalog items worth over $500": the things returned, and the money
+                # the returns' own amount
+                self.measures.remove(m)
+                self._verb_of_channel(measure.event)
+                self.money_verb = True
+                continue
+            if _plain_count(self.vocab, m.name) and returned and counts and self._verb_before(m):
+                # "returned more than 2 orders": the orders counted are the returned ones (the
+                # verb's events; 'web orders' its web member)
+                self.measures.remove(m)
+                self._verb_of_channel(measure.event)
+                continue
             if counted and returned and self.numbers:
                 # "returned more than 2 items", "bought 3 items in store": the count is of the
                 # verb's own rows
@@ -448,6 +462,24 @@ class ClauseFacts:
                         and _plain_count(self.vocab, m.name)
                     )
                 ]
+
+    def _verb_of_channel(self, event: str) -> None:
+        """The noun's event names the verb's channel when it is one member of a union ('web
+        orders' after 'returned': the web member of returns); a union or an event of no union
+        (the demo's orders, whose returns are rows of the same table) names none."""
+        events = self.vocab.catalog.events
+        member = any(event in (e.union or []) for e in events.values())
+        if member and event not in self.verbs:
+            self.verbs.append(event)
+
+    def _verb_before(self, measure: Meaning) -> bool:
+        """A verb of another event stands right before the measure's noun (numbers,
+        comparators and filler between): 'returned more than 2 orders'."""
+        k = next((k for k, i in enumerate(self.items) if measure in i.meanings), -1)
+        j = k - 1
+        while j >= 0 and self.items[j].kind in ("stopword", "comparator", "number", "range"):
+            j -= 1
+        return k > 0 and j >= 0 and self.items[j].kind == "verb"
 
     def _count_member_rows(self, union: str) -> None:
         """'store customers who bought 3 items': the counted things are the member's own rows
@@ -816,6 +848,11 @@ class ClauseFacts:
             derived = catalog.derived[meaning.name]
             if type_kind(derived.type) == "number" and not derived.bands:
                 return meaning.name
+            on = derived.bands_on
+            if on and derived.bands and property_kind(catalog, on)[0] == "number":
+                # "an income over $100,000": banded words name the bands, a number the numeric
+                # property the bands are cut from
+                return on
         return None
 
     def has_content(self) -> bool:
