@@ -176,3 +176,23 @@ def test_returned_items_worth_money_in_the_demo_is_the_returns_amount(retail):
     got = read(retail, "customers who returned items worth over $100")
     (cond,) = got.spec.conditions
     assert cond.activity.source == "returns" and cond.field != "item_count"
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "customers with 0 dependents and 2 cars",
+        "customers with 0 store purchases last year",
+        "customers with 0 purchases",
+    ],
+)
+def test_a_bare_zero_is_none_not_at_least_none(tpcds, request_text):
+    got = read(tpcds, request_text)
+    zero = [c for c in got.spec.conditions if c.value == 0]
+    assert len(zero) == 1 and zero[0].op == "="
+
+
+def test_at_least_zero_is_kept_as_said(tpcds):
+    got = read(tpcds, "customers with at least 0 dependents")
+    (cond,) = got.spec.conditions
+    assert (cond.op, cond.value) == (">=", 0)

@@ -901,6 +901,8 @@ class ClauseFacts:
         if self.negated and not self.comparators:
             self.negation_used = True
             return "=", 0
+        if value == 0 and not self.comparators:
+            return "=", 0  # "0 dependents", "0 purchases": none (at least none is everybody)
         return op, value
 
 
