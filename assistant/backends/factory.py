@@ -8,7 +8,7 @@ from pathlib import Path
 from assistant.backends.base import Backend, BackendError
 from assistant.catalog import Catalog, load_catalog
 
-BACKENDS = ("auto", "rules", "openai", "replay")
+BACKENDS = ("auto", "rules", "openai", "replay", "hybrid")
 
 
 def llm_configured() -> bool:
@@ -26,13 +26,13 @@ def make_backend(
     prompt_dir: Path | None = None,
 ) -> Backend:
     """Build a backend for `catalog` (default: the demo catalog); `auto` means the LLM when one
-    is configured, else the rules backend."""
+    is configured, else the rules backend; `hybrid` the rules with the LLM where they fall short."""
     catalog = catalog or load_catalog()
     if name not in BACKENDS:
         raise BackendError(f"Unknown backend '{name}'; choose one of {', '.join(BACKENDS)}.")
     if name == "auto":
         name = "openai" if llm_configured() else "rules"
-    if record is not None and name != "openai":
+    if record is not None and name not in ("openai", "hybrid"):
         raise BackendError(
             "--record keeps an LLM's answers: use it with --backend openai and a configured "
             "server (OPENAI_BASE_URL / OPENAI_API_KEY)."
@@ -41,6 +41,21 @@ def make_backend(
         from assistant.backends.rules import RulesBackend
 
         return RulesBackend(catalog)
+    if (
+        name == "hybrid"
+    ):  # rules first; the model (a cassette's answers if given) where they fall short
+        from assistant.backends.hybrid import HybridBackend
+        from assistant.backends.rules import RulesBackend
+
+        llm = make_backend(
+            "replay" if cassette is not None else "openai",
+            catalog=catalog,
+            model=model,
+            cassette=cassette,
+            record=record,
+            prompt_dir=prompt_dir,
+        )
+        return HybridBackend(RulesBackend(catalog), llm)
     if name == "openai":
         from assistant.backends.openai_backend import LLMSettings, OpenAIBackend
 
