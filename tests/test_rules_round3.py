@@ -196,3 +196,21 @@ def test_at_least_zero_is_kept_as_said(tpcds):
     got = read(tpcds, "customers with at least 0 dependents")
     (cond,) = got.spec.conditions
     assert (cond.op, cond.value) == (">=", 0)
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "customers who never bought anything at the ought shop",
+        "people who never purchased at the ought store",
+    ],
+)
+def test_a_negated_term_takes_the_clauses_own_activity(tpcds, request_text):
+    """'never bought … at the ought shop': no store purchases there, not 'no purchases at all
+    and one at that store' (nobody)."""
+    got = read(tpcds, request_text)
+    assert got.unrecognized == []
+    (cond,) = got.spec.conditions
+    assert cond.activity.source == "store_purchases"
+    assert cond.activity.filters == {"store": ["ought"]}
+    assert (cond.op, cond.value) == ("=", 0)

@@ -734,6 +734,7 @@ class RequestParser:
         out += [Tagged(c) for c in self._attributes(facts, result)]
         out += [Tagged(c) for c in self._derived(facts, result)]
         out += self._activities(facts, result)
+        out = self._narrow_negated_terms(out, result)
         if facts.negated and out and not facts.negation_used:
             out = absorb_into_terms(out)
             out = [Tagged(negate_condition(all_of([t.condition for t in out]), self.nullable))]
@@ -749,6 +750,51 @@ class RequestParser:
             if span not in result.unrecognized:
                 result.unrecognized.append(span)
         return out
+
+    def _narrow_negated_terms(self, out: list[Tagged], result: ParseResult) -> list[Tagged]:
+        """'never bought anything at the ought shop': a term that is no activity of an event
+        ('never purchased') and, in the same clause, one plain activity of that event or of one
+        of its members (store purchases at that store) are one condition: none of those."""
+        events = self.catalog.events
+        terms = [
+            t
+            for t in out
+            if t.term
+            and isinstance(t.condition, ActivityCondition)
+            and t.condition.measure == "count"
+            and (t.condition.op, t.condition.value) == ("=", 0)
+        ]
+        if len(terms) != 1 or sum(t.term == terms[0].term for t in out) != 1:
+            return out  # 'lapsed outdoor buyers': a term of more than none is not narrowed
+        term = terms[0]
+        source = term.condition.activity.source
+        plain = [
+            t
+            for t in out
+            if not t.term
+            and isinstance(t.condition, ActivityCondition)
+            and t.condition.measure == "count"
+            and (t.condition.op, t.condition.value) == (">=", 1)
+            and isinstance(t.condition.window, AllTime)
+            and (
+                t.condition.activity.source == source
+                or t.condition.activity.source in (events[source].union or [])
+            )
+        ]
+        if len(plain) != 1:
+            return out
+        narrowed = plain[0].condition.model_copy(
+            update={"op": "=", "value": 0, "window": term.condition.window}
+        )
+        result.assumptions.append(
+            f"'{term.term.replace('_', ' ')}' narrowed to "
+            f"{events[narrowed.activity.source].plural_noun} of the kind named"
+        )
+        return [
+            Tagged(narrowed, term=term.term, clause=term.clause) if t is term else t
+            for t in out
+            if t is not plain[0]
+        ]
 
     def _usual_property(
         self, facts: ClauseFacts, out: list[Tagged], result: ParseResult
