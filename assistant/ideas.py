@@ -46,11 +46,9 @@ idea whose role the catalog lacks is left out, with a line in `IdeasResult.notes
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
@@ -441,16 +439,6 @@ def _model_counts(ctx: _Context) -> dict[str, tuple[dict[str, int], dict[str, fl
         shares = {str(k): n / max(ctx.base, 1) for k, n in everyone.items()}
         counts[model] = (inside, shares)
     return counts
-
-
-# Whole-base figures that do not depend on the segment, per database file version and per query
-# (the query text carries the catalog, the model and as_of).
-_CACHE_LOCK = threading.Lock()
-
-
-def _db_version(executor: Executor) -> tuple[str, int]:
-    path = Path(executor.db_path).resolve()
-    return str(path), path.stat().st_mtime_ns
 
 
 def _model_split(
@@ -953,9 +941,6 @@ def _parent_category_spend(
     ).rows
 
 
-_BUYERS_CACHE: dict[tuple[str, int, str], dict[Any, int]] = {}
-
-
 def _buyers_per_category(
     ctx: _Context, rows_sql: str, in_window: str, window: Any
 ) -> dict[Any, int]:
@@ -963,32 +948,19 @@ def _buyers_per_category(
     window (one row per customer and category bought), else from the purchase rows."""
     built = traits.get(ctx.executor, ctx.catalog, ctx.as_of)
     if built.categories is not None and _is_traits_window(ctx, window):
-        rows = traits.whole_base(
-            ctx.executor, f"SELECT category, count(*) FROM {built.categories} GROUP BY 1"
+        sql = f"SELECT category, count(*) FROM {built.categories} GROUP BY 1"
+    else:
+        sql = (
+            f"SELECT r.category, count(DISTINCT r.customer_id) FROM ({rows_sql}) AS r "
+            f"WHERE {in_window} GROUP BY 1"
         )
-        return {category: int(n) for category, n in rows}
-    return _category_buyers_in(ctx.executor, rows_sql, in_window)
+    # The same for every segment: once per data version (`traits.whole_base`).
+    return {category: int(n) for category, n in traits.whole_base(ctx.executor, sql)}
 
 
 def _is_traits_window(ctx: _Context, window: Any) -> bool:
     start, end = twelve_month_window(ctx.as_of)
     return window.start.date() == start and window.end.date() == end + timedelta(days=1)
-
-
-def _category_buyers_in(executor: Executor, rows_sql: str, in_window: str) -> dict[Any, int]:
-    """Distinct buyers per category in a window, cached per database file version."""
-    sql = (
-        f"SELECT r.category, count(DISTINCT r.customer_id) FROM ({rows_sql}) AS r "
-        f"WHERE {in_window} GROUP BY 1"
-    )
-    key = (*_db_version(executor), sql)
-    with _CACHE_LOCK:
-        cached = _BUYERS_CACHE.get(key)
-    if cached is None:
-        cached = {category: int(n) for category, n in executor.query(sql).rows}
-        with _CACHE_LOCK:
-            _BUYERS_CACHE[key] = cached
-    return cached
 
 
 def _look_alike(ctx: _Context, category: Any, spend_share: float, count: int) -> Idea:

@@ -40,10 +40,6 @@ MIN_SUPPORT = 0.02  # ...nor is a value held by under 2% of the segment
 MIN_LIFT = 1.1
 
 
-def _segment_cte(sql: str) -> str:
-    return f"seg AS (SELECT DISTINCT customer_id FROM ({sql}) AS q)"
-
-
 def _ratio(part: float, whole: float) -> float:
     return round(part / whole, 4) if whole else 0.0
 

@@ -481,9 +481,9 @@ def _events_section(catalog: Catalog, focus: _Focus) -> str:
     return head + "\n" + "\n".join(blocks)
 
 
-def _event_block(catalog: Catalog, name: str, focus: _Focus) -> str:
-    event = catalog.events[name]
-    facts = [f"any of {', '.join(event.union)}"] if event.union else []
+def _event_facts(event: Any) -> list[str]:
+    """What an event's rows are: its grain, its amount and its default filters."""
+    facts = []
     if event.instance:
         facts.append(f"one {event.noun} per {event.instance}")
     if event.amount:
@@ -493,6 +493,13 @@ def _event_block(catalog: Catalog, name: str, focus: _Focus) -> str:
             "unless filtered: "
             + "; ".join(f"{f} in {', '.join(map(str, v))}" for f, v in event.defaults.items())
         )
+    return facts
+
+
+def _event_block(catalog: Catalog, name: str, focus: _Focus) -> str:
+    event = catalog.events[name]
+    facts = [f"any of {', '.join(event.union)}"] if event.union else []
+    facts += _event_facts(event)
     head = f"### {name}: {_one_line(event.description)}"
     lines = [head + (f" ({'; '.join(facts)})" if facts else "")]
     columns = _event_field_columns(catalog, name)
@@ -852,16 +859,7 @@ def _short_value(stored: str, value: Value) -> str:
 
 def _detail_event(catalog: Catalog, name: str, focus: _Focus) -> list[str]:
     event = catalog.events[name]
-    facts = []
-    if event.instance:
-        facts.append(f"one {event.noun} per {event.instance}")
-    if event.amount:
-        facts.append(f"amount field {event.amount}")
-    if event.defaults:
-        facts.append(
-            "unless filtered: "
-            + "; ".join(f"{f} in {', '.join(map(str, v))}" for f, v in event.defaults.items())
-        )
+    facts = _event_facts(event)
     head = f"- event {name}: {_clip_words(event.description, DETAIL_DESCRIPTION_WORDS)}"
     lines = [head + (f" ({'; '.join(facts)})" if facts else "")]
     columns = _event_field_columns(catalog, name)

@@ -459,16 +459,34 @@ def _prune(folder: Path) -> None:
 # --- one pass over a segment's members ----------------------------------------------------------
 
 
+def per_executor(executor: Any, key: tuple[Any, ...], build: Any) -> Any:
+    """`build()` once per executor and key. An answer's pinned executor lives for one turn, so
+    what its temp tables hold cannot change under the memo; on a shared executor a query reads
+    only the read-only data, so its text decides its result."""
+    memo = executor.__dict__.setdefault("_per_executor", {})
+    with _LOCK:
+        if key in memo:
+            return memo[key]
+    found = build()
+    with _LOCK:
+        memo[key] = found
+    return found
+
+
 def member_summary(executor: Any, members_sql: str, built: Traits) -> dict[str, Any]:
     """Reach per channel, unsubscribed, 12-month revenue, size and each model's label counts of
     the members, from one GROUPING SETS query over the traits, once per executor and members
     query (reach, revenue share and the model splits each joined the traits on their own)."""
-    memo = executor.__dict__.setdefault("_member_summary", {})
-    key = (members_sql, built.name)
-    with _LOCK:
-        found = memo.get(key)
-    if found is not None:
-        return found
+
+    def build() -> dict[str, Any]:
+        values, labels, sql = _summary_sql(members_sql, built)
+        rows = executor.query(sql, max_rows=100_000).rows
+        return _parse_summary(rows, values, labels, built.columns.models)
+
+    return per_executor(executor, ("member_summary", members_sql, built.name), build)
+
+
+def _summary_sql(members_sql: str, built: Traits) -> tuple[list[str], list[str], str]:
     columns = built.columns
     reach = [columns.reach(channel) for channel in columns.channels]
     values = {"customers": "count(*)"}
@@ -479,29 +497,30 @@ def member_summary(executor: Any, members_sql: str, built: Traits) -> dict[str, 
         values["unsubscribed"] = "count(*) FILTER (WHERE t.unsubscribed)"
     if columns.revenue:
         values["revenue_12m"] = "coalesce(sum(t.revenue_12m), 0)"
-    labels = [f"label_{model}" for model in columns.models]
+    labels = [f"t.label_{model}" for model in columns.models]
+    selects = [*labels, *values.values(), *(f"GROUPING({label})" for label in labels)]
     sets = ", ".join([*(f"({label})" for label in labels), "()"])
-    grouping = "".join(f", GROUPING(t.{label})" for label in labels)
-    selects = ", ".join(f"t.{label}" for label in labels)
-    rows = executor.query(
+    sql = (
         f"WITH members AS (SELECT DISTINCT customer_id FROM ({members_sql}) AS q)\n"
-        f"SELECT {selects + ', ' if selects else ''}"
-        + ", ".join(values.values())
-        + f"{grouping}\nFROM {built.name} AS t JOIN members USING (customer_id)\n"
-        f"GROUP BY GROUPING SETS ({sets})",
-        max_rows=100_000,
-    ).rows
-    width, names = len(labels), list(values)
-    found = {name: 0 for name in names} | {f"labels_{m}": {} for m in columns.models}
+        f"SELECT {', '.join(selects)}\n"
+        f"FROM {built.name} AS t JOIN members USING (customer_id)\n"
+        f"GROUP BY GROUPING SETS ({sets})"
+    )
+    return list(values), labels, sql
+
+
+def _parse_summary(
+    rows: list[tuple], names: list[str], labels: list[str], models: tuple[str, ...]
+) -> dict[str, Any]:
+    width = len(labels)
+    found: dict[str, Any] = {name: 0 for name in names} | {f"labels_{m}": {} for m in models}
     for row in rows:
-        flags = row[width + len(names) :]
         figures = dict(zip(names, row[width : width + len(names)], strict=True))
+        flags = row[width + len(names) :]
         if all(flags):  # the () set: the whole segment
             found |= {k: (float(v) if k == "revenue_12m" else int(v)) for k, v in figures.items()}
             continue
-        for i, model in enumerate(columns.models):
-            if flags[i] == 0 and row[i] is not None:
-                found[f"labels_{model}"][str(row[i])] = int(figures["customers"])
-    with _LOCK:
-        memo[key] = found
+        grouped = next(i for i, flag in enumerate(flags) if flag == 0)
+        if row[grouped] is not None:
+            found[f"labels_{models[grouped]}"][str(row[grouped])] = int(figures["customers"])
     return found

@@ -8,7 +8,6 @@ version: at 1M customers the two separate queries cost 0.1-0.2 s each per answer
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +18,6 @@ if TYPE_CHECKING:
     from assistant.executor import Executor
 
 Counts = dict[str, list[tuple[Any, int]]]  # property -> [(value, members)], most common first
-_LOCK = threading.Lock()
 
 
 def default_properties(catalog: Catalog) -> list[str]:
@@ -36,24 +34,19 @@ def value_counts(
     catalog: Catalog,
 ) -> Counts:
     """Value counts of `properties` among the members (`members_sql` selects their customer_id;
-    None = the whole base). Computed once per executor and members query: an answer's pinned
-    executor lives for one turn, so its members table cannot change under the memo."""
-    wanted = list(dict.fromkeys([*properties, *default_properties(catalog)]))
+    None = the whole base). Once per executor and members query (`traits.per_executor`)."""
+    # One order for every caller, so their questions are the same query.
+    wanted = list(dict.fromkeys([*default_properties(catalog), *properties]))
     if members_sql is None:
         sql = _counts_sql(None, wanted, as_of, catalog)
         return _parse(traits.whole_base(executor, sql), wanted)
-    memo = executor.__dict__.setdefault("_value_counts", {})
-    key = (members_sql, as_of, id(catalog))
-    with _LOCK:
-        found = memo.get(key)
-    if found is None or not set(properties) <= set(found):
-        rows = executor.query(
-            _counts_sql(members_sql, wanted, as_of, catalog), max_rows=1_000_000
-        ).rows
-        found = _parse(rows, wanted)
-        with _LOCK:
-            memo[key] = found
-    return found
+
+    def count() -> Counts:
+        sql = _counts_sql(members_sql, wanted, as_of, catalog)
+        return _parse(executor.query(sql, max_rows=1_000_000).rows, wanted)
+
+    key = ("value_counts", members_sql, tuple(wanted), as_of, id(catalog))
+    return traits.per_executor(executor, key, count)
 
 
 def _counts_sql(members_sql: str | None, columns: list[str], as_of: date, catalog: Catalog) -> str:

@@ -22,13 +22,10 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
-import platform
-import resource
 import statistics
 import sys
 import time
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +34,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from timing import timed_ms  # noqa: E402
+from timing import machine_info, peak_mb, timed_ms  # noqa: E402
 from workload import ROOT  # noqa: E402
 
 HANDWRITTEN = HERE / "handwritten.yaml"
@@ -57,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         first = _in_child(_first_answer, str(db), cases[0]["request"])
         print(f"{customers:,} customers: {len(cases)} segments …", flush=True)
         report["scales"][str(customers)] = {"first": first, **measure(db, cases, args.repeats)}
-    report["peak_memory_mb"] = _peak_mb()
+    report["peak_memory_mb"] = peak_mb()
     out = RESULTS / f"answer-{date.today()}-{report['run']['machine']}.json"
     for path in (out, RESULTS / "answer-latest.json"):
         path.write_text(json.dumps(report, indent=2) + "\n")
@@ -76,19 +73,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _run_info(args: argparse.Namespace) -> dict[str, Any]:
-    import duckdb
-
-    return {
-        "started": datetime.now().isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}-{os.cpu_count()}cpu",
-        "duckdb": duckdb.__version__,
-        "repeats": args.repeats,
-        "as_of": AS_OF.isoformat(),
-    }
-
-
-def _peak_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return {**machine_info(), "repeats": args.repeats, "as_of": AS_OF.isoformat()}
 
 
 # --- one scale -----------------------------------------------------------------------------------
@@ -133,7 +118,7 @@ def measure(db: Path, cases: list[dict], repeats: int) -> dict[str, Any]:
             for stage in stages:
                 row[f"{stage}_ratio"] = round(row[f"{stage}_ms"] / max(row["hand_ms"], 0.01), 2)
             rows.append(row)
-        hand_peak = hand_worker.apply(_peak_mb)
+        hand_peak = hand_worker.apply(peak_mb)
     return {
         "segments": rows,
         "median_ratio": {
@@ -144,7 +129,7 @@ def measure(db: Path, cases: list[dict], repeats: int) -> dict[str, Any]:
             stage: round(statistics.median(r[f"{stage}_ms"] for r in rows), 1)
             for stage in ("hand", "count", "profile", "full")
         },
-        "hand_worker_peak_mb": hand_peak,
+        "hand_workerpeak_mb": hand_peak,
     }
 
 
@@ -213,7 +198,7 @@ def _first_answer(db: str, request: str) -> dict[str, Any]:
         "full_ok": full.ok,
         "traits_source": built.source,
         "traits_s": built.seconds,
-        "peak_mb": _peak_mb(),
+        "peak_mb": peak_mb(),
     }
 
 

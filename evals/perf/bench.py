@@ -13,20 +13,24 @@ import cProfile
 import io
 import json
 import logging
-import os
-import platform
 import pstats
-import resource
 import statistics
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # run as a script: workload and timing sit beside it
 
-from timing import bare_duckdb_ms, median_ms, summary_ms, timed_ms  # noqa: E402
+from timing import (  # noqa: E402
+    bare_duckdb_ms,
+    machine_info,
+    median_ms,
+    peak_mb,
+    summary_ms,
+    timed_ms,
+)
 from workload import ROOT, SEGMENTS, parsing_requests  # noqa: E402
 
 from assistant.answer import answer  # noqa: E402
@@ -60,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
                 if args.profile:
                     report["profile_file"] = profile_answer(executor, backend, customers)
         report["scales"][str(customers)] = {"build": build, **scale}
-    report["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    report["peak_memory_mb"] = peak_mb()
     _write(report, args.out)
     print(render(report))
     return 0
@@ -83,17 +87,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _run_info(args: argparse.Namespace) -> dict[str, Any]:
-    import duckdb
-
-    return {
-        "started": datetime.now().isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}-{os.cpu_count()}cpu",
-        "python": platform.python_version(),
-        "duckdb": duckdb.__version__,
-        "repeats": args.repeats,
-        "as_of": AS_OF.isoformat(),
-        "seed": SEED,
-    }
+    return {**machine_info(), "repeats": args.repeats, "as_of": AS_OF.isoformat(), "seed": SEED}
 
 
 # --- data ----------------------------------------------------------------------------------------

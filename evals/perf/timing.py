@@ -10,6 +10,29 @@ from pathlib import Path
 from typing import Any
 
 
+def machine_info() -> dict[str, Any]:
+    """When and where a benchmark ran: its figures compare only within one machine and run."""
+    import os
+    import platform
+    from datetime import datetime
+
+    import duckdb
+
+    return {
+        "started": datetime.now().isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}-{os.cpu_count()}cpu",
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+    }
+
+
+def peak_mb() -> float:
+    """The largest resident size of this process so far, in MB."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100) of a non-empty list."""
     ordered = sorted(values)
