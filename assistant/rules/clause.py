@@ -528,6 +528,8 @@ class ClauseFacts:
 
     def _take(self, item: Item) -> None:
         kind = item.kind
+        if kind == "verb" and any(m.kind == "money_verb" for m in item.meanings):
+            self.money_verb = True  # "paid us more than 5000": money, as after "paid"
         if kind == "time":
             self.window = item.window
         elif kind in ("number", "range", "decade"):
@@ -857,7 +859,8 @@ class ClauseFacts:
 
     def has_content(self) -> bool:
         """Anything besides a time, a negation and filler words."""
-        return any(i.kind not in ("time", "negation", "stopword") for i in self.items)
+        quiet = ("time", "negation", "stopword", "same_time", "since_then")
+        return any(i.kind not in quiet for i in self.items)
 
     def banded_column(self) -> str | None:
         """A mentioned customers column whose values are numeric bands, when a number is given."""

@@ -213,7 +213,10 @@ def share_windows(
 
     out = list(tagged)
     for k, clause_facts in enumerate(facts):
-        if clause_facts.negated or not _list_item(clause_facts):
+        # "bought music but not books in 2002": the negated item shares the verb before it,
+        # and its time is the whole list's
+        elided = clause_facts.negated and _elided_but(clause_facts)
+        if (clause_facts.negated and not elided) or not (_list_item(clause_facts) or elided):
             continue
         here = [t.condition for t in out if t.clause == k]
         acts = [c for c in here if isinstance(c, ActivityCondition)]
@@ -222,7 +225,7 @@ def share_windows(
         last = acts[-1]
         window = clause_facts.window
         j = k - 1
-        while j >= 0 and joiners[j + 1] in ("and", "or"):
+        while j >= 0 and joiners[j + 1] in (("and", "or", "but") if elided else ("and", "or")):
             mine = [i for i, t in enumerate(out) if t.clause == j]
             if not mine or not all(
                 out[i].bare_activity
@@ -234,7 +237,7 @@ def share_windows(
             for i in mine:
                 condition = out[i].condition
                 assert isinstance(condition, ActivityCondition)
-                shared = _shared_qualifiers(condition, last, member_of)
+                shared = condition if elided else _shared_qualifiers(condition, last, member_of)
                 if window is not None and facts[j].window is None:
                     shared = with_window(shared, window)
                 if shared != condition:
@@ -289,6 +292,16 @@ def _share_leading_window(
             if note not in result.assumptions:
                 result.assumptions.append(note)
     return out
+
+
+def _elided_but(facts: ClauseFacts) -> bool:
+    """'… but not books': a negated item after 'but' with no verb or measure of its own."""
+    items = facts.items
+    if not items or items[0].joined_by != "but" or facts.window is None:
+        return False
+    if not facts.has_content():
+        return False  # "bought outdoor gear but not in the last 90 days": the time is the item
+    return not any(i.kind in ("verb", "measure", "term", "recency") for i in items)
 
 
 def _list_item(facts: ClauseFacts) -> bool:

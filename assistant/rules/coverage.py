@@ -216,3 +216,8 @@ def _properties(facts: ClauseFacts, conditions: list[Condition]) -> list[str]:
         if props and not props & used:
             out.append(f"{item.text} (named, but no condition here is on it)")
     return out
+
+
+def numbers_of(facts: ClauseFacts) -> list[str]:
+    """Every quantity a clause said, as its span (for a clause that made no condition)."""
+    return [_span(facts.items, n) for n in facts.numbers]

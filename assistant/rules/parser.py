@@ -33,7 +33,7 @@ from assistant.rules.combine import (
     uses_window,
     with_window,
 )
-from assistant.rules.coverage import unaccounted
+from assistant.rules.coverage import numbers_of, unaccounted
 from assistant.rules.items import Item, merge_ranges
 from assistant.rules.lexicon import Lexicon, Meaning
 from assistant.rules.text import Token, normalize, tokenize
@@ -551,7 +551,15 @@ class RequestParser:
         k = 1
         while k < len(clauses):
             alone = [i for i in clauses[k] if i.kind != "stopword"]
-            if alone and all(i.kind == "negation" for i in alone) and clauses[k - 1]:
+            # "bought nothing this year": the same, with the activity's time after it
+            timed = (
+                alone
+                and alone[0].kind == "negation"
+                and alone[0].text in ("nothing", "none", "zero", "not any")
+                and not alone[0].joined_by
+                and all(i.kind == "time" for i in alone[1:])
+            )
+            if alone and (timed or all(i.kind == "negation" for i in alone)) and clauses[k - 1]:
                 clauses[k - 1] = clauses[k - 1] + clauses[k]
                 del clauses[k]
                 del joiners[k]
@@ -587,6 +595,16 @@ class RequestParser:
         if facts.back_reference == "same_time":
             facts.window = last_window
             result.assumptions.append("'that …' = the same period as earlier in the request")
+        elif facts.back_reference == "since_then" and facts.negated:
+            # "bought in store in 2001 and not since": none after that period is over
+            resolved = resolve(last_window, self.as_of)
+            if resolved.end is not None and resolved.end.date() <= self.as_of:
+                start = resolved.end.date()
+                facts.window = Since(start=start)
+                result.assumptions.append(
+                    f"'not since' = none from {start.isoformat()} (the end of the earlier "
+                    "period) on"
+                )
         elif facts.back_reference == "since_then":
             resolved = resolve(last_window, self.as_of)
             if resolved.start is not None:
@@ -598,12 +616,17 @@ class RequestParser:
         elif (
             read
             and facts.items
-            and facts.items[0].joined_by == "but"
             and facts.negated
             and "never" not in facts.negation_words  # "… in 2002 but never online": at no time
+            and (
+                facts.items[0].joined_by == "but"
+                # "browsed last week without buying": the same week
+                or (facts.items[0].kind == "negation" and facts.items[0].text == "without")
+            )
         ):
             facts.window = last_window
-            result.assumptions.append("'but not …' is about the same period as before it")
+            word = "without" if facts.items[0].joined_by != "but" else "but not"
+            result.assumptions.append(f"'{word} …' is about the same period as before it")
 
     def _continuations(
         self, clauses: list[list[Item]], joiners: list[str]
@@ -739,6 +762,10 @@ class RequestParser:
             out = absorb_into_terms(out)
             out = [Tagged(negate_condition(all_of([t.condition for t in out]), self.nullable))]
         out = self._usual_property(facts, out, result)
+        if not out:
+            # "customers for more than 2 years and …": a quantity no condition here took
+            spans = [f"{span} (nothing here to apply it to)" for span in numbers_of(facts)]
+            result.named_only += spans
         if not out and not facts.unknown:
             result.named_only += [
                 f"{i.text} (named, but no condition here is on it)"

@@ -45,6 +45,17 @@ _MONEY = re.compile(r"(?:\$|€|£|usd\s*)\s*(\d[\d,]*(?:\.\d+)?)(?:\s*(k|m)\b)?
 _SUFFIXED = re.compile(r"\b(\d+(?:\.\d+)?)(k|m)\b")
 _THOUSANDS = re.compile(r"\b(\d{1,3}(?:,\d{3})+)\b")
 _ONE_UNIT_AGO = re.compile(r"\ban? (year|month|week|day|quarter|hour)s?\b(?=\s+(?:ago|back)\b)")
+# Analysts' shorthand: "recency > 90d", "frequency >= 3", "10+ logins last 30d", "6mo", "2wks".
+_SYMBOLS = (
+    (">=", " at least "), ("=>", " at least "), ("<=", " at most "), ("=<", " at most "),
+    (">", " more than "), ("<", " less than "), ("==", " exactly "), ("=", " exactly "),
+)  # fmt: skip
+_UNIT_SUFFIX = re.compile(r"\b(\d+)\s*(d|days?|w|wks?|mo|mos|mths?|y|yrs?|h|hrs?)\b")
+_UNIT_WORDS = {"d": "days", "w": "weeks", "wk": "weeks", "wks": "weeks", "mo": "months",
+               "mos": "months", "mth": "months", "mths": "months", "y": "years", "yr": "years",
+               "yrs": "years", "h": "hours", "hr": "hours", "hrs": "hours"}  # fmt: skip
+# "bought in store in 2001 and not since": a "since" that ends its clause points back.
+_BARE_SINCE = re.compile(r"\bsince(?=\s*(?:$|[,;.!?]|\b(?:and|but|or|then)\b))(?!\s*then\b)")
 _DOLLARS_AFTER = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:dollars|bucks|usd|euros?|pounds|eur|gbp)\b")
 
 
@@ -103,6 +114,12 @@ def normalize(text: str) -> str:
     for short, full in CONTRACTIONS.items():
         text = text.replace(short, full)
     text = _BARE_NOT.sub(r"\1 not", text)
+    for symbol, words in _SYMBOLS:
+        text = text.replace(symbol, words)
+    text = _UNIT_SUFFIX.sub(
+        lambda m: f"{m.group(1)} {_UNIT_WORDS.get(m.group(2), m.group(2))}", text
+    )
+    text = _BARE_SINCE.sub("since then", text)
     text = re.sub(r"(\w)'s\b", r"\1", text)
     for phrase, number in NUMBER_PHRASES.items():
         text = re.sub(rf"\b{phrase}\b", number, text)

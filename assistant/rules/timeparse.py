@@ -35,6 +35,11 @@ _DAY = (
     rf"|(?:{_MONTH})(?:\s+\d{{4}})?|\d{{4}})"
 )
 _FEW = {"few": 3, "couple of": 2, "several": 3}
+_YEAR = r"(?:19|20)\d{2}"
+# Meteorological seasons: first month and length; winter starts in December.
+SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
+_SEASON = "|".join(SEASONS)
+_HALF = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "latter": 2, "last": 2}
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,26 @@ class TimeParser:
     def __init__(self, as_of: date) -> None:
         self.as_of = as_of
         self._rules = [
+            # "in the first half of 2002", "H2 2025", "the second half of last year"
+            (
+                rf"\b{_LEAD}(first|second|1st|2nd|latter)\s+half\s+of\s+(?:the\s+year\s+)?"
+                rf"({_YEAR}|the\s+year|this\s+year|last\s+year|the\s+previous\s+year)\b",
+                self._half,
+            ),
+            (rf"\b{_LEAD}h([12])(?:\s+(?:of\s+)?({_YEAR}))?\b", self._half),
+            # "over the summer", "in the autumn of 2025", "last winter", "summer 2002"
+            (
+                rf"\b(?:(?:in|during|over|for|from)\s+)?(?:the\s+)?(?:(this|last|past)\s+)?"
+                rf"({_SEASON})(?:\s+(?:of\s+)?({_YEAR}))?\b",
+                self._season,
+            ),
+            # "in January and February 2002", "during March through May": one period
+            (
+                rf"\b(?:in|during|over)\s+(?:the\s+months\s+of\s+)?({_MONTH})"
+                rf"((?:\s*,\s*(?:{_MONTH}))*)\s*,?\s*(and|&|or|through|thru|to|until|till|-)\s+"
+                rf"({_MONTH})(?:\s*,?\s+(?:of\s+)?({_YEAR}))?\b",
+                self._months,
+            ),
             (rf"\b{_LEAD}between\s+({_DAY})\s+and\s+({_DAY})\b", self._between),
             (rf"\bfrom\s+({_DAY})\s+(?:to|until|till|through)\s+({_DAY})\b", self._between),
             (rf"\b(?:ever\s+)?since\s+({_DAY})\b", self._since),
@@ -149,6 +174,70 @@ class TimeParser:
         end = date(year + (number == 4), (3 * number) % 12 + 1, 1) - timedelta(days=1)
         return Between(start=start, end=end)
 
+    def _half(self, m: re.Match[str]) -> Window:
+        which = m.group(1)
+        half = int(which) if which.isdigit() else _HALF[which]
+        said = re.sub(r"\s+", " ", m.group(2) or "")
+        if re.fullmatch(_YEAR, said):
+            year = int(said)
+        elif said in ("last year", "the previous year"):
+            year = self.as_of.year - 1
+        elif said:  # "the year", "this year"
+            year = self.as_of.year
+        else:  # "H1": the latest one that started by as_of
+            year = (
+                self.as_of.year
+                if date(self.as_of.year, 6 * half - 5, 1) <= self.as_of
+                else (self.as_of.year - 1)
+            )
+        start = date(year, 6 * half - 5, 1)
+        end = date(year, 6, 30) if half == 1 else date(year, 12, 31)
+        return Between(start=start, end=end)
+
+    def _season(self, m: re.Match[str]) -> Window | None:
+        which, name, said = m.group(1), m.group(2), m.group(3)
+        if m.group(0).split()[0] == name and not said:
+            return None  # "summer camping gear", "they fall into": no time said
+        first = SEASONS[name]
+        if said:
+            if name == "winter":
+                return None  # "winter 2002": which December? say so, never guess
+            year = int(said)
+        else:
+            year = (
+                self.as_of.year
+                if date(self.as_of.year, first, 1) <= self.as_of
+                else (self.as_of.year - 1)
+            )
+            if which in ("last", "past") and _add_months(date(year, first, 1), 3) > self.as_of:
+                year -= 1  # "last summer": the latest one that is over
+        start = date(year, first, 1)
+        end = _add_months(start, 3) - timedelta(days=1)
+        return Between(start=start, end=end)
+
+    def _months(self, m: re.Match[str]) -> Window | None:
+        """'in January and February 2002': the months said, as one period; a list whose months
+        do not follow each other is left to the month rule (the rest is then reported)."""
+        first, last = MONTHS[m.group(1)], MONTHS[m.group(4)]
+        middle = [MONTHS[w] for w in re.findall(r"[a-z]+", m.group(2) or "")]
+        listed = [first, *middle, last]
+        if m.group(3) in ("and", "&", "or"):
+            if any(b != a + 1 for a, b in zip(listed, listed[1:], strict=False)):
+                return None
+        elif middle or last < first:
+            return None
+        if m.group(5):
+            year = int(m.group(5))
+        else:
+            year = (
+                self.as_of.year
+                if date(self.as_of.year, first, 1) <= self.as_of
+                else (self.as_of.year - 1)
+            )
+        start = date(year, first, 1)
+        end = _add_months(date(year, last, 1), 1) - timedelta(days=1)
+        return Between(start=start, end=end)
+
     def _per_period(self, m: re.Match[str]) -> Window:
         return Trailing(n={"daily": 1, "weekly": 7, "monthly": 30}[m.group(1)], unit="days")
 
@@ -213,6 +302,11 @@ class TimeParser:
             return date(year, month, day_number)
         except ValueError:
             return None
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def _plural(unit: str) -> str:

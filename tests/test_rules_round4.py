@@ -1,0 +1,194 @@
+"""Round 4 of 'understanding that generalizes': requests phrased the way other people write them.
+
+Analysts' shorthand ("recency > 90d", "10+ logins last 30d"), calendar phrases (halves, seasons,
+a list of consecutive months), a negation that takes the time of the activity before it
+("browsed last week without buying"), "bought nothing this year", "in 2001 and not since", a
+money verb inside an event's verb phrase ("paid us more than 5000"), and a quantity that no
+condition takes is said, never dropped.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assistant.backends.base import Turn
+from assistant.backends.rules import RulesBackend
+from assistant.catalog import SCHEMAS_DIR, load_catalog
+from assistant.rules.text import normalize
+from assistant.rules.timeparse import TimeParser
+from assistant.spec import ActivityCondition, AttributeCondition
+from assistant.windows import Between, Since
+
+AS_OF = date(2026, 9, 30)
+
+
+@pytest.fixture(scope="module")
+def retail() -> RulesBackend:
+    return RulesBackend()
+
+
+@pytest.fixture(scope="module")
+def saas() -> RulesBackend:
+    return RulesBackend(load_catalog(SCHEMAS_DIR / "saas.yaml"))
+
+
+@pytest.fixture(scope="module")
+def tpcds() -> RulesBackend:
+    return RulesBackend(load_catalog(SCHEMAS_DIR / "tpcds.yaml"))
+
+
+def read(backend: RulesBackend, request: str, as_of: date = AS_OF):
+    return backend.interpret(Turn(request=request, as_of=as_of))
+
+
+def activities(got) -> list[ActivityCondition]:
+    return [c for c in got.spec.conditions if isinstance(c, ActivityCondition)]
+
+
+# -- analysts' shorthand ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("said", "normal"),
+    [
+        ("recency > 90d", "recency more than 90 days"),
+        ("frequency >= 3", "frequency at least 3"),
+        ("spend<=$500", "spend at most $500"),
+        ("10+ logins last 30d", "10 or more logins last 30 days"),
+        ("no orders in 6mo", "no orders in 6 months"),
+        ("2wks", "2 weeks"),
+        ("3 yrs", "3 years"),
+    ],
+)
+def test_symbols_and_unit_letters_read_as_words(said, normal):
+    assert normalize(said) == normal
+
+
+def test_recency_and_frequency_in_analyst_speak(retail):
+    got = read(retail, "customers with recency > 90d and frequency >= 3")
+    assert got.unrecognized == []
+    shapes = {(c.measure, c.op, c.value) for c in activities(got)}
+    assert ("days_since_last", ">", 90) in shapes
+    assert ("count", ">=", 3) in shapes
+
+
+def test_a_unit_letter_is_never_a_value(tpcds):
+    # "30d" was the letter d, which is the marital status code of the divorced
+    got = read(tpcds, "customers with frequency >= 10 and recency < 30d", date(2003, 1, 12))
+    assert not [c for c in got.spec.conditions if isinstance(c, AttributeCondition)]
+
+
+# -- calendar phrases ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("said", "start", "end"),
+    [
+        ("in the first half of 2025", date(2025, 1, 1), date(2025, 6, 30)),
+        ("in the second half of 2002", date(2002, 7, 1), date(2002, 12, 31)),
+        ("h2 2025", date(2025, 7, 1), date(2025, 12, 31)),
+        ("the first half of the year", date(2026, 1, 1), date(2026, 6, 30)),
+        ("in january and february 2002", date(2002, 1, 1), date(2002, 2, 28)),
+        ("in march, april and may", date(2026, 3, 1), date(2026, 5, 31)),
+        ("in september through november 2025", date(2025, 9, 1), date(2025, 11, 30)),
+        ("over the summer", date(2026, 6, 1), date(2026, 8, 31)),
+        ("in the autumn of 2025", date(2025, 9, 1), date(2025, 11, 30)),
+        ("the fall of 2025", date(2025, 9, 1), date(2025, 11, 30)),
+        ("last winter", date(2025, 12, 1), date(2026, 2, 28)),
+    ],
+)
+def test_halves_seasons_and_month_lists_are_one_period(said, start, end):
+    _, found = TimeParser(AS_OF).extract(normalize(said))
+    assert [t.window for t in found] == [Between(start=start, end=end)]
+
+
+@pytest.mark.parametrize("said", ["in march and june", "summer camping gear", "winter of 2002"])
+def test_what_is_not_one_period_is_left_to_the_other_rules(said):
+    _, found = TimeParser(AS_OF).extract(normalize(said))
+    assert all(not isinstance(t.window, Between) for t in found)
+
+
+def test_a_year_given_once_is_every_listed_months(tpcds):
+    got = read(tpcds, "customers who bought in January and February 2002", date(2003, 1, 12))
+    assert got.unrecognized == []
+    (cond,) = activities(got)
+    assert cond.window == Between(start=date(2002, 1, 1), end=date(2002, 2, 28))
+
+
+# -- negation takes the time of the activity before it --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "customers who browsed last week without buying",
+        "people who browsed last week without buying anything",
+    ],
+)
+def test_without_is_about_the_same_period(retail, request_text):
+    got = read(retail, request_text)
+    browsed, bought = activities(got)
+    assert bought.op == "=" and bought.value == 0
+    assert bought.window == browsed.window
+
+
+def test_bought_nothing_this_year_is_none_this_year(retail):
+    got = read(retail, "customers who bought nothing this year")
+    (cond,) = activities(got)
+    assert (cond.op, cond.value) == ("=", 0)
+    assert cond.window is not None and cond.window.kind == "calendar"
+
+
+def test_in_a_year_and_not_since_counts_from_its_end(tpcds):
+    got = read(tpcds, "customers who bought in store in 2001 and not since", date(2003, 1, 12))
+    assert got.unrecognized == []
+    none = [c for c in activities(got) if c.op == "=" and c.value == 0]
+    assert [c.window for c in none] == [Since(start=date(2002, 1, 1))]
+    some = [c for c in activities(got) if c.op == ">=" and c.window.kind == "year"]
+    assert some and some[0].activity.source == "store_purchases"
+
+
+# -- money inside a verb phrase; quantities nothing took -------------------------------------------
+
+
+def test_a_money_verb_inside_an_events_verb_phrase_is_money(saas):
+    got = read(saas, "accounts that paid us more than 5000 last year")
+    (cond,) = activities(got)
+    assert (cond.measure, cond.op, cond.value) == ("sum", ">", 5000)
+
+
+def test_a_quantity_no_condition_takes_is_said(retail):
+    got = read(retail, "people who have been around for more than 2 years and bought shoes")
+    assert any(u.startswith("more than 2 years") for u in got.unrecognized)
+
+
+def test_tenure_in_everyday_words(retail):
+    got = read(retail, "people who've been customers for more than 2 years")
+    assert got.unrecognized == []
+    (cond,) = got.spec.conditions
+    assert isinstance(cond, AttributeCondition) and cond.op == ">" and cond.value == 730
+
+
+# -- property: a period said as consecutive months is the span of its first and last ------------
+
+
+@given(
+    first=st.integers(min_value=1, max_value=11),
+    length=st.integers(min_value=2, max_value=4),
+    year=st.integers(min_value=1998, max_value=2025),
+)
+def test_consecutive_months_joined_by_and_are_their_span(first, length, year):
+    import calendar
+
+    months = [calendar.month_name[m].lower() for m in range(first, min(first + length, 13))]
+    if len(months) < 2:
+        return
+    said = "in " + ", ".join(months[:-1]) + " and " + months[-1] + f" {year}"
+    _, found = TimeParser(AS_OF).extract(said)
+    last = first + len(months) - 1
+    end = date(year, last, calendar.monthrange(year, last)[1])
+    assert [t.window for t in found] == [Between(start=date(year, first, 1), end=end)]
