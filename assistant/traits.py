@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 TRAITS = "segment_traits"
 CATEGORY_SPEND = "segment_category_spend"
-FORMAT = "traits-v1"  # bump when the columns change: old files are then never read
+FORMAT = "traits-v2"  # bump when the columns change: old files are then never read
 KEEP_FILES = 6  # per database: older versions are removed when a new one is written
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,16 @@ class TraitColumns:
     unsubscribed: bool = False
     models: tuple[str, ...] = ()  # label_<model>
     categories: bool = False  # the CATEGORY_SPEND relation exists
+    properties: tuple[str, ...] = ()  # prop_0 … (value_counts.default_properties order)
 
     def reach(self, channel: str) -> str:
         return f"reach_{self.channels.index(channel)}"
+
+    def prop(self, name: str) -> str:
+        return f"prop_{self.properties.index(name)}"
+
+    def has_properties(self, names: list[str]) -> bool:
+        return all(name in self.properties for name in names)
 
 
 @dataclass
@@ -92,6 +99,7 @@ def window_predicate(alias: str, as_of: date) -> str:
 def trait_columns(catalog: Catalog) -> TraitColumns:
     from assistant.ideas import SPLIT_MODELS
     from assistant.segmodels import available_models
+    from assistant.value_counts import default_properties
 
     available = set(available_models(catalog))
     purchases = catalog.roles.purchases is not None
@@ -102,6 +110,7 @@ def trait_columns(catalog: Catalog) -> TraitColumns:
         unsubscribed=roles.unsubscribed_sql(catalog) is not None,
         models=tuple(m for m in SPLIT_MODELS if m in available),
         categories=roles.category_sql(catalog) is not None,
+        properties=tuple(default_properties(catalog)),
     )
 
 
@@ -151,6 +160,11 @@ def traits_sql(catalog: Catalog, as_of: date, columns: TraitColumns) -> str:
             f"ON {alias}.customer_id = {key}"
         )
         select.append(f"CAST({alias}.label AS VARCHAR) AS label_{model}")
+    # Each property the splits, differentiators and breakdowns count, evaluated once (a derived
+    # band's CASE per member cost the value counts a third of their time) and, read back from
+    # the cache, held as codes: grouping on them is twice as fast as on text.
+    for name in columns.properties:
+        select.append(f"{roles.property_sql(catalog, name, as_of)} AS {columns.prop(name)}")
     with_clause = ("WITH " + ",\n".join(ctes) + "\n") if ctes else ""
     columns_sql = ",\n       ".join(select)
     return f"{with_clause}SELECT {columns_sql}\nFROM {entity}\n" + "\n".join(joins)
@@ -260,10 +274,15 @@ def start(executor: Any, catalog: Catalog, as_of: date) -> threading.Thread:
 
 def ready(executor: Any, catalog: Catalog, as_of: date) -> bool:
     """Whether `get` would answer at once."""
+    return if_ready(executor, catalog, as_of) is not None
+
+
+def if_ready(executor: Any, catalog: Catalog, as_of: date) -> Traits | None:
+    """The traits if they are built, else None (never starts a build)."""
     _, traits_query, spend_query = _queries(executor, catalog, as_of)
     sqls = [FORMAT, traits_query, spend_query or ""]
     with _LOCK:
-        return _key(executor, sqls) in _BUILT.get(_owner(executor), {})
+        return _BUILT.get(_owner(executor), {}).get(_key(executor, sqls))
 
 
 def _build(

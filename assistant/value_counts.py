@@ -37,25 +37,38 @@ def value_counts(
     None = the whole base). Once per executor and members query (`traits.per_executor`)."""
     # One order for every caller, so their questions are the same query.
     wanted = list(dict.fromkeys([*default_properties(catalog), *properties]))
+    built = traits.if_ready(executor, catalog, as_of)
+    if built is not None and not built.columns.has_properties(wanted):
+        built = None
     if members_sql is None:
-        sql = _counts_sql(None, wanted, as_of, catalog)
+        sql = _counts_sql(None, wanted, as_of, catalog, built)
         return _parse(traits.whole_base(executor, sql), wanted)
 
     def count() -> Counts:
-        sql = _counts_sql(members_sql, wanted, as_of, catalog)
+        sql = _counts_sql(members_sql, wanted, as_of, catalog, built)
         return _parse(executor.query(sql, max_rows=1_000_000).rows, wanted)
 
     key = ("value_counts", members_sql, tuple(wanted), as_of, id(catalog))
     return traits.per_executor(executor, key, count)
 
 
-def _counts_sql(members_sql: str | None, columns: list[str], as_of: date, catalog: Catalog) -> str:
+def _counts_sql(
+    members_sql: str | None,
+    columns: list[str],
+    as_of: date,
+    catalog: Catalog,
+    built: traits.Traits | None,
+) -> str:
+    """Over the traits' property columns when they hold them all (evaluated once, held as
+    codes), else over the customer table itself."""
     names = [f"a{i}" for i in range(len(columns))]
-    exprs = [
-        f"{roles.property_sql(catalog, c, as_of)} AS {n}"
-        for c, n in zip(columns, names, strict=True)
-    ]
-    entity, key = roles.entity_table(catalog), roles.entity_key(catalog)
+    if built is not None:
+        exprs = [f"t.{built.columns.prop(c)}" for c in columns]
+        entity, key = f"{built.relation} AS t", "t.customer_id"
+    else:
+        exprs = [roles.property_sql(catalog, c, as_of) for c in columns]
+        entity, key = roles.entity_table(catalog), roles.entity_key(catalog)
+    exprs = [f"{e} AS {n}" for e, n in zip(exprs, names, strict=True)]
     grouping = ", ".join(f"GROUPING({n}) AS g_{n}" for n in names)
     source = f"FROM {entity}"
     ctes = ""

@@ -156,3 +156,53 @@ def test_the_first_chat_answer_shows_the_count_before_the_traits_are_ready(fresh
         assert traits.ready(executor, CATALOG, ctx.data_as_of())
         later = [len(s.messages) for s in chat.submit_live(ctx, ChatState(), "men in Texas")]
         assert later == [2]  # once ready, one step
+
+
+@pytest.fixture(scope="module")
+def three_schemas(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> list[tuple]:
+    """The demo, a small SaaS database and the small TPC-DS one: three shapes of customer."""
+    from tpcds_fixture import tpcds_database
+
+    from assistant.demo.saas import build_saas
+
+    saas = build_saas(tmp_path_factory.mktemp("saas_traits") / "saas.duckdb", accounts=300, seed=3)
+    return [(demo_db, None), (saas, "schemas/saas.yaml"), (tpcds_database(), "schemas/tpcds.yaml")]
+
+
+@pytest.mark.parametrize("schema", [0, 1, 2], ids=["demo", "saas", "tpcds"])
+def test_value_counts_and_breakdowns_from_the_traits_equal_those_from_the_customer_table(
+    three_schemas, schema
+):
+    from dataclasses import replace
+
+    from assistant import profile, value_counts
+    from assistant.catalog import catalog_for
+
+    db, catalog_path = three_schemas[schema]
+    with Executor(db) as executor, executor.pinned() as pinned:
+        catalog = catalog_for(db, catalog_path, set(executor.schema()))
+        as_of = catalog_as_of(executor, catalog)
+        built = traits.get(executor, catalog, as_of)
+        wanted = value_counts.default_properties(catalog)
+        assert built.columns.has_properties(wanted)
+        table, key = catalog.entity.table, f"{catalog.entity.table}.{catalog.entity.key}"
+        members = f"SELECT {key} AS customer_id FROM {table} WHERE hash({key}) % 3 = 0"
+        for subset in (members, None):
+            plain = value_counts._counts_sql(subset, wanted, as_of, catalog, None)
+            coded = value_counts._counts_sql(subset, wanted, as_of, catalog, built)
+            assert "prop_" in coded and "prop_" not in plain
+            assert value_counts._parse(pinned.query(coded, max_rows=10**6).rows, wanted) == (
+                value_counts._parse(pinned.query(plain, max_rows=10**6).rows, wanted)
+            )
+        without = replace(built, columns=replace(built.columns, properties=()))
+        from_traits = profile._ProfileQuery(members, as_of, catalog, built)
+        from_table = profile._ProfileQuery(members, as_of, catalog, without)
+        assert from_traits.sql() != from_table.sql()
+        assert _unordered(pinned.query(from_traits.sql()).rows[0]) == _unordered(
+            pinned.query(from_table.sql()).rows[0]
+        )
+
+
+def _unordered(row: tuple) -> list:
+    # A list aggregate over a GROUPING SETS result has no order of its own.
+    return [sorted(map(str, v)) if isinstance(v, list) else v for v in row]
