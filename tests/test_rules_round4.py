@@ -192,3 +192,47 @@ def test_consecutive_months_joined_by_and_are_their_span(first, length, year):
     last = first + len(months) - 1
     end = date(year, last, calendar.monthrange(year, last)[1])
     assert [t.window for t in found] == [Between(start=date(year, first, 1), end=end)]
+
+
+# -- an item's price; shapes no condition makes; a negation over an 'or' list --------------------
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "shoppers who bought an item over $300",
+        "customers who bought a single item for more than $300",
+    ],
+)
+def test_money_after_one_item_is_its_price_not_a_total(retail, request_text):
+    got = read(retail, request_text)
+    (cond,) = activities(got)
+    assert cond.measure == "count" and (cond.op, cond.value) == (">=", 1)
+    assert cond.activity.filters  # a bound on the item's price, not a sum spent
+
+
+@pytest.mark.parametrize(
+    ("request_text", "said"),
+    [
+        ("customers who have purchased from us in each of the last 3 months", "in each"),
+        ("customers who bought apparel and footwear in the same order", "same order"),
+        ("who has bought more than 20 items in a single month", "single month"),
+    ],
+)
+def test_shapes_no_condition_makes_are_said(retail, request_text, said):
+    got = read(retail, request_text)
+    assert any(said in u for u in got.unrecognized)
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "shoppers who have never bought anything online or in the app",
+        "customers who did not buy online or in the app last year",
+    ],
+)
+def test_a_negation_covers_every_item_of_its_or_list(retail, request_text):
+    got = read(retail, request_text)
+    conds = activities(got)
+    assert len(conds) == 2 and all((c.op, c.value) == ("=", 0) for c in conds)
+    assert len({c.window for c in conds}) == 1

@@ -127,6 +127,8 @@ class RequestParser:
         result.normalized = normalized
         with_placeholders, times = self.times.extract(normalized)
         with_placeholders = self._keep_verb_particles(with_placeholders, times)
+        with_placeholders = self._priced_items(with_placeholders)
+        result.unrecognized += self._unmade_structures(with_placeholders, text.lower())
         windows = {t.placeholder: t.window for t in times}
         self._time_text = {t.placeholder: t.text for t in times}
         result.windows = [t.window for t in times]
@@ -566,6 +568,41 @@ class RequestParser:
                 continue
             k += 1
         return clauses, joiners
+
+    def _priced_items(self, text: str) -> str:
+        """'an item over $300', 'a single electronics item for more than $500': the money is
+        the price of one item (as 'an item priced over $300'), not a total spent."""
+        nouns = [n for n in self.lexicon.grammar.get("thing_nouns", []) if not n.endswith("s")]
+        nouns = sorted({*nouns, "piece"}, key=len, reverse=True)
+        comparators = sorted(
+            (p for ps in self.lexicon.grammar.get("comparators", {}).values() for p in ps),
+            key=len,
+            reverse=True,
+        )
+        pattern = (
+            r"\b((?:an?|one|1|any|single)\s+(?:[a-z&']+\s+){0,2}?(?:"
+            + "|".join(map(re.escape, nouns))
+            + r"))\s+(?:(?:for|at|costing|that cost|which cost|worth)\s+)?("
+            + "|".join(map(re.escape, comparators))
+            + r")\s+(?=\$)"
+        )
+        return re.sub(pattern, r"\1 priced \2 ", text)
+
+    @staticmethod
+    def _unmade_structures(text: str, said_text: str) -> list[str]:
+        """Shapes of a request that no condition here makes, said rather than dropped: a
+        condition in every one of several periods ('in each of the last 3 months'), two
+        things in one event ('in the same order'), a most within one period ('in a single
+        month')."""
+        said = []
+        for m in re.finditer(r"\b(?:in\s+)?(?:each|every)\s+(?:one\s+)?(?:of\s+)?__t\d+__", text):
+            said.append(f"{m.group(0).split('__t')[0].strip()} … (a condition in every period)")
+        for m in re.finditer(r"\b(?:in|on|within)\s+(?:the\s+)?same\s+([a-z]+)", text):
+            said.append(f"{m.group(0)} (two things in one {m.group(1)})")
+        single = r"\b(?:in|within|during)\s+(?:a|one)\s+single\s+(day|week|month|year|quarter)\b"
+        for m in re.finditer(single, said_text):
+            said.append(f"{m.group(0)} (the most in any one {m.group(1)})")
+        return said
 
     def _keep_verb_particles(self, text: str, times: list[Any]) -> str:
         """'logged in last week': the time is 'last week'; 'in' stays with the verb when the
@@ -1602,6 +1639,33 @@ class RequestParser:
 
     # -- combining clauses -----------------------------------------------------------------------
 
+    @staticmethod
+    def _neither(previous: list[Condition], current: list[Tagged]) -> list[Condition] | None:
+        """An 'or' item with no verb of its own after a 'none of' activity: the negation covers
+        it too ('never bought online or in the app' = neither online nor in the app)."""
+        last = previous[-1] if previous else None
+        if not (isinstance(last, ActivityCondition) and last.op == "=" and last.value == 0):
+            return None
+        if not current or not all(
+            t.bare_activity
+            and isinstance(t.condition, ActivityCondition)
+            and t.condition.op == ">="
+            and t.condition.value == 1
+            and t.condition.measure == last.measure
+            for t in current
+        ):
+            return None
+        out: list[Condition] = []
+        for t in current:
+            c = t.condition
+            assert isinstance(c, ActivityCondition)
+            window = c.window if c.window not in (None, AllTime()) else last.window
+            out.append(c.model_copy(update={"op": "=", "value": 0, "window": window}))
+            if last.window in (None, AllTime()) and window not in (None, AllTime()):
+                # "did not buy online or in store last year": the time after the list is both's
+                previous[-1] = last = last.model_copy(update={"window": window})
+        return out
+
     def _combine(
         self, tagged: list[Tagged], joiners: list[str], result: ParseResult
     ) -> list[Condition]:
@@ -1615,7 +1679,14 @@ class RequestParser:
             conditions = [t.condition for t in by_clause[index]]
             joiner = joiners[index] if index < len(joiners) else "and"
             merged = or_values(groups[-1], conditions) if joiner == "or" and groups else None
-            if merged is not None:
+            neither = (
+                self._neither(groups[-1], by_clause[index]) if joiner == "or" and groups else None
+            )
+            if neither is not None:
+                # "never bought anything online or in the app": none of either
+                groups.append(neither)
+                result.assumptions.append("'never … or …' = none of either")
+            elif merged is not None:
                 groups[-1] = merged
             elif joiner == "or" and groups:
                 groups[-1] = [either(all_of(groups[-1]), all_of(conditions), result)]
