@@ -236,3 +236,41 @@ def test_a_negation_covers_every_item_of_its_or_list(retail, request_text):
     conds = activities(got)
     assert len(conds) == 2 and all((c.op, c.value) == ("=", 0) for c in conds)
     assert len({c.window for c in conds}) == 1
+
+
+# -- what was bought, said once before a list of channels, is every channel's -------------------
+
+
+def test_the_returned_items_bought_from_a_channel_are_that_channels_returns(tpcds):
+    got = read(
+        tpcds, "customers who returned items bought from the catalog in 2002", date(2003, 1, 12)
+    )
+    (cond,) = activities(got)
+    assert cond.activity.source == "catalog_returns"
+
+
+def test_a_category_before_a_list_of_channels_is_every_channels(tpcds):
+    got = read(tpcds, "customers who bought Books online and in store in 2002", date(2003, 1, 12))
+    conds = activities(got)
+    assert {c.activity.source for c in conds} == {"web_purchases", "store_purchases"}
+    assert all(c.activity.filters == {"category": ["Books"]} for c in conds)
+
+
+def test_a_verb_of_its_own_buys_its_own_things(tpcds):
+    got = read(
+        tpcds, "customers who bought shoes in store and also shopped online", date(2003, 1, 12)
+    )
+    web = [c for c in activities(got) if c.activity.source == "web_purchases"]
+    assert web and not web[0].activity.filters
+
+
+@given(st.permutations(["in store", "online", "in the app"]))
+def test_the_order_of_a_channel_list_never_changes_what_is_asked(order):
+    backend = RulesBackend()
+    said = f"customers who bought footwear {order[0]}, {order[1]} and {order[2]} in 2025"
+    got = backend.interpret(Turn(request=said, as_of=AS_OF))
+    conds = activities(got)
+    assert len(conds) == 3
+    assert all(c.activity.filters.get("category") == ["Footwear"] for c in conds)
+    assert {c.activity.filters["channel"][0] for c in conds} == {"store", "online", "app"}
+    assert len({c.window for c in conds}) == 1

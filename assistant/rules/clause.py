@@ -440,7 +440,9 @@ class ClauseFacts:
         """'bought electronics in store': 'bought' names any channel (a union event), 'in store'
         one of its members; the member is what the clause is about."""
         events = self.vocab.catalog.events
-        for union in [v for v in self.verbs if events[v].union]:
+        # the clause's first union verb is what it is about ("returned items they bought from
+        # the catalog": returns); a union a noun added later ("items") renames no channel back
+        for union in [v for v in self.verbs if events[v].union][:1]:
             self._channel_of_another_union(union)
         named = set(self.verbs) | {
             s for m in self.measures if (s := self.vocab.measure_source(m.name))
@@ -525,6 +527,9 @@ class ClauseFacts:
             if not others or len(events[others[0]].union) != len(mine):
                 continue
             self.verbs[index] = mine[events[others[0]].union.index(verb)]
+            # "returned items bought from the catalog": the items are the returned ones, so the
+            # other union ('items' of purchases in any channel) is no activity of its own
+            self.verbs = [v for v in self.verbs if v != others[0]]
 
     def _take(self, item: Item) -> None:
         kind = item.kind

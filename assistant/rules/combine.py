@@ -248,7 +248,68 @@ def share_windows(
             if j == 0 or not _list_item(facts[j]):
                 break
             j -= 1
+    out = _share_objects_forward(out, facts, member_of, result)
     return _share_leading_window(out, facts, joiners, result)
+
+
+def _share_objects_forward(
+    out: list[Tagged], facts: list[ClauseFacts], member_of: dict[str, str], result: ParseResult
+) -> list[Tagged]:
+    """'bought Books online and in store in 2002': a list item that is only another channel
+    (a member of the same union, no verb word of its own, no filter) buys the same things as
+    the item before it."""
+    for k in range(1, len(facts)):
+        here = facts[k]
+        if here.negated or not _list_item(here):
+            continue
+        mine = [i for i, t in enumerate(out) if t.clause == k]
+        before = [t.condition for t in out if t.clause == k - 1]
+        if not mine or len(before) != 1 or not isinstance(before[0], ActivityCondition):
+            continue
+        last = before[0]
+        if not last.activity.filters or last.op != ">=" or last.value != 1:
+            continue
+        catalog = here.parser.catalog
+        union = member_of.get(last.activity.source)
+        verbs = {
+            v
+            for e in {union, last.activity.source} - {None}
+            for v in catalog.events[e].verbs or []
+            if " " not in v
+        }
+        said = {w for i in here.items if i.kind == "verb" for w in i.text.split()}
+        if said & verbs:
+            continue  # "… and shopped online": a verb of its own
+        for i in mine:
+            c = out[i].condition
+            if not (
+                out[i].bare_activity
+                and isinstance(c, ActivityCondition)
+                and not c.activity.predicates
+                and (c.op, c.value, c.measure) == (">=", 1, "count")
+            ):
+                continue
+            if c.activity.source == last.activity.source:
+                # "footwear online and in the app": the item varies one filter of the first
+                theirs, own = last.activity.filters, c.activity.filters
+                if not own or not set(own) < set(theirs):
+                    continue
+                shared = {**theirs, **own}
+            else:
+                if union is None or member_of.get(c.activity.source) != union:
+                    continue
+                if c.activity.filters:
+                    continue
+                fields = catalog.events[c.activity.source].fields or {}
+                shared = {n: v for n, v in last.activity.filters.items() if n in fields}
+                if shared != last.activity.filters:
+                    continue
+            activity = c.activity.model_copy(update={"filters": dict(shared)})
+            out[i] = replace(out[i], condition=c.model_copy(update={"activity": activity}))
+            note = "what was bought, said once before a list of channels, is every channel's"
+            if note not in result.assumptions:
+                result.assumptions.append(note)
+    return out
 
 
 def _shared_qualifiers(
