@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -21,14 +21,17 @@ from assistant.compiler import (
     CompiledSegment,
     CompileError,
     all_steps,
+    audience_key,
     compile_spec,
     funnel_counts_sql,
     run_funnel,
+    steps_sql,
 )
 from assistant.executor import ExecutionError, Executor
 from assistant.guard import GuardError, check_sql
 from assistant.ideas import IdeasResult
 from assistant.kotler import Differentiator, Reachability, RevenueShare, WhyZero
+from assistant.narrowing import narrowed
 from assistant.pipeline import data_as_of
 from assistant.profile import Profile, segment_result
 from assistant.spec import SegmentSpec
@@ -366,6 +369,21 @@ def _with_ignored(explanation: str, unrecognized: list[str]) -> str:
     return f"I ignored {shown}; the count below does not use it. {explanation}"
 
 
+def _narrowed_funnel(compiled: CompiledSegment, catalog: Catalog) -> CompiledSegment:
+    """The count path reads the flags cumulatively only, so each activity step may start from
+    the customers the property steps before it kept (`assistant.narrowing`)."""
+    if len(compiled.steps) < 2:
+        return compiled
+    entity = (catalog.entity.table, audience_key(catalog))
+    conditions = narrowed([s.condition_sql for s in compiled.steps], entity)
+    if conditions == [s.condition_sql for s in compiled.steps]:
+        return compiled
+    funnel = f"WITH steps AS (\n{steps_sql(entity, conditions)}\n)\n" + funnel_counts_sql(
+        "steps", len(conditions)
+    )
+    return replace(compiled, funnel_sql=funnel)
+
+
 def _run(
     result: Answer,
     prepared: Prepared,
@@ -387,7 +405,7 @@ def _run(
             labels = ["All customers", *(step.label for step in compiled.steps)]
             funnel = list(zip(labels, (int(n) for n in counts), strict=True))
         else:
-            funnel = run_funnel(executor, compiled)
+            funnel = run_funnel(executor, _narrowed_funnel(compiled, catalog))
         result.funnel = [FunnelStepCount(label=label, count=count) for label, count in funnel]
     else:
         result.explanation = "Customers returned by the SQL query."
