@@ -1,11 +1,12 @@
-"""The funnel's activity steps narrowed to the customers its earlier property steps keep.
+"""The funnel's steps narrowed to the customers its earlier property steps keep.
 
 A funnel counts cumulative steps: everyone, then those left after each condition. An activity
 condition is an `IN (subquery)` over the events ("bought outdoor gear in the last 90 days"),
 and the subquery was evaluated for every customer although only those the earlier steps kept
 ("women", "in California") can still count. Adding "and the customer passes the earlier
 property steps" to the subquery lets DuckDB start from those customers, as an analyst's own
-join does (at 1M customers: 0.61 s -> 0.27 s; the hand-written query 0.29 s).
+join does (at 1M customers: 0.61 s -> 0.27 s; the hand-written query 0.29 s). A property step
+after another is evaluated only where the earlier ones hold.
 
 The narrowed flag of a step is only right where the flags are read cumulatively (the funnel's
 counts): the count path uses it. The steps table keeps the plain flags, because the broadened
@@ -27,13 +28,22 @@ def narrowed(conditions: list[str], entity: tuple[str, str]) -> list[str]:
     earlier: list[str] = []  # the property steps so far (a customer's own row: cheap to repeat)
     out = []
     for condition in conditions:
-        if earlier:
-            out.append(_narrowed(condition, key, table, tuple(earlier)))
-        else:
+        prior = tuple(earlier)
+        if not prior:
             out.append(condition)
+        elif _is_property(condition, key):
+            # Evaluated only for the customers the earlier property steps kept (an age from a
+            # birth date for every customer was a third of a two-step funnel).
+            out.append(f"CASE WHEN {_all(prior)} THEN ({condition}) ELSE false END")
+        else:
+            out.append(_narrowed(condition, key, table, prior))
         if _is_property(condition, key):
             earlier.append(condition)
     return out
+
+
+def _all(conditions: tuple[str, ...]) -> str:
+    return " AND ".join(f"({c})" for c in conditions)
 
 
 @lru_cache(maxsize=512)
@@ -57,7 +67,7 @@ def _narrowed(condition: str, key: str, table: str, earlier: tuple[str, ...]) ->
     if found is None:
         return condition
     select, member = found
-    keep = " AND ".join(f"({c})" for c in earlier)
+    keep = _all(earlier)
     column = key.rsplit(".", 1)[-1]
     restriction = sqlglot.parse_one(
         f"{member.sql('duckdb')} IN (SELECT {table}.{column} FROM {table} WHERE {keep})",
