@@ -274,3 +274,28 @@ def test_the_order_of_a_channel_list_never_changes_what_is_asked(order):
     assert all(c.activity.filters.get("category") == ["Footwear"] for c in conds)
     assert {c.activity.filters["channel"][0] for c in conds} == {"store", "online", "app"}
     assert len({c.window for c in conds}) == 1
+
+
+# -- who the customers are comes before the verb; a time for each of two years -------------------
+
+
+def test_a_value_before_the_verb_names_the_customers(tpcds):
+    got = read(
+        tpcds, "how many women in the Pacific time zone bought shoes online?", date(2003, 1, 12)
+    )
+    people = [c for c in got.spec.conditions if isinstance(c, AttributeCondition)]
+    assert {c.attribute for c in people} >= {"gender"}
+    (bought,) = activities(got)
+    assert bought.activity.filters == {"category": ["Shoes"]}
+
+
+def test_in_both_of_two_years_is_one_condition_per_year(tpcds):
+    got = read(tpcds, "customers who shopped in stores in both 2001 and 2002", date(2003, 1, 12))
+    assert got.unrecognized == []
+    assert sorted(c.window.year for c in activities(got)) == [2001, 2002]
+
+
+def test_items_returned_to_a_store_are_the_returned_ones(tpcds):
+    said = "customers by whom items were returned to a store in the last 3 months"
+    (cond,) = activities(read(tpcds, said, date(2003, 1, 12)))
+    assert cond.activity.source == "store_returns"

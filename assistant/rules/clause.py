@@ -87,6 +87,7 @@ class ClauseFacts:
         self.counted_text = ""
         self.counted_used = False
         self.rate_text = ""  # "twice a month": a rate per period no condition measures
+        self.noun_events: set[str] = set()  # events only a noun named ("items": purchases)
 
     @classmethod
     def read(
@@ -410,6 +411,7 @@ class ClauseFacts:
                 self.measures.remove(m)
                 if measure.event not in self.verbs:
                     self.verbs.append(measure.event)
+                    self.noun_events.add(measure.event)
             elif money and others and self.money is not None:
                 # "returned $1,000 worth": the money is the verb's event's amount
                 self.measures.remove(m)
@@ -442,8 +444,17 @@ class ClauseFacts:
         events = self.vocab.catalog.events
         # the clause's first union verb is what it is about ("returned items they bought from
         # the catalog": returns); a union a noun added later ("items") renames no channel back
-        for union in [v for v in self.verbs if events[v].union][:1]:
+        said = [v for v in self.verbs if events[v].union and v not in self.noun_events]
+        for union in said[:1]:
             self._channel_of_another_union(union)
+        for union in [v for v in self.verbs if v in self.noun_events and events[v].union]:
+            members = set(events[union].union or [])
+            if any(
+                v not in members and any(v in (e.union or []) for e in events.values())
+                for v in self.verbs
+            ):
+                # "items were returned to a store": the items are the returned ones
+                self.verbs = [v for v in self.verbs if v != union]
         named = set(self.verbs) | {
             s for m in self.measures if (s := self.vocab.measure_source(m.name))
         }
@@ -646,6 +657,15 @@ class ClauseFacts:
                     c for c in self.columns if c not in {(m.table, m.column) for m in own}
                 ]
             meanings = named or values_for_context(vocab, item.meanings, context)
+            if self._before_any_verb(item):
+                # "how many women … bought shoes online": before the verb the word names who
+                # the customers are (gender), not what they bought (womenswear)
+                theirs = [
+                    m
+                    for m in item.meanings
+                    if m.kind == "value" and vocab.property_name(m.table, m.column) is not None
+                ]
+                meanings = theirs or meanings
             first = meanings[0]
             prop = vocab.property_name(first.table, first.column)
             if prop is not None:
@@ -661,6 +681,15 @@ class ClauseFacts:
             if not context and vocab.value_source(first):
                 self.implied_source = vocab.value_source(first)
                 self.implied_by = item.text
+
+    def _before_any_verb(self, item: Item) -> bool:
+        """The item comes before the clause's first verb, and a verb follows it."""
+        for other in self.items:
+            if other is item:
+                return any(i.kind == "verb" for i in self.items)
+            if other.kind in ("verb", "measure", "term", "predicate", "recency"):
+                return False
+        return False
 
     # -- derived questions -----------------------------------------------------------------------
 

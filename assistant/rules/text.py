@@ -56,6 +56,8 @@ _UNIT_WORDS = {"d": "days", "w": "weeks", "wk": "weeks", "wks": "weeks", "mo": "
                "yrs": "years", "h": "hours", "hr": "hours", "hrs": "hours"}  # fmt: skip
 # "bought in store in 2001 and not since": a "since" that ends its clause points back.
 _BARE_SINCE = re.compile(r"\bsince(?=\s*(?:$|[,;.!?]|\b(?:and|but|or|then)\b))(?!\s*then\b)")
+_A_YEAR = r"(?:19|20)\d\d|[a-z]+ (?:19|20)\d\d"  # "2001", "march 2002"
+_BOTH_TIMES = re.compile(rf"\b(in|during)\s+both\s+({_A_YEAR})\s+and\s+({_A_YEAR})\b")
 _DOLLARS_AFTER = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:dollars|bucks|usd|euros?|pounds|eur|gbp)\b")
 
 
@@ -120,6 +122,8 @@ def normalize(text: str) -> str:
         lambda m: f"{m.group(1)} {_UNIT_WORDS.get(m.group(2), m.group(2))}", text
     )
     text = _BARE_SINCE.sub("since then", text)
+    # "shopped in both 2001 and 2002": a time for each, as "in 2001 and in 2002"
+    text = _BOTH_TIMES.sub(r"\1 \2 and \1 \3", text)
     text = re.sub(r"(\w)'s\b", r"\1", text)
     for phrase, number in NUMBER_PHRASES.items():
         text = re.sub(rf"\b{phrase}\b", number, text)
