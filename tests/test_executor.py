@@ -404,3 +404,23 @@ def test_a_pinned_run_sees_its_own_temp_table_and_nobody_else_does(executor, db_
     with executor.pinned() as again, pytest.raises(ExecutionError):
         again.query("SELECT count(*) FROM members")  # gone with the cursor
     assert file_digest(db_path) == before
+
+
+def test_a_reused_cursor_keeps_the_registered_frames_and_drops_the_last_turns_tables(db_path):
+    import pandas as pd
+
+    with Executor(db_path) as executor:
+        executor.register("extra", pd.DataFrame({"customer_id": [1, 2, 3]}))
+        with executor.pinned() as first:
+            first.query("CREATE TEMP TABLE left_behind AS SELECT 1 AS x")
+            assert first.scalar("SELECT count(*) FROM extra") == 3
+        assert len(executor._idle) == 1  # handed back, not closed
+        with executor.pinned() as second:
+            assert second._pinned is first._pinned  # the same cursor, reused
+            assert second.scalar("SELECT count(*) FROM extra") == 3
+            with pytest.raises(ExecutionError):
+                second.query("SELECT * FROM left_behind")
+        with pytest.raises(ExecutionError):
+            executor.query("SELECT * FROM no_such_table")  # borrows that cursor and fails
+        assert executor._idle == []  # a failed query's cursor is closed, never handed out again
+        assert executor.scalar("SELECT count(*) FROM extra") == 3  # a new one has the frames
