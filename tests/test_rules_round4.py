@@ -299,3 +299,46 @@ def test_items_returned_to_a_store_are_the_returned_ones(tpcds):
     said = "customers by whom items were returned to a store in the last 3 months"
     (cond,) = activities(read(tpcds, said, date(2003, 1, 12)))
     assert cond.activity.source == "store_returns"
+
+
+# -- SaaS phrasing: doers after 'whose', fields with no value, 'not … since' on an amount ----------
+
+
+def test_the_noun_after_whose_names_who_did_it(saas):
+    got = read(saas, "accounts whose users exported data in January and February")
+    (cond,) = activities(got)
+    assert cond.activity.source == "usage"
+    assert cond.activity.filters == {"event_name": ["export"]}
+
+
+def test_a_field_named_with_no_value_is_said(saas):
+    got = read(
+        saas, "accounts on the enterprise plan that raised an urgent ticket but never rated support"
+    )
+    assert any(u.startswith("rated support") for u in got.unrecognized)
+
+
+def test_not_paid_since_is_none_since_not_zero_dollars(saas):
+    got = read(saas, "accounts that haven't paid since June")
+    shapes = {(c.measure, c.op, c.value) for c in activities(got)}
+    assert shapes == {("count", ">=", 1), ("count", "=", 0)}
+
+
+@pytest.mark.parametrize(
+    ("request_text", "n", "unit"),
+    [
+        ("customers who haven't bought in more than a year", 1, "years"),
+        ("customers who haven't bought in more than 6 months", 6, "months"),
+    ],
+)
+def test_not_in_more_than_a_period_is_none_in_that_period(retail, request_text, n, unit):
+    (cond,) = activities(read(retail, request_text))
+    assert (cond.op, cond.value) == ("=", 0)
+    assert (cond.window.n, cond.window.unit) == (n, unit)
+
+
+def test_customers_for_more_than_a_period_stays_a_tenure(retail):
+    got = read(retail, "customers who have been customers for more than 6 months")
+    assert got.unrecognized == []
+    (cond,) = got.spec.conditions
+    assert isinstance(cond, AttributeCondition)

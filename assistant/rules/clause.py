@@ -103,6 +103,7 @@ class ClauseFacts:
         facts._prefer_named_model()
         facts._demote_ambiguous_measures()
         facts._nouns_follow_verbs()
+        facts._possessive_doers()
         facts._members_over_unions()
         facts._predicates_in_context()
         facts._resolve_values(previous or set())
@@ -475,6 +476,34 @@ class ClauseFacts:
                         and _plain_count(self.vocab, m.name)
                     )
                 ]
+
+    def _possessive_doers(self) -> None:
+        """'accounts whose users exported data': the counted noun after 'whose' / 'their', with
+        no number, names who did the activity that follows it, not a count of its own event."""
+        if self.numbers or not self.items:
+            return
+        vocab = self.vocab
+        for k, item in enumerate(self.items):
+            if item.kind != "measure" or item.meaning not in self.measures:
+                continue
+            opened = item.joined_by == "whose" or (k > 0 and self.items[k - 1].text == "their")
+            source = vocab.measure_source(item.meaning.name)
+            if not opened or not _plain_count(vocab, item.meaning.name):
+                continue
+            rest = [i for i in self.items[k + 1 :] if i.kind != "stopword"]
+            if not rest:
+                continue
+            after = rest[0]
+            targets = {m.source for m in after.meanings if m.kind == "verb"}
+            targets |= {
+                c
+                for m in after.meanings
+                if m.kind == "value"
+                for c in self.vocab.catalog.events
+                if vocab.value_target(m, c)
+            }
+            if targets and source not in targets:
+                self.measures.remove(item.meaning)
 
     def _verb_of_channel(self, event: str) -> None:
         """The noun's event names the verb's channel when it is one member of a union ('web

@@ -141,6 +141,12 @@ def _fields(facts: ClauseFacts, conditions: list[Condition]) -> list[str]:
     attributes = {c.attribute for c in conditions if isinstance(c, AttributeCondition)}
     out = []
     for item in facts.items:
+        if item.kind == "field" and not facts.numbers:
+            # "never rated support": the rating's field, with no value or number to compare
+            pairs = {(m.source, m.name) for m in item.meanings if m.kind == "field"}
+            if {p for p in pairs if p[0] in sources} and not pairs & used:
+                out.append(f"{item.text} (no value or number for it here)")
+            continue
         if item.kind != "column":
             continue
         numeric = {id(m) for m in facts._row_field_meanings(item)}

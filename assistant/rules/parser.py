@@ -1417,7 +1417,8 @@ class RequestParser:
             facts.negated
             and isinstance(facts.window, Since)
             and not facts.back_reference
-            and measure == "count"
+            # "haven't paid since June": no amount said, so none of the event (not $0)
+            and (measure == "count" or (measure == "sum" and facts.money is None))
             and not facts.numbers
             and primary
         ):

@@ -31,7 +31,10 @@ CONTRACTIONS = {
 }  # fmt: skip
 # Contractions typed without the apostrophe ("havent logged in"); none is also an English word.
 _BARE_NOT = re.compile(r"\b(have|has|had|did|do|does|is|are|was|were|could|would|should)nt\b")
-_ONE_UNIT_FOR = re.compile(r"\b(for|within|over|in) an? (year|month|week|day|quarter)\b")
+_ONE_UNIT_FOR = re.compile(
+    r"\b(for|within|over|in|more than|less than|under|at least|at most|longer than)"
+    r" an? (year|month|week|day|quarter)\b"
+)
 
 # "in their forties", "born in the seventies": decades in words
 DECADES = {

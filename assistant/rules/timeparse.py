@@ -80,6 +80,13 @@ class TimeParser:
             (rf"\b(?:ever\s+)?since\s+({_DAY})\b", self._since),
             (rf"\b(?:before|prior to)\s+({_DAY})\b", self._before),
             (rf"\b{_LEAD}(?:last|past|previous|prior|recent)\s+(\d+)\s+{_UNIT}\b", self._trailing),
+            # "haven't bought in more than 6 months", "not logged in for over a week": none in
+            # that long (the trailing period)
+            (
+                rf"\b(in|for)\s+(?:more\s+than|over|longer\s+than)\s+(\d+)\s+{_UNIT}\b"
+                r"(?!\s+(?:ago|back))",
+                self._none_for_long,
+            ),
             # "haven't opened an email in 60 days", "within 2 weeks"
             (
                 rf"\b(?:in|within|for)\s+(?:the\s+)?(\d+)\s+{_UNIT}\b(?!\s+(?:ago|back))",
@@ -143,6 +150,18 @@ class TimeParser:
 
     def _trailing(self, m: re.Match[str]) -> Window:
         n, unit = int(m.group(1)), _plural(m.group(2))
+        if unit == "quarters":
+            return Trailing(n=3 * n, unit="months")
+        return Trailing(n=max(n, 1), unit=unit)
+
+    def _none_for_long(self, m: re.Match[str]) -> Window | None:
+        """'haven't bought in more than 6 months': the trailing period; after 'for' only when
+        a negation comes before it ('been customers for more than 6 months' is a tenure)."""
+        if m.group(1) == "for" and not re.search(
+            r"\b(?:not|never|no)\b(?:\s+\S+){0,5}\s*$", m.string[: m.start()]
+        ):
+            return None
+        n, unit = int(m.group(2)), _plural(m.group(3))
         if unit == "quarters":
             return Trailing(n=3 * n, unit="months")
         return Trailing(n=max(n, 1), unit=unit)
