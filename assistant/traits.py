@@ -9,11 +9,11 @@ Two relations, both built from the catalog's roles (never from one dataset's nam
 A segment's profile, reach, revenue share and model splits are then GROUP BYs over its members
 joined to these (at 1M customers a scan of the order lines per answer cost 0.5-2.6 s).
 
-On DuckDB the relations are pandas frames registered on every cursor of the executor and kept
-as Parquet files beside the database (never in it: the data stays read-only), named by a hash of
-the data file's version and the queries (which carry the catalog and the anchor). A restart reads
-them back in well under a second; a missing or stale file is rebuilt, in the background when
-`start` is called (the UI does at start-up). Other engines (Spark) get session temp tables.
+On DuckDB the relations are tables of the executor's in-memory cache database (`register`),
+kept as Parquet files beside the database (never in it: the data stays read-only), named by a
+hash of the data file's version and the queries (which carry the catalog and the anchor). A
+restart reads them back in a second or two; a missing or stale file is rebuilt, in the
+background when `start` is called (the UI does at start-up). Spark gets session temp tables.
 """
 
 from __future__ import annotations
@@ -72,7 +72,6 @@ class Traits:
 
     columns: TraitColumns
     name: str = TRAITS  # the relation's name: one per catalog and anchor on the same executor
-    frame: pd.DataFrame | None = None  # the traits rows, when the engine holds them in memory
     totals: dict[str, Any] = field(default_factory=dict)  # whole-base sums, computed once
     seconds: float = 0.0
     source: str = "built"  # built | file | view
@@ -313,7 +312,7 @@ def _build(
         executor.register(name, frames[0])
         if spend_query:
             executor.register(spend_name, frames[1])
-        traits = Traits(columns=columns, name=name, frame=frames[0], source=source)
+        traits = Traits(columns=columns, name=name, source=source)
         totals_file = files[0].with_name(f"{digest}-totals.json")
         traits.totals = _read_totals(totals_file) if source == "file" else None
         if traits.totals is None:
