@@ -342,3 +342,51 @@ def test_customers_for_more_than_a_period_stays_a_tenure(retail):
     assert got.unrecognized == []
     (cond,) = got.spec.conditions
     assert isinstance(cond, AttributeCondition)
+
+
+# -- percentages are shares; 'all'/'every order' is all of it; 'but not both' ---------------------
+
+
+def test_a_percentage_of_their_orders_is_a_share(retail):
+    (cond,) = activities(read(retail, "customers who bought more than 60% of their orders online"))
+    assert (cond.measure, cond.op, cond.value) == ("share", ">", 60)
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "customers who returned more than 20% of their orders",
+        "customers with more than 20% returns",
+    ],
+)
+def test_a_percentage_is_never_a_count(retail, request_text):
+    got = read(retail, request_text)
+    conds = activities(got) if got.spec else []
+    assert all(c.measure == "share" or c.value != 20 for c in conds)
+    assert conds or got.unrecognized
+
+
+def test_a_percentage_is_never_a_fields_bound(retail):
+    got = read(retail, "customers who got a discount on at least 75% of their purchases")
+    (cond,) = activities(got)
+    assert (cond.measure, cond.op, cond.value) == ("share", ">=", 75)
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "customers whose orders were all placed in store",
+        "shoppers who paid by card for every order",
+    ],
+)
+def test_all_of_their_orders_is_a_share_of_all(retail, request_text):
+    (cond,) = activities(read(retail, request_text))
+    assert (cond.measure, cond.op, cond.value, cond.field) == ("share", ">=", 100, None)
+
+
+def test_or_but_not_both_is_one_and_not_the_other(retail):
+    got = read(retail, "customers who bought footwear or apparel but not both")
+    either, neither = got.spec.conditions
+    assert either.kind == "or" and neither.kind == "not"
+    assert neither.condition.kind == "and"
+    assert list(neither.condition.conditions) == list(either.conditions)

@@ -267,6 +267,8 @@ class ClauseFacts:
             j += 1
         if not comparators or j >= len(self.items) or self.items[j].kind != "number":
             return None
+        if self.items[j].number_kind == "percent":
+            return None  # "a discount on at least 75% of their purchases": a share, not a field
         return comparators, self.items[j]
 
     def _row_field_meanings(self, item: Item) -> list[Meaning]:

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from assistant.catalog import Catalog
-from assistant.rules.clause import ClauseFacts, one_row_per_event
+from assistant.rules.clause import ClauseFacts, as_number, one_row_per_event
 from assistant.rules.combine import (
     Tagged,
     absorb_into_terms,
@@ -43,9 +43,11 @@ from assistant.spec import (
     Activity,
     ActivityCondition,
     AfterEvent,
+    AndGroup,
     AttributeCondition,
     Condition,
     NotGroup,
+    OrGroup,
     RankCondition,
     SegmentRef,
     ShareOf,
@@ -128,6 +130,10 @@ class RequestParser:
         with_placeholders, times = self.times.extract(normalized)
         with_placeholders = self._keep_verb_particles(with_placeholders, times)
         with_placeholders = self._priced_items(with_placeholders)
+        # "footwear or apparel but not both": one of them and not the other
+        with_placeholders, not_both = re.subn(
+            r"[\s,]*\b(?:but|and)\s+not\s+both\b", "", with_placeholders
+        )
         result.unrecognized += self._unmade_structures(with_placeholders, text.lower())
         windows = {t.placeholder: t.window for t in times}
         self._time_text = {t.placeholder: t.text for t in times}
@@ -195,6 +201,8 @@ class RequestParser:
         unions = {n: e.union for n, e in self.catalog.events.items() if e.union}
         tagged = share_windows(tagged, read, joiners, result, unions)
         conditions = self._combine(tagged, joiners, result)
+        if not_both:
+            conditions = self._not_both(conditions, result)
         result.conditions = dedupe(conditions)
         if result.conditions and not depth:
             for span in result.named_only:
@@ -1435,6 +1443,28 @@ class RequestParser:
         has_quantity = (
             primary and not facts.numbers_filter and (facts.numbers or facts.money is not None)
         )
+        if (
+            has_quantity
+            and measure != "share"
+            and facts.numbers[:1]
+            and (facts.numbers[0].number_kind == "percent")
+        ):
+            # "more than 60% of their orders online": a share of the activity itself; "returned
+            # more than 20% of their orders": of another activity, never a count of 20
+            number = facts.numbers[0]
+            if primary and re.search(r"%\s+of\b", self._clause_text(facts)):
+                share = self._mostly(
+                    activity, facts, window, result, measure, fieldname, percent=number
+                )
+                if share is not None and len(facts.sources()) == 1:
+                    facts.used_numbers.add(id(number))
+                    return [Tagged(share)]
+            facts.used_numbers.add(id(number))
+            result.unrecognized.append(
+                f"{facts.number_text() or number.text} (a percentage of another activity is not "
+                "a condition I can make)"
+            )
+            return []
         if has_quantity:
             op, value = facts.comparison(
                 money=measure in ("sum", "avg") and fieldname != "item_count"
@@ -1566,6 +1596,10 @@ class RequestParser:
         )
         return [Tagged(during), Tagged(before)]
 
+    @staticmethod
+    def _clause_text(facts: ClauseFacts) -> str:
+        return " ".join(i.text for i in facts.items)
+
     def _mostly(
         self,
         activity: Activity,
@@ -1574,6 +1608,7 @@ class RequestParser:
         result: ParseResult,
         measure: str,
         fieldname: str | None,
+        percent: Item | None = None,
     ) -> Condition | None:
         """'shop mostly in the app', 'more than half of their orders had a discount', 'mostly
         buy online' (a channel that is an event of its own: the share of all purchases that are
@@ -1591,21 +1626,29 @@ class RequestParser:
         weighted = (measure == "sum" and fieldname is not None) or (
             facts.money_verb and event.amount is not None
         )
+        if facts.share_all and facts.money is None and measure != "sum":
+            weighted = False  # "paid by card for every order": every order, not the money
         if weighted and event.amount is not None:
             fieldname = event.amount
         every = facts.share_all
+        op, value = (">=", 100) if every else (">", 50)
+        portion = "all of" if every else "more than half of"
+        if percent is not None:
+            # "more than 60% of their orders online": the share the request gives
+            op = facts.comparators[0] if facts.comparators else ">="
+            value = as_number(percent.value or 0)
+            portion = f"{op} {_num(value)}% of"
         condition = ActivityCondition(
             activity=Activity(source=source),
             measure="share",
             field=fieldname if weighted else None,
             share_of=share,
-            op=">=" if every else ">",
-            value=100 if every else 50,
+            op=op,
+            value=value,
             window=window,
         )
         facts.numbers_used = True
         what = f"their spend on {event.plural_noun}" if weighted else f"their {event.plural_noun}"
-        portion = "all of" if every else "more than half of"
         result.assumptions.append(f"'{facts.share_word}' = {portion} {what}")
         return condition
 
@@ -1639,6 +1682,17 @@ class RequestParser:
         )
 
     # -- combining clauses -----------------------------------------------------------------------
+
+    @staticmethod
+    def _not_both(conditions: list[Condition], result: ParseResult) -> list[Condition]:
+        """'bought footwear or apparel but not both': the 'or' before it, and not all of it."""
+        last = conditions[-1] if conditions else None
+        if isinstance(last, OrGroup) and len(last.conditions) == 2:
+            result.assumptions.append("'… or … but not both' = one of them, and not the two")
+            both = NotGroup(condition=AndGroup(conditions=list(last.conditions)))
+            return [*conditions, both]
+        result.unrecognized.append("but not both (no 'either … or …' before it)")
+        return conditions
 
     @staticmethod
     def _neither(previous: list[Condition], current: list[Tagged]) -> list[Condition] | None:
