@@ -198,7 +198,9 @@ def test_an_answer_not_matching_the_schema_is_repaired(llm_server):
     )
     result = backend(llm_server).interpret(turn("big feet"))
     assert result.clarification is not None and result.clarification.question == "Which size?"
-    assert "shoe_size" in llm_server.received[1].messages[-1]["content"]
+    *_, echoed, repair = llm_server.received[1].messages
+    assert echoed["role"] == "assistant" and "shoe_size" in echoed["content"]  # sent back once
+    assert "does not match the schema" in repair["content"]
 
 
 def test_a_truncated_answer_counts_as_malformed(llm_server):

@@ -77,3 +77,24 @@ def test_the_report_shows_the_model_figures(llm_server):
     assert "| clean JSON (calls) | 33.3% |" in text and "| repairs / request | 0.50 (1) |" in text
     assert build_report(RunMeta(backend="rules"), [CaseResult(
         id="c", suite="s", tags=[], requests=["x"], passed=True)]).totals.llm is None  # fmt: skip
+
+
+def test_a_repair_fits_a_small_models_context_however_long_the_bad_answer(llm_server):
+    # A runaway answer cut at max_tokens, then one whose problem lists many names: the repair
+    # prompt (first prompt + the answer once + the problem) must stay within 4,096 tokens.
+    runaway = '{"spec": {"conditions": [' + ", ".join(['{"kind": "attribute"}'] * 900)
+    unknown = {"kind": "attribute", "attribute": "x" * 6000, "op": "=", "value": "y"}
+    llm_server.push(
+        Reply.text(runaway, finish_reason="length"),
+        Reply.text(json.dumps({"spec": {"conditions": [unknown]}})),
+        Reply.text(ANSWER),
+    )
+    model = backend(llm_server)
+    result = model.interpret(Turn(request="women", as_of=date(2026, 9, 30)))
+    assert result.attempts == 3
+    first, *repairs = model.last_calls
+    for call in repairs:
+        assert call.prompt_size < 4096 - 600  # room left for a max_tokens answer
+        assert call.prompt_size - first.prompt_size < 1_400
+    sent = llm_server.received[-1].body["messages"]
+    assert sum(m["content"].count('{"kind": "attribute"}') for m in sent) < 200  # echoed once, cut

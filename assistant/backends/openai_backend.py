@@ -46,6 +46,10 @@ from assistant.tokens import count_tokens
 
 Method = Literal["json_schema", "function_calling", "json_mode"]
 MAX_ATTEMPTS = 3  # the first answer plus two repairs
+# A repair must fit a small model's context (4,096 tokens with a ~2,000-token first prompt): the
+# echoed answer is at most about max_tokens (600) and the problem a few lines (~4 chars a token).
+ECHO_CHARS = 2_800
+ERROR_CHARS = 1_200
 SPLIT_EXAMPLES = 3  # few-shot examples in a v3 prompt
 ANSWER_SCHEMA_NAME = "segment_answer"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
@@ -551,7 +555,8 @@ class OpenAIBackend:
                 # one just sent, and its answer this one again.
                 break
             previous = raw.text
-            messages = [*messages[:2], ("assistant", _clip(raw.text)), self._repair(raw, problem)]
+            echo = ("assistant", _clip(raw.text, ECHO_CHARS))
+            messages = [*messages[:2], echo, self._repair(raw, problem)]
         raise BackendError(
             "The language model could not produce a valid query after "
             f"{len(records)} attempts: {last_error}",
@@ -572,7 +577,10 @@ class OpenAIBackend:
         return None, candidate
 
     def _repair(self, raw: RawAnswer, problem: _Problem) -> tuple[str, str]:
-        text = self._prompts.repair.render(previous_answer=_clip(raw.text), error=problem.message)
+        # v3 and later leave the previous answer out: it is the assistant message just above.
+        text = self._prompts.repair.render(
+            previous_answer=_clip(raw.text, ECHO_CHARS), error=_clip(problem.message, ERROR_CHARS)
+        )
         return ("user", text)
 
     def build_messages(self, turn: Turn) -> tuple[list[tuple[str, str]], int]:
