@@ -154,7 +154,9 @@ def profile_notes(catalog: Catalog) -> list[str]:
 
 
 class _ProfileQuery:
-    """The one profile query, assembled from the parts this catalog's roles allow."""
+    """The one profile query, assembled from the parts this catalog's roles allow. A part read
+    by several of the final values is MATERIALIZED: inlined, it ran once per value (~20% of the
+    query at 1M customers)."""
 
     def __init__(self, sql: str, as_of: date, catalog: Catalog, traits: Traits) -> None:
         self.as_of, self.catalog, self.traits = as_of, catalog, traits
@@ -187,7 +189,7 @@ class _ProfileQuery:
             return
         selects = ", ".join(f"{expr} AS {name}" for name, expr in figures.items())
         self.ctes.append(
-            f"figures AS (\n    SELECT {selects}\n"
+            f"figures AS MATERIALIZED (\n    SELECT {selects}\n"
             f"    FROM {self.traits.relation} AS t JOIN seg USING (customer_id))"
         )
         self.values |= {name: f"(SELECT {name} FROM figures)" for name in figures}
@@ -197,7 +199,7 @@ class _ProfileQuery:
         if relation is None:
             return
         self.ctes += [
-            "spend AS (\n"
+            "spend AS MATERIALIZED (\n"
             "    SELECT c.category, sum(c.amount) AS amount, count(*) AS buyers\n"
             f"    FROM {relation} AS c JOIN seg USING (customer_id) GROUP BY c.category)",
             "top AS (\n"
@@ -231,7 +233,7 @@ class _ProfileQuery:
         ]
         self.ctes += [
             f"members AS (\n    SELECT {', '.join(exprs)}\n    FROM {source})",
-            "breakdown AS (\n"
+            "breakdown AS MATERIALIZED (\n"
             f"    SELECT {', '.join(names)}, count(*) AS n\n"
             f"    FROM members GROUP BY GROUPING SETS ({', '.join(f'({n})' for n in names)}))",
         ]
