@@ -390,3 +390,37 @@ def test_or_but_not_both_is_one_and_not_the_other(retail):
     assert either.kind == "or" and neither.kind == "not"
     assert neither.condition.kind == "and"
     assert list(neither.condition.conditions) == list(either.conditions)
+
+
+# -- a predicate every channel has, when no channel is named, is the union's yes/no field -------
+
+
+@pytest.mark.parametrize(
+    ("request_text", "flag"),
+    [
+        ("people who bought on promotion last year", "promotion_applied"),
+        ("customers who used a coupon in 2002", "coupon_redeemed"),
+        ("coupon users", "coupon_redeemed"),
+    ],
+)
+def test_a_predicate_of_every_channel_is_any_channels(tpcds, request_text, flag):
+    (cond,) = activities(read(tpcds, request_text, date(2003, 1, 12)))
+    assert cond.activity.source == "purchases"
+    assert cond.activity.filters == {flag: True}
+
+
+def test_a_named_channel_keeps_its_own_predicate(tpcds):
+    (cond,) = activities(read(tpcds, "customers who used a coupon in store", date(2003, 1, 12)))
+    assert cond.activity.source == "store_purchases"
+    assert cond.activity.predicates == ["used_coupon"]
+
+
+def test_more_than_twice_counts_the_returns_not_the_items(tpcds):
+    said = "customers who returned items in store more than twice in 2002"
+    (cond,) = activities(read(tpcds, said, date(2003, 1, 12)))
+    assert (cond.activity.source, cond.measure, cond.op, cond.value) == (
+        "store_returns",
+        "count",
+        ">",
+        2,
+    )

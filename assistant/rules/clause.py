@@ -88,6 +88,8 @@ class ClauseFacts:
         self.counted_used = False
         self.rate_text = ""  # "twice a month": a rate per period no condition measures
         self.noun_events: set[str] = set()  # events only a noun named ("items": purchases)
+        # "bought on promotion": a union's yes/no field standing for its members' predicate
+        self.union_flags: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def read(
@@ -400,6 +402,10 @@ class ClauseFacts:
                 self.measures.remove(m)
                 self._verb_of_channel(measure.event)
                 continue
+            if counted and returned and self.numbers and self.times_counted():
+                # "returned items in store more than twice": the times count the returns
+                self.measures.remove(m)
+                continue
             if counted and returned and self.numbers:
                 # "returned more than 2 items", "bought 3 items in store": the count is of the
                 # verb's own rows
@@ -437,9 +443,34 @@ class ClauseFacts:
         chosen = []
         for item in self.predicate_items:
             here = [m for m in item.meanings if m.kind == "predicate" and m.source in context]
+            default = {self.vocab.default_source()} - {None}
+            if not here and self._as_union_flag(item, context or default):
+                continue
             chosen.append(here[0] if here else item.meaning)
         if self.predicate_items:
             self.predicates = chosen
+
+    def _as_union_flag(self, item: Item, context: set[str]) -> bool:
+        """'bought on promotion', 'used a coupon in 2002': a predicate only the members of a
+        union event have, when the clause is about the union, is the union's shared yes/no
+        field whose SQL is the predicate's own in every member (no single channel's rows)."""
+        catalog = self.vocab.catalog
+        graph = catalog.graph
+        names = {m.name for m in item.meanings if m.kind == "predicate"}
+        for union in [c for c in context if catalog.events[c].union]:
+            members = catalog.events[union].union or []
+            for name in names:
+                if not all(name in (catalog.events[m].predicates or {}) for m in members):
+                    continue
+                for fname in graph.event_fields(union):
+                    if all(
+                        _same_sql(graph.field(m, fname).sql, catalog.events[m].predicates[name].sql)
+                        for m in members
+                        if fname in graph.event_fields(m)
+                    ) and all(fname in graph.event_fields(m) for m in members):
+                        self.union_flags.setdefault(union, {})[fname] = True
+                        return True
+        return False
 
     def _members_over_unions(self) -> None:
         """'bought electronics in store': 'bought' names any channel (a union event), 'in store'
@@ -736,6 +767,7 @@ class ClauseFacts:
         found += [p.source for p in self.predicates if p.source]
         found += [f.source for f in self.fields if f.source]
         found += self.verbs
+        found += [u for u in self.union_flags if u not in found]  # "coupon users"
         own = {id(v): vocab.value_source(v) for v in self.activity_values}
         for v in self.activity_values:
             if any(vocab.value_target(v, existing) for existing in found):
@@ -805,6 +837,7 @@ class ClauseFacts:
             if p.source == source and p.name not in predicates:
                 predicates.append(p.name)
         filters.update(self.row_filter(source))
+        filters.update(self.union_flags.get(source, {}))
         if self.per_event and measure in ("count", "sum") and self.money is not None:
             measure, fieldname = "avg", vocab.amount(source)
         averaged = self.aggregate in ("avg", "min", "max") and self.money is not None
@@ -893,6 +926,7 @@ class ClauseFacts:
         ranked = bool(self.rank) and not self.numeric_property()
         return (
             bool(self.verbs or self.measures or self.predicates or self.activity_values or ranked)
+            or bool(self.union_flags)
             or self.recency
             or bool(self.terms)
         )
@@ -1067,3 +1101,7 @@ def append_value(target: dict[str, list[str]], key: str | None, value: str | Non
 
 def as_number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
+
+
+def _same_sql(a: str, b: str) -> bool:
+    return " ".join(a.lower().split()) == " ".join(b.lower().split())
