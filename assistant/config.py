@@ -31,3 +31,9 @@ def default_workspace_path(db_path: Path | None = None) -> Path:
         return Path(env)
     db = db_path or default_db_path()
     return db.with_name(db.stem + ".workspace.duckdb")
+
+
+def user_cache_dir(*parts: str) -> Path:
+    """segment-assistant's folder in the user's cache ($XDG_CACHE_HOME or ~/.cache), and below."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base, "segment-assistant", *parts)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from assistant.backends.base import Clarification, Interpretation, Turn, Validator
 from assistant.catalog import Catalog, load_catalog
-from assistant.rules.lexicon import Lexicon, lexicon_for
+from assistant.lexicon_cache import cached_lexicon
+from assistant.rules.lexicon import Lexicon
 from assistant.rules.parser import RequestParser
 from assistant.rules.refine import activity_sources, detect_intent, refine, strip_command
 from assistant.spec import SegmentSpec
@@ -19,7 +20,7 @@ class RulesBackend:
 
     def __init__(self, catalog: Catalog | None = None, lexicon: Lexicon | None = None) -> None:
         self.catalog = catalog or load_catalog()
-        self.lexicon = lexicon or lexicon_for(self.catalog)
+        self.lexicon = lexicon or cached_lexicon(self.catalog)
 
     def interpret(self, turn: Turn, validate: Validator | None = None) -> Interpretation:
         parser = RequestParser(self.catalog, self.lexicon, turn.as_of)
