@@ -424,3 +424,25 @@ def test_more_than_twice_counts_the_returns_not_the_items(tpcds):
         ">",
         2,
     )
+
+
+# -- 'and then' is a sequence; values of one property joined by 'and' are either ----------------
+
+
+def test_and_then_is_after_the_earlier_activity(saas):
+    got = read(saas, "accounts that had an outage ticket and then churned")
+    assert got.unrecognized == []
+    churn = [c for c in activities(got) if c.activity.source == "churn"]
+    assert churn and churn[0].after is not None and churn[0].after.activity.source == "tickets"
+
+
+def test_two_values_of_one_property_before_more_words_are_either(saas):
+    got = read(saas, "healthcare and education accounts in the US")
+    industry = [c for c in got.spec.conditions if getattr(c, "attribute", None) == "industry"]
+    assert len(industry) == 1 or any(c.kind == "or" for c in got.spec.conditions)
+    assert any(getattr(c, "attribute", None) == "country" for c in got.spec.conditions)
+
+
+def test_a_value_the_events_rows_exclude_is_said(saas):
+    got = read(saas, "accounts with a void invoice")
+    assert any(u.startswith("void") for u in got.unrecognized)

@@ -98,7 +98,9 @@ def merge_activity_lists(a: Condition, b: Condition) -> Condition | None:
 
 
 def same_column_values(previous: list[Condition], current: list[Condition]) -> bool:
-    if len(current) != 1 or not previous:
+    """'healthcare and education accounts in the US': the first condition after 'and' is
+    another value of the property just before it (the rest of the clause stays its own)."""
+    if not current or not previous:
         return False
     a, b = previous[-1], current[0]
     return (

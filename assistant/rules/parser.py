@@ -1377,6 +1377,15 @@ class RequestParser:
                 continue
             column = f"{ref[0]}.{ref[1]}"
             fixed = re.findall(rf"{re.escape(column)}\s*=\s*'([^']*)'", event.where)
+            left_out = re.findall(rf"{re.escape(column)}\s*<>\s*'([^']*)'", event.where)
+            if left_out and any(str(v) in left_out for v in value):
+                # "accounts with a void invoice": these events are the rows without that value
+                del filters[name]
+                result.unrecognized.append(
+                    f"{' or '.join(str(v) for v in value)} ({event.plural_noun} are "
+                    f"{column} <> '{left_out[0]}')"
+                )
+                continue
             if fixed and any(str(v) not in fixed for v in value):
                 del filters[name]
                 result.unrecognized.append(
@@ -1748,6 +1757,7 @@ class RequestParser:
             elif joiner == "and" and groups and same_column_values(groups[-1], conditions):
                 merged = either(groups[-1][-1], conditions[0], result)
                 groups[-1][-1] = merged
+                groups[-1] += conditions[1:]
                 result.assumptions.append(
                     "values of the same attribute joined by 'and' read as "
                     "either of them (nobody has both)"
