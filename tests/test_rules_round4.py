@@ -446,3 +446,22 @@ def test_two_values_of_one_property_before_more_words_are_either(saas):
 def test_a_value_the_events_rows_exclude_is_said(saas):
     got = read(saas, "accounts with a void invoice")
     assert any(u.startswith("void") for u in got.unrecognized)
+
+
+def test_a_value_of_no_event_the_verb_names_is_said(retail):
+    got = read(retail, "customers who viewed footwear online last week but did not buy footwear")
+    assert any(u.startswith("online") for u in got.unrecognized)
+    assert {c.activity.source for c in activities(got)} == {"web_sessions", "purchases"}
+    assert all(not c.activity.filters.get("channel") for c in activities(got))
+
+
+def test_comparing_two_periods_is_said(retail):
+    got = read(retail, "customers who spent more in 2026 than in 2025")
+    assert any("two periods" in u for u in got.unrecognized)
+
+
+def test_not_since_after_a_current_period_counts_from_its_first_event(retail):
+    said = "shoppers who left something in their cart this week and haven't purchased since"
+    none = [c for c in activities(read(retail, said)) if c.op == "=" and c.value == 0]
+    assert none and none[0].after is not None
+    assert none[0].after.window.kind == "calendar"

@@ -90,6 +90,7 @@ class ClauseFacts:
         self.noun_events: set[str] = set()  # events only a noun named ("items": purchases)
         # "bought on promotion": a union's yes/no field standing for its members' predicate
         self.union_flags: dict[str, dict[str, Any]] = {}
+        self.stray_values: list[Meaning] = []  # values of no event the clause's verbs name
 
     @classmethod
     def read(
@@ -784,6 +785,12 @@ class ClauseFacts:
             # when the value narrows it and the clause names no activity of its own.
             earlier = [p for p in sorted(self.previous) if vocab.value_target(v, p)]
             source = (earlier[0] if earlier and not found else None) or vocab.value_source(v)
+            if source and self._stray(v, source):
+                # "viewed footwear online": 'online' is where purchases happen, not a field of
+                # the browsing the verb names; said, not made into a purchase
+                if v not in self.stray_values:
+                    self.stray_values.append(v)
+                continue
             if source:
                 found.append(source)
         if not found and self.aggregate_field:
@@ -817,6 +824,21 @@ class ClauseFacts:
         ):
             found.append(vocab.default_source())
         return list(dict.fromkeys(found))
+
+    def _stray(self, value: Meaning, source: str) -> bool:
+        """A value of another event than the one every verb of the clause names, none of them
+        a union or a member of one (whose channels values may pick)."""
+        events = self.vocab.catalog.events
+        verbs = [v for v in self.verbs if v not in self.noun_events]
+        if not verbs or source in verbs or self.measures or self.predicates:
+            return False
+        related = {source, *(events[source].union or [])}
+        related |= {u for u, e in events.items() if source in (e.union or [])}
+        if any(v in related or events[v].union for v in verbs):
+            return False
+        if any(u for u, e in events.items() if e.union and set(verbs) & set(e.union)):
+            return False
+        return not any(self.vocab.value_target(value, v) for v in verbs)
 
     def activity_shape(self, source: str) -> tuple[dict[str, Any], list[str], str, str | None]:
         """(filters, predicates, measure, field) of the activity on `source`."""

@@ -78,6 +78,9 @@ def unaccounted(facts: ClauseFacts, made: list[Condition]) -> list[str]:
         found.append(f"{facts.counted_text} (not counted on this activity's rows)")
     if facts.rate_text:
         found.append(f"{facts.rate_text} (a rate per period is not a condition I can make)")
+    for v in facts.stray_values:
+        verbs = ", ".join(facts.parser.catalog.events[s].plural_noun for s in facts.verbs)
+        found.append(f"{v.value} (not something {verbs} have)")
     if facts.recency and not facts.recency_used:
         found.append(f"{facts.recency_text} (only when, or how long ago, it was)")
     return found

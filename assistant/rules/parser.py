@@ -165,7 +165,9 @@ class RequestParser:
             read.append(facts)
             last_window = facts.window or last_window
             if anchor is None and facts.back_reference == "since_then" and facts.window is None:
-                anchor = self._earlier_anchor(earlier)
+                # "left something in their cart this week and haven't purchased since": after
+                # their first such event of that time
+                anchor = self._earlier_anchor(earlier, dated=True)
             if anchor is None and facts.back_reference == "afterwards":
                 anchor = self._earlier_anchor(earlier, dated=True)
                 if anchor is None:
@@ -607,6 +609,9 @@ class RequestParser:
             said.append(f"{m.group(0).split('__t')[0].strip()} … (a condition in every period)")
         for m in re.finditer(r"\b(?:in|on|within)\s+(?:the\s+)?same\s+([a-z]+)", text):
             said.append(f"{m.group(0)} (two things in one {m.group(1)})")
+        periods = r"\b(?:more|less|fewer)\b[^_]*?__t\d+__\s+than\s+(?:in\s+|during\s+)?__t\d+__"
+        if re.search(periods, text):
+            said.append("more … than … (comparing two periods is not a condition I can make)")
         single = r"\b(?:in|within|during)\s+(?:a|one)\s+single\s+(day|week|month|year|quarter)\b"
         for m in re.finditer(single, said_text):
             said.append(f"{m.group(0)} (the most in any one {m.group(1)})")
