@@ -465,3 +465,23 @@ def test_not_since_after_a_current_period_counts_from_its_first_event(retail):
     none = [c for c in activities(read(retail, said)) if c.op == "=" and c.value == 0]
     assert none and none[0].after is not None
     assert none[0].after.window.kind == "calendar"
+
+
+def test_what_was_bought_beside_a_channel_term_is_bought_in_each_channel(tpcds):
+    got = read(tpcds, "customers who bought shoes in both store and online", date(2003, 1, 12))
+    conds = activities(got)
+    assert {c.activity.source for c in conds} == {"store_purchases", "web_purchases"}
+    assert all(c.activity.filters == {"category": ["Shoes"]} for c in conds)
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "customers who bought from the catalog in each quarter of 2002",
+        "customers with 2000 purchases",
+    ],
+)
+def test_a_year_no_time_takes_is_never_a_count(tpcds, request_text):
+    got = read(tpcds, request_text, date(2003, 1, 12))
+    assert all(c.value < 1900 for c in activities(got))
+    assert any("year" in u or "each" in u for u in got.unrecognized)

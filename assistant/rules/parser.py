@@ -607,6 +607,9 @@ class RequestParser:
         said = []
         for m in re.finditer(r"\b(?:in\s+)?(?:each|every)\s+(?:one\s+)?(?:of\s+)?__t\d+__", text):
             said.append(f"{m.group(0).split('__t')[0].strip()} … (a condition in every period)")
+        every = r"\b(?:in\s+)?(?:each|every)\s+(?:single\s+)?(?:day|week|month|quarter|year)\b"
+        for m in re.finditer(every, text):
+            said.append(f"{m.group(0).strip()} (a condition in every period)")
         for m in re.finditer(r"\b(?:in|on|within)\s+(?:the\s+)?same\s+([a-z]+)", text):
             said.append(f"{m.group(0)} (two things in one {m.group(1)})")
         periods = r"\b(?:more|less|fewer)\b[^_]*?__t\d+__\s+than\s+(?:in\s+|during\s+)?__t\d+__"
@@ -808,6 +811,7 @@ class RequestParser:
         out += [Tagged(c) for c in self._derived(facts, result)]
         out += self._activities(facts, result)
         out = self._narrow_negated_terms(out, result)
+        out = self._things_of_channel_terms(out, result)
         if facts.negated and out and not facts.negation_used:
             out = absorb_into_terms(out)
             out = [Tagged(negate_condition(all_of([t.condition for t in out]), self.nullable))]
@@ -827,6 +831,44 @@ class RequestParser:
             if span not in result.unrecognized:
                 result.unrecognized.append(span)
         return out
+
+    def _things_of_channel_terms(self, out: list[Tagged], result: ParseResult) -> list[Tagged]:
+        """'bought shoes in both store and online': a term of plain activities in channels
+        (members of one union) beside what was bought, in any channel, is those things bought
+        in each of the term's channels."""
+        events = self.catalog.events
+        plain = [
+            t
+            for t in out
+            if t.term
+            and isinstance(t.condition, ActivityCondition)
+            and not t.condition.activity.filters
+            and not t.condition.activity.predicates
+            and (t.condition.op, t.condition.value, t.condition.measure) == (">=", 1, "count")
+        ]
+        things = [t for t in out if not t.term and t not in plain]
+        if not plain or len(things) != 1 or len(plain) + 1 != len(out):
+            return out
+        thing = things[0].condition
+        if not isinstance(thing, ActivityCondition) or not thing.activity.filters:
+            return out
+        members = set(events[thing.activity.source].union or [])
+        if not members or not all(t.condition.activity.source in members for t in plain):
+            return out
+        merged = []
+        for t in plain:
+            c = t.condition
+            assert isinstance(c, ActivityCondition)
+            fields = self.catalog.graph.event_fields(c.activity.source)
+            if not all(name in fields for name in thing.activity.filters):
+                return out
+            activity = c.activity.model_copy(update={"filters": dict(thing.activity.filters)})
+            window = thing.window if c.window in (None, AllTime()) else c.window
+            merged.append(
+                replace(t, condition=c.model_copy(update={"activity": activity, "window": window}))
+            )
+        result.assumptions.append("what was bought is bought in each of the term's channels")
+        return merged
 
     def _narrow_negated_terms(self, out: list[Tagged], result: ParseResult) -> list[Tagged]:
         """'never bought anything at the ought shop': a term that is no activity of an event
@@ -1479,6 +1521,22 @@ class RequestParser:
                 "a condition I can make)"
             )
             return []
+        first = facts.numbers[0] if facts.numbers else None
+        if (
+            has_quantity
+            and measure == "count"
+            and first is not None
+            and first.kind == "number"
+            and first.number_kind == "number"
+            and not facts.comparators
+            and 1900 <= (first.value or 0) <= 2100
+            and float(first.value or 0).is_integer()
+        ):
+            # "bought from the catalog in each quarter of 2002": a year no time took, not
+            # 2002 purchases
+            facts.used_numbers.add(id(first))
+            result.unrecognized.append(f"{first.text} (a year, but no time here takes it)")
+            has_quantity = False
         if has_quantity:
             op, value = facts.comparison(
                 money=measure in ("sum", "avg") and fieldname != "item_count"
