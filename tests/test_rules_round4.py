@@ -21,6 +21,7 @@ from assistant.catalog import SCHEMAS_DIR, load_catalog
 from assistant.rules.text import normalize
 from assistant.rules.timeparse import TimeParser
 from assistant.spec import ActivityCondition, AttributeCondition
+from assistant.windows import AllTime as AllTimeWindow
 from assistant.windows import Between, Since
 
 AS_OF = date(2026, 9, 30)
@@ -485,3 +486,23 @@ def test_a_year_no_time_takes_is_never_a_count(tpcds, request_text):
     got = read(tpcds, request_text, date(2003, 1, 12))
     assert all(c.value < 1900 for c in activities(got))
     assert any("year" in u or "each" in u for u in got.unrecognized)
+
+
+def test_a_verb_said_alone_shares_the_next_verbs_object_and_time(retail):
+    got = read(retail, "customers who opened but didn't click an email last month")
+    opened, clicked = activities(got)
+    assert opened.activity.filters["channel"] == clicked.activity.filters["channel"] == ["email"]
+    assert opened.window == clicked.window and opened.window.kind == "calendar"
+
+
+def test_a_relative_clause_is_no_second_verb(tpcds):
+    said = "store customers who haven't bought in store in the last 12 months"
+    some = [c for c in activities(read(tpcds, said, date(2003, 1, 12))) if c.op == ">="]
+    assert some and some[0].window == AllTimeWindow()
+
+
+@pytest.mark.parametrize(
+    ("said", "normal"), [("the past fortnight", "the past 2 weeks"), ("a & b", "a and b")]
+)
+def test_fortnights_and_ampersands(said, normal):
+    assert normalize(said) == normal

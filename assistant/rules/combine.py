@@ -251,7 +251,48 @@ def share_windows(
                 break
             j -= 1
     out = _share_objects_forward(out, facts, member_of, result)
+    out = _bare_verb_takes_the_next_object(out, facts, joiners, result)
     return _share_leading_window(out, facts, joiners, result)
+
+
+def _bare_verb_takes_the_next_object(
+    out: list[Tagged], facts: list[ClauseFacts], joiners: list[str], result: ParseResult
+) -> list[Tagged]:
+    """'opened but didn't click an email last month': a clause that is only a verb shares the
+    object and the time of the clause right after it, about the same event."""
+    for k in range(len(facts) - 1):
+        content = [i for i in facts[k].items if i.kind not in ("stopword",)]
+        if len(content) != 1 or content[0].kind not in ("verb", "value"):
+            continue
+        said = facts[k + 1].items[0].joined_by if facts[k + 1].items else ""
+        if said not in ("but", "and", "or") or facts[k].window is not None:
+            continue  # "store customers who …": a relative clause is no second verb
+        mine = [i for i, t in enumerate(out) if t.clause == k]
+        theirs = [t.condition for t in out if t.clause == k + 1]
+        if len(mine) != 1 or len(theirs) != 1:
+            continue
+        c, later = out[mine[0]].condition, theirs[0]
+        if not (
+            isinstance(c, ActivityCondition)
+            and isinstance(later, ActivityCondition)
+            and c.activity.source == later.activity.source
+            and c.measure == "count"
+        ):
+            continue
+        extra = {n: v for n, v in later.activity.filters.items() if n not in c.activity.filters}
+        update: dict[str, Any] = {}
+        if extra:
+            update["activity"] = c.activity.model_copy(
+                update={"filters": {**c.activity.filters, **extra}}
+            )
+        if isinstance(c.window, AllTime) and not isinstance(later.window, AllTime):
+            update["window"] = later.window
+        if update:
+            out[mine[0]] = replace(out[mine[0]], condition=c.model_copy(update=update))
+            note = "a verb said alone shares what and when of the verb after it"
+            if note not in result.assumptions:
+                result.assumptions.append(note)
+    return out
 
 
 def _share_objects_forward(

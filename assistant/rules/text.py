@@ -127,6 +127,10 @@ def normalize(text: str) -> str:
     text = _BARE_SINCE.sub("since then", text)
     # "shopped in both 2001 and 2002": a time for each, as "in 2001 and in 2002"
     text = _BOTH_TIMES.sub(r"\1 \2 and \1 \3", text)
+    # "the past fortnight": two weeks; "spend > 1000 & orders >= 5": and
+    text = re.sub(r"\b(?:an?|one)\s+fortnight\b", "2 weeks", text)
+    text = re.sub(r"\bfortnights?\b", "2 weeks", text)
+    text = re.sub(r"\s&\s", " and ", text)
     text = re.sub(r"(\w)'s\b", r"\1", text)
     for phrase, number in NUMBER_PHRASES.items():
         text = re.sub(rf"\b{phrase}\b", number, text)
