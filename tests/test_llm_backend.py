@@ -348,3 +348,24 @@ def test_no_key_for_a_remote_server_is_a_clear_error(monkeypatch):
     with pytest.raises(BackendError) as caught:
         OpenAIBackend(LLMSettings(base_url=None))
     assert caught.value.kind == "auth"
+
+
+def test_the_answer_schema_allows_one_kind_of_answer(llm_server):
+    # A small model filled a spec, the prompt's sample clarification and a refusal at once: the
+    # grammar a server builds from the schema now allows only one kind per answer.
+    llm_server.push(Reply.json({"spec": {"conditions": [WOMEN]}}))
+    backend(llm_server, method="json_schema").interpret(turn("women"))
+    schema = llm_server.received[0].body["response_format"]["json_schema"]["schema"]
+    kinds = schema["anyOf"]
+    assert [k["required"] for k in kinds] == [
+        ["spec"],
+        ["sql"],
+        ["clarification"],
+        ["refusal"],
+        ["reset"],
+    ]
+    for kind in kinds:
+        assert kind["additionalProperties"] is False
+        others = {"spec", "sql", "clarification", "refusal", "reset"} - set(kind["required"])
+        assert not others & set(kind["properties"])  # no other kind may come with it
+    assert kinds[0]["properties"]["spec"] == {"$ref": "#/$defs/SegmentSpec"}  # not null

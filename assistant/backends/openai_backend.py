@@ -126,7 +126,40 @@ def answer_json_schema(catalog: Catalog | None = None) -> dict[str, Any]:
     schema["$defs"] = defs
     schema["title"] = ANSWER_SCHEMA_NAME
     schema["description"] = "A segment spec, fallback SQL, a clarification or a refusal."
+    schema["anyOf"] = _one_kind_of_answer(schema["properties"])
     return schema
+
+
+# Each kind of answer with what may go with it: the grammar a server builds from the schema then
+# allows one kind per answer (a small model filled them all at once: a spec, the prompt's sample
+# clarification and a refusal together).
+ANSWER_KINDS = {
+    "spec": ("unrecognized", "assumptions"),
+    "sql": ("unrecognized", "assumptions"),
+    "clarification": ("unrecognized",),
+    "refusal": (),
+    "reset": ("assumptions",),
+}
+
+
+def _one_kind_of_answer(properties: dict[str, Any]) -> list[dict[str, Any]]:
+    kinds = []
+    for kind, extras in ANSWER_KINDS.items():
+        own = dict(properties[kind])
+        if own.get("anyOf"):  # "X or null" from the optional field: the chosen kind is not null
+            own = next((a for a in own["anyOf"] if a.get("type") != "null"), own)
+            own = {k: v for k, v in own.items() if k != "default"}
+        if kind == "reset":
+            own = {"const": True}
+        kinds.append(
+            {
+                "type": "object",
+                "properties": {kind: own, **{e: properties[e] for e in extras}},
+                "required": [kind],
+                "additionalProperties": False,
+            }
+        )
+    return kinds
 
 
 def _require_kind(definition: dict[str, Any]) -> None:
