@@ -170,13 +170,13 @@ def test_the_committed_suites_cover_every_type_with_enough_cases():
     assert tags.count("multi-turn") >= 20 and tags.count("adversarial") >= 20
     assert sum(case.last_expectation().must_clarify for case in cases) >= 10
     heldout = [case for case in cases if case.suite.startswith("heldout")]
-    # the dev sets grow every round (issue 11); the held-out files keep their size
-    assert len(heldout) >= 90 and 0.2 <= len(heldout) / len(cases) <= 0.4
+    # the dev sets grow every round (issue 11); held-out grows by blind outsider files
+    assert len(heldout) >= 130 and 0.25 <= len(heldout) / len(cases) <= 0.4
     for schema in ("tpcds", "saas"):  # each schema keeps its own held-out file
         own = load_cases([Path("evals") / schema])
         assert {case.schema_name for case in own} == {schema}
         held = [case for case in own if case.suite.startswith("heldout")]
-        assert len(held) >= 30 and 0.1 <= len(held) / len(own) <= 0.4
+        assert len(held) >= 75 and 0.12 <= len(held) / len(own) <= 0.4
 
 
 def result(case_id: str, passed: bool, suite: str = "s", schema: str = "retail",
