@@ -481,3 +481,19 @@ def test_rejects_absurd_nesting_without_crashing(sql, schema):
 def test_guard_error_carries_kind_and_reason():
     err = GuardError("parse", "Something specific.")
     assert err.kind == "parse" and err.reason == "Something specific." and str(err) == err.reason
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM segment_cache.segment_traits_0123456789",
+        "SELECT customer_id FROM segment_traits_0123456789",
+        "SELECT customer_id FROM answer_members",
+    ],
+    ids=["cache-database", "traits-view", "a-turns-temp-table"],
+)
+def test_rejects_the_products_own_relations(sql, schema):
+    # The traits' in-memory database is writable and a turn's temp tables are session state:
+    # neither is a table of the data.
+    with pytest.raises(GuardError):
+        check_sql(sql, schema)
