@@ -24,8 +24,8 @@ from assistant.compiler import (
     audience_key,
     compile_spec,
     funnel_counts_sql,
+    funnel_sql,
     run_funnel,
-    steps_sql,
 )
 from assistant.executor import ExecutionError, Executor
 from assistant.guard import GuardError, check_sql
@@ -378,10 +378,7 @@ def _narrowed_funnel(compiled: CompiledSegment, catalog: Catalog) -> CompiledSeg
     conditions = narrowed([s.condition_sql for s in compiled.steps], entity)
     if conditions == [s.condition_sql for s in compiled.steps]:
         return compiled
-    funnel = f"WITH steps AS (\n{steps_sql(entity, conditions)}\n)\n" + funnel_counts_sql(
-        "steps", len(conditions)
-    )
-    return replace(compiled, funnel_sql=funnel)
+    return replace(compiled, funnel_sql=funnel_sql(entity, conditions))
 
 
 def _run(

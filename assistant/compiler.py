@@ -96,7 +96,7 @@ def compile_spec(spec: SegmentSpec, as_of: date, catalog: Catalog) -> CompiledSe
         explanation=_explanation(catalog.entity.plural, [s.label for s in steps]),
         assumptions=compiler.assumptions,
         steps=steps,
-        funnel_sql=_funnel_sql(entity, [s.condition_sql for s in steps]),
+        funnel_sql=funnel_sql(entity, [s.condition_sql for s in steps]),
         steps_sql=steps_sql(entity, [s.condition_sql for s in steps]) if steps else None,
     )
 
@@ -144,7 +144,8 @@ def _audience_sql(entity: tuple[str, str], conditions: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _funnel_sql(entity: tuple[str, str], conditions: list[str]) -> str:
+def funnel_sql(entity: tuple[str, str], conditions: list[str]) -> str:
+    """Everyone, then those left after each cumulative step, from the step conditions."""
     table, _ = entity
     if not conditions:
         return f"SELECT count(*) AS all_customers\nFROM {table}"

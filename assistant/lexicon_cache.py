@@ -15,6 +15,7 @@ import os
 import pickle
 import sys
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 from assistant.catalog import Catalog
@@ -50,6 +51,14 @@ def _digest(catalog: Catalog) -> str:
     for name in ("lexicon.yaml", "segment_models.yaml"):
         path = SCHEMAS_DIR / name
         sha.update(path.read_bytes() if path.is_file() else b"")
+    sha.update(_code_digest().encode())
+    return sha.hexdigest()[:24]
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """The source of the code that builds a lexicon: read once per process, not per catalog."""
+    sha = hashlib.sha256()
     root, members = _CODE
     for member in members:
         target = root / member
@@ -57,7 +66,7 @@ def _digest(catalog: Catalog) -> str:
         for file in files:
             if file.is_file():
                 sha.update(file.read_bytes())
-    return sha.hexdigest()[:24]
+    return sha.hexdigest()
 
 
 def _read(path: Path) -> Lexicon | None:

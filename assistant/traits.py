@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant import roles
+from assistant.config import user_cache_dir
 from assistant.segmodels import assignment_sql
 
 if TYPE_CHECKING:
@@ -376,12 +377,8 @@ def cache_dir(db_path: Path) -> Path:
             return beside
     except OSError:
         pass
-    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    fallback = (
-        home
-        / "segment-assistant"
-        / "traits"
-        / hashlib.sha256(str(db_path.resolve()).encode()).hexdigest()[:12]
+    fallback = user_cache_dir(
+        "traits", hashlib.sha256(str(db_path.resolve()).encode()).hexdigest()[:12]
     )
     fallback.mkdir(parents=True, exist_ok=True)
     return fallback

@@ -841,9 +841,7 @@ class RequestParser:
             t
             for t in out
             if t.term
-            and isinstance(t.condition, ActivityCondition)
-            and not t.condition.activity.filters
-            and not t.condition.activity.predicates
+            and _unnarrowed_activity(t)
             and (t.condition.op, t.condition.value, t.condition.measure) == (">=", 1, "count")
         ]
         things = [t for t in out if not t.term and t not in plain]
@@ -929,9 +927,7 @@ class RequestParser:
             t
             for t in out
             if t.bare_activity
-            and isinstance(t.condition, ActivityCondition)
-            and not t.condition.activity.filters
-            and not t.condition.activity.predicates
+            and _unnarrowed_activity(t)
             and isinstance(t.condition.window, AllTime)
         ]
         kept = [t for t in out if t not in bare]
@@ -1871,3 +1867,9 @@ def _first_error(exc: Exception) -> str:
         if "Value error" in line or "Input should be" in line:
             return line.strip()
     return text[-1] if text else "not expressible"
+
+
+def _unnarrowed_activity(tagged: Tagged) -> bool:
+    """An activity condition with no filter and no predicate on its rows."""
+    c = tagged.condition
+    return isinstance(c, ActivityCondition) and not c.activity.filters and not c.activity.predicates
