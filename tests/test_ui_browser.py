@@ -224,7 +224,7 @@ def _nothing_drawn_before_a_segment(page) -> None:
         assert page.locator(f"#{chart}").is_hidden(), chart
     page.get_by_role("tab", name="Members").click()
     assert page.locator("#sample").is_hidden()
-    assert page.locator("#members-note").is_visible()
+    page.locator("#members-note").wait_for(state="visible")
     page.get_by_role("tab", name="Saved").click()
     assert page.locator("#saved-history").is_hidden() and page.locator("#download").is_hidden()
     page.get_by_role("tab", name="Profile").click()
@@ -366,7 +366,8 @@ def _download(page, name: str, count: int, folder: Path) -> None:
         "n => document.querySelector('#save-status')?.innerText.includes(n + ' members of')",
         arg=f"{count:,}",
     )
-    assert page.locator("#download").is_visible()
+    # The status and the file box are one update, but the browser may paint them a frame apart.
+    page.locator("#download").wait_for(state="visible", timeout=10_000)
     assert "Error" not in page.inner_text("#download")
 
 
