@@ -7,9 +7,10 @@ from __future__ import annotations
 from llm_server import FakeLLMServer, Reply
 
 from assistant.answer import answer
+from assistant.backends.base import Draft
 from assistant.backends.factory import make_backend
 from assistant.backends.hybrid import HybridBackend
-from assistant.backends.openai_backend import LLMSettings, OpenAIBackend
+from assistant.backends.openai_backend import LLMSettings, OpenAIBackend, cassette_key
 from assistant.backends.rules import RulesBackend
 from assistant.catalog import load_catalog
 
@@ -17,9 +18,10 @@ CATALOG = load_catalog()
 WOMEN = {"kind": "attribute", "attribute": "gender", "op": "=", "value": "female"}
 
 
-def hybrid(server: FakeLLMServer) -> HybridBackend:
+def hybrid(server: FakeLLMServer, mode: str = "correct") -> HybridBackend:
     settings = LLMSettings(base_url=server.base_url, model="test-model", timeout=5, max_retries=0)
-    return HybridBackend(RulesBackend(CATALOG), OpenAIBackend(settings, catalog=CATALOG))
+    model = OpenAIBackend(settings, catalog=CATALOG)
+    return HybridBackend(RulesBackend(CATALOG), model, mode=mode)  # type: ignore[arg-type]
 
 
 def test_a_fully_understood_request_never_reaches_the_model(llm_server, executor):
@@ -62,3 +64,28 @@ def test_the_factory_builds_it_by_name(llm_server, monkeypatch):
     monkeypatch.setenv("OPENAI_BASE_URL", llm_server.base_url)
     built = make_backend("hybrid", catalog=CATALOG)
     assert isinstance(built, HybridBackend) and built.name == "hybrid"
+
+
+def test_in_correct_mode_the_model_sees_the_rules_draft_and_the_words_they_could_not_use(
+    llm_server, executor
+):
+    llm_server.push(Reply.json({"spec": {"conditions": [WOMEN]}}))
+    answer("women who are zorbly", backend=hybrid(llm_server), executor=executor)
+    (sent,) = llm_server.received
+    prompt = sent.messages[-1]["content"]
+    assert "# Draft reading" in prompt and "'zorbly'" in prompt
+    assert '"attribute":"gender"' in prompt.split("# Draft reading")[1]  # the rules' spec
+
+
+def test_in_fallback_mode_the_model_reads_the_request_alone(llm_server, executor):
+    llm_server.push(Reply.json({"spec": {"conditions": [WOMEN]}}))
+    answer("women who are zorbly", backend=hybrid(llm_server, "fallback"), executor=executor)
+    (sent,) = llm_server.received
+    assert "Draft reading" not in sent.text()
+
+
+def test_a_draft_is_part_of_the_cassette_key_and_keys_without_one_are_unchanged():
+    plain = cassette_key("segment_system.v3", "women", None, 1, dataset="demo")
+    assert plain == cassette_key("segment_system.v3", "women", None, 1, dataset="demo", draft=None)
+    drafted = cassette_key("segment_system.v3", "women", None, 1, dataset="demo", draft=Draft())
+    assert drafted != plain

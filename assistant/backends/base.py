@@ -28,6 +28,15 @@ class Clarification(BaseModel):
     suggestions: list[str] = Field(default_factory=list)
 
 
+class Draft(BaseModel):
+    """Another reader's attempt at the same request (the hybrid backend's rules parse), which a
+    model is asked to confirm or correct rather than read the request from scratch."""
+
+    spec: SegmentSpec | None = None
+    unused: list[str] = Field(default_factory=list)  # words the draft could not use
+    question: str | None = None  # what the draft would have asked back instead
+
+
 class Turn(BaseModel):
     """Context a backend gets with each request: the data's date and the segment so far."""
 
@@ -35,6 +44,7 @@ class Turn(BaseModel):
     as_of: date
     current: SegmentSpec | None = None
     history: list[str] = Field(default_factory=list)
+    draft: Draft | None = None
 
 
 class Interpretation(BaseModel):

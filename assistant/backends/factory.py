@@ -55,7 +55,8 @@ def make_backend(
             record=record,
             prompt_dir=prompt_dir,
         )
-        return HybridBackend(RulesBackend(catalog), llm)
+        mode = os.environ.get("SEGMENT_ASSISTANT_HYBRID_MODE", "correct")
+        return HybridBackend(RulesBackend(catalog), llm, mode=mode)  # type: ignore[arg-type]
     if name == "openai":
         from assistant.backends.openai_backend import LLMSettings, OpenAIBackend
 

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from assistant.backends.base import (
     BackendError,
     Clarification,
+    Draft,
     Interpretation,
     TokenUsage,
     Turn,
@@ -501,13 +502,17 @@ def cassette_key(
     attempt: int,
     *,
     dataset: str | None = None,
+    draft: Draft | None = None,
 ) -> str:
     """Stable id of one model call: what a cassette is keyed on. `dataset` (the catalog's name)
-    keeps one cassette's answers for different catalogs apart."""
+    keeps one cassette's answers for different catalogs apart; a `draft` to correct is part of the
+    question (keys without one are as before, so older cassettes still replay)."""
     current_json = current.model_dump_json() if current is not None else ""
     parts: list[Any] = [prompt_id, request, current_json, attempt]
     if dataset:
         parts.append(dataset)
+    if draft is not None:
+        parts.append(["draft", draft.model_dump_json()])
     payload = json.dumps(parts, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
 
@@ -573,6 +578,7 @@ class OpenAIBackend:
                 turn.current,
                 attempt,
                 dataset=self.catalog.dataset.name,
+                draft=turn.draft,
             )
             raw = self.transport.complete(ChatRequest(messages=messages, key=key))
             usage = _add_usage(usage, raw.usage)
@@ -641,6 +647,7 @@ class OpenAIBackend:
             current=turn.current.model_dump_json(exclude_none=True) if turn.current else "(none)",
             history="\n".join(f"- {h}" for h in turn.history) or "(none)",
         )
+        user += self._draft_section(turn.draft)
         return [("system", system), ("user", user)], card.tokens + count_tokens(examples)
 
     def _build_split_messages(self, turn: Turn) -> tuple[list[tuple[str, str]], int]:
@@ -671,8 +678,19 @@ class OpenAIBackend:
             current=turn.current.model_dump_json(exclude_none=True) if turn.current else "(none)",
             history="\n".join(f"- {h}" for h in turn.history) or "(none)",
         )
+        user += self._draft_section(turn.draft)
         card_tokens = count_tokens(stable) + card.tokens + count_tokens(examples)
         return [("system", system), ("user", user)], card_tokens
+
+    def _draft_section(self, draft: Draft | None) -> str:
+        if draft is None:
+            return ""
+        settings = self.settings
+        prompt = load_prompt("segment_draft", settings.prompt_version, settings.prompt_dir)
+        spec = draft.spec.model_dump_json(exclude_none=True) if draft.spec else "(none)"
+        asked = f"\nIt would have asked back: {draft.question}" if draft.question else ""
+        unused = ", ".join(f"'{w}'" for w in draft.unused) or "(none)"
+        return "\n\n" + prompt.render(draft=spec, unused=unused, question=asked)
 
     def _split_answer_format(self) -> str:
         # The whole schema would cost ~4,000 tokens; with json_schema/function_calling the
