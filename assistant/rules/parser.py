@@ -492,6 +492,9 @@ class RequestParser:
         # "created reports": 'reports' is another column of the same row (the event's feature),
         # the same thing said twice, not a second filter.
         tables = {m.table for m in meanings}
+        # "browsed in the app": 'in the app' names a purchase channel, but no field of a
+        # browsing session; only a field of the phrase's own events can be said inside it
+        fields = self._fields_of_tables(tables)
         found: list[Item] = []
         for start in range(len(words)):
             for length in range(len(words) - start, 0, -1):
@@ -506,10 +509,19 @@ class RequestParser:
                     if m.kind == "value"
                     and not self.vocab.is_property(m.table, m.column)
                     and m.table not in tables
+                    and f"{m.table}.{m.column}" in fields
                 ]
                 if inner:
                     found.append(Item("value", " ".join(words[start : start + length]), inner))
                     break
+        return found
+
+    def _fields_of_tables(self, tables: set[str | None]) -> set[str]:
+        """The qualified columns behind the fields of every event whose rows are in `tables`."""
+        graph, found = self.catalog.graph, set()
+        for name, event in self.catalog.events.items():
+            if event.table in tables:
+                found |= {f.sql for f in graph.event_fields(name).values()}
         return found
 
     def _corrected(self, token: Token, result: ParseResult) -> str:
