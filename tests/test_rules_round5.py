@@ -55,3 +55,78 @@ def test_a_value_of_a_joined_table_inside_a_phrase_still_filters_the_event(retai
     # "opened an email": 'email' is the campaign's channel, a field of campaign events
     (only,) = activities(read(retail, "opened an email in the last 30 days"))
     assert only.activity.filters == {"event_type": ["opened"], "channel": ["email"]}
+
+
+# -- coordination: values joined by or / and / commas ----------------------------------------------
+
+
+def attributes(got) -> dict[str, object]:
+    return {c.attribute: c.value for c in got.spec.conditions if hasattr(c, "attribute")}
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    ["customers in berlin, munich or hamburg", "customers in Munich, Berlin or Hamburg"],
+)
+def test_an_or_list_is_one_condition_on_the_column_that_has_every_value(retail, request_text):
+    # Berlin and Hamburg are regions and cities, Munich only a city: all three are cities
+    got = attributes(read(retail, request_text))
+    assert list(got) == ["city"] and set(got["city"]) == {"Berlin", "Munich", "Hamburg"}
+
+
+def test_a_comma_list_ending_in_or_is_one_or_list(tpcds):
+    got = read(tpcds, "women in OH, MI or PA")
+    assert set(attributes(got)["state"]) == {"OH", "MI", "PA"}
+
+
+# -- shorthand, ages, years, counts ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("said", "meant"),
+    [
+        ("customers w/ bad credit", "customers with bad credit"),
+        ("male customers born btwn 1950 and 1960", "male customers born between 1950 and 1960"),
+        ("folks with a 2-yr degree", "folks with a 2 year degree"),
+    ],
+)
+def test_typed_shorthand_reads_as_the_words_it_stands_for(tpcds, said, meant):
+    assert read(tpcds, said).spec == read(tpcds, meant).spec
+
+
+@pytest.mark.parametrize(("said", "op"), [("65 and older", ">="), ("30 or younger", "<=")])
+def test_an_age_with_its_comparison_after_it(retail, said, op):
+    (age,) = read(retail, f"customers {said}").spec.conditions
+    assert (age.attribute, age.op) == ("age", op)
+
+
+def test_a_four_digit_number_outside_any_plausible_year_is_a_number_not_a_year(tpcds):
+    got = read(tpcds, "people with an estimated purchase budget between 2000 and 4000")
+    (only,) = got.spec.conditions
+    assert only.op == "between" and only.value == [2000, 4000]
+
+
+def test_having_none_of_a_counted_property_is_zero_not_unknown(tpcds):
+    got = read(tpcds, "men who don't have any kids")
+    assert attributes(got)["dependents"] == 0
+
+
+# -- back references --------------------------------------------------------------------------------
+
+
+def test_not_since_then_counts_from_the_latest_such_event(tpcds):
+    got = read(tpcds, "people who returned something in the last 6 months and haven't bought since")
+    (_, none_since) = activities(got)
+    assert none_since.value == 0 and none_since.after.which == "last"
+
+
+def test_since_their_last_x_is_the_x_just_said_with_its_qualifiers(retail):
+    got = read(retail, "clicked a promo email last month but haven't bought since their last click")
+    (clicked, none_since) = activities(got)
+    assert none_since.after.activity == clicked.activity
+
+
+def test_a_time_after_a_list_of_counted_activities_is_every_items(tpcds):
+    got = read(tpcds, "at least 2 web orders and at least 2 catalog orders in the past two years")
+    assert [a.window for a in activities(got)] == [activities(got)[1].window] * 2
+    assert activities(got)[0].window.n == 2

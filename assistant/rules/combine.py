@@ -229,8 +229,10 @@ def share_windows(
         j = k - 1
         while j >= 0 and joiners[j + 1] in (("and", "or", "but") if elided else ("and", "or")):
             mine = [i for i, t in enumerate(out) if t.clause == j]
+            # "at least 2 web orders and at least 2 catalog orders in the past two years":
+            # counted items share the list's time too (only bare ones its channel)
             if not mine or not all(
-                out[i].bare_activity
+                (out[i].bare_activity or window is not None)
                 and isinstance(out[i].condition, ActivityCondition)
                 and family(out[i].condition.activity.source) == family(last.activity.source)
                 for i in mine
@@ -239,7 +241,8 @@ def share_windows(
             for i in mine:
                 condition = out[i].condition
                 assert isinstance(condition, ActivityCondition)
-                shared = condition if elided else _shared_qualifiers(condition, last, member_of)
+                plain = elided or not out[i].bare_activity
+                shared = condition if plain else _shared_qualifiers(condition, last, member_of)
                 if window is not None and facts[j].window is None:
                     shared = with_window(shared, window)
                 if shared != condition:

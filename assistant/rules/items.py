@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.rules.lexicon import Meaning
 from assistant.windows import Window
@@ -95,3 +95,62 @@ def number_list(items: list[Item], start: int) -> tuple[list[Item], int] | None:
         numbers.append(items[i + 1])
         i += 2
     return (numbers, i) if len(numbers) > 1 else None
+
+
+def coordinate_values(items: list[Item]) -> list[Item]:
+    """'in Berlin, Munich or Hamburg', 'a high or urgent ticket': values joined by 'or', 'and'
+    or commas are values of one column when one column has them all (Berlin is a region and a
+    city, Munich only a city: all three are cities), and a list that ends in 'or' is one 'or'
+    list, its commas included."""
+    out = list(items)
+    for start, end in _value_runs(out):
+        values = out[start:end:2]
+        shared = _shared_column(values)
+        if shared is None:
+            continue
+        for k in range(start, end, 2):
+            if (out[k].meaning.table, out[k].meaning.column) != shared:
+                out[k] = _led_by(out[k], shared)
+        joiners = out[start + 1 : end : 2]
+        if joiners[-1].meaning.name == "or" and all(j.text == "," for j in joiners[:-1]):
+            for k in range(start + 1, end - 1, 2):
+                out[k] = replace(out[k], meanings=[joiners[-1].meaning])
+    return out
+
+
+def _value_runs(items: list[Item]) -> list[tuple[int, int]]:
+    """[start, end) of each run 'value (conjunction value)+', the conjunctions ',', 'and', 'or'."""
+    runs, i = [], 0
+    while i < len(items):
+        if not _has_value(items[i]):
+            i += 1
+            continue
+        j = i + 1
+        while (
+            j + 1 < len(items)
+            and items[j].kind == "conjunction"
+            and items[j].text in (",", "and", "or")
+            and _has_value(items[j + 1])
+        ):
+            j += 2
+        if j > i + 1:
+            runs.append((i, j))
+        i = j
+    return runs
+
+
+def _has_value(item: Item) -> bool:
+    return any(m.kind == "value" for m in item.meanings)
+
+
+def _shared_column(values: list[Item]) -> tuple[str | None, str | None] | None:
+    """The first column of the first item's that every item has a value of."""
+    columns = [[(m.table, m.column) for m in v.meanings if m.kind == "value"] for v in values]
+    common = [c for c in columns[0] if all(c in others for others in columns[1:])]
+    return common[0] if common else None
+
+
+def _led_by(item: Item, column: tuple[str | None, str | None]) -> Item:
+    lead = [m for m in item.meanings if m.kind == "value" and (m.table, m.column) == column]
+    rest = [m for m in item.meanings if m not in lead]
+    return replace(item, kind="value", meanings=lead + rest)

@@ -26,6 +26,7 @@ from assistant.rules.combine import (
     apply_term_overrides,
     dedupe,
     either,
+    listed,
     negate_condition,
     or_values,
     same_column_values,
@@ -34,7 +35,7 @@ from assistant.rules.combine import (
     with_window,
 )
 from assistant.rules.coverage import numbers_of, unaccounted
-from assistant.rules.items import Item, merge_ranges
+from assistant.rules.items import Item, coordinate_values, merge_ranges
 from assistant.rules.lexicon import Lexicon, Meaning
 from assistant.rules.text import Token, normalize, tokenize
 from assistant.rules.timeparse import TimeParser
@@ -139,7 +140,7 @@ class RequestParser:
         self._time_text = {t.placeholder: t.text for t in times}
         result.windows = [t.window for t in times]
         skip = frozenset({"term"}) if depth else frozenset()
-        items = self._items(tokenize(with_placeholders), windows, result, skip)
+        items = coordinate_values(self._items(tokenize(with_placeholders), windows, result, skip))
         clauses, joiners = self._continuations(*self._clauses(items))
         tagged: list[Tagged] = []
         previous: set[str] = set(context or ())
@@ -148,6 +149,8 @@ class RequestParser:
         last_window: Window | None = None
         for index, clause in enumerate(clauses):
             clause, anchor = self._anchor(clause, previous)
+            if anchor is not None:
+                anchor = _as_said_before(anchor, earlier)
             facts = ClauseFacts.read(clause, self, previous)
             self._time_from_context(facts, last_window, read, result)
             if (
@@ -166,8 +169,9 @@ class RequestParser:
             last_window = facts.window or last_window
             if anchor is None and facts.back_reference == "since_then" and facts.window is None:
                 # "left something in their cart this week and haven't purchased since": after
-                # their first such event of that time
-                anchor = self._earlier_anchor(earlier, dated=True)
+                # their first such event of that time; "haven't bought anything since": after
+                # their latest (a purchase between two returns is not one since returning)
+                anchor = self._earlier_anchor(earlier, dated=True, latest=facts.negated)
             if anchor is None and facts.back_reference == "afterwards":
                 anchor = self._earlier_anchor(earlier, dated=True)
                 if anchor is None:
@@ -303,7 +307,9 @@ class RequestParser:
             return None
 
     @staticmethod
-    def _earlier_anchor(earlier: list[Tagged], *, dated: bool = False) -> AfterEvent | None:
+    def _earlier_anchor(
+        earlier: list[Tagged], *, dated: bool = False, latest: bool = False
+    ) -> AfterEvent | None:
         """'unsubscribed from email but have still made a purchase since then': without an
         earlier time, 'since then' is since the customer's first such earlier event. `dated`
         ('clicked an SMS campaign last week but did not purchase afterwards'): their first such
@@ -313,7 +319,8 @@ class RequestParser:
         if len(acts) != 1 or acts[0].op not in (">", ">=") or acts[0].measure != "count":
             return None
         window = acts[0].window if dated else AllTime()
-        return AfterEvent(activity=acts[0].activity, which="first", window=window)
+        which = "last" if latest else "first"
+        return AfterEvent(activity=acts[0].activity, which=which, window=window)
 
     @staticmethod
     def _back_word(facts: ClauseFacts) -> str:
@@ -1212,9 +1219,13 @@ class RequestParser:
             prop = self.vocab.property_name(table, column)
             if prop is None or prop in facts.customer_values or table is None or column is None:
                 continue
-            values = self.catalog.column(table, column).values or {}
+            col = self.catalog.column(table, column)
+            values = col.values or {}
             if "none" in values:
                 found.append(AttributeCondition(attribute=prop, op="=", value="none"))
+            elif _counts(col.type):
+                # "men who don't have any kids": a count of them is 0 (NULL is not knowing)
+                found.append(AttributeCondition(attribute=prop, op="=", value=0))
             elif prop in self.nullable:
                 found.append(AttributeCondition(attribute=prop, op="is_null"))
         if found:
@@ -1864,6 +1875,31 @@ def ago(as_of: date, n: float, unit: str) -> date:
 
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _as_said_before(anchor: AfterEvent, earlier: list[Tagged]) -> AfterEvent:
+    """'clicked a promo email … but haven't bought since their last click': the click is the
+    one just said, with all its qualifiers, when the words after 'since' are a part of it."""
+    said = [
+        t.condition.activity
+        for t in earlier
+        if isinstance(t.condition, ActivityCondition)
+        and t.condition.activity.source == anchor.activity.source
+    ]
+    if len(said) != 1:
+        return anchor
+    before, named = said[0], anchor.activity
+    within = all(
+        set(map(str, listed(v))) <= set(map(str, listed(before.filters.get(k, []))))
+        for k, v in named.filters.items()
+    )
+    if within and set(named.predicates) <= set(before.predicates):
+        return anchor.model_copy(update={"activity": before})
+    return anchor
+
+
+def _counts(sql_type: str | None) -> bool:
+    return (sql_type or "").upper() in ("INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT")
 
 
 def _note_unknown(result: ParseResult, item: Item) -> None:

@@ -119,6 +119,11 @@ def normalize(text: str) -> str:
     for short, full in CONTRACTIONS.items():
         text = text.replace(short, full)
     text = _BARE_NOT.sub(r"\1 not", text)
+    # typed shorthand: "w/ bad credit", "w/o kids", "born btwn 1950 and 1960", "a 2-yr degree"
+    text = re.sub(r"\bw/o\b", "without", text)
+    text = re.sub(r"\bw/(?=\s|$)", "with", text)
+    text = re.sub(r"\b(?:btwn|btw|bw)\b(?=\s+\$?\d)", "between", text)
+    text = re.sub(r"\b(\d+)[- ](?:yr|year)s?[- ](?=degree|college)", r"\1 year ", text)
     for symbol, words in _SYMBOLS:
         text = text.replace(symbol, words)
     text = _UNIT_SUFFIX.sub(

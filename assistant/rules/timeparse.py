@@ -29,6 +29,7 @@ MONTHS["sept"] = 9
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _UNIT = r"(hours?|days?|weeks?|months?|years?|quarters?)"
 _LEAD = r"(?:(?:in|during|within|over|for|from|of)\s+)?(?:the\s+)?"
+PLAUSIBLE_YEARS = (1900, 2100)  # a bare four-digit number outside these is not a year
 _DAY = (
     rf"(?:\d{{4}}-\d{{2}}-\d{{2}}|(?:{_MONTH})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:\s*,?\s*\d{{4}})?"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTH})(?:\s*,?\s*\d{{4}})?"
@@ -301,6 +302,8 @@ class TimeParser:
                 return None
         if re.fullmatch(r"\d{4}", text):
             year = int(text)
+            if not PLAUSIBLE_YEARS[0] <= year <= PLAUSIBLE_YEARS[1]:
+                return None  # "a purchase estimate between 2000 and 4000": numbers, not years
             return date(year, 12, 31) if last else date(year, 1, 1)
         words = re.findall(r"[a-z]+|\d+", text)
         month = next((MONTHS[w] for w in words if w in MONTHS), None)
