@@ -130,3 +130,42 @@ def test_a_time_after_a_list_of_counted_activities_is_every_items(tpcds):
     got = read(tpcds, "at least 2 web orders and at least 2 catalog orders in the past two years")
     assert [a.window for a in activities(got)] == [activities(got)[1].window] * 2
     assert activities(got)[0].window.n == 2
+
+
+# -- only, measures, homonyms ---------------------------------------------------------------------
+
+
+def test_only_before_a_count_of_times_is_exactly_that_many(retail):
+    (once,) = activities(read(retail, "customers who've only ordered once"))
+    assert (once.op, once.value) == ("=", 1)
+
+
+def test_only_before_a_verb_is_all_of_the_activity(retail):
+    (only,) = activities(read(retail, "customers who only buy online"))
+    assert only.measure == "share" and only.value == 100
+
+
+def test_a_second_measure_no_condition_counts_is_said(saas):
+    got = read(saas, "accounts with more dashboard views than logins in the last 30 days")
+    assert any(u.startswith("logins") for u in got.unrecognized)
+
+
+def test_a_name_of_two_rival_places_is_asked_back_with_a_request_for_each(retail):
+    got = read(retail, "everyone in victoria")
+    assert got.spec is None and "Which Victoria" in got.clarification.question
+    assert got.clarification.suggestions == [
+        "everyone in Victoria, Australia",
+        "everyone in Victoria, Canada",
+    ]
+    for choice in got.clarification.suggestions:  # each choice reads as one place
+        assert read(retail, choice).spec is not None
+
+
+def test_a_place_said_with_the_request_picks_the_homonyms_reading(retail):
+    got = attributes(read(retail, "women in victoria, british columbia"))
+    assert got["city"] == "Victoria" and got["region"] == "British Columbia"
+
+
+def test_nested_readings_of_one_name_are_one_place_and_never_asked(retail):
+    # the city of Berlin lies in the region Berlin
+    assert read(retail, "customers in Berlin").spec is not None

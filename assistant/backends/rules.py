@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from assistant.backends.base import Clarification, Interpretation, Turn, Validator
 from assistant.catalog import Catalog, load_catalog
 from assistant.lexicon_cache import cached_lexicon
+from assistant.rules.homonyms import Homonym
 from assistant.rules.lexicon import Lexicon
 from assistant.rules.parser import RequestParser
 from assistant.rules.refine import activity_sources, detect_intent, refine, strip_command
@@ -50,6 +53,8 @@ class RulesBackend:
             return Interpretation(
                 clarification=self._clarify(parsed.unknown_words or parsed.unrecognized), **base
             )
+        if parsed.homonyms:
+            return Interpretation(clarification=which_place(turn.request, parsed.homonyms), **base)
         if parsed.guesses and len(parsed.unknown_words) > parsed.guesses:
             # "people near our flagship store": what was understood is only a guess, and most
             # of the words around it are unknown; ask, with choices.
@@ -71,3 +76,17 @@ class RulesBackend:
                 "for example:"
             )
         return Clarification(question=question, suggestions=examples)
+
+
+def which_place(request: str, homonyms: list[Homonym]) -> Clarification:
+    """'Which Victoria do you mean?', each choice the request with the name made plain."""
+    first = homonyms[0]
+    pattern = re.compile(rf"\b{re.escape(first.text)}\b", re.IGNORECASE)
+    choices = [
+        pattern.sub(lambda _m, r=r: f"{first.label}, {r.qualifier}", request, count=1)
+        for r in first.readings
+    ]
+    places = " or ".join(f"{first.label}, {r.qualifier}" for r in first.readings)
+    return Clarification(
+        question=f"Which {first.label} do you mean: {places}?", suggestions=choices
+    )

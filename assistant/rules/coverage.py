@@ -74,6 +74,7 @@ def unaccounted(facts: ClauseFacts, made: list[Condition]) -> list[str]:
     found += _fields(facts, conditions)
     found += [f"{b.text()} (no such field here)" for b in facts.row_bounds if not b.used]
     found += _comparisons(facts, conditions)
+    found += _measures(facts, conditions)
     if facts.counted_field and not facts.counted_used:
         found.append(f"{facts.counted_text} (not counted on this activity's rows)")
     if facts.rate_text:
@@ -109,6 +110,32 @@ def _comparisons(facts: ClauseFacts, conditions: list[Condition]) -> list[str]:
         return []
     text = " ".join(i.text for i in said)
     return [f"{text} (comparing two activities is not a condition I can make)"]
+
+
+def _measures(facts: ClauseFacts, conditions: list[Condition]) -> list[str]:
+    """'more dashboard views than logins': a second measure of the same activity that no
+    condition counts (its own filters are in none of the clause's activities)."""
+    measures = facts.parser.catalog.measures
+    acts = _activities(conditions)
+    named = [i for i in facts.items if i.kind == "measure" and i.meaning.name in measures]
+    if len(named) < 2 or not acts:
+        return []
+    out = []
+    for item in named:
+        measure = measures[item.meaning.name]
+        wanted = {k: set(map(str, v)) for k, v in (measure.filters or {}).items()}
+        if not wanted:
+            continue
+        if not any(
+            c.activity.source == measure.event
+            and all(
+                vals <= set(map(str, c.activity.filters.get(k, []) or []))
+                for k, vals in wanted.items()
+            )
+            for c in acts
+        ):
+            out.append(f"{item.text} (named, but no condition here counts it)")
+    return out
 
 
 def _activities(conditions: list[Condition]) -> list[ActivityCondition | RankCondition]:

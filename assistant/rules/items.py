@@ -104,6 +104,9 @@ def coordinate_values(items: list[Item]) -> list[Item]:
     list, its commas included."""
     out = list(items)
     for start, end in _value_runs(out):
+        joiners = out[start + 1 : end : 2]
+        if all(j.text == "," for j in joiners):
+            continue  # "Victoria, British Columbia": a place and where it is, not a list
         values = out[start:end:2]
         shared = _shared_column(values)
         if shared is None:
@@ -111,7 +114,6 @@ def coordinate_values(items: list[Item]) -> list[Item]:
         for k in range(start, end, 2):
             if (out[k].meaning.table, out[k].meaning.column) != shared:
                 out[k] = _led_by(out[k], shared)
-        joiners = out[start + 1 : end : 2]
         if joiners[-1].meaning.name == "or" and all(j.text == "," for j in joiners[:-1]):
             for k in range(start + 1, end - 1, 2):
                 out[k] = replace(out[k], meanings=[joiners[-1].meaning])

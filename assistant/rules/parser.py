@@ -35,6 +35,7 @@ from assistant.rules.combine import (
     with_window,
 )
 from assistant.rules.coverage import numbers_of, unaccounted
+from assistant.rules.homonyms import Homonym, resolve_homonyms
 from assistant.rules.items import Item, coordinate_values, merge_ranges
 from assistant.rules.lexicon import Lexicon, Meaning
 from assistant.rules.text import Token, normalize, tokenize
@@ -85,6 +86,8 @@ class ParseResult:
     # email"): a mention when the request makes nothing at all ("drop the region filter"),
     # else a word no condition uses.
     named_only: list[str] = field(default_factory=list)
+    # Names of two rival places that nothing in the request tells apart ("Victoria").
+    homonyms: list[Homonym] = field(default_factory=list)
 
     @property
     def understood(self) -> bool:
@@ -141,6 +144,7 @@ class RequestParser:
         result.windows = [t.window for t in times]
         skip = frozenset({"term"}) if depth else frozenset()
         items = coordinate_values(self._items(tokenize(with_placeholders), windows, result, skip))
+        items, result.homonyms = resolve_homonyms(items, self.catalog)
         clauses, joiners = self._continuations(*self._clauses(items))
         tagged: list[Tagged] = []
         previous: set[str] = set(context or ())
@@ -427,6 +431,17 @@ class RequestParser:
             if token.is_number and items and items[-1].text in exact and items[-1].kind != "time":
                 # "only one user": 'only' before a number is exactly that many
                 items[-1] = Item("comparator", items[-1].text, [Meaning("comparator", name="=")])
+            elif (
+                token.is_number
+                and len(items) >= 2
+                and items[-2].text in exact
+                and items[-1].kind in ("verb", "measure")
+                and i + 1 < len(tokens)
+                and tokens[i + 1].text in ("time", "times")
+            ):
+                # "only ordered once" (1 times): 'only' before the verb of a count of times
+                only = items.pop(-2)
+                items.append(Item("comparator", only.text, [Meaning("comparator", name="=")]))
             quantified = bool(items) and items[-1].kind in ("comparator", "negation", "between")
             if token.is_number and (length < 2 or quantified):
                 # "1 time buyers" is a phrase; "at least 1 purchase" is a number and a measure.
@@ -444,6 +459,15 @@ class RequestParser:
                 units = [m for m in meanings if m.kind == "unit"]
                 if units and items and items[-1].kind == "number":
                     meanings = units  # "over 1 year ago": after a number, 'year' is a unit
+                if (
+                    meanings[0].kind in ("verb", "measure")
+                    and items
+                    and items[-1].kind == "stopword"
+                    and items[-1].text == "only"
+                ):
+                    # "who only buy online": all of the activity (a count after the verb makes
+                    # it 'exactly' instead: "only ordered once")
+                    items[-1] = Item("share", "only", [Meaning("share", name="all")])
                 items.append(Item(meanings[0].kind, text, meanings=meanings))
                 items += self._inner_values(words[i : i + length], meanings, skip)
                 i += length
