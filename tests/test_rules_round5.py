@@ -169,3 +169,25 @@ def test_a_place_said_with_the_request_picks_the_homonyms_reading(retail):
 def test_nested_readings_of_one_name_are_one_place_and_never_asked(retail):
     # the city of Berlin lies in the region Berlin
     assert read(retail, "customers in Berlin").spec is not None
+
+
+# -- returns' money, a year after 'of', a term with a channel inside -----------------------------
+
+
+def test_money_worth_of_returned_channel_orders_is_the_channel_returns_own_amount(tpcds):
+    got = read(tpcds, "customers who sent back more than $1,000 worth of web orders in 2002")
+    (only,) = activities(got)
+    assert only.activity.source == "web_returns" and only.measure == "sum" and only.value == 1000
+
+
+def test_a_year_after_of_is_that_years_window(tpcds):
+    (top,) = read(tpcds, "the 50 biggest online spenders of 2002").spec.conditions
+    assert top.window.year == 2002 and top.n == 50
+
+
+@pytest.mark.parametrize(
+    "request_text", ["repeat catalog buyers in Virginia", "repeat buyers from the catalog"]
+)
+def test_a_vague_word_with_a_channel_is_that_channels_activity(tpcds, request_text):
+    (repeat,) = activities(read(tpcds, request_text))
+    assert repeat.activity.source == "catalog_purchases" and repeat.value == 2

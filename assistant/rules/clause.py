@@ -390,9 +390,16 @@ class ClauseFacts:
                 if v != measure.event and measure.event not in (events[v].union or [])
             ]
             counts = [n for n in self.numbers if n.number_kind != "money"]
-            if counted and returned and self.numbers and not counts and self.money is not None:
-                # "returned catalog items worth over $500": the things returned, and the money
-                # the returns' own amount
+            orders = measure.aggregate == "count" and not measure.filters
+            if (
+                (counted or orders)
+                and returned
+                and self.numbers
+                and not counts
+                and self.money is not None
+            ):
+                # "returned catalog items worth over $500", "sent back more than $1,000 worth of
+                # web orders": the things returned, and the money the returns' own amount
                 self.measures.remove(m)
                 self._verb_of_channel(measure.event)
                 self.money_verb = True

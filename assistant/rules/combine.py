@@ -155,12 +155,17 @@ def apply_term_overrides(
             )
             continue
         kept.append(t)
-    return absorb_into_terms(kept)
+    return absorb_into_terms(kept, unions)
 
 
-def absorb_into_terms(kept: list[Tagged]) -> list[Tagged]:
+def absorb_into_terms(
+    kept: list[Tagged], unions: dict[str, list[str]] | None = None
+) -> list[Tagged]:
     """A vague word's activity takes the filters of a bare activity of the same source in its
-    clause ("frequent outdoor buyers": frequent's purchases are Outdoor purchases)."""
+    clause ("frequent outdoor buyers": frequent's purchases are Outdoor purchases), or becomes
+    that activity when it is a member of the term's union event ("repeat catalog buyers": two
+    catalog purchases, not two purchases and a catalog one)."""
+    unions = unions or {}
     out: list[Tagged] = []
     absorbed: set[int] = set()
     single = {t.term for t in kept if t.term} - {
@@ -172,13 +177,21 @@ def absorb_into_terms(kept: list[Tagged]) -> list[Tagged]:
         mergeable = not is_none(t.condition) or t.term in single
         if t.term and isinstance(t.condition, ActivityCondition) and mergeable:
             for j, other in enumerate(kept):
-                if (
+                if not (
                     other.bare_activity
                     and other.clause == t.clause
                     and isinstance(other.condition, ActivityCondition)
-                    and other.condition.activity.source == t.condition.activity.source
                 ):
+                    continue
+                mine, theirs = t.condition.activity.source, other.condition.activity.source
+                if theirs == mine:
                     t = replace(t, condition=merge_filters(t.condition, other.condition))
+                    absorbed.add(j)
+                elif theirs in unions.get(mine, []) and not t.condition.activity.filters:
+                    narrowed = t.condition.model_copy(
+                        update={"activity": other.condition.activity.model_copy()}
+                    )
+                    t = replace(t, condition=narrowed)
                     absorbed.add(j)
         out.append(t)
     return [t for j, t in enumerate(out) if j not in absorbed]

@@ -427,6 +427,12 @@ class RequestParser:
                 if deferred is not None:
                     i += 1
                     continue
+                split = self._split_term(words, i, skip)
+                if split is not None:
+                    # "repeat catalog buyers": the term 'repeat buyers', then 'catalog'
+                    items += split[1:]
+                    i += split[0]
+                    continue
             exact = self.lexicon.grammar.get("exactly_before_number", [])
             if token.is_number and items and items[-1].text in exact and items[-1].kind != "time":
                 # "only one user": 'only' before a number is exactly that many
@@ -508,6 +514,25 @@ class RequestParser:
         phrase = joined[:length]
         return j, Item(meanings[0].kind, " ".join(phrase), meanings=meanings), length - 1, phrase
 
+    def _split_term(
+        self, words: list[str], i: int, skip: frozenset[str]
+    ) -> tuple[int, Item, Item] | None:
+        """'repeat catalog buyers', 'frequent app shoppers': a vague word's phrase with one
+        value said inside it. Returns the words taken, the term and the value."""
+        for size in (1, 2):
+            inner = self.lexicon.phrases.get(tuple(words[i + 1 : i + 1 + size]), [])
+            inner = [m for m in inner if m.kind not in skip]
+            if not inner or inner[0].kind not in ("value", "verb"):
+                continue
+            joined = [words[i], *words[i + 1 + size :]]
+            length, meanings = self.lexicon.match(joined, 0, skip)
+            if length < 2 or meanings[0].kind != "term":
+                continue
+            term = Item("term", " ".join(joined[:length]), meanings=meanings)
+            value = Item(inner[0].kind, " ".join(words[i + 1 : i + 1 + size]), meanings=inner)
+            return length + size, term, value
+        return None
+
     def _inner_values(
         self, words: list[str], meanings: list[Meaning], skip: frozenset[str]
     ) -> list[Item]:
@@ -546,6 +571,9 @@ class RequestParser:
                     found.append(Item("value", " ".join(words[start : start + length]), inner))
                     break
         return found
+
+    def _unions(self) -> dict[str, list[str]]:
+        return {n: e.union for n, e in self.catalog.events.items() if e.union}
 
     def _fields_of_tables(self, tables: set[str | None]) -> set[str]:
         """The qualified columns behind the fields of every event whose rows are in `tables`."""
@@ -856,7 +884,7 @@ class RequestParser:
         out = self._narrow_negated_terms(out, result)
         out = self._things_of_channel_terms(out, result)
         if facts.negated and out and not facts.negation_used:
-            out = absorb_into_terms(out)
+            out = absorb_into_terms(out, self._unions())
             out = [Tagged(negate_condition(all_of([t.condition for t in out]), self.nullable))]
         out = self._usual_property(facts, out, result)
         if not out:

@@ -129,6 +129,8 @@ class TimeParser:
                 self._month,
             ),
             (r"\b(?:in|during)\s+(?:the\s+year\s+)?((?:19|20)\d{2})\b", self._year),
+            # "the 50 biggest online spenders of 2002", "top buyers for 2001": that year
+            (r"\b(?:of|for)\s+((?:19|20)\d{2})\b(?=\s*(?:$|,|\band\b|\bwho\b|\bin\b))", self._year),
         ]
 
     def extract(self, text: str) -> tuple[str, list[TimeMatch]]:
