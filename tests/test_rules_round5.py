@@ -79,7 +79,7 @@ def test_a_comma_list_ending_in_or_is_one_or_list(tpcds):
     assert set(attributes(got)["state"]) == {"OH", "MI", "PA"}
 
 
-# -- shorthand, ages, years, counts ------------------------------------------------------------------
+# -- shorthand, ages, years, counts ----------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -111,7 +111,7 @@ def test_having_none_of_a_counted_property_is_zero_not_unknown(tpcds):
     assert attributes(got)["dependents"] == 0
 
 
-# -- back references --------------------------------------------------------------------------------
+# -- back references -------------------------------------------------------------------------------
 
 
 def test_not_since_then_counts_from_the_latest_such_event(tpcds):
@@ -191,3 +191,45 @@ def test_a_year_after_of_is_that_years_window(tpcds):
 def test_a_vague_word_with_a_channel_is_that_channels_activity(tpcds, request_text):
     (repeat,) = activities(read(tpcds, request_text))
     assert repeat.activity.source == "catalog_purchases" and repeat.value == 2
+
+
+# -- in every period of a window -------------------------------------------------------------------
+
+
+def windows_of(group) -> list:
+    return [c.window for c in group.conditions]
+
+
+def test_every_month_of_a_quarter_is_one_activity_in_each_calendar_month(retail):
+    got = read(retail, "customers who bought something in every month of this quarter")
+    (each,) = got.spec.conditions
+    months = [(w.start, w.end) for w in windows_of(each)]
+    assert months == [
+        (date(2026, 7, 1), date(2026, 7, 31)),
+        (date(2026, 8, 1), date(2026, 8, 31)),
+        (date(2026, 9, 1), date(2026, 9, 30)),
+    ]
+
+
+def test_each_of_the_last_n_months_counts_back_from_the_windows_end(retail):
+    got = read(retail, "bought in each of the last 3 months", as_of=date(2026, 9, 15))
+    (each,) = got.spec.conditions
+    assert [w.start for w in windows_of(each)] == [
+        date(2026, 6, 16),
+        date(2026, 7, 16),
+        date(2026, 8, 16),
+    ]
+    assert windows_of(each)[-1].end == date(2026, 9, 15)
+
+
+def test_every_year_of_a_range_and_a_list_of_years_are_each_year(tpcds):
+    got = read(tpcds, "people who shopped in store every year from 2000 through 2002")
+    (each,) = got.spec.conditions
+    assert [w.start.year for w in windows_of(each)] == [2000, 2001, 2002]
+    listed_years = activities(read(tpcds, "shopped in store in 2000, 2001 and 2002"))
+    assert [a.window.year for a in listed_years] == [2000, 2001, 2002]
+
+
+def test_every_period_with_no_window_to_split_is_said(retail):
+    got = read(retail, "customers who buy every month")
+    assert any("every month" in u for u in got.unrecognized)

@@ -38,6 +38,7 @@ from assistant.rules.coverage import numbers_of, unaccounted
 from assistant.rules.homonyms import Homonym, resolve_homonyms
 from assistant.rules.items import Item, coordinate_values, merge_ranges
 from assistant.rules.lexicon import Lexicon, Meaning
+from assistant.rules.periods import find_every, split_window
 from assistant.rules.text import Token, normalize, tokenize
 from assistant.rules.timeparse import TimeParser
 from assistant.rules.vocabulary import UNIT_DAYS, band_bounds, band_satisfies, vocabulary_for
@@ -138,6 +139,7 @@ class RequestParser:
         with_placeholders, not_both = re.subn(
             r"[\s,]*\b(?:but|and)\s+not\s+both\b", "", with_placeholders
         )
+        with_placeholders, every = find_every(with_placeholders)
         result.unrecognized += self._unmade_structures(with_placeholders, text.lower())
         windows = {t.placeholder: t.window for t in times}
         self._time_text = {t.placeholder: t.text for t in times}
@@ -214,6 +216,8 @@ class RequestParser:
         if not_both:
             conditions = self._not_both(conditions, result)
         result.conditions = dedupe(conditions)
+        for unit, placeholder, words in every:
+            self._each_period(unit, windows.get(placeholder), words, result)
         if result.conditions and not depth:
             for span in result.named_only:
                 if span not in result.unrecognized:
@@ -221,6 +225,28 @@ class RequestParser:
         for window in result.windows:
             result.assumptions.append(resolve(window, self.as_of).label)
         return result
+
+    def _each_period(
+        self, unit: str | None, window: Window | None, words: str, result: ParseResult
+    ) -> None:
+        """'bought in every month of this quarter': the activity of that window, once in each
+        of its periods; said, never dropped, when there is no such activity or period."""
+        periods = split_window(window, unit, self.as_of) if window is not None else None
+        found = False
+        if periods:
+            out = []
+            for c in result.conditions:
+                if isinstance(c, ActivityCondition) and c.window == window and c.op in (">=", ">"):
+                    c = AndGroup(conditions=[c.model_copy(update={"window": p}) for p in periods])
+                    found = True
+                out.append(c)
+            result.conditions = out
+        if not found or periods is None:
+            result.unrecognized.append(f"{words} … (a condition in every period)")
+            return
+        spans = ", ".join(f"{p.start:%Y-%m-%d} … {p.end:%Y-%m-%d}" for p in periods[:4])
+        more = f" and {len(periods) - 4} more" if len(periods) > 4 else ""
+        result.assumptions.append(f"'{words}' = in each of {len(periods)} periods: {spans}{more}")
 
     def _anchor(
         self, clause: list[Item], previous: set[str]

@@ -61,6 +61,9 @@ _UNIT_WORDS = {"d": "days", "w": "weeks", "wk": "weeks", "wks": "weeks", "mo": "
 _BARE_SINCE = re.compile(r"\bsince(?=\s*(?:$|[,;.!?]|\b(?:and|but|or|then)\b))(?!\s*then\b)")
 _A_YEAR = r"(?:19|20)\d\d|[a-z]+ (?:19|20)\d\d"  # "2001", "march 2002"
 _BOTH_TIMES = re.compile(rf"\b(in|during)\s+both\s+({_A_YEAR})\s+and\s+({_A_YEAR})\b")
+_YEAR_LIST = re.compile(
+    r"\b(in|during)\s+((?:19|20)\d\d)((?:\s*,\s*(?:19|20)\d\d)+)\s*,?\s*(?:and|&)\s+((?:19|20)\d\d)\b"
+)
 _DOLLARS_AFTER = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:dollars|bucks|usd|euros?|pounds|eur|gbp)\b")
 
 
@@ -132,6 +135,13 @@ def normalize(text: str) -> str:
     text = _BARE_SINCE.sub("since then", text)
     # "shopped in both 2001 and 2002": a time for each, as "in 2001 and in 2002"
     text = _BOTH_TIMES.sub(r"\1 \2 and \1 \3", text)
+    # "in 2000, 2001 and 2002": the same, for a list of years
+    text = _YEAR_LIST.sub(
+        lambda m: (
+            f"{m.group(1)} " + f" and {m.group(1)} ".join(re.findall(r"(?:19|20)\d\d", m.group(0)))
+        ),
+        text,
+    )
     # "the past fortnight": two weeks; "spend > 1000 & orders >= 5": and
     text = re.sub(r"\b(?:an?|one)\s+fortnight\b", "2 weeks", text)
     text = re.sub(r"\bfortnights?\b", "2 weeks", text)
