@@ -233,3 +233,63 @@ def test_every_year_of_a_range_and_a_list_of_years_are_each_year(tpcds):
 def test_every_period_with_no_window_to_split_is_said(retail):
     got = read(retail, "customers who buy every month")
     assert any("every month" in u for u in got.unrecognized)
+
+
+# -- round 3 of blind cases ---------------------------------------------------------------------
+
+
+def test_a_comma_list_of_one_propertys_values_is_any_of_them(retail):
+    got = attributes(read(retail, "Shoppers based in Munich, Hamburg, Berlin"))
+    assert list(got) == ["city"] and set(got["city"]) == {"Munich", "Hamburg", "Berlin"}
+
+
+def test_a_place_beside_a_homonym_that_lies_in_one_reading_picks_it(retail):
+    got = attributes(read(retail, "customers in Melbourne, Victoria"))
+    assert got == {"city": "Melbourne", "region": "Victoria"}
+
+
+def test_not_one_value_or_another_is_neither(retail):
+    got = read(retail, "big spenders who aren't gold or platinum yet")
+    (tier,) = [c for c in got.spec.conditions if getattr(c, "attribute", None) == "loyalty_tier"]
+    assert tier.op == "not_in" and set(tier.value) == {"gold", "platinum"}
+
+
+@pytest.mark.parametrize(
+    ("said", "meant"),
+    [
+        ("ppl who visited us on an android device", "ppl who visited on an android device"),
+        (
+            "customers who haven't shopped with us since March",
+            "customers who haven't shopped since March",
+        ),
+        (
+            "f 25-34 TX, 2+ orders 90d",
+            "women 25-34 in Texas with 2 or more orders in the last 90 days",
+        ),
+    ],
+)
+def test_pronouns_and_analyst_shorthand_read_as_the_words_they_stand_for(retail, said, meant):
+    assert read(retail, said).spec == read(retail, meant).spec
+
+
+def test_a_month_range_with_one_year_is_that_years(retail):
+    (signup,) = read(
+        retail, "customers who signed up between January and June 2025"
+    ).spec.conditions
+    assert signup.value == [date(2025, 1, 1), date(2025, 6, 30)] or signup.value == [
+        "2025-01-01",
+        "2025-06-30",
+    ]
+
+
+def test_a_yes_no_field_named_as_an_adjective_is_that_field_true(retail):
+    (bought,) = activities(read(retail, "bought an eco-friendly camping product"))
+    assert bought.activity.filters.get("eco_friendly") is True
+
+
+def test_every_week_over_the_last_n_weeks_is_the_windows_own_blocks(saas):
+    (each,) = read(
+        saas, "accounts that logged in every single week over the last 4 weeks"
+    ).spec.conditions
+    assert len(each.conditions) == 4
+    assert all((w.end - w.start).days == 6 for w in windows_of(each))

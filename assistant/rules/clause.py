@@ -928,6 +928,12 @@ class ClauseFacts:
                 filters.setdefault(name, [])
                 if v.value not in filters[name]:
                     filters[name].append(v.value)
+        for table, column in self.columns:
+            # "an eco-friendly camping product": a yes/no field of the rows named as an
+            # adjective is that field being true
+            for event, name in vocab.value_fields.get((table or "", column or ""), []):
+                if event == source and vocab.is_boolean(source, name) and name not in filters:
+                    filters[name] = True
         return filters, predicates, measure, fieldname
 
     def is_age_clause(self) -> bool:

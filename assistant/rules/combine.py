@@ -467,6 +467,24 @@ def or_values(previous: list[Condition], current: list[Condition]) -> list[Condi
     return merged
 
 
+def not_either(previous: list[Condition], current: list[Condition]) -> list[Condition] | None:
+    """'big spenders who aren't gold or platinum': a negated value, then 'or' and another value
+    of the same property with no negation of its own, is neither value."""
+    if not previous or len(current) != 1:
+        return None
+    a, b = previous[-1], current[0]
+    if not (
+        isinstance(a, AttributeCondition)
+        and isinstance(b, AttributeCondition)
+        and a.attribute == b.attribute
+        and a.op in ("!=", "not_in")
+        and b.op in ("=", "in")
+    ):
+        return None
+    values = listed(a.value) + [v for v in listed(b.value) if v not in listed(a.value)]
+    return [*previous[:-1], AttributeCondition(attribute=a.attribute, op="not_in", value=values)]
+
+
 def is_none(condition: Condition) -> bool:
     """A "no such activity" condition: an exact definition, never a vague threshold."""
     return isinstance(condition, ActivityCondition) and condition.op == "=" and condition.value == 0

@@ -47,6 +47,9 @@ def resolve_homonyms(items: list[Item], catalog: Catalog) -> tuple[list[Item], l
             continue
         others = said - {(m.table, m.column, m.value) for m in item.meanings}
         fitting = [m for m in readings if _fits(m, catalog, others)]
+        # "Melbourne, Victoria": a place said beside it lies in one reading
+        inside = [m for m in fitting if _holds_another(m, items, k, catalog)]
+        fitting = inside if len(inside) == 1 else fitting
         if len(fitting) == 1:
             lead = fitting[0]
             out[k] = replace(item, meanings=[lead, *[m for m in item.meanings if m is not lead]])
@@ -55,6 +58,16 @@ def resolve_homonyms(items: list[Item], catalog: Catalog) -> tuple[list[Item], l
             if all(c.qualifier for c in choices):
                 open_.append(Homonym(item.text, str(readings[0].value), choices))
     return out, open_
+
+
+def _holds_another(m: Meaning, items: list[Item], k: int, catalog: Catalog) -> bool:
+    for j, other in enumerate(items):
+        if j == k or other.kind != "value":
+            continue
+        beside = other.meaning
+        if beside.column != m.column and _links(beside, catalog).get(m.column or "") == m.value:
+            return True
+    return False
 
 
 def _said_values(items: list[Item]) -> set[tuple[str | None, str | None, str | None]]:
@@ -120,3 +133,15 @@ def _label(catalog: Catalog, table: str | None, column: str, value: str) -> str:
     stored = columns[column].values or {} if column in columns else {}
     entry = stored.get(value)
     return entry.label if entry is not None and entry.label else value
+
+
+def locates(a: Item, b: Item, catalog: Catalog) -> bool:
+    """'Victoria, British Columbia': b names where a is (a link of one of a's readings)."""
+    for ma in a.meanings:
+        if ma.kind != "value" or _value(catalog, ma) is None:
+            continue
+        links = _links(ma, catalog)
+        for mb in b.meanings:
+            if mb.kind == "value" and mb.column != ma.column and links.get(mb.column) == mb.value:
+                return True
+    return False

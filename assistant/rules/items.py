@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from assistant.rules.lexicon import Meaning
@@ -97,7 +98,9 @@ def number_list(items: list[Item], start: int) -> tuple[list[Item], int] | None:
     return (numbers, i) if len(numbers) > 1 else None
 
 
-def coordinate_values(items: list[Item]) -> list[Item]:
+def coordinate_values(
+    items: list[Item], locates: Callable[[Item, Item], bool] | None = None
+) -> list[Item]:
     """'in Berlin, Munich or Hamburg', 'a high or urgent ticket': values joined by 'or', 'and'
     or commas are values of one column when one column has them all (Berlin is a region and a
     city, Munich only a city: all three are cities), and a list that ends in 'or' is one 'or'
@@ -105,9 +108,10 @@ def coordinate_values(items: list[Item]) -> list[Item]:
     out = list(items)
     for start, end in _value_runs(out):
         joiners = out[start + 1 : end : 2]
-        if all(j.text == "," for j in joiners):
-            continue  # "Victoria, British Columbia": a place and where it is, not a list
         values = out[start:end:2]
+        commas = all(j.text == "," for j in joiners)
+        if commas and (locates is None or _any_located(values, locates)):
+            continue  # "Victoria, British Columbia": a place and where it is, not a list
         shared = _shared_column(values)
         if shared is None:
             continue
@@ -117,7 +121,16 @@ def coordinate_values(items: list[Item]) -> list[Item]:
         if joiners[-1].meaning.name == "or" and all(j.text == "," for j in joiners[:-1]):
             for k in range(start + 1, end - 1, 2):
                 out[k] = replace(out[k], meanings=[joiners[-1].meaning])
+        elif commas:
+            # "in Munich, Hamburg, Berlin": a list of one property's values is any of them
+            either = Meaning("conjunction", name="or")
+            for k in range(start + 1, end, 2):
+                out[k] = replace(out[k], meanings=[either])
     return out
+
+
+def _any_located(values: list[Item], locates: Callable[[Item, Item], bool]) -> bool:
+    return any(locates(a, b) or locates(b, a) for a, b in zip(values, values[1:], strict=False))
 
 
 def _value_runs(items: list[Item]) -> list[tuple[int, int]]:

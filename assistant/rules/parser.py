@@ -28,6 +28,7 @@ from assistant.rules.combine import (
     either,
     listed,
     negate_condition,
+    not_either,
     or_values,
     same_column_values,
     share_windows,
@@ -35,7 +36,7 @@ from assistant.rules.combine import (
     with_window,
 )
 from assistant.rules.coverage import numbers_of, unaccounted
-from assistant.rules.homonyms import Homonym, resolve_homonyms
+from assistant.rules.homonyms import Homonym, locates, resolve_homonyms
 from assistant.rules.items import Item, coordinate_values, merge_ranges
 from assistant.rules.lexicon import Lexicon, Meaning
 from assistant.rules.periods import find_every, split_window
@@ -145,7 +146,8 @@ class RequestParser:
         self._time_text = {t.placeholder: t.text for t in times}
         result.windows = [t.window for t in times]
         skip = frozenset({"term"}) if depth else frozenset()
-        items = coordinate_values(self._items(tokenize(with_placeholders), windows, result, skip))
+        items = self._items(tokenize(with_placeholders), windows, result, skip)
+        items = coordinate_values(items, lambda a, b: locates(a, b, self.catalog))
         items, result.homonyms = resolve_homonyms(items, self.catalog)
         clauses, joiners = self._continuations(*self._clauses(items))
         tagged: list[Tagged] = []
@@ -1902,6 +1904,14 @@ class RequestParser:
         for index in sorted(by_clause):
             conditions = [t.condition for t in by_clause[index]]
             joiner = joiners[index] if index < len(joiners) else "and"
+            neither_value = (
+                not_either(groups[-1], conditions) if joiner == "or" and groups else None
+            )
+            if neither_value is not None:
+                # "who aren't gold or platinum": neither value
+                groups[-1] = neither_value
+                result.assumptions.append("'not … or …' = neither of them")
+                continue
             merged = or_values(groups[-1], conditions) if joiner == "or" and groups else None
             neither = (
                 self._neither(groups[-1], by_clause[index]) if joiner == "or" and groups else None

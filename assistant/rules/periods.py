@@ -16,11 +16,11 @@ from assistant.windows import Between, Trailing, Window, add_months, resolve
 UNITS = ("day", "week", "month", "quarter", "year")
 MAX_PERIODS = 36  # more periods than this is a rate ("every day of the year"), not a list
 _EVERY_UNIT = re.compile(
-    r"\b(?:in\s+|during\s+)?(?:each|every)\s+(?:single\s+)?(day|week|month|quarter|year)\s+"
-    r"(?:of\s+|in\s+|during\s+)?(?:the\s+)?(__t\d+__)"
+    r"\b(?:each|every)\s+(?:single\s+)?(day|week|month|quarter|year)\s+"
+    r"(?:of\s+|in\s+|during\s+|over\s+|for\s+|across\s+)?(?:the\s+)?(__t\d+__)"
 )
 _EACH_OF = re.compile(
-    r"\b(?:in\s+|during\s+)?(?:each|every)\s+(?:one\s+)?(?:of\s+)?(?:the\s+)?(__t\d+__)"
+    r"\b(?:each|every)\s+(?:one\s+)?(?:of\s+)?(?:the\s+)?(__t\d+__)"
 )
 
 
@@ -44,6 +44,8 @@ def find_every(text: str) -> tuple[str, list[tuple[str | None, str, str]]]:
 
 def split_window(window: Window, unit: str | None, as_of: date) -> list[Between] | None:
     """The periods of `window`, or None when it has no start or too many periods."""
+    if isinstance(window, Trailing) and unit is not None and window.unit == f"{unit}s":
+        unit = None  # "every week over the last 4 weeks": the window's own 4 blocks
     if unit is None:
         if not isinstance(window, Trailing) or window.unit not in ("days", "weeks", "months"):
             return None

@@ -64,6 +64,12 @@ _BOTH_TIMES = re.compile(rf"\b(in|during)\s+both\s+({_A_YEAR})\s+and\s+({_A_YEAR
 _YEAR_LIST = re.compile(
     r"\b(in|during)\s+((?:19|20)\d\d)((?:\s*,\s*(?:19|20)\d\d)+)\s*,?\s*(?:and|&)\s+((?:19|20)\d\d)\b"
 )
+_BARE_SPAN = re.compile(
+    r"(?<!last )(?<!past )(?<!in )(?<!within )(?<!for )(?<!over )(?<!than )(?<!least )"
+    r"(?<!most )(?<!under )(?<![\w$.])(\d+)(d|w|wk|wks|mo|mos|mth|mths|y|yr|yrs)\b(?!\s*ago)"
+)
+_WITH_US = re.compile(r"\s*\b(?:with|from|to|for|at|by)\s+us\b(?!-)")
+_PRONOUN_US = re.compile(r"\b((?!(?:in|the|of|across)\b)[A-Za-z]+)\s+us\b(?!-)")
 _DOLLARS_AFTER = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:dollars|bucks|usd|euros?|pounds|eur|gbp)\b")
 
 
@@ -118,6 +124,10 @@ def _scaled(number: str, suffix: str | None) -> str:
 
 def normalize(text: str) -> str:
     """Lower-case, expand contractions and number words, mark money as `$N` and tidy spacing."""
+    # "visited us", "bought from us", "shopped with us": the pronoun, not the country (which
+    # is written "US", or "in the us")
+    text = _WITH_US.sub("", text)
+    text = _PRONOUN_US.sub(r"\1", text)
     text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     for short, full in CONTRACTIONS.items():
         text = text.replace(short, full)
@@ -129,6 +139,9 @@ def normalize(text: str) -> str:
     text = re.sub(r"\b(\d+)[- ](?:yr|year)s?[- ](?=degree|college)", r"\1 year ", text)
     for symbol, words in _SYMBOLS:
         text = text.replace(symbol, words)
+    # "2+ orders 90d", "0 logins 30d": analysts' shorthand for the trailing period
+    text = re.sub(r"\s+", " ", text)
+    text = _BARE_SPAN.sub(lambda m: f"in the last {m.group(1)} {_UNIT_WORDS[m.group(2)]}", text)
     text = _UNIT_SUFFIX.sub(
         lambda m: f"{m.group(1)} {_UNIT_WORDS.get(m.group(2), m.group(2))}", text
     )

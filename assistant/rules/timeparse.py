@@ -285,7 +285,11 @@ class TimeParser:
         return None if end is None else Before(end=end)
 
     def _between(self, m: re.Match[str]) -> Window | None:
-        start, end = self.parse_day(m.group(1)), self.parse_day(m.group(2), last=True)
+        first, second = m.group(1), m.group(2)
+        year = re.search(r"\b(?:19|20)\d\d\b", second)
+        if year and not re.search(r"\d{4}", first) and re.search(r"[a-z]", first):
+            first = f"{first} {year.group(0)}"  # "between January and June 2025": both 2025
+        start, end = self.parse_day(first), self.parse_day(second, last=True)
         if start is None or end is None or end < start:
             return None
         return Between(start=start, end=end)
