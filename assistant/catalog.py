@@ -53,6 +53,9 @@ class Value(_Model):
     country: str | None = None
     region: str | None = None
     category: str | None = None
+    # One stored value for several places ("Sydney": New South Wales and Nova Scotia): each
+    # namesake's links, so a request that says which can be read and one that does not asked.
+    namesakes: list[dict[str, str]] = Field(default_factory=list)
 
 
 class Predicate(_Model):

@@ -150,14 +150,23 @@ def test_a_second_measure_no_condition_counts_is_said(saas):
     assert any(u.startswith("logins") for u in got.unrecognized)
 
 
-def test_a_name_of_two_rival_places_is_asked_back_with_a_request_for_each(retail):
-    got = read(retail, "everyone in victoria")
-    assert got.spec is None and "Which Victoria" in got.clarification.question
-    assert got.clarification.suggestions == [
-        "everyone in Victoria, Australia",
-        "everyone in Victoria, Canada",
-    ]
-    for choice in got.clarification.suggestions:  # each choice reads as one place
+@pytest.mark.parametrize(
+    ("said", "choices"),
+    [
+        (
+            "everyone in victoria",
+            ["everyone in Victoria, Australia", "everyone in Victoria, Canada"],
+        ),
+        ("customers in Sydney", ["customers in Sydney, Australia", "customers in Sydney, Canada"]),
+        ("women 25-34 in CA", ["women 25-34 in Canada", "women 25-34 in California"]),
+    ],
+)
+def test_a_name_of_rival_places_is_asked_back_with_a_request_for_each(retail, said, choices):
+    # Victoria: a region and a city in two countries; Sydney: one stored city, two namesakes;
+    # CA: Canada's code and California's short form
+    got = read(retail, said)
+    assert got.spec is None and got.clarification.suggestions == choices
+    for choice in choices:  # each choice reads as one place
         assert read(retail, choice).spec is not None
 
 
@@ -293,3 +302,8 @@ def test_every_week_over_the_last_n_weeks_is_the_windows_own_blocks(saas):
     ).spec.conditions
     assert len(each.conditions) == 4
     assert all((w.end - w.start).days == 6 for w in windows_of(each))
+
+
+def test_a_list_of_codes_is_read_on_the_column_they_share(retail):
+    got = attributes(read(retail, "CA and AU customers who bought shoes last quarter"))
+    assert set(got["country"]) == {"CA", "AU"}

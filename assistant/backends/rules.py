@@ -82,11 +82,6 @@ def which_place(request: str, homonyms: list[Homonym]) -> Clarification:
     """'Which Victoria do you mean?', each choice the request with the name made plain."""
     first = homonyms[0]
     pattern = re.compile(rf"\b{re.escape(first.text)}\b", re.IGNORECASE)
-    choices = [
-        pattern.sub(lambda _m, r=r: f"{first.label}, {r.qualifier}", request, count=1)
-        for r in first.readings
-    ]
-    places = " or ".join(f"{first.label}, {r.qualifier}" for r in first.readings)
-    return Clarification(
-        question=f"Which {first.label} do you mean: {places}?", suggestions=choices
-    )
+    choices = [pattern.sub(lambda _m, c=c: c, request, count=1) for c in first.choices]
+    question = f"Which {first.label} do you mean: {' or '.join(first.choices)}?"
+    return Clarification(question=question, suggestions=choices)

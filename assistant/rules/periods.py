@@ -19,9 +19,7 @@ _EVERY_UNIT = re.compile(
     r"\b(?:each|every)\s+(?:single\s+)?(day|week|month|quarter|year)\s+"
     r"(?:of\s+|in\s+|during\s+|over\s+|for\s+|across\s+)?(?:the\s+)?(__t\d+__)"
 )
-_EACH_OF = re.compile(
-    r"\b(?:each|every)\s+(?:one\s+)?(?:of\s+)?(?:the\s+)?(__t\d+__)"
-)
+_EACH_OF = re.compile(r"\b(?:each|every)\s+(?:one\s+)?(?:of\s+)?(?:the\s+)?(__t\d+__)")
 
 
 def find_every(text: str) -> tuple[str, list[tuple[str | None, str, str]]]:
