@@ -29,6 +29,7 @@ from pydantic import (
 from assistant.config import PROJECT_ROOT, SCHEMAS_DIR
 from assistant.datagraph import DataGraph, GraphError, Relation, tables_in
 from assistant.errors import AssistantError
+from assistant.windows import Window
 
 DEFAULT_CATALOG_PATH = SCHEMAS_DIR / "retail.yaml"
 
@@ -154,6 +155,9 @@ class Measure(_Model):
     predicates: list[str] = Field(default_factory=list)
     unit: Literal["count", "currency", "percent", "days"]
     phrases: list[str] = Field(default_factory=list)
+    # A measure that is a rate over a period ("MRR": billed in the last 30 days) is read over
+    # that period when the request gives none.
+    window: Window | None = None
 
 
 class EventField(_Model):

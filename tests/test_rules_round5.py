@@ -307,3 +307,16 @@ def test_every_week_over_the_last_n_weeks_is_the_windows_own_blocks(saas):
 def test_a_list_of_codes_is_read_on_the_column_they_share(retail):
     got = attributes(read(retail, "CA and AU customers who bought shoes last quarter"))
     assert set(got["country"]) == {"CA", "AU"}
+
+
+def test_a_rate_measure_is_read_over_its_own_period_unless_one_is_said(saas):
+    (top,) = read(saas, "top 20 accounts by MRR").spec.conditions
+    assert (top.window.n, top.window.unit) == (30, "days")
+    (said,) = activities(read(saas, "accounts with MRR last month above 500"))
+    assert said.window.period == "last_month"
+
+
+def test_a_past_tense_catalog_phrase_reads_in_its_base_form_after_did_not(saas):
+    got = read(saas, "accounts that logged in last month but didn't create a single report")
+    (logged, created) = activities(got)
+    assert created.activity.filters == {"event_name": ["report_created"]} and created.value == 0

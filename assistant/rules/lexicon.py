@@ -257,6 +257,27 @@ def _add_catalog(b: _Builder, catalog: Catalog, g: dict[str, Any]) -> None:
     for name, term in catalog.terms.items():
         for phrase in (name.replace("_", " "), *term.synonyms):
             b.add(phrase, Meaning("term", name=name))
+    _add_base_forms(b)
+
+
+def _add_base_forms(b: _Builder) -> None:
+    """'didn't create a report', 'never export data': a catalog phrase that starts with a
+    regular past tense ('created a report') is said in the base form after 'did not' too."""
+    for key, meanings in list(b.index.items()):
+        verb = key[0]
+        if len(key) < 2 or len(verb) < 5 or not verb.endswith("ed"):
+            continue
+        kinds = [m for m in meanings if m.kind in ("value", "verb", "predicate")]
+        if not kinds:
+            continue
+        stems = {verb[:-1], verb[:-2]}
+        if verb[-3] == verb[-4]:
+            stems.add(verb[:-3])  # "logged in": log in
+        for stem in stems:
+            variant = (stem, *key[1:])
+            if variant not in b.index:
+                for m in kinds:
+                    b.add(" ".join(variant), m)
 
 
 def _plural(phrase: str) -> str:

@@ -1543,7 +1543,7 @@ class RequestParser:
         except ValueError as exc:
             result.unrecognized.append(f"{facts.text()} ({_first_error(exc)})")
             return []
-        window = facts.window or AllTime()
+        window = facts.window or self._measure_window(facts, source, result) or AllTime()
         # an average over order lines is the lines' total per distinct order (the compiler's
         # avg over an event with an instance); a min or max per order has no such form
         per_event = measure in ("min", "max") and fieldname == event.amount
@@ -1667,6 +1667,18 @@ class RequestParser:
                 f"'{facts.implied_by}' read as customers with {event.plural_noun} of it"
             )
         return [Tagged(condition, bare_activity=bare, guess=guess and not facts.verbs)]
+
+    def _measure_window(
+        self, facts: ClauseFacts, source: str, result: ParseResult
+    ) -> Window | None:
+        """'top 20 accounts by MRR': a measure that is a rate over a period is over it."""
+        for m in facts.measures:
+            measure = self.catalog.measures.get(m.name)
+            if measure is not None and measure.window is not None and measure.event == source:
+                label = resolve(measure.window, self.as_of).label
+                result.assumptions.append(f"'{m.name}' is over the {label} (its definition)")
+                return measure.window
+        return None
 
     def _recency(
         self, activity: Activity, facts: ClauseFacts, window: Window, result: ParseResult

@@ -27,7 +27,7 @@ NUMBER_PHRASES = {
 }  # fmt: skip
 CONTRACTIONS = {
     "won't": "will not", "can't": "can not", "cannot": "can not", "n't": " not",
-    "'ve": " have", "'re": " are", "'ll": " will", "'d": " would",
+    "'ve": " have", "'re": " are", "'ll": " will", "'d": " would", "i'm": "i am",
 }  # fmt: skip
 # Contractions typed without the apostrophe ("havent logged in"); none is also an English word.
 _BARE_NOT = re.compile(r"\b(have|has|had|did|do|does|is|are|was|were|could|would|should)nt\b")
@@ -159,6 +159,7 @@ def normalize(text: str) -> str:
     text = re.sub(r"\b(?:an?|one)\s+fortnight\b", "2 weeks", text)
     text = re.sub(r"\bfortnights?\b", "2 weeks", text)
     text = re.sub(r"\s&\s", " and ", text)
+    text = re.sub(r"\b(a|one) single\b(?! (?:day|week|month|quarter|year)\b)", "a", text)
     text = re.sub(r"(\w)'s\b", r"\1", text)
     for phrase, number in NUMBER_PHRASES.items():
         text = re.sub(rf"\b{phrase}\b", number, text)
