@@ -55,7 +55,7 @@ def make_backend(
             record=record,
             prompt_dir=prompt_dir,
         )
-        mode = os.environ.get("SEGMENT_ASSISTANT_HYBRID_MODE", "correct")
+        mode = os.environ.get("SEGMENT_ASSISTANT_HYBRID_MODE", "fallback")
         return HybridBackend(RulesBackend(catalog), llm, mode=mode)  # type: ignore[arg-type]
     if name == "openai":
         from assistant.backends.openai_backend import LLMSettings, OpenAIBackend

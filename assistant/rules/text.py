@@ -68,8 +68,18 @@ _BARE_SPAN = re.compile(
     r"(?<!last )(?<!past )(?<!in )(?<!within )(?<!for )(?<!over )(?<!than )(?<!least )"
     r"(?<!most )(?<!under )(?<![\w$.])(\d+)(d|w|wk|wks|mo|mos|mth|mths|y|yr|yrs)\b(?!\s*ago)"
 )
-_WITH_US = re.compile(r"\s*\b(?:with|from|to|for|at|by)\s+us\b(?!-)")
-_PRONOUN_US = re.compile(r"\b((?!(?:in|the|of|across)\b)[A-Za-z]+)\s+us\b(?!-)")
+# "us" as the pronoun only where a verb of doing business comes before it ("shopped with us",
+# "visited us"); elsewhere it may be the country, however it is written ("customers from us").
+_BUSINESS = (
+    r"(?:shop|shopped|shopping|shops|buy|bought|buying|buys|order|ordered|ordering|orders|"
+    r"purchase|purchased|purchasing|purchases|spend|spent|spending|spends|stayed|been|money|"
+    r"business|signed up|registered)"
+)
+_WITH_US = re.compile(rf"\b({_BUSINESS})\s+(?:with|from|at)\s+us\b(?!-)")
+_PRONOUN_US = re.compile(
+    r"\b(visited|contacted|joined|left|emailed|called|messaged|reached|followed|chose|paid)"
+    r"\s+us\b(?!-)"
+)
 _DOLLARS_AFTER = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:dollars|bucks|usd|euros?|pounds|eur|gbp)\b")
 
 
@@ -126,7 +136,7 @@ def normalize(text: str) -> str:
     """Lower-case, expand contractions and number words, mark money as `$N` and tidy spacing."""
     # "visited us", "bought from us", "shopped with us": the pronoun, not the country (which
     # is written "US", or "in the us")
-    text = _WITH_US.sub("", text)
+    text = _WITH_US.sub(r"\1", text)
     text = _PRONOUN_US.sub(r"\1", text)
     text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     for short, full in CONTRACTIONS.items():
