@@ -320,3 +320,27 @@ def test_a_past_tense_catalog_phrase_reads_in_its_base_form_after_did_not(saas):
     got = read(saas, "accounts that logged in last month but didn't create a single report")
     (logged, created) = activities(got)
     assert created.activity.filters == {"event_name": ["report_created"]} and created.value == 0
+
+
+def test_a_stored_code_written_as_a_comparison_is_never_read_from_an_amount(tpcds):
+    # the buy-potential band ">10000" must not take "spent more than 10k"
+    got = read(tpcds, "customers who spent more than 10k in our stores last year")
+    (spent,) = activities(got)
+    assert (spent.measure, spent.op, spent.value) == ("sum", ">", 10000)
+    assert not attributes(got)
+
+
+@pytest.mark.parametrize(
+    ("said", "year"),
+    [("which customers was buying from the catalog in year 2001", 2001),
+     ("catalog buyers from 2001", 2001)],
+)  # fmt: skip
+def test_a_year_after_in_year_or_from_is_that_year(tpcds, said, year):
+    (bought,) = activities(read(tpcds, said))
+    assert bought.window.year == year
+
+
+def test_added_up_to_is_a_total_not_an_upper_bound(tpcds):
+    got = read(tpcds, "ppl whose in-store returns added up to more than $1,000 in 2002")
+    (returned,) = activities(got)
+    assert (returned.op, returned.value) == (">", 1000)

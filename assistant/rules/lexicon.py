@@ -214,7 +214,10 @@ def _add_catalog(b: _Builder, catalog: Catalog, g: dict[str, Any]) -> None:
         for c, column in table.columns.items():
             for stored, value in (column.values or {}).items():
                 meaning = Meaning("value", table=t, column=c, value=stored)
-                own = [] if phrase_key(stored) in reserved else [stored]
+                # a stored code written with a comparison (">10000") reads as one ("more than
+                # 10000"), never as the value: the value is said through its label and synonyms
+                coded = phrase_key(stored) in reserved or any(ch in stored for ch in "<>=")
+                own = [] if coded else [stored]
                 for phrase in (*own, value.label, *value.synonyms):
                     if phrase:
                         b.add(phrase, meaning)

@@ -128,7 +128,12 @@ class TimeParser:
                 rf"\b(?:in|during)\s+(?:the\s+month\s+of\s+)?({_MONTH})(?:,?\s+(?:of\s+)?(\d{{4}}))?\b",
                 self._month,
             ),
-            (r"\b(?:in|during)\s+(?:the\s+year\s+)?((?:19|20)\d{2})\b", self._year),
+            (r"\b(?:in|during)\s+(?:(?:the\s+)?year\s+)?((?:19|20)\d{2})\b", self._year),
+            # "shoe buyers from 2001 who …": that year ("from 2001 to 2003" is a range above)
+            (
+                r"\bfrom\s+((?:19|20)\d{2})\b(?!\s*(?:on|onwards|onward|-|to|until|through))",
+                self._year,
+            ),
             # "the 50 biggest online spenders of 2002", "top buyers for 2001": that year
             (r"\b(?:of|for)\s+((?:19|20)\d{2})\b(?=\s*(?:$|,|\band\b|\bwho\b|\bin\b))", self._year),
         ]
