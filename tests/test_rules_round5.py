@@ -344,3 +344,14 @@ def test_added_up_to_is_a_total_not_an_upper_bound(tpcds):
     got = read(tpcds, "ppl whose in-store returns added up to more than $1,000 in 2002")
     (returned,) = activities(got)
     assert (returned.op, returned.value) == (">", 1000)
+
+
+def test_after_an_activity_verb_a_shared_column_word_names_the_events_field(retail):
+    # 'device' is the customers' primary device and a visit's device: after "visited" it is
+    # the visit's; before any verb ("android users") it is who the customers are
+    got = read(retail, "ppl who visited on an android device in the last two weeks")
+    (visited,) = activities(got)
+    assert visited.activity.filters == {"device": ["android"]} and not got.unrecognized
+    assert attributes(read(retail, "android users who bought shoes")) == {
+        "primary_device": "android"
+    }

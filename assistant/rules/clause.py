@@ -719,6 +719,16 @@ class ClauseFacts:
                 for m in item.meanings
                 if m.kind == "value" and any(vocab.value_target(m, c) for c in context)
             ]
+            after_verb = any(i.kind == "verb" for i in self.items) and not self._before_any_verb(
+                item
+            )
+            if named and doing and after_verb and not self.numbers and not own:
+                # "visited on an android device": after the verb, the word 'device' names the
+                # visit's device (a field of its rows), not the customers' own device column
+                self.columns = [
+                    c for c in self.columns if c not in {(m.table, m.column) for m in named}
+                ]
+                named = []
             if own and doing and not self.numbers:
                 # "bought children's items": next to a verb the word is the bought thing's
                 # value, not the customers' column it also names (their children).

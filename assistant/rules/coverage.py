@@ -235,10 +235,13 @@ def _properties(facts: ClauseFacts, conditions: list[Condition]) -> list[str]:
         at = catalog.property_column(name)
         if at and at[0] in tables:
             places.add(name)
+    filtered = {f for c in _activities(conditions) for f in c.activity.filters}
     out = []
     for item in facts.items:
         if item.kind != "column":
             continue
+        if any(_same_name(m.column or "", filtered) for m in item.meanings):
+            continue  # "visited on an android device": the visit's device is filtered
         if activity and any(
             m.kind == "column"
             and not vocab.is_property(m.table, m.column)
@@ -252,6 +255,12 @@ def _properties(facts: ClauseFacts, conditions: list[Condition]) -> list[str]:
         if props and not props & used:
             out.append(f"{item.text} (named, but no condition here is on it)")
     return out
+
+
+def _same_name(column: str, fields: set[str]) -> bool:
+    """A customer column and an event field that name the same thing ('primary_device' and a
+    visit's 'device')."""
+    return any(column == f or column.endswith("_" + f) for f in fields)
 
 
 def numbers_of(facts: ClauseFacts) -> list[str]:
