@@ -484,7 +484,8 @@ def test_what_was_bought_beside_a_channel_term_is_bought_in_each_channel(tpcds):
 )
 def test_a_year_no_time_takes_is_never_a_count(tpcds, request_text):
     got = read(tpcds, request_text, date(2003, 1, 12))
-    assert all(c.value < 1900 for c in activities(got))
+    # with only "did it at all" left the request is asked back; never 2000 purchases
+    assert got.spec is None or all(c.value < 1900 for c in activities(got))
     assert any("year" in u or "each" in u for u in got.unrecognized)
 
 

@@ -355,3 +355,17 @@ def test_after_an_activity_verb_a_shared_column_word_names_the_events_field(reta
     assert attributes(read(retail, "android users who bought shoes")) == {
         "primary_device": "android"
     }
+
+
+def test_a_ranking_with_no_measure_or_size_is_asked_back_with_ranked_choices(saas):
+    got = read(saas, "give me the top accounts in EMEA")
+    assert got.spec is None and got.clarification.suggestions
+    for choice in got.clarification.suggestions:
+        ranked = read(saas, choice)
+        assert ranked.spec is not None and not ranked.unrecognized
+
+
+@pytest.mark.parametrize("said", ["customers who buy a lot", "young people who buy a lot"])
+def test_when_only_did_it_at_all_is_understood_the_unknown_words_are_asked_about(tpcds, said):
+    got = read(tpcds, said)
+    assert got.spec is None and "lot" in got.clarification.question

@@ -11,7 +11,7 @@ from assistant.rules.homonyms import Homonym
 from assistant.rules.lexicon import Lexicon
 from assistant.rules.parser import RequestParser
 from assistant.rules.refine import activity_sources, detect_intent, refine, strip_command
-from assistant.spec import SegmentSpec
+from assistant.spec import ActivityCondition, Condition, RankCondition, SegmentSpec
 
 EVERYONE = {"all customers", "everyone", "all", "everybody", "the whole base", "all of them"}
 
@@ -55,11 +55,42 @@ class RulesBackend:
             )
         if parsed.homonyms:
             return Interpretation(clarification=which_place(turn.request, parsed.homonyms), **base)
+        if parsed.unranked:
+            ranked = self._rank_choices(turn, parsed.unranked)
+            if ranked is not None:
+                return Interpretation(clarification=ranked, **base)
+        if parsed.unrecognized and all(_did_it_at_all(c) for c in parsed.conditions):
+            # "customers who buy a lot": all that was understood is that they bought at all,
+            # which is nearly everyone; the words that would narrow it were not understood
+            return Interpretation(clarification=self._clarify(parsed.unrecognized), **base)
         if parsed.guesses and len(parsed.unknown_words) > parsed.guesses:
             # "people near our flagship store": what was understood is only a guess, and most
             # of the words around it are unknown; ask, with choices.
             return Interpretation(clarification=self._clarify(parsed.unknown_words), **base)
         return Interpretation(spec=SegmentSpec(conditions=parsed.conditions), **base)
+
+    def _rank_choices(self, turn: Turn, word: str) -> Clarification | None:
+        """'the top accounts in EMEA': top by what, and how many? Offers the request ranked by
+        each of the catalog's plain amounts (the ones the grammar reads back as a ranking)."""
+        pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
+        if not pattern.search(turn.request):
+            return None
+        choices = []
+        for name, measure in self.catalog.measures.items():
+            if measure.unit != "currency" or measure.filters or not measure.phrases:
+                continue
+            own = name.replace("_", " ")
+            phrase = own if own in measure.phrases else measure.phrases[0]
+            choice = f"{pattern.sub(f'{word} 10', turn.request, count=1)} by {phrase}"
+            reading = RequestParser(self.catalog, self.lexicon, turn.as_of).parse(choice)
+            ranked = any(isinstance(c, RankCondition) for c in reading.conditions)
+            if ranked and not reading.unrecognized and choice not in choices:
+                choices.append(choice)
+            if len(choices) == 3:
+                break
+        if not choices:
+            return None
+        return Clarification(question=f"'{word}' by what, and how many?", suggestions=choices)
 
     def _clarify(self, unrecognized: list[str]) -> Clarification:
         examples = list(self.catalog.examples.values())[:4]
@@ -85,3 +116,16 @@ def which_place(request: str, homonyms: list[Homonym]) -> Clarification:
     choices = [pattern.sub(lambda _m, c=c: c, request, count=1) for c in first.choices]
     question = f"Which {first.label} do you mean: {' or '.join(first.choices)}?"
     return Clarification(question=question, suggestions=choices)
+
+
+def _did_it_at_all(condition: Condition) -> bool:
+    """At least one of an activity, any kind, any time: what a bare verb says."""
+    return (
+        isinstance(condition, ActivityCondition)
+        and condition.measure == "count"
+        and (condition.op, condition.value) == (">=", 1)
+        and not condition.activity.filters
+        and not condition.activity.predicates
+        and condition.window.kind == "all_time"
+        and condition.after is None
+    )

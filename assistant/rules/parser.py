@@ -90,6 +90,8 @@ class ParseResult:
     named_only: list[str] = field(default_factory=list)
     # Names of two rival places that nothing in the request tells apart ("Victoria").
     homonyms: list[Homonym] = field(default_factory=list)
+    # A ranking word with no measure or size ("the top accounts in EMEA"): the word.
+    unranked: str | None = None
 
     @property
     def understood(self) -> bool:
@@ -1565,6 +1567,7 @@ class RequestParser:
             if not facts.numbers and not facts.measure_named:
                 # "the best ones": best by what, and how many? Say so rather than guess.
                 result.unrecognized.append(f"{facts.rank_text} (top by what, and how many?)")
+                result.unranked = facts.rank_text
                 return []
             return [Tagged(self._rank(facts, activity, measure, fieldname, window, result))]
         named = facts.sources()
