@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from llm_server import FakeLLMServer
 
+from assistant.backends.rules import RulesBackend
+from assistant.catalog import SCHEMAS_DIR, load_catalog
+
 TEST_CUSTOMERS = 2000
 TEST_SEED = 7
 TEST_AS_OF = date(2026, 9, 30)
@@ -53,3 +56,19 @@ def llm_server(fake_server: FakeLLMServer) -> FakeLLMServer:
     """The running fake server with an empty script and no recorded requests."""
     fake_server.reset()
     return fake_server
+
+
+# The rules backend on each of the three catalogs (a module may define its own of these names).
+@pytest.fixture(scope="session")
+def retail() -> RulesBackend:
+    return RulesBackend()
+
+
+@pytest.fixture(scope="session")
+def saas() -> RulesBackend:
+    return RulesBackend(load_catalog(SCHEMAS_DIR / "saas.yaml"))
+
+
+@pytest.fixture(scope="session")
+def tpcds() -> RulesBackend:
+    return RulesBackend(load_catalog(SCHEMAS_DIR / "tpcds.yaml"))

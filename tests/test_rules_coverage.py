@@ -16,20 +16,9 @@ from hypothesis import strategies as st
 
 from assistant.backends.base import Turn
 from assistant.backends.rules import RulesBackend
-from assistant.catalog import SCHEMAS_DIR, load_catalog
 from assistant.spec import ActivityCondition, AttributeCondition, Range
 
 AS_OF = date(2026, 9, 30)
-
-
-@pytest.fixture(scope="module")
-def retail() -> RulesBackend:
-    return RulesBackend()
-
-
-@pytest.fixture(scope="module")
-def tpcds() -> RulesBackend:
-    return RulesBackend(load_catalog(SCHEMAS_DIR / "tpcds.yaml"))
 
 
 def read(backend: RulesBackend, request: str):
@@ -255,11 +244,6 @@ def test_a_month_of_a_year(tpcds):
 )
 def test_a_comparison_between_two_activities_is_reported(tpcds, request_text):
     assert any("comparing two activities" in u for u in read(tpcds, request_text).unrecognized)
-
-
-@pytest.fixture(scope="module")
-def saas() -> RulesBackend:
-    return RulesBackend(load_catalog(SCHEMAS_DIR / "saas.yaml"))
 
 
 def test_users_who_did_something_are_counted_among_its_rows(saas):

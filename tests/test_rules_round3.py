@@ -14,21 +14,10 @@ import pytest
 
 from assistant.backends.base import Turn
 from assistant.backends.rules import RulesBackend
-from assistant.catalog import SCHEMAS_DIR, load_catalog
 from assistant.compiler import compile_spec
 
 AS_OF = date(2003, 1, 2)
 TPCDS_CI = Path(__file__).resolve().parents[1] / "data" / "tpcds_ci.duckdb"
-
-
-@pytest.fixture(scope="module")
-def tpcds() -> RulesBackend:
-    return RulesBackend(load_catalog(SCHEMAS_DIR / "tpcds.yaml"))
-
-
-@pytest.fixture(scope="module")
-def retail() -> RulesBackend:
-    return RulesBackend()
 
 
 def read(backend: RulesBackend, request: str):

@@ -9,37 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
-from assistant.backends.base import Turn
-from assistant.backends.rules import RulesBackend
-from assistant.catalog import SCHEMAS_DIR, load_catalog
-from assistant.spec import ActivityCondition
-
-AS_OF = date(2026, 9, 30)
-
-
-@pytest.fixture(scope="module")
-def retail() -> RulesBackend:
-    return RulesBackend()
-
-
-@pytest.fixture(scope="module")
-def saas() -> RulesBackend:
-    return RulesBackend(load_catalog(SCHEMAS_DIR / "saas.yaml"))
-
-
-@pytest.fixture(scope="module")
-def tpcds() -> RulesBackend:
-    return RulesBackend(load_catalog(SCHEMAS_DIR / "tpcds.yaml"))
-
-
-def read(backend: RulesBackend, request: str, as_of: date = AS_OF):
-    return backend.interpret(Turn(request=request, as_of=as_of))
-
-
-def activities(got) -> list[ActivityCondition]:
-    return [c for c in got.spec.conditions if isinstance(c, ActivityCondition)]
-
+from rules_reading import activities, read
 
 # -- a value inside a longer phrase ----------------------------------------------------------------
 
