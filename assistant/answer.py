@@ -35,7 +35,7 @@ from assistant.narrowing import narrowed
 from assistant.pipeline import data_as_of
 from assistant.profile import Profile, segment_result
 from assistant.spec import SegmentSpec
-from assistant.suggest import Choice, choices_for
+from assistant.suggest import Choice, choices_for, counted_readings
 
 MAX_REQUEST_CHARS = 4000
 MEMBERS_TABLE = "answer_members"  # a TEMP table on the turn's own cursor (see answer())
@@ -277,6 +277,12 @@ def _clarify(
     assert asked is not None
     result.clarification = asked.question
     result.suggestions = asked.suggestions
+    if asked.readings:
+        try:
+            result.choices = counted_readings(asked.suggestions, executor, anchor, catalog)
+        except (ExecutionError, CompileError, ValueError):
+            log.exception("counting the readings of %r failed", result.request)
+        return
     try:
         found = choices_for(result.request, executor, anchor, catalog, examples=asked.suggestions)
     except (ExecutionError, CompileError, ValueError):

@@ -126,6 +126,15 @@ def choices_for(
     return Suggestions(choices, named)
 
 
+def counted_readings(
+    requests: Iterable[str], executor: Executor, as_of: date, catalog: Catalog
+) -> list[Choice]:
+    """Readings of one request the backend offers ("Victoria, Australia"), each counted."""
+    parser = RequestParser(catalog, lexicon_for(catalog), as_of)
+    drafts = [(text, "one reading of the request") for text in requests]
+    return _counted(drafts, parser, executor, as_of, catalog)
+
+
 def _said(request: str, phrases: Iterable[str]) -> str | None:
     """The first of `phrases` the request says, as it is written in the grammar."""
     words = f" {' '.join(phrase_key(request))} "

@@ -339,3 +339,16 @@ def test_a_ranking_with_no_measure_or_size_is_asked_back_with_ranked_choices(saa
 def test_when_only_did_it_at_all_is_understood_the_unknown_words_are_asked_about(tpcds, said):
     got = read(tpcds, said)
     assert got.spec is None and "lot" in got.clarification.question
+
+
+def test_a_readings_question_keeps_its_question_and_counts_its_own_choices(executor):
+    from assistant.answer import answer
+    from assistant.backends.rules import RulesBackend
+
+    result = answer("everyone in victoria", backend=RulesBackend(), executor=executor)
+    assert result.clarification.startswith("Which Victoria do you mean")
+    assert result.choices and all(c.count > 0 for c in result.choices)
+    assert {c.request for c in result.choices} <= {
+        "everyone in Victoria, Australia",
+        "everyone in Victoria, Canada",
+    }

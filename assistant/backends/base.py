@@ -26,6 +26,9 @@ class Clarification(BaseModel):
 
     question: str
     suggestions: list[str] = Field(default_factory=list)
+    # The suggestions are readings of this very request ("Victoria, Australia"): counted as they
+    # are, never replaced by choices built from the words it names.
+    readings: bool = False
 
 
 class Draft(BaseModel):

@@ -90,7 +90,8 @@ class RulesBackend:
                 break
         if not choices:
             return None
-        return Clarification(question=f"'{word}' by what, and how many?", suggestions=choices)
+        question = f"'{word}' by what, and how many?"
+        return Clarification(question=question, suggestions=choices, readings=True)
 
     def _clarify(self, unrecognized: list[str]) -> Clarification:
         examples = list(self.catalog.examples.values())[:4]
@@ -115,7 +116,7 @@ def which_place(request: str, homonyms: list[Homonym]) -> Clarification:
     pattern = re.compile(rf"\b{re.escape(first.text)}\b", re.IGNORECASE)
     choices = [pattern.sub(lambda _m, c=c: c, request, count=1) for c in first.choices]
     question = f"Which {first.label} do you mean: {' or '.join(first.choices)}?"
-    return Clarification(question=question, suggestions=choices)
+    return Clarification(question=question, suggestions=choices, readings=True)
 
 
 def _did_it_at_all(condition: Condition) -> bool:
