@@ -7,6 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from assistant.spec import SegmentSpec
 
@@ -28,7 +29,7 @@ class Clarification(BaseModel):
     suggestions: list[str] = Field(default_factory=list)
     # The suggestions are readings of this very request ("Victoria, Australia"): counted as they
     # are, never replaced by choices built from the words it names.
-    readings: bool = False
+    readings: SkipJsonSchema[bool] = False  # not the model's to say: not in its answer schema
 
 
 class Draft(BaseModel):
