@@ -86,7 +86,7 @@ def compile_spec(spec: SegmentSpec, as_of: date, catalog: Catalog) -> CompiledSe
     Tables, joins, business rules and value labels all come from `catalog`."""
     compiler = _Compiler(as_of, catalog)
     try:
-        parts = [compiler.condition(condition) for condition in spec.conditions]
+        parts = _top_level(compiler, list(spec.conditions))
     except (GraphError, KeyError) as error:
         raise CompileError(str(error).strip("'\"")) from None
     steps = [FunnelStep(label=text, condition_sql=sql) for sql, text in parts]
@@ -99,6 +99,19 @@ def compile_spec(spec: SegmentSpec, as_of: date, catalog: Catalog) -> CompiledSe
         funnel_sql=funnel_sql(entity, [s.condition_sql for s in steps]),
         steps_sql=steps_sql(entity, [s.condition_sql for s in steps]) if steps else None,
     )
+
+
+def _top_level(compiler: _Compiler, conditions: list[Condition]) -> list[tuple[str, str]]:
+    """Each condition's SQL and phrase. A ranking ranks among the customers the request's
+    other conditions keep ("the 20 biggest online spenders from Texas": the top 20 of Texas),
+    not among everyone."""
+    others = [c for c in conditions if not isinstance(c, RankCondition)]
+    plain = {id(c): compiler.condition(c) for c in others}
+    within = " AND ".join(f"({plain[id(c)][0]})" for c in others) or None
+    return [
+        compiler.rank(c, within=within) if isinstance(c, RankCondition) else plain[id(c)]
+        for c in conditions
+    ]
 
 
 def _entity(catalog: Catalog) -> tuple[str, str]:
@@ -504,8 +517,14 @@ class _Compiler:
 
     # ranking and named segments
 
-    def rank(self, cond: RankCondition) -> tuple[str, str]:
+    def rank(self, cond: RankCondition, within: str | None = None) -> tuple[str, str]:
         source = _source_sql(cond, self)
+        if within is not None:
+            table, key = _entity(self.catalog)
+            # a self-contained subquery: its tables are not the event rows' joins
+            source.rows.where.append(
+                f"{source.customer} IN (SELECT {key} FROM {table} WHERE {within})"
+            )
         agg = self.aggregate(cond, source)
         order = "DESC" if cond.direction == "top" else "ASC"
         customer = source.customer
@@ -528,9 +547,10 @@ class _Compiler:
             f"{IND}WHERE rank_position <= {cutoff}\n)"
         )
         single = _activity_words(self.catalog, cond.activity, plural=False)
+        among = " who meet the other conditions" if within is not None else ""
         self.assume(
-            f"{cond.direction} {size} is taken among customers with at least one matching "
-            f"{single}; ties go to the lower customer_id"
+            f"{cond.direction} {size} is taken among customers{among} with at least one "
+            f"matching {single}; ties go to the lower customer_id"
         )
         return sql, f"in the {cond.direction} {size} by {_measure_words(self.catalog, cond)}" + (
             self.window_words(cond)

@@ -595,3 +595,22 @@ def test_segment_ref_without_segmodels_is_a_clear_error(monkeypatch: pytest.Monk
     spec = SegmentSpec(conditions=[SegmentRef(model="rfm", label="Champions")])
     with pytest.raises(CompileError, match="segmodels"):
         compile_spec(spec, AS_OF, CATALOG)
+
+
+def test_a_ranking_ranks_among_the_customers_the_other_conditions_keep(executor):
+    # "the 10 biggest spenders in Texas": the top 10 of Texas, not the top 10 overall who
+    # happen to live there
+    texas = AttributeCondition(attribute="region", op="=", value="Texas")
+    top = RankCondition(activity=Activity(source="purchases"), measure="sum",
+                        field="total_amount", n=10, unit="customers")  # fmt: skip
+    got = set(run_compiled(executor, SegmentSpec(conditions=[texas, top])))
+    expected = ids(
+        executor,
+        """SELECT customer_id FROM (
+             SELECT t.customer_id, row_number() OVER (
+               ORDER BY sum(t.total_amount) DESC, t.customer_id) AS r
+             FROM transactions t JOIN customers c USING (customer_id)
+             WHERE t.status = 'completed' AND c.region = 'Texas'
+             GROUP BY t.customer_id) WHERE r <= 10""",
+    )
+    assert len(expected) == 10 and got == expected
