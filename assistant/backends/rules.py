@@ -7,6 +7,7 @@ import re
 from assistant.backends.base import Clarification, Interpretation, Turn, Validator
 from assistant.catalog import Catalog, load_catalog
 from assistant.lexicon_cache import cached_lexicon
+from assistant.rules.combine import is_unnarrowed
 from assistant.rules.homonyms import Homonym
 from assistant.rules.lexicon import Lexicon
 from assistant.rules.parser import RequestParser
@@ -72,16 +73,15 @@ class RulesBackend:
     def _rank_choices(self, turn: Turn, word: str) -> Clarification | None:
         """'the top accounts in EMEA': top by what, and how many? Offers the request ranked by
         each of the catalog's plain amounts (the ones the grammar reads back as a ranking)."""
-        pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
-        if not pattern.search(turn.request):
-            return None
+        if _said_instead(turn.request, word, "") == turn.request:
+            return None  # the word is not in the request as said
         choices = []
         for name, measure in self.catalog.measures.items():
             if measure.unit != "currency" or measure.filters or not measure.phrases:
                 continue
             own = name.replace("_", " ")
             phrase = own if own in measure.phrases else measure.phrases[0]
-            choice = f"{pattern.sub(f'{word} 10', turn.request, count=1)} by {phrase}"
+            choice = f"{_said_instead(turn.request, word, f'{word} 10')} by {phrase}"
             reading = RequestParser(self.catalog, self.lexicon, turn.as_of).parse(choice)
             ranked = any(isinstance(c, RankCondition) for c in reading.conditions)
             if ranked and not reading.unrecognized and choice not in choices:
@@ -113,8 +113,7 @@ class RulesBackend:
 def which_place(request: str, homonyms: list[Homonym]) -> Clarification:
     """'Which Victoria do you mean?', each choice the request with the name made plain."""
     first = homonyms[0]
-    pattern = re.compile(rf"\b{re.escape(first.text)}\b", re.IGNORECASE)
-    choices = [pattern.sub(lambda _m, c=c: c, request, count=1) for c in first.choices]
+    choices = [_said_instead(request, first.text, c) for c in first.choices]
     question = f"Which {first.label} do you mean: {' or '.join(first.choices)}?"
     return Clarification(question=question, suggestions=choices, readings=True)
 
@@ -122,11 +121,16 @@ def which_place(request: str, homonyms: list[Homonym]) -> Clarification:
 def _did_it_at_all(condition: Condition) -> bool:
     """At least one of an activity, any kind, any time: what a bare verb says."""
     return (
-        isinstance(condition, ActivityCondition)
+        is_unnarrowed(condition)
+        and isinstance(condition, ActivityCondition)
         and condition.measure == "count"
         and (condition.op, condition.value) == (">=", 1)
-        and not condition.activity.filters
-        and not condition.activity.predicates
         and condition.window.kind == "all_time"
         and condition.after is None
     )
+
+
+def _said_instead(request: str, word: str, replacement: str) -> str:
+    """The request with the first `word` (any case) said as `replacement`."""
+    pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
+    return pattern.sub(lambda _m: replacement, request, count=1)

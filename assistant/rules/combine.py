@@ -64,8 +64,7 @@ def either(a: Condition, b: Condition, result: ParseResult) -> Condition:
         and a.op in ("=", "in")
         and b.op in ("=", "in")
     ):
-        values = listed(a.value) + [v for v in listed(b.value) if v not in listed(a.value)]
-        return AttributeCondition(attribute=a.attribute, op="in", value=values)
+        return AttributeCondition(attribute=a.attribute, op="in", value=both_values(a, b))
     merged = merge_activity_lists(a, b)
     if merged is not None:
         return merged
@@ -75,6 +74,20 @@ def either(a: Condition, b: Condition, result: ParseResult) -> Condition:
 
 def listed(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
+
+
+def both_values(a: AttributeCondition, b: AttributeCondition) -> list[Any]:
+    """a's values, then b's that a does not have (one list for 'Texas or Ontario')."""
+    return listed(a.value) + [v for v in listed(b.value) if v not in listed(a.value)]
+
+
+def is_unnarrowed(condition: Condition) -> bool:
+    """An activity condition with no filter and no predicate on its rows."""
+    return (
+        isinstance(condition, ActivityCondition)
+        and not condition.activity.filters
+        and not condition.activity.predicates
+    )
 
 
 def merge_activity_lists(a: Condition, b: Condition) -> Condition | None:
@@ -462,8 +475,7 @@ def or_values(previous: list[Condition], current: list[Condition]) -> list[Condi
         if index is None:
             return None
         a = merged[index]
-        values = listed(a.value) + [v for v in listed(c.value) if v not in listed(a.value)]
-        merged[index] = AttributeCondition(attribute=a.attribute, op="in", value=values)
+        merged[index] = AttributeCondition(attribute=a.attribute, op="in", value=both_values(a, c))
     return merged
 
 
@@ -481,8 +493,8 @@ def not_either(previous: list[Condition], current: list[Condition]) -> list[Cond
         and b.op in ("=", "in")
     ):
         return None
-    values = listed(a.value) + [v for v in listed(b.value) if v not in listed(a.value)]
-    return [*previous[:-1], AttributeCondition(attribute=a.attribute, op="not_in", value=values)]
+    neither = AttributeCondition(attribute=a.attribute, op="not_in", value=both_values(a, b))
+    return [*previous[:-1], neither]
 
 
 def is_none(condition: Condition) -> bool:

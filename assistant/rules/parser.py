@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 from assistant.catalog import Catalog
@@ -26,6 +27,7 @@ from assistant.rules.combine import (
     apply_term_overrides,
     dedupe,
     either,
+    is_unnarrowed,
     listed,
     negate_condition,
     not_either,
@@ -41,7 +43,7 @@ from assistant.rules.items import Item, coordinate_values, merge_ranges
 from assistant.rules.lexicon import Lexicon, Meaning
 from assistant.rules.periods import find_every, split_window
 from assistant.rules.text import Token, normalize, tokenize
-from assistant.rules.timeparse import TimeParser
+from assistant.rules.timeparse import PLAUSIBLE_YEARS, TimeParser
 from assistant.rules.vocabulary import UNIT_DAYS, band_bounds, band_satisfies, vocabulary_for
 from assistant.spec import (
     Activity,
@@ -214,7 +216,7 @@ class RequestParser:
             previous = set(facts.sources()) or previous
             earlier = made or earlier
         result.guesses = len(tagged) if all(t.guess for t in tagged) else 0
-        unions = {n: e.union for n, e in self.catalog.events.items() if e.union}
+        unions = self.unions
         tagged = share_windows(tagged, read, joiners, result, unions)
         conditions = self._combine(tagged, joiners, result)
         if not_both:
@@ -602,7 +604,9 @@ class RequestParser:
                     break
         return found
 
-    def _unions(self) -> dict[str, list[str]]:
+    @cached_property
+    def unions(self) -> dict[str, list[str]]:
+        """Each union event and its member events."""
         return {n: e.union for n, e in self.catalog.events.items() if e.union}
 
     def _fields_of_tables(self, tables: set[str | None]) -> set[str]:
@@ -914,7 +918,7 @@ class RequestParser:
         out = self._narrow_negated_terms(out, result)
         out = self._things_of_channel_terms(out, result)
         if facts.negated and out and not facts.negation_used:
-            out = absorb_into_terms(out, self._unions())
+            out = absorb_into_terms(out, self.unions)
             out = [Tagged(negate_condition(all_of([t.condition for t in out]), self.nullable))]
         out = self._usual_property(facts, out, result)
         if not out:
@@ -942,7 +946,7 @@ class RequestParser:
             t
             for t in out
             if t.term
-            and _unnarrowed_activity(t)
+            and is_unnarrowed(t.condition)
             and (t.condition.op, t.condition.value, t.condition.measure) == (">=", 1, "count")
         ]
         things = [t for t in out if not t.term and t not in plain]
@@ -1028,7 +1032,7 @@ class RequestParser:
             t
             for t in out
             if t.bare_activity
-            and _unnarrowed_activity(t)
+            and is_unnarrowed(t.condition)
             and isinstance(t.condition.window, AllTime)
         ]
         kept = [t for t in out if t not in bare]
@@ -1631,7 +1635,7 @@ class RequestParser:
             and first.kind == "number"
             and first.number_kind == "number"
             and not facts.comparators
-            and 1900 <= (first.value or 0) <= 2100
+            and PLAUSIBLE_YEARS[0] <= (first.value or 0) <= PLAUSIBLE_YEARS[1]
             and float(first.value or 0).is_integer()
         ):
             # "bought from the catalog in each quarter of 2002": a year no time took, not
@@ -1910,7 +1914,7 @@ class RequestParser:
     def _combine(
         self, tagged: list[Tagged], joiners: list[str], result: ParseResult
     ) -> list[Condition]:
-        unions = {n: e.union for n, e in self.catalog.events.items() if e.union}
+        unions = self.unions
         tagged = apply_term_overrides(tagged, result, unions)
         by_clause: dict[int, list[Tagged]] = {}
         for t in tagged:
@@ -2018,9 +2022,3 @@ def _first_error(exc: Exception) -> str:
         if "Value error" in line or "Input should be" in line:
             return line.strip()
     return text[-1] if text else "not expressible"
-
-
-def _unnarrowed_activity(tagged: Tagged) -> bool:
-    """An activity condition with no filter and no predicate on its rows."""
-    c = tagged.condition
-    return isinstance(c, ActivityCondition) and not c.activity.filters and not c.activity.predicates

@@ -59,10 +59,11 @@ _UNIT_WORDS = {"d": "days", "w": "weeks", "wk": "weeks", "wks": "weeks", "mo": "
                "yrs": "years", "h": "hours", "hr": "hours", "hrs": "hours"}  # fmt: skip
 # "bought in store in 2001 and not since": a "since" that ends its clause points back.
 _BARE_SINCE = re.compile(r"\bsince(?=\s*(?:$|[,;.!?]|\b(?:and|but|or|then)\b))(?!\s*then\b)")
-_A_YEAR = r"(?:19|20)\d\d|[a-z]+ (?:19|20)\d\d"  # "2001", "march 2002"
+_YEAR = r"(?:19|20)\d\d"
+_A_YEAR = rf"{_YEAR}|[a-z]+ {_YEAR}"  # "2001", "march 2002"
 _BOTH_TIMES = re.compile(rf"\b(in|during)\s+both\s+({_A_YEAR})\s+and\s+({_A_YEAR})\b")
 _YEAR_LIST = re.compile(
-    r"\b(in|during)\s+((?:19|20)\d\d)((?:\s*,\s*(?:19|20)\d\d)+)\s*,?\s*(?:and|&)\s+((?:19|20)\d\d)\b"
+    rf"\b(in|during)\s+({_YEAR})((?:\s*,\s*{_YEAR})+)\s*,?\s*(?:and|&)\s+({_YEAR})\b"
 )
 _BARE_SPAN = re.compile(
     r"(?<!last )(?<!past )(?<!in )(?<!within )(?<!for )(?<!over )(?<!than )(?<!least )"
@@ -160,9 +161,7 @@ def normalize(text: str) -> str:
     text = _BOTH_TIMES.sub(r"\1 \2 and \1 \3", text)
     # "in 2000, 2001 and 2002": the same, for a list of years
     text = _YEAR_LIST.sub(
-        lambda m: (
-            f"{m.group(1)} " + f" and {m.group(1)} ".join(re.findall(r"(?:19|20)\d\d", m.group(0)))
-        ),
+        lambda m: f"{m.group(1)} " + f" and {m.group(1)} ".join(re.findall(_YEAR, m.group(0))),
         text,
     )
     # "the past fortnight": two weeks; "spend > 1000 & orders >= 5": and
