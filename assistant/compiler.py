@@ -23,6 +23,7 @@ from assistant.spec import (
     ActivityCondition,
     AndGroup,
     AttributeCondition,
+    CompareCondition,
     Condition,
     MeasureBase,
     NotGroup,
@@ -223,6 +224,8 @@ class _Compiler:
                 return self.activity(condition)
             case RankCondition():
                 return self.rank(condition)
+            case CompareCondition():
+                return self.compare(condition)
             case SegmentRef():
                 return self.segment_ref(condition)
             case AndGroup() | OrGroup():
@@ -514,6 +517,56 @@ class _Compiler:
         resolved = resolve(spec.window, self.as_of)
         self.assume(resolved.label)
         return " " + _window_phrase(resolved, False)
+
+    # comparisons
+
+    def compare(self, cond: CompareCondition) -> tuple[str, str]:
+        """Customers whose aggregate on one side compares so with the other side's: each side
+        grouped per customer, side by side, then compared (0 for a side without rows where
+        the measure has a neutral 0)."""
+        sides = []
+        for name, side in (("left_value", cond.left), ("right_value", cond.right)):
+            source = _source_sql(side, self)
+            agg = self.aggregate(side, source)
+            # UNION ALL pairs columns by position: both sides list left_value, then right_value
+            columns = [agg, "NULL"] if name == "left_value" else ["NULL", agg]
+            named = [f"{columns[0]} AS left_value", f"{columns[1]} AS right_value"]
+            sides.append(source.select(columns=named, group=True))
+        values = []
+        for name, side in (("left_value", cond.left), ("right_value", cond.right)):
+            neutral = _NEUTRAL[side.measure]
+            values.append(f"coalesce({name}, 0)" if neutral == 0 else name)
+        right = values[1] if cond.factor == 1 else f"{sql_literal(cond.factor)} * {values[1]}"
+        test = f"{values[0]} {cond.op} {right}"
+        union = f"\n{IND}UNION ALL\n{IND}".join(_indented(s, 4) for s in sides)
+        combined = (
+            f"SELECT customer_id, max(left_value) AS left_value, max(right_value) AS right_value"
+            f"\nFROM (\n{IND}{union}\n) sides\nGROUP BY customer_id"
+        )
+        both_zero = all(_NEUTRAL[s.measure] == 0 for s in (cond.left, cond.right))
+        zero_ok = both_zero and _satisfies(cond.op, 0, 0)
+        key = audience_key(self.catalog)
+        if zero_ok:
+            # "at least as many logins as views" holds for customers with neither
+            inner = f"SELECT customer_id\nFROM (\n{IND}{_indented(combined, 4)}\n) compared\n"
+            sql = _membership(key, "NOT IN", inner + f"WHERE NOT ({test})")
+        else:
+            inner = f"SELECT customer_id\nFROM (\n{IND}{_indented(combined, 4)}\n) compared\n"
+            sql = _membership(key, "IN", inner + f"WHERE {test}")
+        return sql, self.compare_text(cond, both_zero)
+
+    def compare_text(self, cond: CompareCondition, both_zero: bool) -> str:
+        left = _measure_words(self.catalog, cond.left) + self.window_words(cond.left)
+        right = _measure_words(self.catalog, cond.right) + self.window_words(cond.right)
+        words = _OP_WORDS[cond.op]
+        times = "" if cond.factor == 1 else f"{_num(cond.factor)} times "
+        for side in (cond.left, cond.right):
+            if _NEUTRAL[side.measure] is None:
+                plural = _activity_words(self.catalog, side.activity, plural=True)
+                self.assume(f"customers without any matching {plural} have no {side.measure}")
+        if both_zero:
+            self.assume("a side without any matching activity counts as 0")
+        return f"whose {left} {words} {times}their {right}"
 
     # ranking and named segments
 

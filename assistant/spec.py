@@ -309,6 +309,35 @@ class RankCondition(MeasureBase):
         return self
 
 
+class MeasureSide(MeasureBase):
+    """One side of a comparison: an aggregate of the customer's own activity in a window."""
+
+
+class CompareCondition(SpecModel):
+    """Two aggregates of each customer's own activity compared with each other: "spent more on
+    the web than in store" (sum of web purchases > sum of store purchases), "logged in less this
+    month than last month", "more dashboard views than logins".
+
+    A customer without rows on a side has 0 there for count/distinct/sum; an avg/min/max/share
+    without rows never matches. `factor` scales the right side ("at least twice as many": >=, 2).
+    """
+
+    kind: Literal["compare"] = "compare"
+    left: MeasureSide
+    op: Literal[">", ">=", "<", "<="] = ">"
+    right: MeasureSide
+    factor: float = Field(default=1, gt=0, description="left op factor * right")
+
+    @model_validator(mode="after")
+    def _check_sides(self) -> CompareCondition:
+        for side in (self.left, self.right):
+            if side.measure == "days_since_last":
+                raise ValueError("a comparison compares amounts, counts or shares, not recency")
+        if self.left == self.right:
+            raise ValueError("a comparison needs two different sides")
+        return self
+
+
 class SegmentRef(SpecModel):
     """Membership of a built-in named segment, e.g. {model: "rfm", label: "Champions"}."""
 
@@ -336,6 +365,7 @@ Condition = Annotated[
     AttributeCondition
     | ActivityCondition
     | RankCondition
+    | CompareCondition
     | SegmentRef
     | AndGroup
     | OrGroup
@@ -420,6 +450,8 @@ def condition_key(condition: Condition) -> str | None:
             return f"activity:{filters}:{condition.measure}:{condition.field}"
         case RankCondition():
             return "rank"
+        case CompareCondition():
+            return f"compare:{condition.model_dump_json()}"
         case SegmentRef(model=model):
             return f"segment_ref:{model}"
     return None
@@ -505,7 +537,7 @@ def json_schema_for(catalog: Any) -> dict[str, Any]:
     props["attribute"]["enum"] = catalog.property_names()
     defs["Activity"]["properties"]["source"]["enum"] = list(catalog.events)
     fields = sorted({f for e in catalog.events for f in catalog.graph.event_fields(e)})
-    for name in ("ActivityCondition", "RankCondition"):
+    for name in ("ActivityCondition", "RankCondition", "MeasureSide"):
         if name in defs:
             field_schema = defs[name]["properties"]["field"]
             field_schema["anyOf"] = [{"type": "string", "enum": fields}, {"type": "null"}]

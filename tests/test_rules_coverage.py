@@ -242,8 +242,15 @@ def test_a_month_of_a_year(tpcds):
         "customers who spent more in store than online",
     ],
 )
-def test_a_comparison_between_two_activities_is_reported(tpcds, request_text):
-    assert any("comparing two activities" in u for u in read(tpcds, request_text).unrecognized)
+def test_a_comparison_between_two_activities_is_one_condition(tpcds, request_text):
+    got = read(tpcds, request_text)
+    assert [c.kind for c in got.spec.conditions] == ["compare"]
+    assert not got.unrecognized
+
+
+def test_a_comparison_it_cannot_make_is_reported(tpcds):
+    got = read(tpcds, "customers who shop in store more than they sleep")
+    assert got.unrecognized
 
 
 def test_users_who_did_something_are_counted_among_its_rows(saas):

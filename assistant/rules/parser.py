@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import Any
 
 from assistant.catalog import Catalog
+from assistant.rules import comparison
 from assistant.rules.clause import ClauseFacts, as_number, one_row_per_event
 from assistant.rules.combine import (
     Tagged,
@@ -137,6 +138,11 @@ class RequestParser:
             return result
         normalized = normalize(text)
         result.normalized = normalized
+        found = comparison.split(normalized)
+        if found is not None:
+            compared = self._comparison(found, depth, context)
+            if compared is not None:
+                return compared
         with_placeholders, times = self.times.extract(normalized)
         with_placeholders = self._keep_verb_particles(with_placeholders, times)
         with_placeholders = self._priced_items(with_placeholders)
@@ -229,6 +235,42 @@ class RequestParser:
                 if span not in result.unrecognized:
                     result.unrecognized.append(span)
         for window in result.windows:
+            result.assumptions.append(resolve(window, self.as_of).label)
+        return result
+
+    def _comparison(
+        self, found: comparison.Split, depth: int, context: set[str] | None
+    ) -> ParseResult | None:
+        """'spent more on the web than in store': each side read as a request of its own, then
+        one comparison of the activity each adds (None: not a comparison this can make, and
+        the request is read as it stands, which says so)."""
+        left = self.parse(found.left, depth=depth, context=context)
+        if left.refusal or left.homonyms:
+            return None
+        for text in (*found.shorter, found.right):
+            right = self.parse(text, depth=depth, context=context)
+            if right.refusal or right.homonyms or right.unrecognized:
+                continue
+            made = comparison.compare(
+                left.conditions, right.conditions, found, self.as_of, right.windows
+            )
+            if made is not None:
+                break
+        else:
+            return None
+        shared, compared = made
+        result = left
+        result.conditions = [*shared, compared]
+        result.unrecognized = list(dict.fromkeys([*left.unrecognized, *right.unrecognized]))
+        result.assumptions = list(dict.fromkeys([*left.assumptions, *right.assumptions]))
+        result.windows = [*left.windows, *(w for w in right.windows if w not in left.windows)]
+        result.mentions |= right.mentions
+        result.unknown_words = list(dict.fromkeys([*left.unknown_words, *right.unknown_words]))
+        result.assumptions.append(
+            f"'{found.words}' compares each customer's own figures on the two sides"
+        )
+        if found.relative is not None:
+            window = compared.right.window
             result.assumptions.append(resolve(window, self.as_of).label)
         return result
 

@@ -1,0 +1,238 @@
+"""Comparisons between two of a customer's own aggregates, found in the request's words.
+
+"spent more on the web than in our stores last year", "more dashboard views than logins in
+the last 30 days", "logged in less this month than last month", "usage dropped last month
+compared with the month before", "at least 2 times as many logins as exports".
+
+The sentence is split into a shared head ("customers who spent"), what the left side says
+("on the web") and what the right side says ("in our stores last year"). Each side is then
+read as a request of its own (head + side), so every grammar rule applies to both; the
+conditions both readings share are the audience's, and the one activity each adds is that
+side of the comparison. A time said on one side only is both sides' ("… than logins in the
+last 30 days"); "the 6 months before that" is the span just before the left side's window.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from assistant.spec import ActivityCondition, CompareCondition, Condition, MeasureSide
+from assistant.windows import AllTime, Between, Window, add_months, resolve
+
+_LESS = {"less", "fewer", "lower", "smaller"}
+_MORE = {"more", "higher", "bigger", "greater", "larger"}
+# A number after "than" is an ordinary comparator ("more than 3 orders", "more than a year").
+_NUMBER_AFTER = (
+    r"(?:\$|£|€|\d|a\b|an\b|one\b|half\b|twice\b|once\b|double\b|triple\b|the\s+average\b|"
+    r"average\b|usual\b|not\b|ever\b|before\b|expected\b)"
+)
+_THAN = re.compile(
+    r"\b(?P<word>more|less|fewer|higher|lower|bigger|greater|larger|smaller)\b"
+    r"(?P<x>(?:\s+(?!than\b)\S+){0,10}?)\s+than\s+(?!" + _NUMBER_AFTER + r")(?P<y>\S.*)$"
+)
+_TIMES = re.compile(
+    r"\b(?:(?P<op>at\s+least|over|more\s+than)\s+)?(?P<n>\d+(?:\.\d+)?)\s+times\s+as\s+"
+    r"(?:many|much)\b(?P<x>(?:\s+(?!as\b)\S+){0,10}?)\s+as\s+(?P<y>\S.*)$"
+)
+_TREND = re.compile(
+    r"\b(?P<word>dropped|fell|declined|decreased|shrank|went\s+down|(?:is|was|were|are)\s+down|"
+    r"down|grew|rose|increased|went\s+up|(?:is|was|were|are)\s+up|up)\b"
+    r"(?P<x>(?:\s+(?!compared\b|vs\b|versus\b|relative\b)\S+){0,6}?)\s+"
+    r"(?:compared\s+(?:with|to)|vs|versus|relative\s+to)\s+(?P<y>\S.*)$"
+)
+_FALLING = re.compile(r"^(?:dropped|fell|declined|decreased|shrank|went down|\w+ down|down)$")
+# Where the right side ends and the rest of the request, about both, begins.
+_SIDE_END = re.compile(
+    r"\s*(?:,|;|\bbut\b|\bwho\b|\bthat\b|\band\s+(?:who|that|are|is|have|has|live|lives|"
+    r"were|was|did|do|does|never|haven't|hasn't|not)\b)"
+)
+_UNIT = r"(?P<unit>day|week|month|quarter|year|period)s?"
+_RELATIVE = [
+    re.compile(
+        r"(?:(?:in|during|over|for)\s+)?the\s+(?:(?P<n>\d+)\s+)?"
+        + _UNIT
+        + r"\s+(?:just\s+)?(?:before|prior|earlier)(?:\s+(?:that|then|it|this))?\b"
+    ),
+    re.compile(
+        r"(?:(?:in|during|over|for)\s+)?the\s+(?:previous|prior|preceding)\s+(?:(?P<n>\d+)\s+)?"
+        + _UNIT
+        + r"\b"
+    ),
+    re.compile(
+        r"(?:(?:in|during|over|for)\s+)?(?:the\s+)?(?P<unit>)(?:period\s+)?before\s+(?:that|then)\b"
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Split:
+    """A comparison's words: each side as a request of its own, and how they compare."""
+
+    left: str
+    right: str
+    op: str
+    factor: float
+    words: str  # what the request said, for the assumptions
+    relative: tuple[int, str] | None = None  # "the 6 months before that": (6, "months")
+    # "shop in store more than online": the right side replaces the head's last words, so
+    # also try it with 1, 2, 3 … of them left out
+    shorter: tuple[str, ...] = ()
+
+
+def split(text: str) -> Split | None:
+    """The comparison a normalized request makes, or None."""
+    if re.search(r"\bmore\s+often\s+than\s+not\b|\brather\s+than\b", text):
+        return None
+    for pattern, kind in ((_TIMES, "times"), (_THAN, "than"), (_TREND, "trend")):
+        m = pattern.search(text)
+        if m is not None:
+            return _sides(text, m, kind)
+    return None
+
+
+def _sides(text: str, m: re.Match[str], kind: str) -> Split | None:
+    head = text[: m.start()].strip()
+    x = m.group("x").strip()
+    y, tail = _right_end(m.group("y").strip())
+    if not head or not y:
+        return None
+    if kind == "times":
+        op = ">" if (m.group("op") or "").startswith(("over", "more")) else ">="
+        factor = float(m.group("n"))
+        words = f"{m.group('n')} times as many … as …"
+    elif kind == "trend":
+        falling = _FALLING.match(" ".join(m.group("word").split())) is not None
+        op, factor = ("<" if falling else ">"), 1.0
+        # "accounts whose usage dropped …": each side is "accounts with usage <time>"
+        head = re.sub(r"\bwhose\b", "with", head)
+        if not x:
+            x = _this_of(y)
+            if x is None:
+                return None
+        words = f"{m.group('word')} … compared with …"
+    else:
+        op = "<" if m.group("word") in _LESS else ">"
+        factor = 1.0
+        words = f"{m.group('word')} … than …"
+    if not x and kind == "than":
+        x = _this_of(y) or ""
+    y, relative = _relative(y)
+    left = " ".join(p for p in (head, x, tail) if p)
+    right = " ".join(p for p in (head, y, tail) if p)
+    shorter: tuple[str, ...] = ()
+    if not x:
+        words_of = head.split()
+        shorter = tuple(
+            " ".join(p for p in (" ".join(words_of[:-k]), y, tail) if p)
+            for k in range(1, min(4, len(words_of) - 1) + 1)
+        )
+    return Split(
+        left=left,
+        right=right,
+        op=op,
+        factor=factor,
+        words=words,
+        relative=relative,
+        shorter=shorter,
+    )
+
+
+def _right_end(y: str) -> tuple[str, str]:
+    """The right side's own words, and the rest of the request after them."""
+    m = _SIDE_END.search(y)
+    if m is None or m.start() == 0:
+        return y, ""
+    return y[: m.start()].strip(), y[m.start() :].strip(" ,;")
+
+
+def _this_of(y: str) -> str | None:
+    """'logins down vs last month': the left side is this month."""
+    m = re.match(r"^(?:the\s+)?(?:last|previous|prior)\s+(day|week|month|quarter|year)\b", y)
+    return f"this {m.group(1)}" if m else None
+
+
+def _relative(y: str) -> tuple[str, tuple[int, str] | None]:
+    """'in the 6 months before that' -> ('', (6, 'months')): the span before the left's."""
+    for pattern in _RELATIVE:
+        m = pattern.search(y)
+        if m is not None:
+            unit = m.group("unit") or "period"
+            n = int(m.group("n")) if "n" in pattern.groupindex and m.group("n") else 1
+            rest = (y[: m.start()] + " " + y[m.end() :]).strip()
+            return rest, (n, unit if unit == "period" else unit + "s")
+    return y, None
+
+
+def before(window: Window, n: int, unit: str, as_of: date) -> Window | None:
+    """The span of n units (or of the window's own length, for 'period') just before it."""
+    span = resolve(window, as_of)
+    if span.start is None:
+        return None
+    start, end = span.start.date(), span.end.date()
+    if unit == "period":
+        first = start - (end - start)
+    elif unit in ("months", "quarters", "years"):
+        months = {"months": 1, "quarters": 3, "years": 12}[unit] * n
+        first = add_months(start, -months)
+    else:
+        first = start - timedelta(days=n * (7 if unit == "weeks" else 1))
+    return Between(start=first, end=start - timedelta(days=1))
+
+
+def compare(
+    left: list[Condition],
+    right: list[Condition],
+    found: Split,
+    as_of: date,
+    right_windows: list[Window] | None = None,
+) -> tuple[list[Condition], CompareCondition] | None:
+    """(the conditions both sides share, the comparison) from each side's reading, or None
+    when each side does not add exactly one plain activity of its own. A right side that is
+    only a time ("more logins this month than last month") is the left's activity then."""
+    shared = [c for c in left if c in right]
+    mine = [c for c in left if c not in right]
+    theirs = [c for c in right if c not in left]
+    a = [c for c in mine if isinstance(c, ActivityCondition)]
+    b = [c for c in theirs if isinstance(c, ActivityCondition)]
+    if len(a) == 1 and not right and right_windows and len(right_windows) == 1:
+        b = [a[0].model_copy(update={"window": right_windows[0]})]
+    if len(a) != 1 or len(b) != 1 or not (_plain(a[0]) and _plain(b[0])):
+        return None
+    shared += [c for c in mine + theirs if c not in (a[0], b[0]) and c not in shared]
+    lw, rw = a[0].window, b[0].window
+    if found.relative is not None:
+        n, unit = found.relative
+        rw = before(lw, n, unit, as_of) if not isinstance(lw, AllTime) else None
+        if rw is None:
+            return None
+    elif isinstance(lw, AllTime):
+        lw = rw
+    elif isinstance(rw, AllTime):
+        rw = lw
+    filters = {**a[0].activity.filters, **b[0].activity.filters}
+    if b[0].activity.source != a[0].activity.source:
+        filters = dict(b[0].activity.filters)
+    right_act = b[0].activity.model_copy(update={"filters": filters})
+    try:
+        made = CompareCondition(
+            left=_side(a[0], lw),
+            right=_side(b[0].model_copy(update={"activity": right_act}), rw),
+            op=found.op,  # type: ignore[arg-type]
+            factor=found.factor,
+        )
+    except ValueError:
+        return None
+    return shared, made
+
+
+def _plain(c: ActivityCondition) -> bool:
+    """'spent on the web', 'logins': that there is such activity, no number of its own."""
+    return c.after is None and c.op == ">=" and c.value == 1 and c.measure in ("count", "sum")
+
+
+def _side(c: ActivityCondition, window: Window) -> MeasureSide:
+    return MeasureSide(
+        activity=c.activity, measure=c.measure, field=c.field, share_of=c.share_of, window=window
+    )
