@@ -262,6 +262,9 @@ class _Compiler:
         expr = self.attribute_expr(cond.attribute)
         name = cond.attribute.replace("_", " ")
         column_type = property_kind(self.catalog, cond.attribute)[0]
+        if column_type == "date" and self._timestamp(cond.attribute):
+            # a day compares with a timestamp's day ("on or before 30 Sep" keeps 30 Sep 10:00)
+            expr = f"CAST({expr} AS DATE)"
         values = [] if cond.value is None else cond.value
         values = values if isinstance(values, list) else [values]
         lits = [self.attribute_literal(column_type, v) for v in values]
@@ -288,6 +291,12 @@ class _Compiler:
         sql_op = "<>" if cond.op == "!=" else cond.op
         text = phrase or f"whose {name} {_OP_WORDS[cond.op]} {shown[0]}"
         return f"{expr} {sql_op} {lits[0]}", text
+
+    def _timestamp(self, attribute: str) -> bool:
+        if attribute in self.catalog.derived:
+            return self.catalog.derived[attribute].type.upper().startswith("TIMESTAMP")
+        table, column = self.catalog.property_column(attribute)
+        return self.catalog.tables[table].columns[column].type.upper().startswith("TIMESTAMP")
 
     def attribute_phrase(self, cond: AttributeCondition, shown: list[str]) -> str | None:
         """The catalog's wording ("in {value}", "who opted in to email") for = / in / != ."""
@@ -556,8 +565,13 @@ class _Compiler:
         return sql, self.compare_text(cond, both_zero)
 
     def compare_text(self, cond: CompareCondition, both_zero: bool) -> str:
-        left = _measure_words(self.catalog, cond.left) + self.window_words(cond.left)
-        right = _measure_words(self.catalog, cond.right) + self.window_words(cond.right)
+        left = _measure_words(self.catalog, cond.left)
+        right = _measure_words(self.catalog, cond.right)
+        if cond.left.window == cond.right.window:
+            right += self.window_words(cond.right)  # one time for both, said once
+        else:
+            left += self.window_words(cond.left)
+            right += self.window_words(cond.right)
         words = _OP_WORDS[cond.op]
         times = "" if cond.factor == 1 else f"{_num(cond.factor)} times "
         for side in (cond.left, cond.right):

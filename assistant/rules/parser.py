@@ -1496,14 +1496,42 @@ class RequestParser:
             conditions.append(AttributeCondition(attribute=roles.age, op=op, value=value))
             if not facts.age_word:
                 result.assumptions.append(f"'{facts.number_text()}' read as an age")
-        elif facts.tenure and roles.tenure:
+        elif facts.tenure and roles.tenure and (facts.numbers or facts.unit):
             result.mentions.add(f"attribute:{roles.tenure}")
-            op, value = facts.comparison(scale=facts.unit_days())
-            conditions.append(AttributeCondition(attribute=roles.tenure, op=op, value=value))
-        elif facts.signup or facts.tenure or (facts.age_word and facts.numbers):
+            whole = self._whole_tenure(facts, result)
+            if whole is not None:
+                conditions.append(whole)
+            else:
+                op, value = facts.comparison(scale=facts.unit_days())
+                conditions.append(AttributeCondition(attribute=roles.tenure, op=op, value=value))
+        elif (
+            facts.signup
+            or (facts.tenure and not roles.tenure)
+            or (facts.age_word and facts.numbers)
+        ):
             what = "signup date" if facts.signup else "tenure" if facts.tenure else "age"
             result.unrecognized.append(f"{facts.text()} (this data has no {what})")
         return conditions
+
+    def _whole_tenure(self, facts: ClauseFacts, result: ParseResult) -> Condition | None:
+        """'customers for between 6 and 12 months': a tenure range in whole months or years,
+        as an age range is in whole years (12 months and 20 days is still 12 months), on the
+        signup date. ('more than 2 years' stays the time elapsed.)"""
+        signup = self.roles.signup
+        if signup is None or facts.unit not in ("months", "years") or not facts.numbers:
+            return None
+        op, value = facts.comparison()
+        if op != "between" or not all(float(v).is_integer() for v in value):
+            return None
+        per = 12 if facts.unit == "years" else 1
+        low, high = (int(v) * per for v in value)
+        latest = add_months(self.as_of, -low).isoformat()
+        earliest = (add_months(self.as_of, -(high + per)) + timedelta(days=1)).isoformat()
+        result.assumptions.append(
+            f"'{facts.number_text()} {facts.unit}' = whole {facts.unit} as of "
+            f"{self.as_of.isoformat()}: signed up {earliest} … {latest}"
+        )
+        return AttributeCondition(attribute=signup, op="between", value=[earliest, latest])
 
     def _band(self, band: Meaning) -> Condition:
         low, high = band.get("min"), band.get("max")
@@ -1881,7 +1909,8 @@ class RequestParser:
         )
         facts.numbers_used = True
         what = f"their spend on {event.plural_noun}" if weighted else f"their {event.plural_noun}"
-        result.assumptions.append(f"'{facts.share_word}' = {portion} {what}")
+        said = facts.share_word or (percent.text if percent is not None else "")
+        result.assumptions.append(f"'{said}' = {portion} {what}")
         return condition
 
     def _rank(self, facts, activity, measure, fieldname, window, result) -> Condition:

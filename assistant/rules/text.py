@@ -133,6 +133,29 @@ def _scaled(number: str, suffix: str | None) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
 
+_FRACTIONS = {
+    "half": "50",
+    "a half": "50",
+    "1 half": "50",
+    "a third": "33.33",
+    "1 third": "33.33",
+    "2 thirds": "66.66",
+    "a quarter": "25",
+    "1 quarter": "25",
+    "3 quarters": "75",
+    "a fifth": "20",
+    "1 fifth": "20",
+    "a tenth": "10",
+    "1 tenth": "10",
+}
+# Not "the first half of 2025" (a time); only a share of something of theirs or of all.
+_FRACTION_OF = re.compile(
+    r"(?<!first )(?<!second )(?<!last )(?<!latter )(?<!back )(?<!front )(?<!other )\b("
+    + "|".join(sorted((k.replace(" ", r"\s+") for k in _FRACTIONS), key=len, reverse=True))
+    + r")\s+of\s+(?=(?:their|the|all|them|its|his|her|those|these)\b)"
+)
+
+
 def normalize(text: str) -> str:
     """Lower-case, expand contractions and number words, mark money as `$N` and tidy spacing."""
     # "visited us", "bought from us", "shopped with us": the pronoun, not the country (which
@@ -187,6 +210,9 @@ def normalize(text: str) -> str:
     text = re.sub(r"(\d)\s*\+", r"\1 or more", text)  # 3+ purchases
     text = re.sub(r"\b(\d*[1-9])s\b", r"\1", text)  # "under 25s"; decades like "30s" stay
     text = re.sub(r"(\d)\s*(?:percent|pct)\b", r"\1%", text)
+    # "at least half of their orders", "a third of the users": a share, as a percentage (a
+    # third just under 1/3, so that "at least a third" keeps exactly one in three)
+    text = _FRACTION_OF.sub(lambda m: f"{_FRACTIONS[' '.join(m.group(1).split())]}% of ", text)
     text = re.sub(r"[()\[\]{}]", " , ", text)  # an aside is a clause of its own
     text = re.sub(r"[!?;:\"]", " ", text)
     text = re.sub(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?!\d)", " ", text)
