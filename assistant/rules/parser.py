@@ -138,6 +138,7 @@ class RequestParser:
             return result
         normalized = normalize(text)
         result.normalized = normalized
+        normalized = self._rather_than(normalized, result)
         found = comparison.split(normalized)
         if found is not None:
             compared = self._comparison(found, depth, context)
@@ -237,6 +238,23 @@ class RequestParser:
         for window in result.windows:
             result.assumptions.append(resolve(window, self.as_of).label)
         return result
+
+    def _rather_than(self, text: str, result: ParseResult) -> str:
+        """'mostly buy on the web rather than in store or from the catalog': after a share,
+        what it is rather than is the rest of the same activity, already counted by the
+        share; said in the assumptions."""
+        words = self.lexicon.grammar.get("share_words", [])
+        shares = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        if not shares or not re.search(rf"\b(?:{shares})\b|\d%", text):
+            return text
+        pattern = r"\s*\b(?:rather than|instead of|as opposed to)\b.*?(?=,|\bwho\b|\band who\b|$)"
+        m = re.search(pattern, text)
+        if m is None:
+            return text
+        result.assumptions.append(
+            f"'{m.group(0).strip()}' is the rest of the activity the share is out of"
+        )
+        return (text[: m.start()] + " " + text[m.end() :]).strip()
 
     def _comparison(
         self, found: comparison.Split, depth: int, context: set[str] | None

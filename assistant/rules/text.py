@@ -210,6 +210,8 @@ def normalize(text: str) -> str:
     text = re.sub(r"(\d)\s*\+", r"\1 or more", text)  # 3+ purchases
     text = re.sub(r"\b(\d*[1-9])s\b", r"\1", text)  # "under 25s"; decades like "30s" stay
     text = re.sub(r"(\d)\s*(?:percent|pct)\b", r"\1%", text)
+    # "living in the city of Fairview", "in the state of Texas": the place is the name
+    text = re.sub(r"\bthe (?:city|town|village|state|province|county) of (?=[a-z])", "", text)
     # "at least half of their orders", "a third of the users": a share, as a percentage (a
     # third just under 1/3, so that "at least a third" keeps exactly one in three)
     text = _FRACTION_OF.sub(lambda m: f"{_FRACTIONS[' '.join(m.group(1).split())]}% of ", text)
