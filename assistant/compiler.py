@@ -381,7 +381,7 @@ class _Compiler:
         count = (
             f"(\n{IND}SELECT {counted}\n{IND}FROM (\n{IND * 2}{_indented(rows, 8)}\n{IND}) later\n"
             f"{IND}WHERE later.customer_id = anchored.customer_id\n"
-            f"{IND}  AND later.ts > anchored.anchor_ts\n)"
+            f"{IND}  AND later.ts {'<' if after.side == 'before' else '>'} anchored.anchor_ts\n)"
         )
         inner = (
             f"SELECT anchored.customer_id\nFROM (\n{IND}{_indented(anchored, 4)}\n) anchored\n"
@@ -392,11 +392,11 @@ class _Compiler:
         anchor_words = _activity_words(self.catalog, after.activity, plural=False)
         if not isinstance(after.window, AllTime):
             anchor_words += f" ({describe(after.window)})"
-        text += f" after their {after.which} {anchor_words}"
+        text += f" {after.side} their {after.which} {anchor_words}"
         self.assume(
-            f"only {_activity_words(self.catalog, cond.activity, plural=True)} after each "
-            f"customer's own {after.which} {anchor_words} count; customers without one do not "
-            "match"
+            f"only {_activity_words(self.catalog, cond.activity, plural=True)} {after.side} "
+            f"each customer's own {after.which} {anchor_words} count; customers without one do "
+            "not match"
         )
         return _membership(audience_key(self.catalog), "IN", inner), text
 

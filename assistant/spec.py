@@ -256,6 +256,11 @@ class AfterEvent(SpecModel):
 
     activity: Activity
     which: Literal["first", "last"] = "last"
+    side: Literal["after", "before"] = Field(
+        default="after",
+        description="before: only rows before it count ('whose first order was in the app': "
+        "no order before their first app order)",
+    )
     window: Window = Field(
         default_factory=AllTime,
         description="only anchor rows in this window ('clicked last week but did not buy "

@@ -14,6 +14,19 @@ from assistant.rules.parser import RequestParser
 from assistant.rules.refine import activity_sources, detect_intent, refine, strip_command
 from assistant.spec import ActivityCondition, Condition, RankCondition, SegmentSpec
 
+# "… sorry no, I meant france", "… oops, make that 2024", "…, I mean Ontario"
+_CORRECTIONS = (
+    re.compile(
+        r"(?:\.{2,}|[,;.!-])?\s*(?:\b(?:sorry|oops|whoops|no wait|wait|correction|scratch that)"
+        r"\b[\s,.!:-]*)+(?:no\b[\s,.!-]*)?(?:i\s+meant|i\s+mean|make\s+that|it\s+should\s+be)?"
+        r"\s*(?P<fix>\S.*)$",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"(?:\.{2,}|[,;-])\s*(?:no\b[\s,]*)?(?:i\s+meant|i\s+mean|make\s+that)\s+(?P<fix>\S.*)$",
+        re.IGNORECASE,
+    ),
+)
 EVERYONE = {"all customers", "everyone", "all", "everybody", "the whole base", "all of them"}
 
 
@@ -27,6 +40,9 @@ class RulesBackend:
         self.lexicon = lexicon or cached_lexicon(self.catalog)
 
     def interpret(self, turn: Turn, validate: Validator | None = None) -> Interpretation:
+        corrected = self._self_corrected(turn, validate)
+        if corrected is not None:
+            return corrected
         parser = RequestParser(self.catalog, self.lexicon, turn.as_of)
         context = activity_sources(turn.current)
         parsed = parser.parse(turn.request, context=context)
@@ -69,6 +85,30 @@ class RulesBackend:
             # of the words around it are unknown; ask, with choices.
             return Interpretation(clarification=self._clarify(parsed.unknown_words), **base)
         return Interpretation(spec=SegmentSpec(conditions=parsed.conditions), **base)
+
+    def _self_corrected(self, turn: Turn, validate: Validator | None) -> Interpretation | None:
+        """'pro accounts in germany... sorry no, I meant france': what comes after the
+        correction replaces what it corrects, as a follow-up 'france instead' would."""
+        m = next((m for p in _CORRECTIONS if (m := p.search(turn.request))), None)
+        if m is None or not turn.request[: m.start()].strip():
+            return None
+        first = self.interpret(
+            turn.model_copy(update={"request": turn.request[: m.start()]}), validate
+        )
+        if first.spec is None or not first.spec.conditions:
+            return None
+        fix = f"{m.group('fix').strip()} instead"
+        update = {"request": fix, "current": first.spec}
+        second = self.interpret(turn.model_copy(update=update), validate)
+        if second.spec is None:
+            return None
+        note = f"'{m.group(0).strip(' ,.;')}' corrects what was said before it"
+        return second.model_copy(
+            update={
+                "unrecognized": list(dict.fromkeys([*first.unrecognized, *second.unrecognized])),
+                "assumptions": list(dict.fromkeys([*first.assumptions, note, *second.assumptions])),
+            }
+        )
 
     def _rank_choices(self, turn: Turn, word: str) -> Clarification | None:
         """'the top accounts in EMEA': top by what, and how many? Offers the request ranked by

@@ -196,7 +196,9 @@ def compare(
     theirs = [c for c in right if c not in left]
     a = [c for c in mine if isinstance(c, ActivityCondition)]
     b = [c for c in theirs if isinstance(c, ActivityCondition)]
-    if len(a) == 1 and not right and right_windows and len(right_windows) == 1:
+    if len(a) == 1 and not theirs and found.relative is not None:
+        b = [a[0]]  # "… than the month before": the same activity, its window set below
+    elif len(a) == 1 and not right and right_windows and len(right_windows) == 1:
         b = [a[0].model_copy(update={"window": right_windows[0]})]
     if len(a) != 1 or len(b) != 1 or not (_plain(a[0]) and _plain(b[0])):
         return None

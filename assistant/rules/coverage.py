@@ -112,6 +112,12 @@ def _comparisons(facts: ClauseFacts, conditions: list[Condition]) -> list[str]:
     return [f"{text} (comparing two activities is not a condition I can make)"]
 
 
+def _filter_sets(c: ActivityCondition | RankCondition) -> list[dict]:
+    """The activity's filters, and a share's (which rows of it a share counts)."""
+    shared = [c.share_of.filters] if c.share_of is not None else []
+    return [c.activity.filters, *shared]
+
+
 def _measures(facts: ClauseFacts, conditions: list[Condition]) -> list[str]:
     """'more dashboard views than logins': a second measure of the same activity that no
     condition counts (its own filters are in none of the clause's activities)."""
@@ -128,9 +134,9 @@ def _measures(facts: ClauseFacts, conditions: list[Condition]) -> list[str]:
             continue
         if not any(
             c.activity.source == measure.event
-            and all(
-                vals <= set(map(str, c.activity.filters.get(k, []) or []))
-                for k, vals in wanted.items()
+            and any(
+                all(vals <= set(map(str, filters.get(k, []) or [])) for k, vals in wanted.items())
+                for filters in _filter_sets(c)
             )
             for c in acts
         ):

@@ -267,7 +267,7 @@ class RequestParser:
             return None
         for text in (*found.shorter, found.right):
             right = self.parse(text, depth=depth, context=context)
-            if right.refusal or right.homonyms or right.unrecognized:
+            if right.refusal or right.homonyms or set(right.unrecognized) - set(left.unrecognized):
                 continue
             made = comparison.compare(
                 left.conditions, right.conditions, found, self.as_of, right.windows
@@ -1690,6 +1690,14 @@ class RequestParser:
                 return [Tagged(mostly)]
         if facts.first_word and measure == "count" and not isinstance(window, AllTime):
             return self._first(activity, window, result)
+        if (
+            (facts.first_word or (recent and not facts.recency_used))
+            and measure == "count"
+            and isinstance(window, AllTime)
+            and (activity.filters or activity.predicates)
+            and not (facts.numbers or facts.negated)
+        ):
+            return self._first_was(activity, "first" if facts.first_word else "last", facts, result)
         has_quantity = (
             primary and not facts.numbers_filter and (facts.numbers or facts.money is not None)
         )
@@ -1857,6 +1865,24 @@ class RequestParser:
         )
         none = ActivityCondition(activity=activity, op="=", value=0, window=Since(start=start))
         return [Tagged(ActivityCondition(activity=activity, op=">=", value=1)), Tagged(none)]
+
+    def _first_was(
+        self, activity: Activity, which: str, facts: ClauseFacts, result: ParseResult
+    ) -> list[Tagged]:
+        """'whose very first order was in the app', 'whose last purchase was online': they
+        have such a row, and no row of the event at all before (after) their first (last)
+        one."""
+        facts.recency_used = True
+        side = "before" if which == "first" else "after"
+        anchor = AfterEvent(activity=activity, which=which, side=side)  # type: ignore[arg-type]
+        none = ActivityCondition(
+            activity=Activity(source=activity.source), op="=", value=0, after=anchor
+        )
+        noun = self.catalog.events[activity.source].noun
+        result.assumptions.append(
+            f"'{which} {noun} was …' = no {noun} of any kind {side} their {which} such {noun}"
+        )
+        return [Tagged(none)]
 
     def _first(self, activity: Activity, window: Window, result: ParseResult) -> list[Tagged]:
         """'first store purchase in the last 90 days': one in the window and none before it."""

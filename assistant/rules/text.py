@@ -156,6 +156,18 @@ _FRACTION_OF = re.compile(
 )
 
 
+_SCALED_PAIR = re.compile(r"\bbetween (\d+) and (\$)(\d{4,})\b")
+
+
+def _scaled_pair(m: re.Match[str]) -> str:
+    """'between 20 and $40000' (said "twenty and forty thousand"): 20 is $20000 too."""
+    low, sign, high = int(m.group(1)), m.group(2), int(m.group(3))
+    for scale in (1_000_000, 1000):
+        if low < 1000 and high % scale == 0 and low * scale <= high and high // scale < 1000:
+            return f"between {sign}{low * scale} and {sign}{high}"
+    return m.group(0)
+
+
 def normalize(text: str) -> str:
     """Lower-case, expand contractions and number words, mark money as `$N` and tidy spacing."""
     # "visited us", "bought from us", "shopped with us": the pronoun, not the country (which
@@ -210,6 +222,12 @@ def normalize(text: str) -> str:
     text = re.sub(r"(\d)\s*\+", r"\1 or more", text)  # 3+ purchases
     text = re.sub(r"\b(\d*[1-9])s\b", r"\1", text)  # "under 25s"; decades like "30s" stay
     text = re.sub(r"(\d)\s*(?:percent|pct)\b", r"\1%", text)
+    # "half of their 2025 orders": the orders of 2025 ("their orders in 2025")
+    text = re.sub(r"\b(their|the|his|her|its)\s+((?:19|20)\d{2})\s+([a-z]+)", r"\1 \3 in \2", text)
+    # "iphone users w an abandoned cart": "w" before an article is "with"
+    text = re.sub(r"\bw\s+(?=(?:a|an|the|no|any|at|more|less|over|under|\d)\b)", "with ", text)
+    # "between twenty and forty thousand dollars": the scale is both numbers'
+    text = _SCALED_PAIR.sub(_scaled_pair, text)
     # "living in the city of Fairview", "in the state of Texas": the place is the name
     text = re.sub(r"\bthe (?:city|town|village|state|province|county) of (?=[a-z])", "", text)
     # "at least half of their orders", "a third of the users": a share, as a percentage (a
