@@ -211,7 +211,8 @@ class ClauseFacts:
             counted = noun.kind == "measure" and _plain_count(self.vocab, noun.meaning.name)
             if not (counted or self._row_field_meanings(noun)) or self._bound_after(j) is None:
                 continue
-            if self._bound_after(j)[1].number_kind != "money":
+            single = not noun.text.endswith("s")  # "biggest order was over 500": one order's
+            if self._bound_after(j)[1].number_kind != "money" and not single:
                 continue
             self.aggregate = "max" if item.meaning.name == "top" else "min"
             self.rank = None
@@ -879,7 +880,10 @@ class ClauseFacts:
         filters.update(self.union_flags.get(source, {}))
         if self.per_event and measure in ("count", "sum") and self.money is not None:
             measure, fieldname = "avg", vocab.amount(source)
-        averaged = self.aggregate in ("avg", "min", "max") and self.money is not None
+        # "average order above 300": an average of orders is of their amounts, even when the
+        # number carries no currency sign (a count has no average per order)
+        plain = bool(self.numbers) and not self.fields and vocab.amount(source) is not None
+        averaged = self.aggregate in ("avg", "min", "max") and (self.money is not None or plain)
         if averaged and measure == "count":
             # "average order over $150", "a mean basket value above $150": the aggregate of
             # each event's own amount (or of the column named)

@@ -139,6 +139,7 @@ class RequestParser:
         normalized = normalize(text)
         result.normalized = normalized
         normalized = self._rather_than(normalized, result)
+        normalized = self._after_the_event(normalized)
         found = comparison.split(normalized)
         if found is not None:
             compared = self._comparison(found, depth, context)
@@ -202,6 +203,8 @@ class RequestParser:
             if anchor is not None:
                 made = self._after(made, anchor, result)
             if facts.window is not None and not uses_window(made, facts):
+                made = self._dated_statuses(made, facts.window, result)
+            if facts.window is not None and not uses_window(made, facts):
                 made = made + self._window_alone(facts, earlier, result)
             who = self._who_did(facts, made, [t for t in tagged if t.clause == index - 1])
             if who is not None:
@@ -238,6 +241,18 @@ class RequestParser:
         for window in result.windows:
             result.assumptions.append(resolve(window, self.as_of).label)
         return result
+
+    def _after_the_event(self, text: str) -> str:
+        """'returned something … but still bought after the return': 'after the <event>' said
+        of an event named before it is 'after that' (after that earlier activity)."""
+        nouns = {n for e in self.catalog.events.values() for n in (e.noun, e.plural_noun) if n}
+        for m in reversed(
+            list(re.finditer(r"\bafter (?:the|that|this|those|these|their) (\w+)", text))
+        ):
+            noun = m.group(1)
+            if noun in nouns and re.search(rf"\b{re.escape(noun[:5])}", text[: m.start()]):
+                text = text[: m.start()] + "after that" + text[m.end() :]
+        return text
 
     def _rather_than(self, text: str, result: ParseResult) -> str:
         """'mostly buy on the web rather than in store or from the catalog': after a share,
@@ -1204,6 +1219,36 @@ class RequestParser:
         if place is None or property_kind(self.catalog, name)[0] != "text":
             return False
         return not self.catalog.column(*place).values
+
+    def _dated_statuses(
+        self, made: list[Tagged], window: Window, result: ParseResult
+    ) -> list[Tagged]:
+        """'accounts we lost in the last 90 days': a stored status with a time is the event
+        the catalog defines by that status (churn: status 'churned', dated churned_on)."""
+        out = []
+        for t in made:
+            c = t.condition
+            event = self._status_event(c) if isinstance(c, AttributeCondition) else None
+            if event is None:
+                out.append(t)
+                continue
+            out.append(Tagged(ActivityCondition(activity=Activity(source=event), window=window)))
+            result.assumptions.append(
+                f"'{c.value}' with a time = {self.catalog.events[event].plural_noun} then"
+            )
+        return out
+
+    def _status_event(self, cond: AttributeCondition) -> str | None:
+        if cond.op != "=" or not isinstance(cond.value, str):
+            return None
+        place = self.catalog.property_column(cond.attribute)
+        if place is None:
+            return None
+        said = f"{place[0]}.{place[1]} = '{cond.value}'"
+        for name, event in self.catalog.events.items():
+            if event.time and event.where and " ".join(event.where.split()) == said:
+                return name
+        return None
 
     def _window_alone(
         self, facts: ClauseFacts, earlier: list[Tagged], result: ParseResult
