@@ -12,6 +12,8 @@ from assistant.rules.homonyms import Homonym
 from assistant.rules.lexicon import Lexicon
 from assistant.rules.parser import RequestParser
 from assistant.rules.refine import activity_sources, detect_intent, refine, strip_command
+from assistant.rules.steps import split_steps, with_earlier_time
+from assistant.rules.timeparse import TimeParser
 from assistant.spec import ActivityCondition, Condition, RankCondition, SegmentSpec
 
 # "… sorry no, I meant france", "… oops, make that 2024", "…, I mean Ontario"
@@ -40,6 +42,9 @@ class RulesBackend:
         self.lexicon = lexicon or cached_lexicon(self.catalog)
 
     def interpret(self, turn: Turn, validate: Validator | None = None) -> Interpretation:
+        stepped = self._in_steps(turn, validate)
+        if stepped is not None:
+            return stepped
         corrected = self._self_corrected(turn, validate)
         if corrected is not None:
             return corrected
@@ -85,6 +90,27 @@ class RulesBackend:
             # of the words around it are unknown; ask, with choices.
             return Interpretation(clarification=self._clarify(parsed.unknown_words), **base)
         return Interpretation(spec=SegmentSpec(conditions=parsed.conditions), **base)
+
+    def _in_steps(self, turn: Turn, validate: Validator | None) -> Interpretation | None:
+        """'start with everyone in Ohio. now keep only … then drop anybody who …': each step a
+        follow-up on the segment the steps before it made."""
+        steps = split_steps(turn.request)
+        if len(steps) < 2:
+            return None
+        times = TimeParser(turn.as_of)
+        current, done = turn.current, []
+        unrecognized: list[str] = []
+        assumptions = [f"read as {len(steps)} steps, each refining the one before"]
+        for step in steps:
+            text = with_earlier_time(step, done, times)
+            got = self.interpret(turn.model_copy(update={"request": text, "current": current}))
+            if got.spec is None:
+                return got  # a step it cannot read is asked about, never skipped
+            current = got.spec
+            done.append(text)
+            unrecognized += [u for u in got.unrecognized if u not in unrecognized]
+            assumptions += [a for a in got.assumptions if a not in assumptions]
+        return Interpretation(spec=current, unrecognized=unrecognized, assumptions=assumptions)
 
     def _self_corrected(self, turn: Turn, validate: Validator | None) -> Interpretation | None:
         """'pro accounts in germany... sorry no, I meant france': what comes after the

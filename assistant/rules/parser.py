@@ -43,6 +43,7 @@ from assistant.rules.homonyms import Homonym, locates, resolve_homonyms
 from assistant.rules.items import Item, coordinate_values, merge_ranges
 from assistant.rules.lexicon import Lexicon, Meaning
 from assistant.rules.periods import find_every, split_window
+from assistant.rules.steps import same_time_said
 from assistant.rules.text import Token, normalize, tokenize
 from assistant.rules.timeparse import PLAUSIBLE_YEARS, TimeParser
 from assistant.rules.vocabulary import UNIT_DAYS, band_bounds, band_satisfies, vocabulary_for
@@ -140,6 +141,7 @@ class RequestParser:
         result.normalized = normalized
         normalized = self._rather_than(normalized, result)
         normalized = self._after_the_event(normalized)
+        normalized = same_time_said(normalized, self.times)
         found = comparison.split(normalized)
         if found is not None:
             compared = self._comparison(found, depth, context)
@@ -1735,11 +1737,18 @@ class RequestParser:
                 return [Tagged(mostly)]
         if facts.first_word and measure == "count" and not isinstance(window, AllTime):
             return self._first(activity, window, result)
+        last_said = (
+            facts.recency
+            and not facts.recency_used
+            and (
+                recent or self._union_of(source) == (recency_source or self.vocab.default_source())
+            )
+        )
         if (
-            (facts.first_word or (recent and not facts.recency_used))
+            (facts.first_word or last_said)
             and measure == "count"
             and isinstance(window, AllTime)
-            and (activity.filters or activity.predicates)
+            and (activity.filters or activity.predicates or self._union_of(activity.source))
             and not (facts.numbers or facts.negated)
         ):
             return self._first_was(activity, "first" if facts.first_word else "last", facts, result)
@@ -1920,14 +1929,18 @@ class RequestParser:
         facts.recency_used = True
         side = "before" if which == "first" else "after"
         anchor = AfterEvent(activity=activity, which=which, side=side)  # type: ignore[arg-type]
-        none = ActivityCondition(
-            activity=Activity(source=activity.source), op="=", value=0, after=anchor
-        )
-        noun = self.catalog.events[activity.source].noun
+        # "whose first purchase was from the catalog": no purchase of any channel before it
+        counted = self._union_of(activity.source) or activity.source
+        none = ActivityCondition(activity=Activity(source=counted), op="=", value=0, after=anchor)
+        noun = self.catalog.events[counted].noun
         result.assumptions.append(
             f"'{which} {noun} was …' = no {noun} of any kind {side} their {which} such {noun}"
         )
         return [Tagged(none)]
+
+    def _union_of(self, source: str) -> str | None:
+        """The event that joins `source` with others (purchases of every channel), if any."""
+        return next((n for n, members in self.unions.items() if source in members), None)
 
     def _first(self, activity: Activity, window: Window, result: ParseResult) -> list[Tagged]:
         """'first store purchase in the last 90 days': one in the window and none before it."""

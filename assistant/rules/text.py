@@ -175,6 +175,7 @@ def normalize(text: str) -> str:
     text = _WITH_US.sub(r"\1", text)
     text = _PRONOUN_US.sub(r"\1", text)
     text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    text = re.sub(r"(?<=\d)\s*[–—]\s*(?=\d)", "-", text)  # "aged 35–54": a range
     for short, full in CONTRACTIONS.items():
         text = text.replace(short, full)
     text = _BARE_NOT.sub(r"\1 not", text)

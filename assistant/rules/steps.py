@@ -1,0 +1,77 @@
+"""A request written as several steps: "start with everyone in Ohio. now keep only the ones who
+bought in store in 2002. then drop anybody who returned something to a store that same year".
+
+Each step after the first is a follow-up on the segment so far, as if typed as the next turn;
+"that same year" is the time the step before it named.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.rules.timeparse import TimeParser
+
+# A sentence that starts like a follow-up begins a new step.
+_NEXT = (
+    r"now|then|next|after that|and then|finally|also|keep|drop|remove|exclude|only|add|plus|"
+    r"of those|of them|among them|among those|out of those|from those|from them|narrow|limit"
+)
+_SPLIT = re.compile(rf"\s*[.;!?]+\s+(?=(?:{_NEXT})\b)", re.IGNORECASE)
+_LEAD = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|so|first(?:ly)?|step \d+)[,:]?\s+)*(?:start(?:ing)? with|begin with|"
+    r"take|grab)\s+",
+    re.IGNORECASE,
+)
+_STEP_WORDS = re.compile(
+    r"^\s*(?:(?:and\s+)?then|now|next|after that|finally|also)[,:]?\s+", re.IGNORECASE
+)
+# "drop anybody who returned …": leave those people out (not "drop the filter")
+_LEAVE_OUT = re.compile(
+    r"^\s*(?:drop|remove|take out|get rid of|filter out|leave out|cut|knock out)\s+"
+    r"(?:anybody|anyone|everybody|everyone|those|people|the ones|customers|accounts|all|any|"
+    r"the people|the customers|the accounts)\b",
+    re.IGNORECASE,
+)
+_SAME_TIME = re.compile(
+    r"\b(?:(?:during|in|over|within|for)\s+)?(?:that\s+(?:same\s+)?|(?:the|this)\s+same\s+)"
+    r"(?:year|month|quarter|week|period|time|window|timeframe)\b(?!\s+(?:before|after|ago))",
+    re.IGNORECASE,
+)
+
+
+def split_steps(request: str) -> list[str]:
+    """The request's steps, in order (one step: the request as it is)."""
+    parts = [p.strip() for p in _SPLIT.split(request.strip()) if p.strip()]
+    if len(parts) < 2:
+        return [request]
+    steps = [_LEAD.sub("", parts[0]) or parts[0]]
+    steps += [_leave_out(_STEP_WORDS.sub("", p)) for p in parts[1:]]
+    return steps
+
+
+def _leave_out(step: str) -> str:
+    return _LEAVE_OUT.sub("exclude those", step)
+
+
+def with_earlier_time(step: str, earlier: list[str], times: TimeParser) -> str:
+    """'… a store during that same year': the time of the latest earlier step that named
+    one, said again."""
+    if not _SAME_TIME.search(step):
+        return step
+    for before in reversed(earlier):
+        found = times.extract(before.lower())[1]
+        if found:
+            return _SAME_TIME.sub(found[-1].text, step, count=1)
+    return step
+
+
+def same_time_said(text: str, times: TimeParser) -> str:
+    """'… in the last 6 months and have not contacted support in the same period': the time
+    said earlier in the same request, said again."""
+    m = _SAME_TIME.search(text)
+    if m is None:
+        return text
+    found = times.extract(text[: m.start()])[1]
+    if not found:
+        return text
+    return text[: m.start()] + found[-1].text + text[m.end() :]

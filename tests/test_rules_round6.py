@@ -1,0 +1,209 @@
+"""Specification: readings added from the round-4 blind cases (issue 11), each on its mechanism,
+on more than one schema where the shape exists there."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from assistant.spec import ActivityCondition, AttributeCondition
+from assistant.windows import Trailing, Year
+from tests.rules_reading import activities, read
+
+
+def shares(got) -> list[ActivityCondition]:
+    return [c for c in activities(got) if c.measure == "share"]
+
+
+@pytest.mark.parametrize(
+    ("request_text", "op", "value"),
+    [
+        ("customers who used a discount on at least half of their orders", ">=", 50),
+        ("customers with more than half of their purchases online", ">", 50),
+        ("customers who made at least a quarter of their purchases in the app", ">=", 25),
+        ("customers who made three quarters of their purchases in store", ">=", 75),
+    ],
+)
+def test_a_fraction_of_their_activity_is_a_share(retail, request_text, op, value):
+    (share,) = shares(read(retail, request_text))
+    assert (share.op, share.value) == (op, value)
+
+
+def test_a_fraction_of_the_users_is_a_share_of_users(saas):
+    (share,) = shares(read(saas, "accounts where at least half of the users are admins"))
+    assert share.share_of.filters == {"role": ["admin"]}
+    assert (share.op, share.value) == (">=", 50)
+
+
+def test_the_first_half_of_a_year_is_a_time_not_a_share(retail):
+    got = read(retail, "customers who bought in the first half of 2026")
+    assert not shares(got)
+    assert activities(got)[0].window.kind == "between"
+
+
+def test_a_year_inside_the_share_is_its_window(retail):
+    (share,) = shares(read(retail, "at least half of their 2025 orders had a discount on them"))
+    assert share.window == Year(year=2025)
+
+
+def test_after_a_share_rather_than_is_the_rest_of_the_activity(tpcds):
+    got = read(
+        tpcds, "customers who mostly buy on the web rather than in store or from the catalog"
+    )
+    (share,) = shares(got)
+    assert share.share_of.member == "web_purchases"
+    assert not got.unrecognized
+
+
+def test_a_tenure_range_in_months_is_whole_months_on_the_signup_date(saas):
+    got = read(saas, "accounts that have been customers for between 6 and 12 months")
+    (cond,) = got.spec.conditions
+    assert isinstance(cond, AttributeCondition)
+    assert (cond.op, cond.value) == ("between", ["2025-08-31", "2026-03-30"])
+
+
+def test_more_than_a_tenure_stays_time_elapsed(saas):
+    (cond,) = read(saas, "accounts that have been customers for more than 2 years").spec.conditions
+    assert cond.attribute == "account_age_days" and (cond.op, cond.value) == (">", 730)
+
+
+def test_a_tenure_word_without_a_number_makes_no_condition(saas):
+    got = read(saas, "accounts that have been late on an invoice")
+    assert [c.kind for c in got.spec.conditions] == ["activity"]
+
+
+@pytest.mark.parametrize(
+    ("backend", "request_text", "which", "side"),
+    [
+        ("retail", "repeat customers whose very first order was in the app", "first", "before"),
+        ("retail", "customers whose last purchase was online", "last", "after"),
+        ("tpcds", "customers whose first purchase was from the catalog", "first", "before"),
+    ],
+)
+def test_the_first_or_last_event_having_a_value(request, backend, request_text, which, side):
+    got = read(request.getfixturevalue(backend), request_text)
+    (cond,) = [c for c in activities(got) if c.after is not None]
+    assert (cond.op, cond.value) == ("=", 0)
+    assert (cond.after.which, cond.after.side) == (which, side)
+    assert not cond.activity.filters  # no row of any kind before (after) it
+
+
+def test_the_first_event_having_a_value_counts_like_a_hand_written_query(retail, demo_db):
+    import duckdb
+
+    from assistant.compiler import compile_spec
+    from tests.conftest import TEST_AS_OF
+
+    got = read(retail, "customers whose first order was in the app")
+    sql = compile_spec(got.spec, TEST_AS_OF, retail.catalog).sql
+    hand = (
+        "SELECT customer_id FROM transactions WHERE status = 'completed' GROUP BY customer_id "
+        "HAVING arg_min(channel, transaction_ts) = 'app'"
+    )
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        ours = {r[0] for r in con.execute(sql).fetchall()}
+        theirs = {r[0] for r in con.execute(hand).fetchall()}
+    assert ours == theirs and ours
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "pro accounts in germany... sorry no, I meant france",
+        "pro accounts in germany, oops, make that france",
+        "pro accounts in germany - I mean france",
+    ],
+)
+def test_a_self_correction_replaces_what_it_corrects(saas, request_text):
+    got = read(saas, request_text)
+    countries = [c for c in got.spec.conditions if getattr(c, "attribute", "") == "country"]
+    assert [(c.op, c.value) for c in countries] == [("=", "FR")]
+    assert any(getattr(c, "attribute", "") == "plan" for c in got.spec.conditions)
+
+
+def test_steps_refine_one_another_and_that_same_year_is_the_earlier_time(tpcds):
+    got = read(
+        tpcds,
+        "start with everyone in Ohio. now keep only the ones who bought in store in 2002. "
+        "then drop anybody who returned something to a store during that same year",
+    )
+    kinds = {(getattr(c, "attribute", None) or c.activity.source) for c in got.spec.conditions}
+    assert kinds == {"state", "store_purchases", "store_returns"}
+    (returns,) = [c for c in activities(got) if c.activity.source == "store_returns"]
+    assert (returns.op, returns.value, returns.window) == ("=", 0, Year(year=2002))
+    assert not got.unrecognized
+
+
+def test_the_same_period_in_one_sentence_is_the_time_said_before_it(retail):
+    got = read(
+        retail,
+        "women who bought beauty in the last 6 months and have not contacted customer support "
+        "in the same period",
+    )
+    (tickets,) = [c for c in activities(got) if c.activity.source == "support_tickets"]
+    assert tickets.window == Trailing(n=6, unit="months")
+
+
+def test_after_the_earlier_event_is_counted_from_it(retail):
+    got = read(
+        retail, "returned something in the last 3 months but still bought from us after the return"
+    )
+    (later,) = [c for c in activities(got) if c.after is not None]
+    assert later.after.activity.source == "returns"
+    assert later.after.window == Trailing(n=3, unit="months")
+
+
+def test_a_status_with_a_time_is_the_event_that_status_defines(saas):
+    got = read(saas, "pro or enterprise accounts we lost in the last 90 days")
+    (churn,) = activities(got)
+    assert churn.activity.source == "churn" and churn.window == Trailing(n=90, unit="days")
+    assert not any(getattr(c, "attribute", "") == "status" for c in got.spec.conditions)
+
+
+@pytest.mark.parametrize(
+    ("backend", "request_text", "measure"),
+    [
+        ("retail", "customers whose average order is above 300", "avg"),
+        ("tpcds", "customers whose average order is above 30k", "avg"),
+        ("retail", "customers whose biggest order was over 500", "max"),
+    ],
+)
+def test_an_aggregate_of_orders_compares_their_amounts(request, backend, request_text, measure):
+    (cond,) = activities(read(request.getfixturevalue(backend), request_text))
+    assert cond.measure == measure and cond.field is not None
+
+
+def test_exclude_those_who_leaves_them_out(retail):
+    got = read(retail, "customers who bought this year. exclude those who bought in the app")
+    (none,) = [c for c in activities(got) if (c.op, c.value) == ("=", 0)]
+    assert none.activity.filters == {"channel": ["app"]}
+
+
+def test_a_range_with_a_dash_between_numbers(retail):
+    (age,) = [c for c in read(retail, "women aged 35–54").spec.conditions if c.attribute == "age"]
+    assert (age.op, age.value) == ("between", [35, 54])
+
+
+def test_a_place_said_as_the_city_of(tpcds):
+    got = read(tpcds, "anybody living in the city of Fairview")
+    assert [(c.attribute, c.value) for c in got.spec.conditions] == [("city", "Fairview")]
+
+
+def test_a_day_compares_with_a_timestamp_property_by_its_day(tmp_path):
+    from assistant.catalog import load_catalog
+    from assistant.compiler import compile_spec
+    from assistant.spec import SegmentSpec
+
+    text = Path("schemas/saas.yaml").read_text()
+    said = "      created_at:\n        type: DATE\n"
+    assert said in text
+    path = tmp_path / "saas_ts.yaml"
+    path.write_text(text.replace(said, "      created_at:\n        type: TIMESTAMP\n"))
+    catalog = load_catalog(path)
+    spec = SegmentSpec(
+        conditions=[AttributeCondition(attribute="created_at", op="<=", value="2026-03-30")]
+    )
+    sql = compile_spec(spec, date(2026, 9, 30), catalog).sql
+    assert "CAST(accounts.created_at AS DATE) <= DATE '2026-03-30'" in sql
