@@ -97,6 +97,8 @@ class RulesBackend:
         steps = split_steps(turn.request)
         if len(steps) < 2:
             return None
+        if RequestParser(self.catalog, self.lexicon, turn.as_of).refuses(turn.request):
+            return None  # "SELECT …; DROP TABLE …" is refused whole, not read in steps
         times = TimeParser(turn.as_of)
         current, done = turn.current, []
         unrecognized: list[str] = []

@@ -349,16 +349,31 @@ class RequestParser:
             rest = clause[j:] if named else clause[j + 1 :]  # "since their last ticket"
             anchor = ClauseFacts.read(rest, self, previous)
             sources = anchor.sources()
-            if not rest or not sources:
-                continue
-            filters, predicates, _, _ = anchor.activity_shape(sources[0])
-            try:
-                activity = Activity(source=sources[0], filters=filters, predicates=predicates)
-            except ValueError:
+            activity = None
+            if rest and sources:
+                filters, predicates, _, _ = anchor.activity_shape(sources[0])
+                try:
+                    activity = Activity(source=sources[0], filters=filters, predicates=predicates)
+                except ValueError:
+                    activity = None
+            elif rest:
+                # "since their last abandoned cart": a catalog term's own activity
+                activity = self._term_activity(" ".join(i.text for i in rest))
+            if activity is None:
                 continue
             which = "first" if clause[j].kind == "first" else "last"
             return clause[:k], AfterEvent(activity=activity, which=which)
         return clause, None
+
+    def _term_activity(self, words: str) -> Activity | None:
+        """The one activity the words' reading counts (a term's, without its time)."""
+        if not words.strip() or re.search(r"__t\d+__", words):
+            return None
+        read = self.parse(words, depth=1)
+        acts = [c for c in read.conditions if isinstance(c, ActivityCondition)]
+        if len(acts) != 1 or len(read.conditions) != 1 or read.unrecognized:
+            return None
+        return acts[0].activity
 
     def _who_did(
         self, facts: ClauseFacts, made: list[Tagged], before: list[Tagged]
@@ -486,6 +501,10 @@ class RequestParser:
                     )
             out.append(replace(t, condition=c))
         return out
+
+    def refuses(self, text: str) -> bool:
+        """Whether the request is one the assistant refuses (changing data, files, prompts…)."""
+        return self._refusal(text) is not None
 
     def _refusal(self, text: str) -> str | None:
         patterns = self.lexicon.grammar.get("refuse", {})
@@ -715,7 +734,11 @@ class RequestParser:
         clauses: list[list[Item]] = [[]]
         joiners = ["and"]
         opened_by = ""
-        for item in items:
+        for k, item in enumerate(items):
+            if item.kind == "conjunction" and _joins_one_column(items, k):
+                # "a high or urgent priority bug or outage ticket": each 'or' list is one
+                # condition on its column, inside the clause, not two clauses
+                continue
             content = [i for i in clauses[-1] if i.kind not in ("stopword", "word", "negation")]
             if item.kind == "negation" and content:
                 # "women not in Texas": the negation covers what follows it, not the women.
@@ -1332,7 +1355,12 @@ class RequestParser:
             else:
                 conditions.append(AttributeCondition(attribute=column, op="in", value=typed))
             words = facts.value_words.get(column, [])
-            if len(words) > 1 and kind != "boolean":
+            listed = all(
+                re.search(rf"\b{re.escape(a)}\s*(?:,|\bor\b)\s*(?:or\s+)?{re.escape(b)}\b", said)
+                for a, b in zip(words, words[1:], strict=False)
+                for said in [result.normalized]
+            )
+            if len(words) > 1 and kind != "boolean" and not listed:
                 # "Bavarians in Texas": nobody has two regions, so the words can only mean either.
                 named = " and ".join(f"'{w}'" for w in words)
                 result.assumptions.append(
@@ -2050,6 +2078,23 @@ class RequestParser:
     def _not_both(conditions: list[Condition], result: ParseResult) -> list[Condition]:
         """'bought footwear or apparel but not both': the 'or' before it, and not all of it."""
         last = conditions[-1] if conditions else None
+        if isinstance(last, ActivityCondition):
+            # "bought footwear or apparel": one activity with a list of two values
+            lists = [(k, v) for k, v in last.activity.filters.items() if isinstance(v, list)]
+            if len(lists) == 1 and len(lists[0][1]) == 2:
+                name, pair = lists[0]
+                each = [
+                    last.model_copy(
+                        update={
+                            "activity": last.activity.model_copy(
+                                update={"filters": {**last.activity.filters, name: [v]}}
+                            )
+                        }
+                    )
+                    for v in pair
+                ]
+                last = OrGroup(conditions=each)
+                conditions = [*conditions[:-1], last]
         if isinstance(last, OrGroup) and len(last.conditions) == 2:
             result.assumptions.append("'… or … but not both' = one of them, and not the two")
             both = NotGroup(condition=AndGroup(conditions=list(last.conditions)))
@@ -2127,6 +2172,20 @@ class RequestParser:
             else:
                 groups.append(conditions)
         return [c for group in groups for c in group]
+
+
+def _joins_one_column(items: list[Item], k: int) -> bool:
+    """Item k is an 'or' between two values of one column (the column coordination chose)."""
+    if items[k].meaning.name != "or" or k == 0 or k + 1 >= len(items):
+        return False
+    if not (items[k - 1].meanings and items[k + 1].meanings):
+        return False  # a number, an unknown word
+    before, after = items[k - 1].meaning, items[k + 1].meaning
+    return (
+        before.kind == after.kind == "value"
+        and (before.table, before.column) == (after.table, after.column)
+        and before.column is not None
+    )
 
 
 def _range_condition(
