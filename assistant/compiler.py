@@ -601,13 +601,16 @@ class _Compiler:
         else:
             cutoff = sql_literal(int(cond.n))
             size = _num(cond.n)
-        inner = source.select(
-            columns=[
-                f"row_number() OVER (ORDER BY {agg} {order}, {customer}) AS rank_position",
-                "count(*) OVER () AS ranked_customers",
-            ],
-            group=True,
-        )
+        if cond.per is not None:
+            inner = self.ranked_per_group(cond, source, agg, order)
+        else:
+            inner = source.select(
+                columns=[
+                    f"row_number() OVER (ORDER BY {agg} {order}, {customer}) AS rank_position",
+                    "count(*) OVER () AS ranked_customers",
+                ],
+                group=True,
+            )
         sql = (
             f"{audience_key(self.catalog)} IN (\n{IND}SELECT customer_id\n{IND}FROM (\n"
             f"{IND * 2}{_indented(inner, 8)}\n{IND}) ranked\n"
@@ -615,12 +618,34 @@ class _Compiler:
         )
         single = _activity_words(self.catalog, cond.activity, plural=False)
         among = " who meet the other conditions" if within is not None else ""
+        each = ""
+        if cond.per is not None:
+            each = f" of each {cond.per.replace('_', ' ')}"
+            self.assume(
+                f"ranked within each {cond.per.replace('_', ' ')} separately; customers whose "
+                f"{cond.per.replace('_', ' ')} is unknown are not ranked"
+            )
         self.assume(
             f"{cond.direction} {size} is taken among customers{among} with at least one "
             f"matching {single}; ties go to the lower customer_id"
         )
-        return sql, f"in the {cond.direction} {size} by {_measure_words(self.catalog, cond)}" + (
-            self.window_words(cond)
+        measure = _measure_words(self.catalog, cond)
+        return sql, f"in the {cond.direction} {size}{each} by {measure}" + (self.window_words(cond))
+
+    def ranked_per_group(self, cond: RankCondition, source: _Source, agg: str, order: str) -> str:
+        """Each customer's aggregate, ranked within the group of their `per` property."""
+        table, key = _entity(self.catalog)
+        group = self.attribute_expr(cond.per or "")
+        totals = source.select(columns=[f"{agg} AS ranked_value"], group=True)
+        return (
+            "SELECT totals.customer_id,\n"
+            f"{IND}row_number() OVER (PARTITION BY groups.rank_group ORDER BY "
+            f"totals.ranked_value {order}, totals.customer_id) AS rank_position,\n"
+            f"{IND}count(*) OVER (PARTITION BY groups.rank_group) AS ranked_customers\n"
+            f"FROM (\n{IND}{_indented(totals, 4)}\n) totals\n"
+            f"JOIN (\n{IND}SELECT {key} AS customer_id, {_indented(group, 4)} AS rank_group\n"
+            f"{IND}FROM {table}\n) groups ON groups.customer_id = totals.customer_id\n"
+            "WHERE groups.rank_group IS NOT NULL"
         )
 
     def segment_ref(self, ref: SegmentRef) -> tuple[str, str]:

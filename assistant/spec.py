@@ -304,6 +304,22 @@ class RankCondition(MeasureBase):
     direction: Literal["top", "bottom"] = "top"
     n: float = Field(gt=0)
     unit: Literal["customers", "percent"] = "percent"
+    per: str | None = Field(
+        default=None,
+        description="a customer property: the ranking is within each of its values ('the top "
+        "5 spenders in each country'); customers whose value is unknown form no group",
+    )
+
+    @model_validator(mode="after")
+    def _check_per(self, info: ValidationInfo) -> RankCondition:
+        catalog = _catalog(info)
+        if (
+            catalog is not None
+            and self.per is not None
+            and (self.per not in catalog.property_names())
+        ):
+            raise ValueError(f"{self.per!r} is not a customer property to rank within")
+        return self
 
     @model_validator(mode="after")
     def _check_n(self) -> RankCondition:

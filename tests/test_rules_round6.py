@@ -3,10 +3,12 @@ on more than one schema where the shape exists there."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant.spec import ActivityCondition, AttributeCondition
 from assistant.windows import Trailing, Year
@@ -61,7 +63,7 @@ def test_a_tenure_range_in_months_is_whole_months_on_the_signup_date(saas):
     got = read(saas, "accounts that have been customers for between 6 and 12 months")
     (cond,) = got.spec.conditions
     assert isinstance(cond, AttributeCondition)
-    assert (cond.op, cond.value) == ("between", ["2025-08-31", "2026-03-30"])
+    assert (cond.op, cond.value) == ("between", ["2025-09-01", "2026-03-31"])
 
 
 def test_more_than_a_tenure_stays_time_elapsed(saas):
@@ -207,3 +209,112 @@ def test_a_day_compares_with_a_timestamp_property_by_its_day(tmp_path):
     )
     sql = compile_spec(spec, date(2026, 9, 30), catalog).sql
     assert "CAST(accounts.created_at AS DATE) <= DATE '2026-03-30'" in sql
+
+
+# --- round 5: orders between two activities, rankings within groups, whole months ------------
+
+
+@pytest.mark.parametrize(
+    ("backend", "request_text", "counted", "anchor", "side"),
+    [
+        (
+            "saas",
+            "accounts that churned last quarter after raising a billing ticket",
+            "churn",
+            "tickets",
+            "after",
+        ),
+        (
+            "saas",
+            "churned accounts that had opened a billing ticket before they cancelled",
+            "tickets",
+            "churn",
+            "before",
+        ),
+        (
+            "retail",
+            "customers who bought after clicking an sms campaign",
+            "purchases",
+            "campaign_events",
+            "after",
+        ),
+    ],
+)
+def test_after_or_before_another_activity_orders_the_two(
+    request, backend, request_text, counted, anchor, side
+):
+    got = read(request.getfixturevalue(backend), request_text)
+    (cond,) = [c for c in activities(got) if c.after is not None]
+    assert (cond.activity.source, cond.after.activity.source) == (counted, anchor)
+    assert cond.after.side == side
+    assert cond.after.which == ("first" if side == "after" else "last")
+
+
+def test_after_a_time_is_still_a_time(retail):
+    got = read(retail, "customers born after 1985")
+    assert [c.kind for c in got.spec.conditions] == ["attribute"]
+
+
+def test_a_span_counted_from_the_other_event_is_said(saas):
+    got = read(
+        saas, "churned accounts that had a high or urgent ticket in the 30 days before they churned"
+    )
+    assert any("counted from each customer's own event" in u for u in got.unrecognized)
+
+
+@pytest.mark.parametrize(
+    ("backend", "request_text", "per", "n"),
+    [
+        ("retail", "top 5 spenders in each country over the past 12 months", "country", 5),
+        ("retail", "the 3 biggest spenders per region last year", "region", 3),
+        (
+            "saas",
+            "top ten accounts by revenue in each sales region over the past 12 months",
+            "sales_region",
+            10,
+        ),
+    ],
+)
+def test_a_ranking_in_each_group_ranks_within_it(request, backend, request_text, per, n):
+    got = read(request.getfixturevalue(backend), request_text)
+    (rank,) = [c for c in got.spec.conditions if c.kind == "rank"]
+    assert (rank.per, rank.n, rank.unit) == (per, n, "customers")
+
+
+def test_a_ranking_per_group_keeps_n_of_each_group(retail, demo_db):
+    import duckdb
+
+    from assistant.compiler import compile_spec
+    from tests.conftest import TEST_AS_OF
+
+    got = read(retail, "top 5 spenders in each country over the past 12 months")
+    sql = compile_spec(got.spec, TEST_AS_OF, retail.catalog).sql
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        per_country = con.execute(
+            f"SELECT c.country, count(*) FROM ({sql}) s JOIN customers c USING (customer_id) "
+            "GROUP BY c.country"
+        ).fetchall()
+        countries = con.execute("SELECT count(DISTINCT country) FROM customers").fetchone()[0]
+    assert len(per_country) == countries and all(n == 5 for _, n in per_country)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.dates(min_value=date(2018, 1, 1), max_value=date(2026, 12, 31)),
+    days=st.integers(min_value=0, max_value=2000),
+)
+def test_whole_months_count_as_duckdb_does(start, days):
+    import duckdb
+
+    from assistant.rules.parser import whole_months
+
+    end = start + timedelta(days=days)
+    said = f"SELECT date_sub('month', DATE '{start}', DATE '{end}')"
+    with duckdb.connect() as con:
+        assert whole_months(start, end) == con.execute(said).fetchone()[0]
+
+
+def test_a_gerund_reads_as_its_verb(saas):
+    got = read(saas, "accounts raising a billing ticket")
+    (cond,) = activities(got)
+    assert cond.activity.source == "tickets" and not got.unrecognized

@@ -264,18 +264,26 @@ def _add_catalog(b: _Builder, catalog: Catalog, g: dict[str, Any]) -> None:
 
 
 def _add_base_forms(b: _Builder) -> None:
-    """'didn't create a report', 'never export data': a catalog phrase that starts with a
-    regular past tense ('created a report') is said in the base form after 'did not' too."""
+    """'didn't create a report', 'never export data', 'after raising a ticket': a catalog
+    phrase that starts with a regular past tense ('created a report') is said in the base form
+    after 'did not' too, and as a gerund."""
     for key, meanings in list(b.index.items()):
         verb = key[0]
-        if len(key) < 2 or len(verb) < 5 or not verb.endswith("ed"):
+        if len(verb) < 5 or not verb.endswith("ed"):
             continue
         kinds = [m for m in meanings if m.kind in ("value", "verb", "predicate")]
         if not kinds:
             continue
+        if len(key) < 2:
+            gerund = (verb[:-2] + "ing",)  # "opened" -> "opening", "clicked" -> "clicking"
+            if gerund not in b.index:
+                for m in kinds:
+                    b.add(gerund[0], m)
+            continue
         stems = {verb[:-1], verb[:-2]}
         if verb[-3] == verb[-4]:
             stems.add(verb[:-3])  # "logged in": log in
+        stems.add(verb[:-2] + "ing")  # "after raising a ticket", "opening a ticket"
         for stem in stems:
             variant = (stem, *key[1:])
             if variant not in b.index:

@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import Any
 
 from assistant.catalog import Catalog
-from assistant.rules import comparison
+from assistant.rules import comparison, sequence
 from assistant.rules.clause import ClauseFacts, as_number, one_row_per_event
 from assistant.rules.combine import (
     Tagged,
@@ -147,6 +147,16 @@ class RequestParser:
             compared = self._comparison(found, depth, context)
             if compared is not None:
                 return compared
+        normalized, per = self._rank_groups(normalized)
+        if per is not None:
+            made = self._parse_ranked_per(normalized, per, depth, context)
+            if made is not None:
+                return made
+        ordered = sequence.split(normalized, self._starts_with_time)
+        if ordered is not None:
+            made = self._ordered(ordered, depth, context)
+            if made is not None:
+                return made
         with_placeholders, times = self.times.extract(normalized)
         with_placeholders = self._keep_verb_particles(with_placeholders, times)
         with_placeholders = self._priced_items(with_placeholders)
@@ -272,6 +282,101 @@ class RequestParser:
             f"'{m.group(0).strip()}' is the rest of the activity the share is out of"
         )
         return (text[: m.start()] + " " + text[m.end() :]).strip()
+
+    def _rank_groups(self, text: str) -> tuple[str, tuple[str, str] | None]:
+        """'the top 5 spenders in each country': (the request without 'in each country', (the
+        property, the words)) when a ranking is said and the words name a customer property."""
+        if not re.search(r"\b(?:top|bottom|best|biggest|highest|lowest|largest)\b", text):
+            return text, None
+        m = _PER_GROUP.search(text)
+        if m is None:
+            return text, None
+        said = m.group("what").split()
+        for size in (2, 1):  # "each sales region" before "each sales"
+            if len(said) < size:
+                continue
+            name = self._property_named(" ".join(said[:size]))
+            if name is not None:
+                end = m.start("what") + len(" ".join(said[:size]))
+                rest = re.sub(r"\s+", " ", (text[: m.start()] + " " + text[end:]).strip())
+                return rest, (name, text[m.start() : end].strip())
+        return text, None
+
+    def _property_named(self, words: str) -> str | None:
+        """The customer property the words name as a whole ('country', 'sales region')."""
+        items = self._items(tokenize(words), {}, ParseResult(), frozenset({"term"}))
+        if len(items) != 1:
+            return None
+        for meaning in items[0].meanings:
+            if meaning.kind == "column" and meaning.table and meaning.column:
+                name = self.vocab.property_name(meaning.table, meaning.column)
+                if name is not None:
+                    return name
+        return None
+
+    def _parse_ranked_per(
+        self, text: str, per: tuple[str, str], depth: int, context: set[str] | None
+    ) -> ParseResult | None:
+        """The request read without its 'in each X', then its ranking made per X."""
+        result = self.parse(text, depth=depth, context=context)
+        ranks = [c for c in result.conditions if isinstance(c, RankCondition)]
+        if len(ranks) != 1:
+            return None
+        name, words = per
+        result.conditions = [
+            c.model_copy(update={"per": name}) if c is ranks[0] else c for c in result.conditions
+        ]
+        result.mentions.add(f"attribute:{name}")
+        result.assumptions.append(f"'{words}': ranked within each {name.replace('_', ' ')}")
+        return result
+
+    def _starts_with_time(self, words: str) -> bool:
+        return self.times.extract(words)[0].lstrip().startswith("__t")
+
+    def _ordered(
+        self, found: sequence.Ordered, depth: int, context: set[str] | None
+    ) -> ParseResult | None:
+        """'churned last quarter after raising a billing ticket': the activity before 'after'
+        counts only its rows after the customer's first such ticket (None: not two activities
+        this can order, and the request is read as it stands)."""
+        result = self.parse(found.first, depth=depth, context=context)
+        other = self.parse(found.other, depth=depth, context=context)
+        if result.refusal or other.unrecognized or len(other.conditions) != 1:
+            return None
+        anchor_of = other.conditions[0]
+        if not isinstance(anchor_of, ActivityCondition) or anchor_of.op not in (">=", ">"):
+            return None
+        which = "first" if found.side == "after" else "last"
+        anchor = AfterEvent(
+            activity=anchor_of.activity,
+            which=which,  # type: ignore[arg-type]
+            side=found.side,  # type: ignore[arg-type]
+            window=anchor_of.window,
+        )
+        conditions = list(result.conditions)
+        for k in reversed(range(len(conditions))):
+            c = conditions[k]
+            if isinstance(c, ActivityCondition) and c.measure == "count" and c.after is None:
+                if c.activity == anchor.activity:
+                    return None
+                conditions[k] = c.model_copy(update={"after": anchor})
+                break
+        else:
+            return None
+        result.conditions = conditions
+        result.unrecognized = [u for u in result.unrecognized if not u.startswith(found.side)]
+        if found.span:
+            result.unrecognized.append(
+                f"{found.span} {found.side} … (a time counted from each customer's own event "
+                "is not a condition I can make; any time is used)"
+            )
+        noun = self.catalog.events[anchor.activity.source].noun
+        result.assumptions.append(
+            f"'{found.side} …' = {found.side} each customer's own {which} {noun} of that kind "
+            "(their time, not a calendar date)"
+        )
+        result.assumptions += [a for a in other.assumptions if a not in result.assumptions]
+        return result
 
     def _comparison(
         self, found: comparison.Split, depth: int, context: set[str] | None
@@ -1618,8 +1723,8 @@ class RequestParser:
             return None
         per = 12 if facts.unit == "years" else 1
         low, high = (int(v) * per for v in value)
-        latest = add_months(self.as_of, -low).isoformat()
-        earliest = (add_months(self.as_of, -(high + per)) + timedelta(days=1)).isoformat()
+        latest = _last_day_with(self.as_of, low, lambda m: m >= low).isoformat()
+        earliest = _first_day_with(self.as_of, high + per, lambda m: m <= high).isoformat()
         result.assumptions.append(
             f"'{facts.number_text()} {facts.unit}' = whole {facts.unit} as of "
             f"{self.as_of.isoformat()}: signed up {earliest} … {latest}"
@@ -2172,6 +2277,37 @@ class RequestParser:
             else:
                 groups.append(conditions)
         return [c for group in groups for c in group]
+
+
+# "in each country", "for every sales region", "per region", "within each plan"
+_PER_GROUP = re.compile(
+    r"\b(?:(?:in|for|within|across|from)\s+(?:each|every)|per)\s+(?P<what>[a-z]+(?:\s+[a-z]+)?)"
+    r"(?=$|[\s,])"
+)
+
+
+def whole_months(start: date, end: date) -> int:
+    """Whole months from start to end; the last day of a month reaches any later day of the
+    month it ends in (31 Mar to 30 Sep is 6 months), as DuckDB's date_sub('month') counts."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    month_end = (end + timedelta(days=1)).day == 1
+    if end.day < start.day and not month_end:
+        months -= 1
+    return months
+
+
+def _last_day_with(as_of: date, months: int, ok: Any) -> date:
+    """The latest day near as_of - months whose whole months to as_of satisfy ok."""
+    guess = add_months(as_of, -months)
+    days = [guess + timedelta(days=d) for d in range(-4, 5)]
+    return max(d for d in days if ok(whole_months(d, as_of)))
+
+
+def _first_day_with(as_of: date, months: int, ok: Any) -> date:
+    """The earliest day near as_of - months whose whole months to as_of satisfy ok."""
+    guess = add_months(as_of, -months)
+    days = [guess + timedelta(days=d) for d in range(-4, 5)]
+    return min(d for d in days if ok(whole_months(d, as_of)))
 
 
 def _joins_one_column(items: list[Item], k: int) -> bool:
