@@ -347,6 +347,8 @@ class _Compiler:
         source = _source_sql(cond, self)
         agg = self.aggregate(cond, source)
         predicate = _predicate(agg, cond.op, cond.value)
+        if cond.measure == "share":
+            predicate = _share_predicate(agg, cond.op, cond.value)
         neutral = _NEUTRAL[cond.measure]
         zero_ok = _satisfies(cond.op, cond.value, neutral)
         text = self.activity_text(cond, zero_ok)
@@ -835,6 +837,19 @@ def _satisfies(op: str, value: Any, x: float | None) -> bool:
         "<": x < value,
         "<=": x <= value,
     }[op]
+
+
+# Shares are ratios of counts computed in floating point; a third said as 33.333333 must still
+# compare as a third ("more than a third" excludes exactly one in three).
+_SHARE_TOLERANCE = 1e-6
+
+
+def _share_predicate(agg: str, op: str, value: Any) -> str:
+    if op in (">", "<=") and not isinstance(value, list):
+        return _predicate(agg, op, value + _SHARE_TOLERANCE)
+    if op in (">=", "<") and not isinstance(value, list):
+        return _predicate(agg, op, value - _SHARE_TOLERANCE)
+    return _predicate(agg, op, value)
 
 
 def _predicate(agg: str, op: str, value: Any) -> str:

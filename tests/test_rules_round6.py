@@ -318,3 +318,78 @@ def test_a_gerund_reads_as_its_verb(saas):
     got = read(saas, "accounts raising a billing ticket")
     (cond,) = activities(got)
     assert cond.activity.source == "tickets" and not got.unrecognized
+
+
+# --- round 5, dev half: everyday wordings -------------------------------------------------------
+
+
+def test_sent_back_is_returned(retail):
+    (cond,) = activities(read(retail, "who sent an order back to us last quarter?"))
+    assert cond.activity.source == "returns"
+
+
+def test_analyst_shorthand_for_a_trailing_window(tpcds):
+    got = read(tpcds, "F 25-34, catalog spend L12M > 10k")
+    (spend,) = activities(got)
+    assert spend.window == Trailing(n=12, unit="months") and not got.unrecognized
+
+
+def test_who_asks_is_not_who_is_wanted(saas):
+    got = read(saas, "finance ask - accounts whose most recent payment is more than 60 days old")
+    assert not [c for c in got.spec.conditions if getattr(c, "attribute", "") == "industry"]
+    (recency,) = [c for c in activities(got) if c.measure == "days_since_last"]
+    assert (recency.op, recency.value) == (">", 60) and not got.unrecognized
+
+
+@pytest.mark.parametrize(
+    ("request_text", "op", "days"),
+    [("accounts less than 30 days old", "<", 30), ("accounts more than 2 years old", ">", 730)],
+)
+def test_how_old_an_account_is_its_tenure(saas, request_text, op, days):
+    (cond,) = read(saas, request_text).spec.conditions
+    assert (cond.attribute, cond.op, cond.value) == ("account_age_days", op, days)
+
+
+def test_since_their_last_one_is_the_activity_said_before(retail):
+    got = read(retail, "raised a support ticket and haven't ordered since their last one")
+    (none,) = [c for c in activities(got) if c.after is not None]
+    assert none.after.activity.source == "support_tickets" and (none.op, none.value) == ("=", 0)
+
+
+def test_their_last_one_with_nothing_before_it_is_said(retail):
+    got = read(retail, "customers who haven't ordered since their last one")
+    assert any("their last one" in u for u in got.unrecognized)
+
+
+def test_a_misspelt_time_word_is_read_before_the_times(tpcds):
+    got = read(tpcds, "custmers in texas with good credit that shoped online sinse july")
+    (web,) = activities(got)
+    assert web.window.kind == "since" and not got.unrecognized
+
+
+def test_more_than_a_third_excludes_exactly_a_third(saas, tmp_path):
+    import duckdb
+
+    from assistant.compiler import compile_spec
+    from assistant.demo.saas import build_saas
+
+    db = build_saas(tmp_path / "saas.duckdb", accounts=400, seed=11)
+
+    got = read(saas, "accounts with more than a third of their usage through the api")
+    (share,) = shares(got)
+    sql = compile_spec(got.spec, date(2026, 9, 30), saas.catalog).sql
+    hand = (
+        "SELECT u.account_id FROM events e JOIN users u ON u.user_id = e.user_id "
+        "GROUP BY u.account_id HAVING count(*) FILTER (WHERE e.event_name = 'api_call') "
+        "> count(*) / 3.0"
+    )
+    with duckdb.connect(str(db), read_only=True) as con:
+        ours = {r[0] for r in con.execute(sql).fetchall()}
+        theirs = {r[0] for r in con.execute(hand).fetchall()}
+    assert ours == theirs and share.op == ">"
+
+
+def test_in_any_channel_after_an_activity_is_that_activity(tpcds):
+    got = read(tpcds, "accounts that have never purchased anything, in any channel")
+    (none,) = got.spec.conditions
+    assert (none.activity.source, none.op, none.value) == ("purchases", "=", 0)

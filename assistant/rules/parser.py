@@ -12,6 +12,7 @@ Whatever carries meaning but maps to nothing is reported in `unrecognized`, neve
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -157,6 +158,7 @@ class RequestParser:
             made = self._ordered(ordered, depth, context)
             if made is not None:
                 return made
+        normalized = self._time_typos(normalized, result)
         with_placeholders, times = self.times.extract(normalized)
         with_placeholders = self._keep_verb_particles(with_placeholders, times)
         with_placeholders = self._priced_items(with_placeholders)
@@ -183,6 +185,9 @@ class RequestParser:
             clause, anchor = self._anchor(clause, previous)
             if anchor is not None:
                 anchor = _as_said_before(anchor, earlier)
+            if anchor is not None and anchor.activity.source == EARLIER:
+                result.unrecognized.append("their last one (no single activity before it)")
+                anchor = None
             facts = ClauseFacts.read(clause, self, previous)
             self._time_from_context(facts, last_window, read, result)
             if (
@@ -282,6 +287,21 @@ class RequestParser:
             f"'{m.group(0).strip()}' is the rest of the activity the share is out of"
         )
         return (text[: m.start()] + " " + text[m.end() :]).strip()
+
+    def _time_typos(self, text: str, result: ParseResult) -> str:
+        """'shoped online sinse july': a misspelt time word is corrected before the times are
+        read (the lexicon's own corrections come after, and do not know time words)."""
+        words = text.split()
+        for k, word in enumerate(words):
+            if len(word) < 3 or not word.isalpha() or word in self.lexicon.vocabulary:
+                continue
+            if word in _TIME_WORDS:
+                continue
+            close = difflib.get_close_matches(word, _TIME_WORDS, n=1, cutoff=0.8)
+            if close:
+                result.assumptions.append(f"read '{word}' as '{close[0]}'")
+                words[k] = close[0]
+        return " ".join(words)
 
     def _rank_groups(self, text: str) -> tuple[str, tuple[str, str] | None]:
         """'the top 5 spenders in each country': (the request without 'in each country', (the
@@ -461,6 +481,9 @@ class RequestParser:
                     activity = Activity(source=sources[0], filters=filters, predicates=predicates)
                 except ValueError:
                     activity = None
+            elif rest and all(i.text in _PRONOUNS or i.value == 1 for i in rest):
+                # "haven't ordered since their last one": the activity said before it
+                activity = Activity(source=EARLIER)
             elif rest:
                 # "since their last abandoned cart": a catalog term's own activity
                 activity = self._term_activity(" ".join(i.text for i in rest))
@@ -1017,6 +1040,11 @@ class RequestParser:
                 aside = False
                 continue
             aside = False
+            if joiner == "and" and self._any_channel_only(clause) and out[-1]:
+                # "never purchased anything, in any channel": says the activity before it is
+                # of every channel, which it already is
+                out[-1] = out[-1] + clause
+                continue
             if self._only_a_number(out[-1]) and any(i.kind == "rank" for i in clause):
                 # "the 50 accounts that paid us the most": the number is the ranking's size.
                 out[-1] = out[-1] + clause
@@ -1070,6 +1098,15 @@ class RequestParser:
                 continue  # "… with a list price over $200 in the app"
             return False
         return True
+
+    def _any_channel_only(self, clause: list[Item]) -> bool:
+        """Only a verb naming an event that joins others ('in any channel', 'anywhere')."""
+        events = self.catalog.events
+        content = [i for i in clause if i.kind not in ("stopword",)]
+        return bool(content) and all(
+            i.kind == "verb" and i.meaning.source and events[i.meaning.source].union
+            for i in content
+        )
 
     def _channel_only(self, clause: list[Item], before: list[Item]) -> bool:
         """Only verbs naming members of a union the clause before names ('in store' after
@@ -1688,6 +1725,17 @@ class RequestParser:
         if facts.signup and roles.signup:
             result.mentions.add(f"attribute:{roles.signup}")
             conditions += self._signup(facts, result)
+        elif (
+            facts.age_word
+            and facts.numbers
+            and roles.tenure
+            and (not roles.age or facts.unit in ("days", "weeks", "months"))
+        ):
+            # "accounts less than 30 days old", "accounts over 2 years old" (no one's age
+            # here): how long the customer has been one
+            result.mentions.add(f"attribute:{roles.tenure}")
+            op, value = facts.comparison(scale=facts.unit_days() if facts.unit else 365)
+            conditions.append(AttributeCondition(attribute=roles.tenure, op=op, value=value))
         elif facts.is_age_clause() and roles.age:
             result.mentions.add(f"attribute:{roles.age}")
             op, value = facts.comparison()
@@ -2352,9 +2400,24 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+_TIME_WORDS = [
+    "since", "last", "past", "previous", "ago", "during", "between", "within", "before",
+    "after", "until", "today", "yesterday", "week", "weeks", "month", "months", "year",
+    "years", "quarter", "quarters", "days", "weekend", "january", "february", "march",
+    "april", "june", "july", "august", "september", "october", "november", "december",
+]  # fmt: skip
+EARLIER = "__earlier__"  # an anchor said as 'their last one': the activity said before it
+_PRONOUNS = {"one", "ones", "it", "them", "that", "this"}
+
+
 def _as_said_before(anchor: AfterEvent, earlier: list[Tagged]) -> AfterEvent:
     """'clicked a promo email … but haven't bought since their last click': the click is the
     one just said, with all its qualifiers, when the words after 'since' are a part of it."""
+    if anchor.activity.source == EARLIER:
+        acts = [t.condition for t in earlier if isinstance(t.condition, ActivityCondition)]
+        if len(acts) == 1:
+            return anchor.model_copy(update={"activity": acts[0].activity})
+        return anchor
     said = [
         t.condition.activity
         for t in earlier

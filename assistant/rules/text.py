@@ -137,9 +137,9 @@ _FRACTIONS = {
     "half": "50",
     "a half": "50",
     "1 half": "50",
-    "a third": "33.33",
-    "1 third": "33.33",
-    "2 thirds": "66.66",
+    "a third": "33.333333",
+    "1 third": "33.333333",
+    "2 thirds": "66.666667",
     "a quarter": "25",
     "1 quarter": "25",
     "3 quarters": "75",
@@ -166,6 +166,23 @@ def _scaled_pair(m: re.Match[str]) -> str:
         if low < 1000 and high % scale == 0 and low * scale <= high and high // scale < 1000:
             return f"between {sign}{low * scale} and {sign}{high}"
     return m.group(0)
+
+
+_SENT_BACK = re.compile(
+    r"\b(sent|send|sends|sending|brought|bring|brings|took|take|takes)\s+"
+    r"((?:(?:an?|the|some|their|his|her|it|them|one|stuff|something|anything|items?|orders?|"
+    r"products?|purchases?)\s+){1,3})back\b"
+)
+
+
+# "finance ask - …", "marketing request: …": a business function asking (not an industry)
+_FUNCTIONS = (
+    "finance|marketing|sales|cs|crm|ops|operations|exec|leadership|board|hr|legal|product|"
+    "growth|revops|analytics|data|management"
+)
+_ASKED_BY = re.compile(
+    rf"^(?:{_FUNCTIONS})\s+(?:team\s+)?(?:ask|asks|request|question|query|brief)\s*[-:]\s+"
+)
 
 
 def normalize(text: str) -> str:
@@ -223,6 +240,24 @@ def normalize(text: str) -> str:
     text = re.sub(r"(\d)\s*\+", r"\1 or more", text)  # 3+ purchases
     text = re.sub(r"\b(\d*[1-9])s\b", r"\1", text)  # "under 25s"; decades like "30s" stay
     text = re.sub(r"(\d)\s*(?:percent|pct)\b", r"\1%", text)
+    # "finance ask - accounts whose …", "for the finance team": who asks, not who is wanted
+    text = _ASKED_BY.sub("", text)
+    text = re.sub(rf"\s*\bfor (?:the|our|my) (?:{_FUNCTIONS}) team\b", "", text)
+    # "whose most recent payment is more than 60 days old": how long ago the payment was
+    text = re.sub(
+        r"\b((?:last|latest|most recent)\s+(?:[a-z]+\s+){1,4}?\d+\s+(?:days?|weeks?|months?|"
+        r"years?))\s+old\b",
+        r"\1 ago",
+        text,
+    )
+    # "sent an order back", "took it back": returned
+    text = _SENT_BACK.sub(r"returned \2", text)
+    # analysts' "L12M", "L90D", "L4W": the last 12 months, 90 days, 4 weeks
+    text = re.sub(
+        r"\bl(\d+)([dwmy])\b",
+        lambda m: f"in the last {m.group(1)} {_UNIT_WORDS.get(m.group(2), 'months')}",
+        text,
+    )
     # "half of their 2025 orders": the orders of 2025 ("their orders in 2025")
     text = re.sub(r"\b(their|the|his|her|its)\s+((?:19|20)\d{2})\s+([a-z]+)", r"\1 \3 in \2", text)
     # "iphone users w an abandoned cart": "w" before an article is "with"
@@ -231,8 +266,8 @@ def normalize(text: str) -> str:
     text = _SCALED_PAIR.sub(_scaled_pair, text)
     # "living in the city of Fairview", "in the state of Texas": the place is the name
     text = re.sub(r"\bthe (?:city|town|village|state|province|county) of (?=[a-z])", "", text)
-    # "at least half of their orders", "a third of the users": a share, as a percentage (a
-    # third just under 1/3, so that "at least a third" keeps exactly one in three)
+    # "at least half of their orders", "a third of the users": a share, as a percentage (to
+    # six places: the compiler compares shares within a millionth of a percent)
     text = _FRACTION_OF.sub(lambda m: f"{_FRACTIONS[' '.join(m.group(1).split())]}% of ", text)
     text = re.sub(r"[()\[\]{}]", " , ", text)  # an aside is a clause of its own
     text = re.sub(r"[!?;:\"]", " ", text)
