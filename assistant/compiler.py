@@ -535,6 +535,9 @@ class _Compiler:
         """Customers whose aggregate on one side compares so with the other side's: each side
         grouped per customer, side by side, then compared (0 for a side without rows where
         the measure has a neutral 0)."""
+        if cond.right_property is not None:
+            return self.compare_property(cond)
+        assert cond.right is not None
         sides = []
         for name, side in (("left_value", cond.left), ("right_value", cond.right)):
             source = _source_sql(side, self)
@@ -545,6 +548,7 @@ class _Compiler:
             sides.append(source.select(columns=named, group=True))
         values = []
         for name, side in (("left_value", cond.left), ("right_value", cond.right)):
+            assert side is not None
             neutral = _NEUTRAL[side.measure]
             values.append(f"coalesce({name}, 0)" if neutral == 0 else name)
         right = values[1] if cond.factor == 1 else f"{sql_literal(cond.factor)} * {values[1]}"
@@ -554,7 +558,7 @@ class _Compiler:
             f"SELECT customer_id, max(left_value) AS left_value, max(right_value) AS right_value"
             f"\nFROM (\n{IND}{union}\n) sides\nGROUP BY customer_id"
         )
-        both_zero = all(_NEUTRAL[s.measure] == 0 for s in (cond.left, cond.right))
+        both_zero = all(_NEUTRAL[s.measure] == 0 for s in (cond.left, cond.right) if s)
         zero_ok = both_zero and _satisfies(cond.op, 0, 0)
         key = audience_key(self.catalog)
         if zero_ok:
@@ -566,7 +570,39 @@ class _Compiler:
             sql = _membership(key, "IN", inner + f"WHERE {test}")
         return sql, self.compare_text(cond, both_zero)
 
+    def compare_property(self, cond: CompareCondition) -> tuple[str, str]:
+        """'more users than their plan includes': the customer's aggregate against one of
+        their own numeric properties (customers without rows count 0 for count/sum)."""
+        name = cond.right_property or ""
+        table, key = _entity(self.catalog)
+        source = _source_sql(cond.left, self)
+        agg = self.aggregate(cond.left, source)
+        totals = source.select(columns=[f"{agg} AS left_value"], group=True)
+        left = (
+            "coalesce(totals.left_value, 0)"
+            if _NEUTRAL[cond.left.measure] == 0
+            else ("totals.left_value")
+        )
+        right = (
+            "own.right_value"
+            if cond.factor == 1
+            else (f"{sql_literal(cond.factor)} * own.right_value")
+        )
+        inner = (
+            f"SELECT own.customer_id\nFROM (\n{IND}SELECT {key} AS customer_id, "
+            f"{_indented(self.attribute_expr(name), 4)} AS right_value\n{IND}FROM {table}\n) own\n"
+            f"LEFT JOIN (\n{IND}{_indented(totals, 4)}\n) totals ON totals.customer_id = "
+            f"own.customer_id\nWHERE {left} {cond.op} {right}"
+        )
+        self.assume(f"customers whose {name.replace('_', ' ')} is unknown do not match")
+        words = _OP_WORDS[cond.op]
+        times = "" if cond.factor == 1 else f"{_num(cond.factor)} times "
+        measure = _measure_words(self.catalog, cond.left) + self.window_words(cond.left)
+        text = f"whose {measure} {words} {times}their {name.replace('_', ' ')}"
+        return _membership(audience_key(self.catalog), "IN", inner), text
+
     def compare_text(self, cond: CompareCondition, both_zero: bool) -> str:
+        assert cond.right is not None
         left = _measure_words(self.catalog, cond.left)
         right = _measure_words(self.catalog, cond.right)
         if cond.left.window == cond.right.window:
@@ -577,7 +613,7 @@ class _Compiler:
         words = _OP_WORDS[cond.op]
         times = "" if cond.factor == 1 else f"{_num(cond.factor)} times "
         for side in (cond.left, cond.right):
-            if _NEUTRAL[side.measure] is None:
+            if side is not None and _NEUTRAL[side.measure] is None:
                 plural = _activity_words(self.catalog, side.activity, plural=True)
                 self.assume(f"customers without any matching {plural} have no {side.measure}")
         if both_zero:

@@ -346,16 +346,31 @@ class CompareCondition(SpecModel):
     kind: Literal["compare"] = "compare"
     left: MeasureSide
     op: Literal[">", ">=", "<", "<="] = ">"
-    right: MeasureSide
+    right: MeasureSide | None = Field(
+        default=None, description="the other aggregate; or give right_property instead"
+    )
+    right_property: str | None = Field(
+        default=None,
+        description="a numeric customer property to compare with instead of an aggregate "
+        "('more users than their plan includes': the plan's included seats)",
+    )
     factor: float = Field(default=1, gt=0, description="left op factor * right")
 
     @model_validator(mode="after")
-    def _check_sides(self) -> CompareCondition:
+    def _check_sides(self, info: ValidationInfo) -> CompareCondition:
+        if (self.right is None) == (self.right_property is None):
+            raise ValueError("a comparison needs exactly one of right and right_property")
         for side in (self.left, self.right):
-            if side.measure == "days_since_last":
+            if side is not None and side.measure == "days_since_last":
                 raise ValueError("a comparison compares amounts, counts or shares, not recency")
         if self.left == self.right:
             raise ValueError("a comparison needs two different sides")
+        catalog = _catalog(info)
+        if catalog is not None and self.right_property is not None:
+            if self.right_property not in catalog.property_names():
+                raise ValueError(f"{self.right_property!r} is not a customer property")
+            if property_kind(catalog, self.right_property)[0] != "number":
+                raise ValueError(f"{self.right_property!r} is not a number to compare with")
         return self
 
 

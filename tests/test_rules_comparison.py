@@ -190,3 +190,39 @@ def test_at_least_as_many_keeps_customers_with_neither(retail, demo):
         "(SELECT customer_id FROM transactions WHERE status = 'completed')",
     )
     assert nobody and nobody <= got
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "accounts that have more users than their plan includes",
+        "accounts with more users than their plan's included seats",
+    ],
+)
+def test_a_figure_against_a_numeric_property_of_their_own(saas, request_text):
+    c = compared(read(saas, request_text))
+    assert (c.left.activity.source, c.right, c.right_property) == (
+        "user_signups",
+        None,
+        "seats_included",
+    )
+
+
+def test_a_figure_against_a_property_counts_like_a_hand_written_query(saas, tmp_path):
+    from assistant.demo.saas import build_saas
+
+    db = build_saas(tmp_path / "saas.duckdb", accounts=300, seed=4)
+    got = read(saas, "accounts that have more users than their plan includes")
+    sql = compile_spec(got.spec, date(2026, 9, 30), saas.catalog).sql
+    hand = (
+        "SELECT a.account_id FROM accounts a JOIN plans p ON p.plan_id = a.plan_id "
+        "WHERE (SELECT count(*) FROM users u WHERE u.account_id = a.account_id) > p.seats_included"
+    )
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert _count(con, sql) == _count(con, hand) and _count(con, sql)
+
+
+def test_a_comparison_needs_exactly_one_right_side():
+    side = MeasureSide.model_validate({"activity": {"source": "purchases"}})
+    with pytest.raises(ValueError):
+        CompareCondition(left=side, op=">")

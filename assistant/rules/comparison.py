@@ -219,8 +219,8 @@ def compare(
     right_act = b[0].activity.model_copy(update={"filters": filters})
     try:
         made = CompareCondition(
-            left=_side(a[0], lw),
-            right=_side(b[0].model_copy(update={"activity": right_act}), rw),
+            left=side_of(a[0], lw),
+            right=side_of(b[0].model_copy(update={"activity": right_act}), rw),
             op=found.op,  # type: ignore[arg-type]
             factor=found.factor,
         )
@@ -234,7 +234,8 @@ def _plain(c: ActivityCondition) -> bool:
     return c.after is None and c.op == ">=" and c.value == 1 and c.measure in ("count", "sum")
 
 
-def _side(c: ActivityCondition, window: Window) -> MeasureSide:
+def side_of(c: ActivityCondition, window: Window) -> MeasureSide:
+    """The activity's aggregate as one side of a comparison."""
     return MeasureSide(
         activity=c.activity, measure=c.measure, field=c.field, share_of=c.share_of, window=window
     )

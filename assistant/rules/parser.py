@@ -54,6 +54,7 @@ from assistant.spec import (
     AfterEvent,
     AndGroup,
     AttributeCondition,
+    CompareCondition,
     Condition,
     NotGroup,
     OrGroup,
@@ -398,6 +399,36 @@ class RequestParser:
         result.assumptions += [a for a in other.assumptions if a not in result.assumptions]
         return result
 
+    def _compared_with_property(
+        self, left: ParseResult, found: comparison.Split
+    ) -> tuple[list[Condition], CompareCondition] | None:
+        """'accounts with more users than their plan includes': the right side names one
+        numeric customer property and no condition; the left side's own activity is compared
+        with it."""
+        acts = [c for c in left.conditions if isinstance(c, ActivityCondition)]
+        if len(acts) != 1 or acts[0].after is not None or acts[0].measure not in ("count", "sum"):
+            return None
+        for text in (*found.shorter, found.right):
+            right = self.parse(text, depth=1)
+            named = [m.split(":", 1)[1] for m in right.mentions if m.startswith("attribute:")]
+            if right.conditions or len(named) != 1:
+                continue
+            if property_kind(self.catalog, named[0])[0] != "number":
+                continue
+            side = comparison.side_of(acts[0], acts[0].window)
+            try:
+                made = CompareCondition(
+                    left=side,
+                    op=found.op,  # type: ignore[arg-type]
+                    right_property=named[0],
+                    factor=found.factor,
+                )
+            except ValueError:
+                return None
+            shared = [c for c in left.conditions if c is not acts[0]]
+            return shared, made
+        return None
+
     def _comparison(
         self, found: comparison.Split, depth: int, context: set[str] | None
     ) -> ParseResult | None:
@@ -417,7 +448,10 @@ class RequestParser:
             if made is not None:
                 break
         else:
-            return None
+            made = self._compared_with_property(left, found)
+            if made is None:
+                return None
+            right = ParseResult()
         shared, compared = made
         result = left
         result.conditions = [*shared, compared]
