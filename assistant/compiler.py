@@ -427,7 +427,8 @@ class _Compiler:
                         f"100.0 * count(DISTINCT CASE WHEN {condition} THEN {instance} END) / "
                         f"count(DISTINCT {instance})"
                     )
-                return f"100.0 * avg(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+                # a count over a count: exactly 30 for 3 of 10 (an average of 0/1 is not)
+                return f"100.0 * count(*) FILTER (WHERE {condition}) / count(*)"
             case "days_since_last":
                 return (
                     f"date_diff('day', CAST(max({source.ts}) AS DATE), {sql_literal(self.as_of)})"
@@ -881,9 +882,11 @@ _SHARE_TOLERANCE = 1e-6
 
 
 def _share_predicate(agg: str, op: str, value: Any) -> str:
-    if op in (">", "<=") and not isinstance(value, list):
+    if isinstance(value, list) or float(value).is_integer():
+        return _predicate(agg, op, value)  # a whole percentage compares exactly
+    if op in (">", "<="):
         return _predicate(agg, op, value + _SHARE_TOLERANCE)
-    if op in (">=", "<") and not isinstance(value, list):
+    if op in (">=", "<"):
         return _predicate(agg, op, value - _SHARE_TOLERANCE)
     return _predicate(agg, op, value)
 

@@ -14,7 +14,8 @@ WHERE
     GROUP BY
       transactions.customer_id
     HAVING
-      100.0 * AVG(CASE WHEN transactions.channel = 'app' THEN 1 ELSE 0 END) > 50
+      100.0 * COUNT(*) FILTER(WHERE
+        transactions.channel = 'app') / COUNT(*) > 50
   )
 ORDER BY
   customer_id;
@@ -33,7 +34,8 @@ WHERE
     GROUP BY
       transactions.customer_id
     HAVING
-      100.0 * AVG(CASE WHEN transactions.channel = 'app' THEN 1 ELSE 0 END) > 50
+      100.0 * COUNT(*) FILTER(WHERE
+        transactions.channel = 'app') / COUNT(*) > 50
   )
 ORDER BY
   customer_id NULLS LAST;
@@ -52,7 +54,8 @@ WHERE
     GROUP BY
       transactions.customer_id
     HAVING
-      100.0 * AVG(CASE WHEN transactions.channel = 'app' THEN 1 ELSE 0 END) > 50
+      CAST(100.0 * COUNT(*) FILTER(WHERE
+        transactions.channel = 'app') AS DOUBLE) / COUNT(*) > 50
   )
 ORDER BY
   customer_id;
@@ -71,7 +74,7 @@ WHERE
     GROUP BY
       transactions.customer_id
     HAVING
-      100.0 * AVG(CASE WHEN transactions.channel = 'app' THEN 1 ELSE 0 END) > 50
+      100.0 * COUNT_IF(transactions.channel = 'app') / COUNT(*) > 50
   )
 ORDER BY
   customer_id;
@@ -90,7 +93,7 @@ WHERE
     GROUP BY
       transactions.customer_id
     HAVING
-      100.0 * AVG(CASE WHEN transactions.channel = 'app' THEN 1 ELSE 0 END) > 50
+      100.0 * COUNTIF(transactions.channel = 'app') / COUNT(*) > 50
   )
 ORDER BY
   customer_id NULLS LAST;
@@ -109,7 +112,8 @@ WHERE
     GROUP BY
       transactions.customer_id
     HAVING
-      100.0 * AVG(CASE WHEN transactions.channel = 'app' THEN 1 ELSE 0 END) > 50
+      CAST(100.0 * COUNT(*) FILTER(WHERE
+        transactions.channel = 'app') AS DOUBLE PRECISION) / COUNT(*) > 50
   )
 ORDER BY
   customer_id;
