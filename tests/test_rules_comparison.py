@@ -7,15 +7,15 @@ from datetime import date
 
 import duckdb
 import pytest
+from conftest import TEST_AS_OF
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rules_reading import read
 
 from assistant.catalog import load_catalog
 from assistant.compiler import compile_spec
 from assistant.spec import CompareCondition, MeasureSide, SegmentSpec
 from assistant.windows import Between, Calendar, Trailing
-from tests.conftest import TEST_AS_OF
-from tests.rules_reading import read
 
 
 def compared(got) -> CompareCondition:

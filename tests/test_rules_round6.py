@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rules_reading import activities, read
 
 from assistant.spec import ActivityCondition, AttributeCondition
 from assistant.windows import Trailing, Year
-from tests.rules_reading import activities, read
 
 
 def shares(got) -> list[ActivityCondition]:
@@ -94,9 +94,9 @@ def test_the_first_or_last_event_having_a_value(request, backend, request_text, 
 
 def test_the_first_event_having_a_value_counts_like_a_hand_written_query(retail, demo_db):
     import duckdb
+    from conftest import TEST_AS_OF
 
     from assistant.compiler import compile_spec
-    from tests.conftest import TEST_AS_OF
 
     got = read(retail, "customers whose first order was in the app")
     sql = compile_spec(got.spec, TEST_AS_OF, retail.catalog).sql
@@ -283,9 +283,9 @@ def test_a_ranking_in_each_group_ranks_within_it(request, backend, request_text,
 
 def test_a_ranking_per_group_keeps_n_of_each_group(retail, demo_db):
     import duckdb
+    from conftest import TEST_AS_OF
 
     from assistant.compiler import compile_spec
-    from tests.conftest import TEST_AS_OF
 
     got = read(retail, "top 5 spenders in each country over the past 12 months")
     sql = compile_spec(got.spec, TEST_AS_OF, retail.catalog).sql
@@ -393,3 +393,34 @@ def test_in_any_channel_after_an_activity_is_that_activity(tpcds):
     got = read(tpcds, "accounts that have never purchased anything, in any channel")
     (none,) = got.spec.conditions
     assert (none.activity.source, none.op, none.value) == ("purchases", "=", 0)
+
+
+# --- review: readings that must not change -------------------------------------------------------
+
+
+def test_a_tenure_range_in_years_is_whole_years(retail):
+    (cond,) = read(
+        retail, "customers who have been customers for between 1 and 2 years"
+    ).spec.conditions
+    assert cond.op == "between" and cond.value == ["2023-10-01", "2025-09-30"]
+
+
+def test_a_four_digit_count_after_the_stays_a_count(retail):
+    (rank,) = read(retail, "the 2000 highest spenders").spec.conditions
+    assert (rank.n, rank.unit) == (2000, "customers")
+
+
+def test_a_word_near_a_time_word_is_not_corrected_into_one(retail):
+    got = read(retail, "customers who bought pasta")
+    assert "pasta" in got.unrecognized
+
+
+def test_wait_in_passing_is_not_a_correction(retail):
+    got = read(retail, "customers in Texas, wait, who bought online")
+    assert not any("corrects" in a for a in got.assumptions)
+    assert any(getattr(c, "attribute", "") == "region" for c in got.spec.conditions)
+
+
+def test_bring_them_back_is_not_a_return(retail):
+    got = read(retail, "lapsed customers we want to bring them back")
+    assert not [c for c in activities(got) if c.activity.source == "returns"]

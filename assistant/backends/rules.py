@@ -19,7 +19,7 @@ from assistant.spec import ActivityCondition, Condition, RankCondition, SegmentS
 # "… sorry no, I meant france", "… oops, make that 2024", "…, I mean Ontario"
 _CORRECTIONS = (
     re.compile(
-        r"(?:\.{2,}|[,;.!-])?\s*(?:\b(?:sorry|oops|whoops|no wait|wait|correction|scratch that)"
+        r"(?:\.{2,}|[,;.!-])\s*(?:\b(?:sorry|oops|whoops|no wait|wait|correction|scratch that)"
         r"\b[\s,.!:-]*)+(?:no\b[\s,.!-]*)?(?:i\s+meant|i\s+mean|make\s+that|it\s+should\s+be)?"
         r"\s*(?P<fix>\S.*)$",
         re.IGNORECASE,
@@ -105,7 +105,8 @@ class RulesBackend:
         assumptions = [f"read as {len(steps)} steps, each refining the one before"]
         for step in steps:
             text = with_earlier_time(step, done, times)
-            got = self.interpret(turn.model_copy(update={"request": text, "current": current}))
+            update = {"request": text, "current": current}
+            got = self.interpret(turn.model_copy(update=update), validate)
             if got.spec is None:
                 return got  # a step it cannot read is asked about, never skipped
             current = got.spec
@@ -128,8 +129,10 @@ class RulesBackend:
         fix = f"{m.group('fix').strip()} instead"
         update = {"request": fix, "current": first.spec}
         second = self.interpret(turn.model_copy(update=update), validate)
-        if second.spec is None:
+        if second.spec is None or second.spec == first.spec:
             return None
+        if len(second.spec.conditions) > len(first.spec.conditions):
+            return None  # nothing was replaced: "Texas, wait, who bought online" adds, reads whole
         note = f"'{m.group(0).strip(' ,.;')}' corrects what was said before it"
         return second.model_copy(
             update={

@@ -299,10 +299,19 @@ class RequestParser:
             if word in _TIME_WORDS:
                 continue
             close = difflib.get_close_matches(word, _TIME_WORDS, n=1, cutoff=0.8)
-            if close:
+            if close and self._makes_a_time(words, k, close[0]):
                 result.assumptions.append(f"read '{word}' as '{close[0]}'")
                 words[k] = close[0]
         return " ".join(words)
+
+    def _makes_a_time(self, words: list[str], k: int, better: str) -> bool:
+        """Whether word k, read as `better`, becomes part of a time ('sinse july'), not a
+        word of its own ('bought pasta' is not 'bought past')."""
+        before = " ".join(words[:k])
+        after = " ".join(words[k + 1 :])
+        marked = " ".join(p for p in (before, f"{better}", after) if p)
+        times = self.times.extract(marked)[1]
+        return any(re.search(rf"\b{re.escape(better)}\b", t.text) for t in times)
 
     def _rank_groups(self, text: str) -> tuple[str, tuple[str, str] | None]:
         """'the top 5 spenders in each country': (the request without 'in each country', (the
@@ -463,7 +472,9 @@ class RequestParser:
         result.assumptions.append(
             f"'{found.words}' compares each customer's own figures on the two sides"
         )
-        if found.relative is not None:
+        if found.relative is not None and compared.right is None:
+            result.unrecognized.append(f"{found.words} (a time for a property: not used)")
+        if found.relative is not None and compared.right is not None:
             window = compared.right.window
             result.assumptions.append(resolve(window, self.as_of).label)
         return result
@@ -1805,13 +1816,16 @@ class RequestParser:
             return None
         per = 12 if facts.unit == "years" else 1
         low, high = (int(v) * per for v in value)
-        latest = _last_day_with(self.as_of, low, lambda m: m >= low).isoformat()
-        earliest = _first_day_with(self.as_of, high + per, lambda m: m <= high).isoformat()
+        latest = _edge_day(self.as_of, low, lambda m: m >= low, max)
+        earliest = _edge_day(self.as_of, high + per, lambda m: m < high + per, min)
+        if latest is None or earliest is None:
+            return None
         result.assumptions.append(
             f"'{facts.number_text()} {facts.unit}' = whole {facts.unit} as of "
             f"{self.as_of.isoformat()}: signed up {earliest} … {latest}"
         )
-        return AttributeCondition(attribute=signup, op="between", value=[earliest, latest])
+        span = [earliest.isoformat(), latest.isoformat()]
+        return AttributeCondition(attribute=signup, op="between", value=span)
 
     def _band(self, band: Meaning) -> Condition:
         low, high = band.get("min"), band.get("max")
@@ -2378,18 +2392,13 @@ def whole_months(start: date, end: date) -> int:
     return months
 
 
-def _last_day_with(as_of: date, months: int, ok: Any) -> date:
-    """The latest day near as_of - months whose whole months to as_of satisfy ok."""
+def _edge_day(as_of: date, months: int, ok: Any, pick: Any) -> date | None:
+    """The latest (pick=max) or earliest (pick=min) day near as_of - months whose whole months
+    to as_of satisfy ok; None when no day near it does."""
     guess = add_months(as_of, -months)
     days = [guess + timedelta(days=d) for d in range(-4, 5)]
-    return max(d for d in days if ok(whole_months(d, as_of)))
-
-
-def _first_day_with(as_of: date, months: int, ok: Any) -> date:
-    """The earliest day near as_of - months whose whole months to as_of satisfy ok."""
-    guess = add_months(as_of, -months)
-    days = [guess + timedelta(days=d) for d in range(-4, 5)]
-    return min(d for d in days if ok(whole_months(d, as_of)))
+    fits = [d for d in days if ok(whole_months(d, as_of))]
+    return pick(fits) if fits else None
 
 
 def _joins_one_column(items: list[Item], k: int) -> bool:

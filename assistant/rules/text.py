@@ -169,8 +169,8 @@ def _scaled_pair(m: re.Match[str]) -> str:
 
 
 _SENT_BACK = re.compile(
-    r"\b(sent|send|sends|sending|brought|bring|brings|took|take|takes)\s+"
-    r"((?:(?:an?|the|some|their|his|her|it|them|one|stuff|something|anything|items?|orders?|"
+    r"\b(sent|send|sends|sending|took|take|takes)\s+"
+    r"((?:(?:an?|the|some|their|his|her|it|one|stuff|something|anything|items?|orders?|"
     r"products?|purchases?)\s+){1,3})back\b"
 )
 
@@ -259,7 +259,11 @@ def normalize(text: str) -> str:
         text,
     )
     # "half of their 2025 orders": the orders of 2025 ("their orders in 2025")
-    text = re.sub(r"\b(their|the|his|her|its)\s+((?:19|20)\d{2})\s+([a-z]+)", r"\1 \3 in \2", text)
+    text = re.sub(
+        r"\b(their|his|her|its)\s+((?:19|20)\d{2})\s+(?!(?:and|or|to|through|until)\b)([a-z]+)",
+        r"\1 \3 in \2",
+        text,
+    )
     # "iphone users w an abandoned cart": "w" before an article is "with"
     text = re.sub(r"\bw\s+(?=(?:a|an|the|no|any|at|more|less|over|under|\d)\b)", "with ", text)
     # "between twenty and forty thousand dollars": the scale is both numbers'
