@@ -32,6 +32,7 @@ from assistant.spec import (
     SegmentRef,
     SegmentSpec,
     property_kind,
+    property_type,
 )
 from assistant.windows import AllTime, ResolvedWindow, describe, resolve
 
@@ -293,10 +294,7 @@ class _Compiler:
         return f"{expr} {sql_op} {lits[0]}", text
 
     def _timestamp(self, attribute: str) -> bool:
-        if attribute in self.catalog.derived:
-            return self.catalog.derived[attribute].type.upper().startswith("TIMESTAMP")
-        table, column = self.catalog.property_column(attribute)
-        return self.catalog.tables[table].columns[column].type.upper().startswith("TIMESTAMP")
+        return property_type(self.catalog, attribute).upper().startswith("TIMESTAMP")
 
     def attribute_phrase(self, cond: AttributeCondition, shown: list[str]) -> str | None:
         """The catalog's wording ("in {value}", "who opted in to email") for = / in / != ."""
@@ -562,12 +560,11 @@ class _Compiler:
         both_zero = all(_NEUTRAL[s.measure] == 0 for s in (cond.left, cond.right) if s)
         zero_ok = both_zero and _satisfies(cond.op, 0, 0)
         key = audience_key(self.catalog)
+        inner = f"SELECT customer_id\nFROM (\n{IND}{_indented(combined, 4)}\n) compared\n"
         if zero_ok:
             # "at least as many logins as views" holds for customers with neither
-            inner = f"SELECT customer_id\nFROM (\n{IND}{_indented(combined, 4)}\n) compared\n"
             sql = _membership(key, "NOT IN", inner + f"WHERE NOT ({test})")
         else:
-            inner = f"SELECT customer_id\nFROM (\n{IND}{_indented(combined, 4)}\n) compared\n"
             sql = _membership(key, "IN", inner + f"WHERE {test}")
         return sql, self.compare_text(cond, both_zero)
 
@@ -575,7 +572,6 @@ class _Compiler:
         """'more users than their plan includes': the customer's aggregate against one of
         their own numeric properties (customers without rows count 0 for count/sum)."""
         name = cond.right_property or ""
-        table, key = _entity(self.catalog)
         source = _source_sql(cond.left, self)
         agg = self.aggregate(cond.left, source)
         totals = source.select(columns=[f"{agg} AS left_value"], group=True)
@@ -589,18 +585,23 @@ class _Compiler:
             if cond.factor == 1
             else (f"{sql_literal(cond.factor)} * own.right_value")
         )
+        own = self.property_per_customer(name, "right_value")
         inner = (
-            f"SELECT own.customer_id\nFROM (\n{IND}SELECT {key} AS customer_id, "
-            f"{_indented(self.attribute_expr(name), 4)} AS right_value\n{IND}FROM {table}\n) own\n"
+            f"SELECT own.customer_id\nFROM (\n{IND}{own}\n) own\n"
             f"LEFT JOIN (\n{IND}{_indented(totals, 4)}\n) totals ON totals.customer_id = "
             f"own.customer_id\nWHERE {left} {cond.op} {right}"
         )
         self.assume(f"customers whose {name.replace('_', ' ')} is unknown do not match")
-        words = _OP_WORDS[cond.op]
-        times = "" if cond.factor == 1 else f"{_num(cond.factor)} times "
         measure = _measure_words(self.catalog, cond.left) + self.window_words(cond.left)
-        text = f"whose {measure} {words} {times}their {name.replace('_', ' ')}"
+        text = f"whose {measure} {_compared_words(cond)} their {name.replace('_', ' ')}"
         return _membership(audience_key(self.catalog), "IN", inner), text
+
+    def property_per_customer(self, name: str, alias: str) -> str:
+        """Each customer's key and one property of theirs, as a self-contained query (its
+        own FROM of the entity table, so it nests anywhere)."""
+        table, key = _entity(self.catalog)
+        expr = _indented(self.attribute_expr(name), 4)
+        return f"SELECT {key} AS customer_id, {expr} AS {alias}\n{IND}FROM {table}"
 
     def compare_text(self, cond: CompareCondition, both_zero: bool) -> str:
         assert cond.right is not None
@@ -611,15 +612,13 @@ class _Compiler:
         else:
             left += self.window_words(cond.left)
             right += self.window_words(cond.right)
-        words = _OP_WORDS[cond.op]
-        times = "" if cond.factor == 1 else f"{_num(cond.factor)} times "
         for side in (cond.left, cond.right):
             if side is not None and _NEUTRAL[side.measure] is None:
                 plural = _activity_words(self.catalog, side.activity, plural=True)
                 self.assume(f"customers without any matching {plural} have no {side.measure}")
         if both_zero:
             self.assume("a side without any matching activity counts as 0")
-        return f"whose {left} {words} {times}their {right}"
+        return f"whose {left} {_compared_words(cond)} their {right}"
 
     # ranking and named segments
 
@@ -673,8 +672,6 @@ class _Compiler:
 
     def ranked_per_group(self, cond: RankCondition, source: _Source, agg: str, order: str) -> str:
         """Each customer's aggregate, ranked within the group of their `per` property."""
-        table, key = _entity(self.catalog)
-        group = self.attribute_expr(cond.per or "")
         totals = source.select(columns=[f"{agg} AS ranked_value"], group=True)
         return (
             "SELECT totals.customer_id,\n"
@@ -682,8 +679,8 @@ class _Compiler:
             f"totals.ranked_value {order}, totals.customer_id) AS rank_position,\n"
             f"{IND}count(*) OVER (PARTITION BY groups.rank_group) AS ranked_customers\n"
             f"FROM (\n{IND}{_indented(totals, 4)}\n) totals\n"
-            f"JOIN (\n{IND}SELECT {key} AS customer_id, {_indented(group, 4)} AS rank_group\n"
-            f"{IND}FROM {table}\n) groups ON groups.customer_id = totals.customer_id\n"
+            f"JOIN (\n{IND}{self.property_per_customer(cond.per or '', 'rank_group')}\n) groups "
+            "ON groups.customer_id = totals.customer_id\n"
             "WHERE groups.rank_group IS NOT NULL"
         )
 
@@ -930,6 +927,12 @@ def _compare_words(op: str, value: Any, counted: bool, unit: str = "") -> str:
         return f"between {shown(value[0])} and {shown(value[1])}"
     words = _COUNT_WORDS[op] if counted or op not in ("<",) else "less than"
     return f"{words} {shown(value)}"
+
+
+def _compared_words(cond: CompareCondition) -> str:
+    """'is more than', 'is at least 2 times' for a comparison's op and factor."""
+    times = "" if cond.factor == 1 else f" {_num(cond.factor)} times"
+    return f"{_OP_WORDS[cond.op]}{times}"
 
 
 def _plural_field(name: str | None) -> str:

@@ -168,13 +168,21 @@ def check_attribute(catalog: Any, cond: AttributeCondition) -> None:
 
 def property_kind(catalog: Any, name: str) -> tuple[str, list[str]]:
     """('number' | 'text' | 'boolean' | 'date', enumerated values or [])."""
+    kind = type_kind(property_type(catalog, name))
     if name in catalog.derived:
-        return type_kind(catalog.derived[name].type), []
+        return kind, []
     table, column = catalog.property_column(name)
     col = catalog.tables[table].columns[column]
-    kind = type_kind(col.type)
     values = [] if kind == "boolean" else list(col.values or {})
     return kind, values
+
+
+def property_type(catalog: Any, name: str) -> str:
+    """The property's DuckDB type as the catalog declares it."""
+    if name in catalog.derived:
+        return catalog.derived[name].type
+    table, column = catalog.property_column(name)
+    return catalog.tables[table].columns[column].type
 
 
 def type_kind(duckdb_type: str) -> str:

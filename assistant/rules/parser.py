@@ -276,13 +276,13 @@ class RequestParser:
         """'mostly buy on the web rather than in store or from the catalog': after a share,
         what it is rather than is the rest of the same activity, already counted by the
         share; said in the assumptions."""
-        words = self.lexicon.grammar.get("share_words", [])
-        shares = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-        if not shares or not re.search(rf"\b(?:{shares})\b|\d%", text):
-            return text
         pattern = r"\s*\b(?:rather than|instead of|as opposed to)\b.*?(?=,|\bwho\b|\band who\b|$)"
         m = re.search(pattern, text)
         if m is None:
+            return text  # the common case: no share pattern is built
+        words = self.lexicon.grammar.get("share_words", [])
+        shares = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        if not shares or not re.search(rf"\b(?:{shares})\b|\d%", text):
             return text
         result.assumptions.append(
             f"'{m.group(0).strip()}' is the rest of the activity the share is out of"

@@ -56,12 +56,13 @@ def _leave_out(step: str) -> str:
 def with_earlier_time(step: str, earlier: list[str], times: TimeParser) -> str:
     """'… a store during that same year': the time of the latest earlier step that named
     one, said again."""
-    if not _SAME_TIME.search(step):
+    m = _SAME_TIME.search(step)
+    if m is None:
         return step
     for before in reversed(earlier):
-        found = times.extract(before.lower())[1]
-        if found:
-            return _SAME_TIME.sub(found[-1].text, step, count=1)
+        said = _latest_time(before, times)
+        if said is not None:
+            return step[: m.start()] + said + step[m.end() :]
     return step
 
 
@@ -69,9 +70,13 @@ def same_time_said(text: str, times: TimeParser) -> str:
     """'… in the last 6 months and have not contacted support in the same period': the time
     said earlier in the same request, said again."""
     m = _SAME_TIME.search(text)
-    if m is None:
+    said = _latest_time(text[: m.start()], times) if m is not None else None
+    if m is None or said is None:
         return text
-    found = times.extract(text[: m.start()])[1]
-    if not found:
-        return text
-    return text[: m.start()] + found[-1].text + text[m.end() :]
+    return text[: m.start()] + said + text[m.end() :]
+
+
+def _latest_time(text: str, times: TimeParser) -> str | None:
+    """The words of the last time the text names, if any."""
+    found = times.extract(text.lower())[1]
+    return found[-1].text if found else None
