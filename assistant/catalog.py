@@ -306,12 +306,28 @@ class Definition(_Model):
 
 
 class Term(_Model):
-    """A vague marketing word pinned to a precise, parseable restatement in `means`."""
+    """A vague marketing word pinned to a precise, parseable restatement in `means`, or, when
+    the word is truly ambiguous ("our best customers"), the 2-4 readings to ask between in
+    `choices` (each a phrase that reads in the word's place)."""
 
     description: str
-    means: str = Field(min_length=1)
+    means: str | None = Field(default=None, min_length=1)
+    choices: list[str] = Field(default_factory=list)
     synonyms: list[str] = Field(default_factory=list)
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _means_or_choices(self) -> Term:
+        if (self.means is None) == (not self.choices):
+            raise ValueError("give a term either `means` or `choices`, exactly one")
+        if self.choices and not 2 <= len(self.choices) <= 4:
+            raise ValueError("a term's `choices` are 2 to 4 readings to ask between")
+        return self
+
+    @property
+    def restatement(self) -> str:
+        """What the term stands for, in words: its meaning, or the readings it is asked among."""
+        return self.means or " / ".join(self.choices)
 
 
 class Dataset(_Model):

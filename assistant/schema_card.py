@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from assistant.catalog import Catalog, Column, Table, Value, normalise_phrase
+from assistant.catalog import Catalog, Column, Table, Term, Value, normalise_phrase
 from assistant.spec import (
     ActivityCondition,
     AndGroup,
@@ -111,7 +111,7 @@ class _Focus:
                 if focus.mentions([_words(name), *term.synonyms])
             ]
             # "frequent shoppers" needs the purchases event: the term means "... purchases ..."
-            extra = [normalise_phrase(catalog.terms[name].means) for name in focus.terms]
+            extra = [normalise_phrase(catalog.terms[name].restatement) for name in focus.terms]
             focus.text = " ".join([text, *extra])
         focus._choose(catalog)
         return focus
@@ -575,7 +575,7 @@ def _terms_section(catalog: Catalog, focus: _Focus) -> str:
     for name in focus.terms:
         term = catalog.terms[name]
         also = [s for s in term.synonyms[:2] if normalise_phrase(s) != _words(name)]
-        line = f'- {name}: means "{term.means}"' + (f" (also: {', '.join(also)})" if also else "")
+        line = f"- {name}: {_term_meaning(term)}" + (f" (also: {', '.join(also)})" if also else "")
         if term.note:
             line += f" Note: {_one_line(term.note)}"
         lines.append(line)
@@ -583,6 +583,13 @@ def _terms_section(catalog: Catalog, focus: _Focus) -> str:
     if rest:
         lines.append(f"- also defined (not used in this request): {', '.join(rest)}")
     return _section("Marketing terms (use the stated meaning)", lines)
+
+
+def _term_meaning(term: Term) -> str:
+    if term.means:
+        return f'means "{term.means}"'
+    readings = " or ".join(f'"{c}"' for c in term.choices)
+    return f"ambiguous: ask which is meant, {readings}"
 
 
 def _windows_section(catalog: Catalog, focus: _Focus) -> str:
@@ -780,7 +787,7 @@ def render_request_card(
         lines.append(_measure_line(catalog, name).replace("- ", "- measure ", 1))
     for name in focus.terms:
         term = catalog.terms[name]
-        line = f'- term {name}: means "{term.means}"'
+        line = f"- term {name}: {_term_meaning(term)}"
         if term.note:
             line += f" ({_clip_words(term.note, DETAIL_DESCRIPTION_WORDS)})"
         lines.append(line)

@@ -260,6 +260,8 @@ def test_terms_parse_with_the_rules_grammar_and_run(catalog: Catalog, con, as_of
 
     parser = RequestParser(catalog, lexicon_for(catalog), as_of)
     for name, term in catalog.terms.items():
+        if term.means is None:
+            continue  # a term asked about: tests/test_rules_vague_terms.py reads its choices
         parsed = parser.parse(term.means)
         assert parsed.conditions and not parsed.unrecognized, (name, parsed.unrecognized)
         segment = SegmentSpec(conditions=parsed.conditions)

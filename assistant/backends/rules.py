@@ -61,6 +61,8 @@ class RulesBackend:
         if intent == "reset":
             return Interpretation(reset=True, assumptions=["started over"])
         base = dict(unrecognized=parsed.unrecognized, assumptions=parsed.assumptions)
+        if parsed.vague and turn.current is None:
+            return Interpretation(clarification=which_reading(turn.request, parsed.vague), **base)
         if not parsed.understood:
             if parsed.normalized in EVERYONE:
                 return Interpretation(spec=SegmentSpec(), **base)
@@ -186,6 +188,16 @@ def which_place(request: str, homonyms: list[Homonym]) -> Clarification:
     first = homonyms[0]
     choices = [_said_instead(request, first.text, c) for c in first.choices]
     question = f"Which {first.label} do you mean: {' or '.join(first.choices)}?"
+    return Clarification(question=question, suggestions=choices, readings=True)
+
+
+def which_reading(request: str, vague: list[Homonym]) -> Clarification:
+    """'our best customers': the catalog names the readings such a word can have; each choice
+    is the request with the word replaced by one of them, counted as it stands."""
+    first = vague[0]
+    choices = [_said_instead(request, first.text, c) for c in first.choices]
+    readings = ", ".join(first.choices[:-1]) + f" or {first.choices[-1]}"
+    question = f"Which '{first.text}' do you mean: {readings}?"
     return Clarification(question=question, suggestions=choices, readings=True)
 
 

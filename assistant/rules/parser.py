@@ -98,6 +98,8 @@ class ParseResult:
     homonyms: list[Homonym] = field(default_factory=list)
     # A ranking word with no measure or size ("the top accounts in EMEA"): the word.
     unranked: str | None = None
+    # Vague words the catalog says to ask about ("our best customers"): the word and readings.
+    vague: list[Homonym] = field(default_factory=list)
 
     @property
     def understood(self) -> bool:
@@ -1505,6 +1507,11 @@ class RequestParser:
                 )
         for meaning in facts.terms:
             term = self.catalog.terms[meaning.name]
+            if term.choices:
+                said = next(i.text for i in facts.term_items if i.meaning is meaning)
+                result.vague.append(Homonym(said, said, tuple(term.choices)))
+                result.mentions.add(f"term:{meaning.name}")
+                continue
             if depth >= MAX_TERM_DEPTH:
                 result.unrecognized.append(meaning.name)
                 continue

@@ -1,0 +1,71 @@
+"""Specification: a vague word the catalog says to ask about ("our best customers", "low usage")
+is asked back with the readings the catalog gives, never guessed; each reading is a request the
+grammar reads whole. Catalog terms with `choices` instead of `means` (issue 11: clarify instead of
+guess, with 2-4 concrete choices)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rules_reading import read
+
+from assistant.catalog import CatalogError, load_catalog
+
+
+@pytest.mark.parametrize(
+    ("fixture", "request_text", "said"),
+    [
+        ("retail", "pull our best customers for a thank-you mailer", "best customers"),
+        ("retail", "best clients in Texas", "best clients"),
+        ("saas", "accounts with low usage", "low usage"),
+        ("saas", "enterprise accounts that are barely using the product", "barely using"),
+    ],
+)
+def test_a_vague_word_is_asked_about_with_the_catalogs_readings(
+    request, fixture, request_text, said
+):
+    backend = request.getfixturevalue(fixture)
+    got = read(backend, request_text)
+    assert got.spec is None and got.clarification is not None
+    assert said in got.clarification.question
+    assert got.clarification.readings
+    assert 2 <= len(got.clarification.suggestions) <= 4
+    # every choice is the request itself with the word made precise, and reads whole
+    for choice in got.clarification.suggestions:
+        assert said not in choice.lower()
+        answered = read(backend, choice)
+        assert answered.spec is not None and answered.spec.conditions, choice
+
+
+@pytest.mark.parametrize("fixture", ["retail", "saas", "tpcds"])
+def test_every_asked_term_offers_readings_the_grammar_reads(request, fixture):
+    backend = request.getfixturevalue(fixture)
+    for name, term in backend.catalog.terms.items():
+        for choice in term.choices:
+            got = read(backend, f"customers: {choice}")
+            assert got.spec is not None and not got.unrecognized, (name, choice)
+
+
+def test_all_three_channels_is_a_purchase_in_each_channel(retail):
+    said = read(retail, "customers who've ordered through all three channels")
+    spelled = read(retail, "customers who bought in store, online and in the app")
+    assert said.spec.conditions == spelled.spec.conditions
+    assert not said.unrecognized
+
+
+@pytest.mark.parametrize(
+    ("term", "message"),
+    [
+        ("{description: d}", "either `means` or `choices`"),
+        ("{description: d, means: x, choices: [a, b]}", "either `means` or `choices`"),
+        ("{description: d, choices: [a]}", "2 to 4 readings"),
+    ],
+)
+def test_a_term_needs_a_meaning_or_readings_to_ask_between(tmp_path: Path, term, message):
+    text = (Path(__file__).parent.parent / "schemas" / "retail.yaml").read_text(encoding="utf-8")
+    broken = text.replace("terms:\n", f"terms:\n  odd: {term}\n", 1)
+    path = tmp_path / "broken.yaml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(CatalogError, match=message):
+        load_catalog(path)
