@@ -82,6 +82,11 @@ def sql_literal(value: Any) -> str:
     return exp.convert(value).sql(dialect="duckdb")
 
 
+# Which rows of the counted activity an anchor lets through: after it, before it, on or before it.
+_SIDE_OPS = {"after": ">", "before": "<", "by": "<="}
+_SIDE_WORDS = {"after": "after", "before": "before", "by": "on or before"}
+
+
 def compile_spec(spec: SegmentSpec, as_of: date, catalog: Catalog) -> CompiledSegment:
     """Compile a spec into the audience SQL (one `customer_id` per row) plus its explanations.
 
@@ -381,7 +386,7 @@ class _Compiler:
         count = (
             f"(\n{IND}SELECT {counted}\n{IND}FROM (\n{IND * 2}{_indented(rows, 8)}\n{IND}) later\n"
             f"{IND}WHERE later.customer_id = anchored.customer_id\n"
-            f"{IND}  AND later.ts {'<' if after.side == 'before' else '>'} anchored.anchor_ts\n)"
+            f"{IND}  AND later.ts {_SIDE_OPS[after.side]} anchored.anchor_ts\n)"
         )
         inner = (
             f"SELECT anchored.customer_id\nFROM (\n{IND}{_indented(anchored, 4)}\n) anchored\n"
@@ -392,9 +397,10 @@ class _Compiler:
         anchor_words = _activity_words(self.catalog, after.activity, plural=False)
         if not isinstance(after.window, AllTime):
             anchor_words += f" ({describe(after.window)})"
-        text += f" {after.side} their {after.which} {anchor_words}"
+        side = _SIDE_WORDS[after.side]
+        text += f" {side} their {after.which} {anchor_words}"
         self.assume(
-            f"only {_activity_words(self.catalog, cond.activity, plural=True)} {after.side} "
+            f"only {_activity_words(self.catalog, cond.activity, plural=True)} {side} "
             f"each customer's own {after.which} {anchor_words} count; customers without one do "
             "not match"
         )

@@ -264,10 +264,11 @@ class AfterEvent(SpecModel):
 
     activity: Activity
     which: Literal["first", "last"] = "last"
-    side: Literal["after", "before"] = Field(
+    side: Literal["after", "before", "by"] = Field(
         default="after",
         description="before: only rows before it count ('whose first order was in the app': "
-        "no order before their first app order)",
+        "no order before their first app order); by: rows on or before it (a same-day order "
+        "of another kind ties with it)",
     )
     window: Window = Field(
         default_factory=AllTime,

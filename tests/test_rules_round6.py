@@ -86,10 +86,42 @@ def test_a_tenure_word_without_a_number_makes_no_condition(saas):
 )
 def test_the_first_or_last_event_having_a_value(request, backend, request_text, which, side):
     got = read(request.getfixturevalue(backend), request_text)
-    (cond,) = [c for c in activities(got) if c.after is not None]
+    (cond,) = [c for c in activities(got) if c.after is not None and c.after.side != "by"]
     assert (cond.op, cond.value) == ("=", 0)
     assert (cond.after.which, cond.after.side) == (which, side)
     assert not cond.activity.filters  # no row of any kind before (after) it
+    # a first: and no row of another kind at the same time as it (a same-day tie is no first)
+    ties = [c for c in activities(got) if c.after is not None and c.after.side == "by"]
+    assert bool(ties) == (which == "first")
+    assert all((c.op, c.value) == ("=", 0) for c in ties)
+
+
+def test_a_first_purchase_tied_on_its_day_with_another_channel_is_no_first(tpcds):
+    import duckdb
+    from tpcds_fixture import anchor_date, tpcds_database
+
+    from assistant.compiler import compile_spec
+
+    path = tpcds_database()
+    with duckdb.connect(str(path), read_only=True) as con:
+        as_of = anchor_date(con)
+        got = read(tpcds, "customers whose very first purchase with us was online", as_of)
+        ours = {
+            r[0] for r in con.execute(compile_spec(got.spec, as_of, tpcds.catalog).sql).fetchall()
+        }
+        hand = """
+            WITH p AS (
+              SELECT ss_customer_sk c, 'store' ch, d_date FROM store_sales JOIN date_dim
+                ON d_date_sk = ss_sold_date_sk WHERE ss_customer_sk IS NOT NULL
+              UNION ALL SELECT ws_bill_customer_sk, 'web', d_date FROM web_sales JOIN date_dim
+                ON d_date_sk = ws_sold_date_sk WHERE ws_bill_customer_sk IS NOT NULL
+              UNION ALL SELECT cs_bill_customer_sk, 'catalog', d_date FROM catalog_sales
+                JOIN date_dim ON d_date_sk = cs_sold_date_sk WHERE cs_bill_customer_sk IS NOT NULL)
+            SELECT c FROM p GROUP BY c
+            HAVING min(d_date) FILTER (WHERE ch = 'web')
+                 < coalesce(min(d_date) FILTER (WHERE ch <> 'web'), DATE '9999-12-31')"""
+        theirs = {r[0] for r in con.execute(hand).fetchall()}
+    assert ours == theirs and ours
 
 
 def test_the_first_event_having_a_value_counts_like_a_hand_written_query(retail, demo_db):

@@ -69,3 +69,56 @@ def test_a_term_needs_a_meaning_or_readings_to_ask_between(tmp_path: Path, term,
     path.write_text(broken, encoding="utf-8")
     with pytest.raises(CatalogError, match=message):
         load_catalog(path)
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "who phoned us about a billing problem in the last 90 days?",
+        "customers who texted us last month",
+        "customers who rated us 1 or 2",
+        "people who call us a lot about delivery",
+    ],
+)
+def test_us_after_a_verb_of_contact_is_the_pronoun_not_the_country(retail, request_text):
+    got = read(retail, request_text)
+    said = repr(got.spec.conditions) if got.spec else repr(got.clarification)
+    assert "'US'" not in said
+
+
+def test_us_said_as_a_place_is_still_the_country(retail):
+    got = read(retail, "customers in the us who called us")
+    assert any(getattr(c, "attribute", None) == "country" for c in got.spec.conditions)
+
+
+def test_a_terms_plural_said_as_a_modifier_is_the_term(retail):
+    compound = read(retail, "big-basket shoppers in Germany")
+    plural = read(retail, "big baskets in Germany")
+    assert compound.spec.conditions == plural.spec.conditions
+    assert not compound.unrecognized
+
+
+@pytest.mark.parametrize("fixture", ["retail", "tpcds"])
+def test_an_amount_without_a_number_is_asked_for_with_choices(request, fixture):
+    backend = request.getfixturevalue(fixture)
+    got = read(backend, "customers who buy a lot of electronics")
+    assert got.spec is None and "a lot" in got.clarification.question
+    assert got.clarification.suggestions
+    for choice in got.clarification.suggestions:
+        answered = read(backend, choice)
+        assert answered.spec is not None and not answered.unrecognized, choice
+
+
+def test_a_change_without_its_periods_is_asked_about(retail):
+    got = read(retail, "customers whose spending has dropped off")
+    assert got.spec is None and "compared with when" in got.clarification.question
+    for choice in got.clarification.suggestions:
+        assert read(retail, choice).spec is not None, choice
+
+
+def test_a_change_with_its_periods_is_answered(retail):
+    got = read(
+        retail,
+        "customers whose spending dropped in the last 6 months compared with the 6 months before",
+    )
+    assert got.spec is not None

@@ -29,6 +29,12 @@ _CORRECTIONS = (
         re.IGNORECASE,
     ),
 )
+# "a lot of", "lots": an amount said without a number; the tails say it with one
+_AMOUNT_WORDS = re.compile(
+    r"\b(?:a lot of|a lot|lots of|lots|loads of|loads|tons of|tons|plenty of|heaps of|heavily)\b",
+    re.IGNORECASE,
+)
+_AMOUNT_TAILS = ("at least 3 times in the last 12 months", "at least 6 times in the last 12 months")
 EVERYONE = {"all customers", "everyone", "all", "everybody", "the whole base", "all of them"}
 
 
@@ -87,6 +93,9 @@ class RulesBackend:
             # "customers who buy a lot": all that was understood is that they bought at all,
             # which is nearly everyone; the words that would narrow it were not understood
             return Interpretation(clarification=self._clarify(parsed.unrecognized), **base)
+        vague = self._vague_amount(parsed.unrecognized, parsed.conditions)
+        if vague:
+            return Interpretation(clarification=self._ask_amount(turn, vague), **base)
         if parsed.guesses and len(parsed.unknown_words) > parsed.guesses:
             # "people near our flagship store": what was understood is only a guess, and most
             # of the words around it are unknown; ask, with choices.
@@ -166,6 +175,60 @@ class RulesBackend:
         question = f"'{word}' by what, and how many?"
         return Clarification(question=question, suggestions=choices, readings=True)
 
+    def _vague_amount(self, unrecognized: list[str], conditions: list[Condition]) -> str | None:
+        """'customers who buy a lot of electronics': the amount is a word, not a number, and
+        every activity was read at its least ('at least one'), so the count would be a guess."""
+        words = set(self.lexicon.grammar.get("vague_amounts", []))
+        said = next((u for u in unrecognized if u.split(" ")[0] in words), None)
+        acts = [c for c in conditions if isinstance(c, ActivityCondition)]
+        if said is None or not acts or not all(_at_its_least(c) for c in acts):
+            return None
+        return said
+
+    def _ask_amount(self, turn: Turn, word: str) -> Clarification:
+        choices = self._amount_choices(turn)
+        if not _AMOUNT_WORDS.search(word) and word != "lot":
+            question = (
+                f"'{word}' compared with when? Say the two periods, e.g. spent less in the last "
+                "6 months than in the 6 months before, or fewer purchases this year than last year."
+            )
+            return Clarification(question=question, suggestions=self._change_examples(turn))
+        shown = f"a {word}" if word == "lot" else word
+        question = (
+            f"How much is '{shown}'? Give me a number to go on: how many times, or how much "
+            "spend (e.g. at least 3 purchases in the last 6 months)."
+        )
+        if choices:
+            return Clarification(question=question, suggestions=choices, readings=True)
+        return Clarification(
+            question=question, suggestions=list(self.catalog.examples.values())[:4]
+        )
+
+    def _change_examples(self, turn: Turn) -> list[str]:
+        """Comparisons of a customer's own figures that the grammar reads on this catalog."""
+        noun = self.catalog.entity.plural
+        wanted = [
+            f"{noun} who spent less in the last 6 months than in the 6 months before",
+            f"{noun} with fewer purchases this year than last year",
+        ]
+        parser = RequestParser(self.catalog, self.lexicon, turn.as_of)
+        return [w for w in wanted if not parser.parse(w).unrecognized]
+
+    def _amount_choices(self, turn: Turn) -> list[str]:
+        """'buy a lot of electronics': the request with the amount said as a number, each
+        choice one the grammar reads whole."""
+        plain = _AMOUNT_WORDS.sub("", turn.request).strip(" ?.!")
+        plain = re.sub(r"\s{2,}", " ", plain)
+        if plain == turn.request.strip(" ?.!"):
+            return []
+        choices = []
+        for tail in _AMOUNT_TAILS:
+            choice = f"{plain} {tail}"
+            got = RequestParser(self.catalog, self.lexicon, turn.as_of).parse(choice)
+            if got.conditions and not got.unrecognized:
+                choices.append(choice)
+        return choices
+
     def _clarify(self, unrecognized: list[str]) -> Clarification:
         examples = list(self.catalog.examples.values())[:4]
         if unrecognized:
@@ -199,6 +262,11 @@ def which_reading(request: str, vague: list[Homonym]) -> Clarification:
     readings = ", ".join(first.choices[:-1]) + f" or {first.choices[-1]}"
     question = f"Which '{first.text}' do you mean: {readings}?"
     return Clarification(question=question, suggestions=choices, readings=True)
+
+
+def _at_its_least(condition: ActivityCondition) -> bool:
+    """Read with no amount of its own: at least one of it, or any spend at all."""
+    return condition.after is None and (condition.op, condition.value) in ((">=", 1), (">", 0))
 
 
 def _did_it_at_all(condition: Condition) -> bool:

@@ -260,6 +260,10 @@ def _add_catalog(b: _Builder, catalog: Catalog, g: dict[str, Any]) -> None:
     for name, term in catalog.terms.items():
         for phrase in (name.replace("_", " "), *term.synonyms):
             b.add(phrase, Meaning("term", name=name))
+            single = _singular_compound(phrase)
+            if single and phrase_key(single) not in b.index:
+                # "big-basket shoppers": the term's plural noun said as a modifier
+                b.add(single, Meaning("term", name=name))
     _add_base_forms(b)
 
 
@@ -289,6 +293,16 @@ def _add_base_forms(b: _Builder) -> None:
             if variant not in b.index:
                 for m in kinds:
                     b.add(" ".join(variant), m)
+
+
+def _singular_compound(phrase: str) -> str | None:
+    """'big baskets' -> 'big basket': a phrase of two or more words ending in a plain plural."""
+    words = phrase.split()
+    last = words[-1] if len(words) > 1 else ""
+    if len(last) < 4 or not last.endswith("s") or last.endswith(("ss", "us", "is", "'s")):
+        return None
+    stem = last[:-3] + "y" if last.endswith("ies") else last[:-1]
+    return " ".join([*words[:-1], stem])
 
 
 def _plural(phrase: str) -> str:

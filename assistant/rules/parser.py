@@ -61,6 +61,7 @@ from assistant.spec import (
     RankCondition,
     SegmentRef,
     ShareOf,
+    field_values,
     property_kind,
 )
 from assistant.windows import (
@@ -2172,7 +2173,36 @@ class RequestParser:
         result.assumptions.append(
             f"'{which} {noun} was …' = no {noun} of any kind {side} their {which} such {noun}"
         )
+        if which != "first":
+            return [Tagged(none)]
+        tied = anchor.model_copy(update={"side": "by"})
+        others = [
+            ActivityCondition(activity=other, op="=", value=0, after=tied)
+            for other in self._other_kinds(activity, counted)
+        ]
+        if others:
+            result.assumptions.append(
+                f"a {noun} of another kind at the same time as the first such one (the same day, "
+                "where only days are kept) is a tie, "
+                "not a first"
+            )
+            return [Tagged(none), *(Tagged(o) for o in others)]
         return [Tagged(none)]
+
+    def _other_kinds(self, activity: Activity, counted: str) -> list[Activity]:
+        """The rows of `counted` that are not of `activity`'s kind: the union's other members
+        (store and catalog for a web order), or the other values of its one enumerated filter
+        (store and web for an app order)."""
+        event = self.catalog.events[counted]
+        if event.union and activity.source in event.union and not activity.filters:
+            return [Activity(source=m) for m in event.union if m != activity.source]
+        if activity.source != counted or len(activity.filters) != 1 or activity.predicates:
+            return []
+        ((name, value),) = activity.filters.items()
+        if not isinstance(value, list):
+            return []
+        rest = [v for v in field_values(self.catalog, counted, name) if v not in value]
+        return [Activity(source=counted, filters={name: rest})] if rest else []
 
     def _union_of(self, source: str) -> str | None:
         """The event that joins `source` with others (purchases of every channel), if any."""

@@ -57,6 +57,12 @@ _UNIT_SUFFIX = re.compile(r"\b(\d+)\s*(d|days?|w|wks?|mo|mos|mths?|y|yrs?|h|hrs?
 _UNIT_WORDS = {"d": "days", "w": "weeks", "wk": "weeks", "wks": "weeks", "mo": "months",
                "mos": "months", "mth": "months", "mths": "months", "y": "years", "yr": "years",
                "yrs": "years", "h": "hours", "hr": "hours", "hrs": "hours"}  # fmt: skip
+# "last yr", "this qtr", "past mo": a calendar word's shorthand after the word that places it.
+_PLACED_UNIT = re.compile(
+    r"\b(last|past|this|previous|prior)\s+(yr|mo|mth|wk|qtr|q)\b(?!-)"
+)
+_PLACED_WORDS = {"yr": "year", "mo": "month", "mth": "month", "wk": "week", "qtr": "quarter",
+                 "q": "quarter"}  # fmt: skip
 # "bought in store in 2001 and not since": a "since" that ends its clause points back.
 _BARE_SINCE = re.compile(r"\bsince(?=\s*(?:$|[,;.!?]|\b(?:and|but|or|then)\b))(?!\s*then\b)")
 _YEAR = r"(?:19|20)\d\d"
@@ -77,9 +83,15 @@ _BUSINESS = (
     r"business|signed up|registered)"
 )
 _WITH_US = re.compile(rf"\b({_BUSINESS})\s+(?:with|from|at)\s+us\b(?!-)")
+# After a verb in the past ("phoned us", "rated us") or a verb of contact in any form ("call us",
+# "emails us", "writing us") lowercase "us" is the pronoun: the country is not what one phones.
+_CONTACT = (
+    r"(?:visit|contact|join|email|e-mail|call|phone|ring|message|text|ping|reach|follow|choose|"
+    r"pay|tell|write|review|rate|recommend|refer|leave|message)"
+)
 _PRONOUN_US = re.compile(
-    r"\b(visited|contacted|joined|left|emailed|called|messaged|reached|followed|chose|paid)"
-    r"\s+us\b(?!-)"
+    rf"\b([a-z]+ed|told|wrote|sent|gave|rang|left|paid|chose|met|saw|found|brought|"
+    rf"{_CONTACT}(?:s|es|ing)?)\s+us\b(?!-)"
 )
 _DOLLARS_AFTER = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:dollars|bucks|usd|euros?|pounds|eur|gbp)\b")
 
@@ -169,7 +181,7 @@ def _scaled_pair(m: re.Match[str]) -> str:
 
 
 _SENT_BACK = re.compile(
-    r"\b(sent|send|sends|sending|took|take|takes)\s+"
+    r"\b(sent|send|sends|sending|took|take|takes|brought|bring|brings|bringing)\s+"
     r"((?:(?:an?|the|some|their|his|her|it|one|stuff|something|anything|items?|orders?|"
     r"products?|purchases?)\s+){1,3})back\b"
 )
@@ -209,6 +221,8 @@ def normalize(text: str) -> str:
     text = _UNIT_SUFFIX.sub(
         lambda m: f"{m.group(1)} {_UNIT_WORDS.get(m.group(2), m.group(2))}", text
     )
+    text = _PLACED_UNIT.sub(lambda m: f"{m.group(1)} {_PLACED_WORDS[m.group(2)]}", text)
+    text = re.sub(r"\b(\d+)\s+qtrs?\b", r"\1 quarters", text)
     text = _BARE_SINCE.sub("since then", text)
     # "shopped in both 2001 and 2002": a time for each, as "in 2001 and in 2002"
     text = _BOTH_TIMES.sub(r"\1 \2 and \1 \3", text)
