@@ -58,9 +58,7 @@ _UNIT_WORDS = {"d": "days", "w": "weeks", "wk": "weeks", "wks": "weeks", "mo": "
                "mos": "months", "mth": "months", "mths": "months", "y": "years", "yr": "years",
                "yrs": "years", "h": "hours", "hr": "hours", "hrs": "hours"}  # fmt: skip
 # "last yr", "this qtr", "past mo": a calendar word's shorthand after the word that places it.
-_PLACED_UNIT = re.compile(
-    r"\b(last|past|this|previous|prior)\s+(yr|mo|mth|wk|qtr|q)\b(?!-)"
-)
+_PLACED_UNIT = re.compile(r"\b(last|past|this|previous|prior)\s+(yr|mo|mth|wk|qtr|q)\b(?!-)")
 _PLACED_WORDS = {"yr": "year", "mo": "month", "mth": "month", "wk": "week", "qtr": "quarter",
                  "q": "quarter"}  # fmt: skip
 # "bought in store in 2001 and not since": a "since" that ends its clause points back.
