@@ -265,6 +265,31 @@ def _add_catalog(b: _Builder, catalog: Catalog, g: dict[str, Any]) -> None:
                 # "big-basket shoppers": the term's plural noun said as a modifier
                 b.add(single, Meaning("term", name=name))
     _add_base_forms(b)
+    _add_singular_values(b)
+
+
+def _add_singular_values(b: _Builder) -> None:
+    """'a television or a camera': a value named in the plural ('televisions') is said in the
+    singular too, unless the singular already means something."""
+    for key, meanings in list(b.index.items()):
+        values = [m for m in meanings if m.kind == "value"]
+        if not values or len(values) != len(meanings):
+            continue
+        single = _singular_word(key[-1])
+        if single is None:
+            continue
+        variant = (*key[:-1], single)
+        if variant not in b.index:
+            for m in values:
+                b.add(" ".join(variant), m)
+
+
+def _singular_word(word: str) -> str | None:
+    if len(word) < 3 or not word.endswith("s") or word.endswith(("ss", "us", "is", "'s")):
+        return None
+    if len(word) == 3 and word[1] in "aeiouy":
+        return None  # "gas", "yes": no plural; "tvs", "pcs" are
+    return word[:-3] + "y" if word.endswith("ies") else word[:-1]
 
 
 def _add_base_forms(b: _Builder) -> None:
@@ -298,11 +323,8 @@ def _add_base_forms(b: _Builder) -> None:
 def _singular_compound(phrase: str) -> str | None:
     """'big baskets' -> 'big basket': a phrase of two or more words ending in a plain plural."""
     words = phrase.split()
-    last = words[-1] if len(words) > 1 else ""
-    if len(last) < 4 or not last.endswith("s") or last.endswith(("ss", "us", "is", "'s")):
-        return None
-    stem = last[:-3] + "y" if last.endswith("ies") else last[:-1]
-    return " ".join([*words[:-1], stem])
+    stem = _singular_word(words[-1]) if len(words) > 1 else None
+    return " ".join([*words[:-1], stem]) if stem else None
 
 
 def _plural(phrase: str) -> str:

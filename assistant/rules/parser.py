@@ -422,8 +422,14 @@ class RequestParser:
             return None
         for text in (*found.shorter, found.right):
             right = self.parse(text, depth=1)
-            named = [m.split(":", 1)[1] for m in right.mentions if m.startswith("attribute:")]
-            if right.conditions or len(named) != 1:
+            # "starter accounts … than their plan includes": what both sides say (starter) is
+            # shared; the right side's own words name the one property
+            named = [
+                m.split(":", 1)[1]
+                for m in right.mentions - left.mentions
+                if m.startswith("attribute:")
+            ]
+            if any(c not in left.conditions for c in right.conditions) or len(named) != 1:
                 continue
             if property_kind(self.catalog, named[0])[0] != "number":
                 continue
@@ -1519,7 +1525,8 @@ class RequestParser:
             inner = self.parse(term.means, depth=depth + 1)
             result.unrecognized += inner.unrecognized
             conditions = inner.conditions
-            window = facts.window
+            own = self._tables_of(conditions)
+            window = facts.window if self._window_is_the_terms(facts, meaning, own) else None
             if window is None and "never" in facts.negation_words:
                 window = AllTime()  # "never engaged": at no time, whatever window the term has
             if window is not None:
@@ -1529,6 +1536,44 @@ class RequestParser:
             result.mentions.add(f"term:{meaning.name}")
             out += [Tagged(c, term=meaning.name) for c in conditions]
         return out
+
+    def _tables_of(self, conditions: list[Condition]) -> set[str]:
+        """The tables the events the conditions count reach with their fields (a union's:
+        its members')."""
+        tables: set[str] = set()
+        for c in conditions:
+            if not isinstance(c, ActivityCondition):
+                continue
+            event = self.catalog.events[c.activity.source]
+            for m in event.union or [c.activity.source]:
+                for ref in self.catalog.graph.event_fields(m).values():
+                    tables |= set(ref.tables)
+        return tables
+
+    def _window_is_the_terms(self, facts: ClauseFacts, meaning: Meaning, own: set[str]) -> bool:
+        """'at-risk enterprise accounts with a billing ticket this year': the time is the
+        ticket's, said after it; a term takes the clause's time only when no activity of its
+        own stands between the term and the time."""
+        kinds = [i.kind for i in facts.items]
+        if "time" not in kinds:
+            return True
+        at = next(
+            (k for k, i in enumerate(facts.items) if i.meanings and i.meaning is meaning), None
+        )
+        when = kinds.index("time")
+        if at is None or when < at:
+            return True
+        return not any(self._an_activity(i, own) for i in facts.items[at + 1 : when])
+
+    def _an_activity(self, item: Item, own: set[str]) -> bool:
+        """An activity of its own: a verb, a measure, or a value of another event's rows
+        ('a text message campaign' after 'engaged' is the term's own event)."""
+        if item.kind in ("verb", "measure", "predicate"):
+            return True
+        if item.kind != "value" or not item.meanings:
+            return False
+        m = item.meaning
+        return not self.vocab.is_property(m.table, m.column) and m.table not in own
 
     def _segments(self, facts: ClauseFacts, result: ParseResult) -> list[Condition]:
         conditions: list[Condition] = []

@@ -206,6 +206,21 @@ def normalize(text: str) -> str:
     for short, full in CONTRACTIONS.items():
         text = text.replace(short, full)
     text = _BARE_NOT.sub(r"\1 not", text)
+    # "more then fifty users", "less then 3 orders": the comparison's 'than', misspelt
+    text = re.sub(
+        r"\b(more|less|fewer|greater|higher|lower|bigger|smaller|older|younger|longer|rather|"
+        r"other|better|worse)\s+then\b",
+        r"\1 than",
+        text,
+    )
+    # non-native plurals: "two childs", "the womans", "persons"
+    text = re.sub(r"\bchilds\b", "children", text)
+    text = re.sub(r"\bwomans\b", "women", text)
+    text = re.sub(r"\bmans\b", "men", text)
+    # "a tv or a camera": one list of things, its second article said again
+    text = re.sub(r"\b(an?\s+[a-z-]+)\s+or\s+an?\s+(?=[a-z])", r"\1 or ", text)
+    # "either online or from the catalog": 'either' marks the list, the 'or' joins it
+    text = re.sub(r"\beither\s+(?=[^,.;!?]*?\bor\b)", "", text)
     # typed shorthand: "w/ bad credit", "w/o kids", "born btwn 1950 and 1960", "a 2-yr degree"
     text = re.sub(r"\bw/o\b", "without", text)
     text = re.sub(r"\bw/(?=\s|$)", "with", text)

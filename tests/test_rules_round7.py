@@ -1,0 +1,87 @@
+"""Specification: readings added from the round-6 and round-7 blind development cases (issue 11),
+each on its mechanism and on more than one schema where the shape exists there."""
+
+from __future__ import annotations
+
+import pytest
+from rules_reading import activities, read
+
+from assistant.spec import CompareCondition
+from assistant.windows import AllTime, Calendar, Trailing
+
+
+def _alternatives(got) -> list:
+    """The activities of the request's one 'or' group."""
+    (group,) = got.spec.conditions
+    return group.conditions
+
+
+def test_a_shared_value_on_both_sides_of_a_property_comparison_is_kept(saas):
+    got = read(saas, "starter accounts that have more users than their plan includes")
+    (compare,) = [c for c in got.spec.conditions if isinstance(c, CompareCondition)]
+    assert compare.right_property == "seats_included"
+    assert any(getattr(c, "value", None) == "starter" for c in got.spec.conditions)
+    assert not got.unrecognized
+
+
+@pytest.mark.parametrize(("singular", "plural"), [("a television", "televisions"), ("a tv", "tvs")])
+def test_a_value_named_in_the_plural_is_read_in_the_singular(tpcds, singular, plural):
+    one = read(tpcds, f"customers who bought {singular} in 2002")
+    many = read(tpcds, f"customers who bought {plural} in 2002")
+    assert one.spec.conditions == many.spec.conditions and not one.unrecognized
+
+
+def test_either_marks_a_list_and_does_not_split_it(tpcds):
+    said = read(tpcds, "who bought televisions either online or from the catalog in 2002")
+    plain = read(tpcds, "who bought televisions online or from the catalog in 2002")
+    assert said.spec.conditions == plain.spec.conditions
+
+
+def test_two_lists_with_articles_are_every_channel_with_every_thing(tpcds):
+    got = read(tpcds, "who bought a tv or a camera either online or from the catalog in 2002?")
+    either = _alternatives(got)
+    classes = [c.activity.filters.get("class") for c in either]
+    assert classes and all(sorted(c) == ["cameras", "televisions"] for c in classes)
+    assert sorted(c.activity.source for c in either) == [
+        "catalog_purchases",
+        "web_purchases",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "request_text", "op", "value"),
+    [
+        ("saas", "please give me the clients which are having more then fifty users", ">", 50),
+        ("retail", "customers with less then 3 orders", "<", 3),
+    ],
+)
+def test_then_misspelt_for_than_is_the_comparison(request, fixture, request_text, op, value):
+    got = read(request.getfixturevalue(fixture), request_text)
+    (act,) = activities(got)
+    assert (act.op, act.value) == (op, value) and not got.unrecognized
+
+
+def test_non_native_plurals_are_read(tpcds):
+    got = read(tpcds, "i need the womans which are married and having more then two childs")
+    said = {(c.attribute, c.op) for c in got.spec.conditions if hasattr(c, "attribute")}
+    assert ("dependents", ">") in said and not got.unrecognized
+
+
+def test_churn_said_as_a_noun_is_the_churn_event(saas):
+    (act,) = activities(read(saas, "churn last qtr"))
+    assert act.activity.source == "churn" and act.window == Calendar(period="last_quarter")
+
+
+def test_a_time_said_after_another_activity_is_not_the_terms(saas):
+    got = read(saas, "at-risk enterprise accounts with a billing ticket this year")
+    windows = {c.activity.source: c.window for c in activities(got)}
+    assert windows["tickets"] == Calendar(period="this_year")
+    # the at-risk term keeps its own windows (no logins in 30 days, a paid invoice in 90)
+    assert all(isinstance(w, Trailing) for s, w in windows.items() if s != "tickets")
+
+
+def test_a_time_after_the_terms_own_event_is_the_terms(retail):
+    got = read(retail, "customers who engaged with a text message campaign in the past year")
+    (act,) = activities(got)
+    assert act.window == Trailing(n=12, unit="months")
+    assert not isinstance(act.window, AllTime)
