@@ -85,3 +85,71 @@ def test_a_time_after_the_terms_own_event_is_the_terms(retail):
     (act,) = activities(got)
     assert act.window == Trailing(n=12, unit="months")
     assert not isinstance(act.window, AllTime)
+
+
+def test_a_value_word_before_the_group_of_a_ranking_is_a_condition_of_its_own(retail):
+    got = read(retail, "top 10 spenders in each Australian state over the past year")
+    (rank,) = [c for c in got.spec.conditions if c.kind == "rank"]
+    assert rank.per == "region" and rank.n == 10
+    assert any(getattr(c, "value", None) == "AU" for c in got.spec.conditions)
+
+
+def test_single_before_an_event_is_one_of_it_not_a_marital_status(retail):
+    got = read(retail, "one-and-done buyers whose single order came through the app")
+    said = repr(got.spec.conditions)
+    assert "marital" not in said
+    counts = sorted((c.op, c.value, bool(c.activity.filters)) for c in activities(got))
+    # exactly one purchase at all (the term), and exactly one of them in the app
+    assert counts == [("=", 1, False), ("=", 1, True)]
+
+
+def test_subscribed_to_email_is_the_email_consent(retail):
+    got = read(retail, "persons who are subscribe to email but never open any of our email")
+    assert any(getattr(c, "attribute", None) == "email_opt_in" for c in got.spec.conditions)
+
+
+@pytest.mark.parametrize("fixture", ["retail", "tpcds"])
+def test_a_comparison_that_cannot_be_made_is_reported(request, fixture):
+    backend = request.getfixturevalue(fixture)
+    got = read(backend, "customers whose online spend over that period was lower than their best")
+    assert got.spec is None or any("comparison" in u for u in got.unrecognized)
+
+
+def test_a_comparison_after_a_long_head_finds_its_right_side(tpcds):
+    got = read(
+        tpcds,
+        "customers who bought in store in the past 12 months, but whose online spend over that "
+        "period was lower than what they spent in store",
+    )
+    (compare,) = [c for c in got.spec.conditions if isinstance(c, CompareCondition)]
+    assert compare.left.activity.source == "web_purchases"
+    assert compare.right.activity.source == "store_purchases"
+    assert compare.left.window == compare.right.window
+
+
+def test_a_level_below_what_they_did_before_is_a_comparison(saas):
+    got = read(
+        saas,
+        "accounts on a paid plan whose product usage in the last 30 days fell below what they "
+        "did in the 30 days before that",
+    )
+    (compare,) = [c for c in got.spec.conditions if isinstance(c, CompareCondition)]
+    assert compare.op == "<"
+    assert compare.left.window == Trailing(n=30, unit="days")
+    assert compare.right.window.kind == "between"
+    assert str(compare.right.window.end) == "2026-08-31"
+
+
+def test_a_span_just_before_a_trailing_one(saas):
+    got = read(saas, "accounts with at least 50 logins in the 30 days before the last two weeks")
+    (act,) = activities(got)
+    assert (str(act.window.start), str(act.window.end)) == ("2026-08-18", "2026-09-16")
+    assert not got.unrecognized
+
+
+@pytest.mark.parametrize("relative", ["who", "that"])
+def test_n_users_who_or_that_did_something_counts_those_users(saas, relative):
+    got = read(saas, f"accounts with at least 10 users {relative} logged in this week")
+    (act,) = activities(got)
+    assert act.measure == "distinct" and (act.op, act.value) == (">=", 10)
+    assert act.activity.filters == {"event_name": ["login"]}

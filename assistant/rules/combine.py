@@ -140,6 +140,19 @@ def measure_key(condition: Condition) -> tuple[str, str, str | None] | None:
     return None
 
 
+def _exact_of_other_rows(condition: Condition, stated: list[Condition]) -> bool:
+    """An exact count ('exactly 1 purchase') said beside a number of narrower rows ('exactly 1
+    app order'): the narrower one does not replace it, both hold."""
+    if not isinstance(condition, ActivityCondition) or condition.op != "=":
+        return False
+    return any(
+        isinstance(c, ActivityCondition)
+        and measure_key(c) == measure_key(condition)
+        and c.activity.filters != condition.activity.filters
+        for c in stated
+    )
+
+
 def apply_term_overrides(
     tagged: list[Tagged], result: ParseResult, unions: dict[str, list[str]] | None = None
 ) -> list[Tagged]:
@@ -158,9 +171,13 @@ def apply_term_overrides(
     for source, members in (unions or {}).items():
         for member in members:
             explicit |= {(source, *k[1:]) for k in list(explicit) if k and k[0] == member}
+    stated = [t.condition for t in tagged if t.term is None and not t.bare_activity]
     kept: list[Tagged] = []
     for t in tagged:
         key = measure_key(t.condition)
+        if _exact_of_other_rows(t.condition, stated):
+            kept.append(t)  # "one-and-done buyers whose single order was in the app": both
+            continue
         if t.term and key is not None and key in explicit and not is_none(t.condition):
             label = t.term.replace("_", " ")
             result.assumptions.append(

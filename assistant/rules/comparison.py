@@ -42,6 +42,13 @@ _TREND = re.compile(
     r"(?P<x>(?:\s+(?!compared\b|vs\b|versus\b|relative\b)\S+){0,6}?)\s+"
     r"(?:compared\s+(?:with|to)|vs|versus|relative\s+to)\s+(?P<y>\S.*)$"
 )
+# "usage in the last 30 days fell below what they did in the 30 days before that": a level
+# compared with what the customer did (the right side starts with what/the/their/how).
+_LEVEL = re.compile(
+    r"\b(?P<word>(?:fell|dropped|went|was|were|is|are|stayed|rose|climbed|got)\s+(?:below|under|"
+    r"above|over)|below|under|above)(?P<x>)\s+(?P<y>(?:what|how\s+much|the\s+level|their|his|her)"
+    r"\b.*)$"
+)
 _FALLING = re.compile(r"^(?:dropped|fell|declined|decreased|shrank|went down|\w+ down|down)$")
 # Where the right side ends and the rest of the request, about both, begins.
 _SIDE_END = re.compile(
@@ -85,7 +92,7 @@ def split(text: str) -> Split | None:
     """The comparison a normalized request makes, or None."""
     if re.search(r"\bmore\s+often\s+than\s+not\b|\brather\s+than\b", text):
         return None
-    for pattern, kind in ((_TIMES, "times"), (_THAN, "than"), (_TREND, "trend")):
+    for pattern, kind in ((_TIMES, "times"), (_THAN, "than"), (_TREND, "trend"), (_LEVEL, "level")):
         m = pattern.search(text)
         if m is not None:
             return _sides(text, m, kind)
@@ -112,11 +119,15 @@ def _sides(text: str, m: re.Match[str], kind: str) -> Split | None:
             if x is None:
                 return None
         words = f"{m.group('word')} … compared with …"
+    elif kind == "level":
+        op = "<" if re.search(r"\b(?:below|under)$", m.group("word")) else ">"
+        factor = 1.0
+        words = f"{m.group('word')} …"
     else:
         op = "<" if m.group("word") in _LESS else ">"
         factor = 1.0
         words = f"{m.group('word')} … than …"
-    if not x and kind == "than":
+    if not x and kind in ("than", "level"):
         x = _this_of(y) or ""
     y, relative = _relative(y)
     left = " ".join(p for p in (head, x, tail) if p)
@@ -126,7 +137,7 @@ def _sides(text: str, m: re.Match[str], kind: str) -> Split | None:
         words_of = head.split()
         shorter = tuple(
             " ".join(p for p in (" ".join(words_of[:-k]), y, tail) if p)
-            for k in range(1, min(4, len(words_of) - 1) + 1)
+            for k in range(1, min(8, len(words_of) - 1) + 1)
         )
     return Split(
         left=left,

@@ -132,9 +132,23 @@ class RequestParser:
         "clicked a campaign" names the campaign channel, not a contact preference)."""
         outer = self._time_text  # a catalog term's definition is parsed in the middle of a clause
         try:
-            return self._parse(text, depth, context)
+            return self._uncompared(self._parse(text, depth, context))
         finally:
             self._time_text = outer
+
+    def _uncompared(self, result: ParseResult) -> ParseResult:
+        """'… whose online spend over that period was lower than what they spent in store':
+        a comparison that was said but could not be made is reported, never read as the two
+        activities on their own."""
+        if result.refusal or not result.normalized:
+            return result
+        found = comparison.split(result.normalized)
+        if found is None or any(isinstance(c, CompareCondition) for c in _walk(result.conditions)):
+            return result
+        note = f"{found.words} (a comparison I could not make from these words)"
+        if note not in result.unrecognized:
+            result.unrecognized.append(note)
+        return result
 
     def _parse(self, text: str, depth: int, context: set[str] | None) -> ParseResult:
         result = ParseResult()
@@ -145,6 +159,7 @@ class RequestParser:
         normalized = normalize(text)
         result.normalized = normalized
         normalized = self._rather_than(normalized, result)
+        normalized = self._single_activity(normalized)
         normalized = self._after_the_event(normalized)
         normalized = same_time_said(normalized, self.times)
         found = comparison.split(normalized)
@@ -316,6 +331,23 @@ class RequestParser:
         times = self.times.extract(marked)[1]
         return any(re.search(rf"\b{re.escape(better)}\b", t.text) for t in times)
 
+    def _single_activity(self, text: str) -> str:
+        """'whose single order came through the app': 'single' before an event's noun is a
+        number (one), not a value a customer has (a marital status)."""
+        if "single" not in text:
+            return text
+        return self._single_before_event.sub("exactly 1 ", text)
+
+    @cached_property
+    def _single_before_event(self) -> re.Pattern[str]:
+        nouns = {e.noun for e in self.catalog.events.values()}
+        nouns |= {e.plural_noun for e in self.catalog.events.values()}
+        for measure in self.catalog.measures.values():  # the words an event is counted in
+            nouns |= {p for p in measure.phrases if " " not in p}
+        nouns |= {n[:-1] for n in nouns if n.endswith("s")}
+        words = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
+        return re.compile(rf"\bsingle\s+(?=(?:{words})\b)")
+
     def _rank_groups(self, text: str) -> tuple[str, tuple[str, str] | None]:
         """'the top 5 spenders in each country': (the request without 'in each country', (the
         property, the words)) when a ranking is said and the words name a customer property."""
@@ -325,13 +357,18 @@ class RequestParser:
         if m is None:
             return text, None
         said = m.group("what").split()
-        for size in (2, 1):  # "each sales region" before "each sales"
-            if len(said) < size:
-                continue
-            name = self._property_named(" ".join(said[:size]))
-            if name is not None:
-                end = m.start("what") + len(" ".join(said[:size]))
-                rest = re.sub(r"\s+", " ", (text[: m.start()] + " " + text[end:]).strip())
+        # "in each Australian state": one word that names a value may stand before the group's
+        # name; it stays in the request, as a condition of its own
+        for skip in (0, 1):
+            for size in (2, 1):  # "each sales region" before "each sales"
+                if len(said) < skip + size:
+                    continue
+                name = self._property_named(" ".join(said[skip : skip + size]))
+                if name is None:
+                    continue
+                end = m.start("what") + len(" ".join(said[: skip + size]))
+                kept = " ".join(said[:skip])
+                rest = re.sub(r"\s+", " ", (text[: m.start()] + f" {kept} " + text[end:]).strip())
                 return rest, (name, text[m.start() : end].strip())
         return text, None
 
@@ -1078,7 +1115,12 @@ class RequestParser:
         aside = False  # the clause before was an aside merged into its activity
         for clause, joiner in zip(clauses[1:], joiners[1:], strict=True):
             starts_with = bool(clause) and clause[0].joined_by in ("with", "that", "which")
-            if starts_with and self._qualifies(clause) and self._has_activity(out[-1]):
+            if (
+                starts_with
+                and self._qualifies(clause)
+                and self._has_activity(out[-1])
+                and self._fits_rows_of(clause, out[-1])
+            ):
                 out[-1] = out[-1] + clause
                 continue
             bounded = self._row_bound_only(clause, out[-1], with_channel=starts_with)
@@ -1113,6 +1155,36 @@ class RequestParser:
             out.append(clause)
             outj.append(joiner)
         return out, outj
+
+    def _fits_rows_of(self, clause: list[Item], before: list[Item]) -> bool:
+        """'10+ users that logged in this week': a login is no field of a user row, so the
+        clause is an activity of its own (the users who did it), not a filter on the users.
+        True when every value of the clause is a field the earlier activity's rows have (or
+        the earlier activity names no event)."""
+        sources = {
+            self.catalog.measures[m.name].event
+            for i in before
+            if i.kind == "measure"
+            for m in i.meanings[:1]
+            if m.name in self.catalog.measures
+        }
+        sources |= {i.meaning.source for i in before if i.kind == "verb" and i.meaning.source}
+        if not sources:
+            return True
+        fields = {
+            ref.sql
+            for source in sources
+            if source in self.catalog.events
+            for ref in self.catalog.graph.event_fields(source).values()
+        }
+        # only values that name rows of an event (a login), not what a customer is (an iPhone)
+        values = [
+            i
+            for i in clause
+            if i.kind == "value"
+            and not any(self.vocab.is_property(m.table, m.column) for m in i.meanings)
+        ]
+        return all(any(f"{m.table}.{m.column}" in fields for m in i.meanings) for i in values)
 
     def _qualifies(self, clause: list[Item]) -> bool:
         content = [i for i in clause if i.kind not in ("stopword", "time")]
@@ -2458,8 +2530,21 @@ class RequestParser:
 
 
 # "in each country", "for every sales region", "per region", "within each plan"
+def _walk(conditions: list[Condition]) -> list[Condition]:
+    """Every condition, those inside and/or/not groups included."""
+    out: list[Condition] = []
+    for c in conditions:
+        out.append(c)
+        inner = getattr(c, "conditions", None)
+        if inner:
+            out += _walk(inner)
+        if isinstance(c, NotGroup) and getattr(c, "condition", None) is not None:
+            out += _walk([c.condition])
+    return out
+
+
 _PER_GROUP = re.compile(
-    r"\b(?:(?:in|for|within|across|from)\s+(?:each|every)|per)\s+(?P<what>[a-z]+(?:\s+[a-z]+)?)"
+    r"\b(?:(?:in|for|within|across|from)\s+(?:each|every)|per)\s+(?P<what>[a-z]+(?:\s+[a-z]+){0,2})"
     r"(?=$|[\s,])"
 )
 

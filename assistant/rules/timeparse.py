@@ -21,6 +21,8 @@ from assistant.windows import (
     Trailing,
     Window,
     Year,
+    add_months,
+    resolve,
 )
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -56,6 +58,12 @@ class TimeParser:
     def __init__(self, as_of: date) -> None:
         self.as_of = as_of
         self._rules = [
+            # "in the 30 days before the last two weeks": a span just before a trailing one
+            (
+                rf"\b{_LEAD}(\d+)\s+{_UNIT}\s+(?:just\s+|right\s+)?(?:before|prior\s+to|preceding)"
+                rf"\s+(?:the\s+)?(?:last|past|previous)\s+(\d+)\s+{_UNIT}\b",
+                self._before_trailing,
+            ),
             # "in the first half of 2002", "H2 2025", "the second half of last year"
             (
                 rf"\b{_LEAD}(first|second|1st|2nd|latter)\s+half\s+of\s+(?:the\s+year\s+)?"
@@ -173,6 +181,22 @@ class TimeParser:
         if unit == "quarters":
             return Trailing(n=3 * n, unit="months")
         return Trailing(n=max(n, 1), unit=unit)
+
+    def _before_trailing(self, m: re.Match[str]) -> Window:
+        later = self._trailing_of(int(m.group(3)), _plural(m.group(4)))
+        start = resolve(later, self.as_of).start
+        assert start is not None  # a trailing window always starts somewhere
+        first = start.date()
+        n, unit = int(m.group(1)), _plural(m.group(2))
+        if unit in ("months", "quarters", "years"):
+            earliest = add_months(first, -n * {"months": 1, "quarters": 3, "years": 12}[unit])
+        else:
+            earliest = first - timedelta(days=n * {"days": 1, "weeks": 7, "hours": 0}[unit])
+        return Between(start=earliest, end=first - timedelta(days=1))
+
+    @staticmethod
+    def _trailing_of(n: int, unit: str) -> Window:
+        return Trailing(n=3 * n, unit="months") if unit == "quarters" else Trailing(n=n, unit=unit)
 
     def _few(self, m: re.Match[str]) -> Window:
         unit = _plural(m.group(2))
