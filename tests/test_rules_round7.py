@@ -153,3 +153,30 @@ def test_n_users_who_or_that_did_something_counts_those_users(saas, relative):
     (act,) = activities(got)
     assert act.measure == "distinct" and (act.op, act.value) == (">=", 10)
     assert act.activity.filters == {"event_name": ["login"]}
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "accounts that reported an outage with a poor rating",
+        "accounts that reported an outage and gave that ticket a poor rating",
+    ],
+)
+def test_a_predicate_about_the_same_rows_narrows_that_activity(saas, request_text):
+    got = read(saas, request_text)
+    (act,) = activities(got)
+    assert act.activity.filters == {"topic": ["outage"]}
+    assert act.activity.predicates == ["dissatisfied"]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "request_text", "without"),
+    [
+        ("tpcds", "which customers don't own a car?", "customers without a car"),
+        ("retail", "women who do not have a support ticket", "women without a support ticket"),
+    ],
+)
+def test_do_not_have_or_own_is_without(request, fixture, request_text, without):
+    backend = request.getfixturevalue(fixture)
+    said, plain = read(backend, request_text), read(backend, without)
+    assert said.spec is not None and said.spec.conditions == plain.spec.conditions

@@ -1118,7 +1118,7 @@ class RequestParser:
             if (
                 starts_with
                 and self._qualifies(clause)
-                and self._has_activity(out[-1])
+                and (self._has_activity(out[-1]) or self._names_rows(out[-1], clause))
                 and self._fits_rows_of(clause, out[-1])
             ):
                 out[-1] = out[-1] + clause
@@ -1155,6 +1155,19 @@ class RequestParser:
             out.append(clause)
             outj.append(joiner)
         return out, outj
+
+    def _names_rows(self, before: list[Item], clause: list[Item]) -> bool:
+        """'reported an outage with a poor rating': the clause before names rows of one event
+        by a value (an outage ticket), and the clause's predicate is about the same rows."""
+        tables = {
+            m.table
+            for i in before
+            if i.kind == "value"
+            for m in i.meanings[:1]
+            if not self.vocab.is_property(m.table, m.column)
+        }
+        said = [i for i in clause if i.kind == "predicate"]
+        return bool(tables and said) and all(i.meaning.table in tables for i in said)
 
     def _fits_rows_of(self, clause: list[Item], before: list[Item]) -> bool:
         """'10+ users that logged in this week': a login is no field of a user row, so the

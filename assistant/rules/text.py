@@ -217,6 +217,18 @@ def normalize(text: str) -> str:
     text = re.sub(r"\bchilds\b", "children", text)
     text = re.sub(r"\bwomans\b", "women", text)
     text = re.sub(r"\bmans\b", "men", text)
+    # "customers who don't own a car": without one
+    text = re.sub(
+        r"\b(?:who\s+)?(?:do|does|did)\s+not\s+(?:have|own|possess)\s+(?=(?:an?|any)\s)",
+        "without ",
+        text,
+    )
+    # "reported an outage and gave that ticket a poor rating": the same row, said again
+    text = re.sub(
+        r"\band\s+(?:gave|left|put)\s+(?:(?:that|this|the|the\s+same)\s+[a-z]+|it|them)\s+(?=an?\s)",
+        "with ",
+        text,
+    )
     # "a tv or a camera": one list of things, its second article said again
     text = re.sub(r"\b(an?\s+[a-z-]+)\s+or\s+an?\s+(?=[a-z])", r"\1 or ", text)
     # "either online or from the catalog": 'either' marks the list, the 'or' joins it
