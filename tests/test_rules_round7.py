@@ -180,3 +180,48 @@ def test_do_not_have_or_own_is_without(request, fixture, request_text, without):
     backend = request.getfixturevalue(fixture)
     said, plain = read(backend, request_text), read(backend, without)
     assert said.spec is not None and said.spec.conditions == plain.spec.conditions
+
+
+def test_a_yes_no_field_set_to_y_or_n_or_named_alone(retail):
+    got = read(retail, "email opt-in = Y, sms opt-in = N")
+    flags = {c.attribute: c.value for c in got.spec.conditions}
+    assert flags == {"email_opt_in": True, "sms_opt_in": False} and not got.unrecognized
+    assert read(retail, "email opt-in, not sms opt-in").spec.conditions == got.spec.conditions
+
+
+def test_a_property_named_after_with_is_known(tpcds):
+    got = read(tpcds, "customers with email address on file")
+    (cond,) = got.spec.conditions
+    assert (cond.attribute, cond.op) == ("c_email_address", "not_null")
+
+
+@pytest.mark.parametrize(
+    ("fixture", "shorthand", "plain"),
+    [
+        ("saas", "accts w/ >= 3 tix L90D", "accounts with at least 3 tickets in the last 90 days"),
+        ("saas", ">= 3 pymts L90D", "at least 3 payments in the last 90 days"),
+        ("tpcds", "AOV > 30k in 2002", "average order over 30000 in 2002"),
+    ],
+)
+def test_shorthand_is_said_in_full(request, fixture, shorthand, plain):
+    backend = request.getfixturevalue(fixture)
+    said, full = read(backend, shorthand), read(backend, plain)
+    assert said.spec.conditions == full.spec.conditions and not said.unrecognized
+
+
+def test_a_word_the_catalog_names_is_not_respelled(retail):
+    # the demo catalog has a measure called 'aov': it stays that measure
+    (act,) = activities(read(retail, "customers with an aov over 250"))
+    assert (act.measure, act.field) == ("avg", "total_amount")
+
+
+def test_a_negated_label_is_read_with_its_model_named(tpcds):
+    got = read(tpcds, "pls pull the rfm cant loose them group")
+    (ref,) = got.spec.conditions
+    assert (ref.model, ref.label) == ("rfm", "cannot_lose_them")
+
+
+def test_a_real_word_one_vowel_from_a_value_is_not_corrected(saas):
+    got = read(saas, "power users still sitting on the pro plan")
+    assert "sitting" in got.unrecognized
+    assert not any("setting" in a for a in got.assumptions)

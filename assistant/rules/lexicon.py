@@ -83,7 +83,18 @@ class Lexicon:
             return None
         candidates = [w for w in self.vocabulary if len(w) >= 5 and abs(len(w) - len(word)) <= 2]
         close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.84)
-        return close[0] if close else None
+        if not close or _another_verb_form(word, close[0]):
+            return None
+        return close[0]
+
+
+def _another_verb_form(word: str, close: str) -> bool:
+    """'sitting' is no misspelt 'setting': an -ing or -ed word one vowel away from another is
+    most likely a different word, so it is reported, not corrected."""
+    if len(word) != len(close) or not word.endswith(("ing", "ed")):
+        return False
+    diffs = [(a, b) for a, b in zip(word, close, strict=True) if a != b]
+    return len(diffs) == 1 and all(ch in "aeiou" for ch in diffs[0])
 
 
 def phrase_key(phrase: str) -> tuple[str, ...]:
@@ -365,6 +376,10 @@ def _add_models(
                     # never purchased" (a named model prefers its label to the term).
                     if any(m.kind == "term" for m in b.index.get(words, [])):
                         b.add(spelling, replace(meaning, extra=(("beside_term", True),)))
+                    # "the rfm cannot lose them group": with the model named it is the label
+                    for n in names:
+                        b.add(f"{n} {spelling}", meaning)
+                        b.add(f"{spelling} {n}", meaning)
                     continue
                 # Qualified forms name the model outright: "lifecycle stage at risk".
                 forms = [f"{n} {spelling}" for n in names] + [f"{spelling} {n}" for n in names]

@@ -158,6 +158,7 @@ class RequestParser:
             return result
         normalized = normalize(text)
         result.normalized = normalized
+        normalized = self._respelled(normalized)
         normalized = self._rather_than(normalized, result)
         normalized = self._single_activity(normalized)
         normalized = self._after_the_event(normalized)
@@ -331,6 +332,30 @@ class RequestParser:
         times = self.times.extract(marked)[1]
         return any(re.search(rf"\b{re.escape(better)}\b", t.text) for t in times)
 
+    def _respelled(self, text: str) -> str:
+        """Shorthand and misspellings the grammar lists ('tix', 'pymts') said in full."""
+        pattern = self._respelling_pattern
+        if pattern is None:
+            return text
+        spelled = self.lexicon.grammar.get("respellings", {})
+        return pattern.sub(lambda m: spelled[m.group(0)], text)
+
+    @cached_property
+    def _respelling_pattern(self) -> re.Pattern[str] | None:
+        known, vocabulary = self.lexicon.phrases, self.lexicon.vocabulary
+        words = sorted(
+            (
+                w
+                for w in self.lexicon.grammar.get("respellings", {})
+                if tuple(w.split()) not in known and w not in vocabulary
+            ),
+            key=len,
+            reverse=True,
+        )
+        if not words:
+            return None
+        return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
+
     def _single_activity(self, text: str) -> str:
         """'whose single order came through the app': 'single' before an event's noun is a
         number (one), not a value a customer has (a marital status)."""
@@ -466,7 +491,12 @@ class RequestParser:
                 for m in right.mentions - left.mentions
                 if m.startswith("attribute:")
             ]
-            if any(c not in left.conditions for c in right.conditions) or len(named) != 1:
+            own = [  # "… than their plan includes": the property named, not a condition on it
+                c
+                for c in right.conditions
+                if not (isinstance(c, AttributeCondition) and c.op == "not_null")
+            ]
+            if any(c not in left.conditions for c in own) or len(named) != 1:
                 continue
             if property_kind(self.catalog, named[0])[0] != "number":
                 continue
@@ -1156,6 +1186,46 @@ class RequestParser:
             outj.append(joiner)
         return out, outj
 
+    def _flag_alone(self, facts: ClauseFacts, result: ParseResult) -> list[Tagged]:
+        """'email opt-in, not sms opt-in': a yes/no property named on its own is true (with a
+        negation, false); another property 'on file' after 'with' is known (not null)."""
+        content = [i for i in facts.items if i.kind not in ("stopword", "negation")]
+        if len(content) != 1 or content[0].kind != "column" or facts.unknown:
+            return []
+        names = {
+            self.vocab.property_name(m.table, m.column)
+            for m in content[0].meanings
+            if self.vocab.is_property(m.table, m.column)
+        }
+        names.discard(None)
+        if len(names) != 1:
+            return []
+        (name,) = names
+        facts.negation_used = facts.negated
+        if property_kind(self.catalog, name)[0] == "boolean":
+            result.mentions.add(f"attribute:{name}")
+            value = not facts.negated
+            return [Tagged(AttributeCondition(attribute=name, op="=", value=value))]
+        kept = {
+            "on file",
+            "on record",
+            "recorded",
+            "known",
+            "provided",
+            "listed",
+            "saved",
+            "filled in",
+        }
+        said_known = any(i.kind == "stopword" and i.text in kept for i in facts.items)
+        if facts.items[0].joined_by not in ("with", "without") or not said_known:
+            facts.negation_used = False
+            return []
+        # "the ones with an email address on file": known (without one: not known)
+        result.mentions.add(f"attribute:{name}")
+        result.assumptions.append(f"with {content[0].text} = {content[0].text} is known")
+        op = "is_null" if facts.negated else "not_null"
+        return [Tagged(AttributeCondition(attribute=name, op=op))]
+
     def _names_rows(self, before: list[Item], clause: list[Item]) -> bool:
         """'reported an outage with a poor rating': the clause before names rows of one event
         by a value (an outage ticket), and the clause's predicate is about the same rows."""
@@ -1302,6 +1372,8 @@ class RequestParser:
             out = absorb_into_terms(out, self.unions)
             out = [Tagged(negate_condition(all_of([t.condition for t in out]), self.nullable))]
         out = self._usual_property(facts, out, result)
+        if not out:
+            out = self._flag_alone(facts, result)
         if not out:
             # "customers for more than 2 years and …": a quantity no condition here took
             spans = [f"{span} (nothing here to apply it to)" for span in numbers_of(facts)]

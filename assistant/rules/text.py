@@ -238,6 +238,13 @@ def normalize(text: str) -> str:
     text = re.sub(r"\bw/(?=\s|$)", "with", text)
     text = re.sub(r"\b(?:btwn|btw|bw)\b(?=\s+\$?\d)", "between", text)
     text = re.sub(r"\b(\d+)[- ](?:yr|year)s?[- ](?=degree|college)", r"\1 year ", text)
+    # "email opt-in = Y, sms opt-in = N": a yes/no field set to yes (said alone) or no (not)
+    text = re.sub(r"\s*(?:==?|:)\s*(?:y|yes|true)\b(?!\s*\d)", "", text)
+    text = re.sub(
+        r"(^|[,;]\s*|\band\s+)([a-z][a-z -]*?)\s*(?:==?|:)\s*(?:n|no|false)\b(?!\s*\d)",
+        r"\1not \2",
+        text,
+    )
     for symbol, words in _SYMBOLS:
         text = text.replace(symbol, words)
     # "2+ orders 90d", "0 logins 30d": analysts' shorthand for the trailing period
