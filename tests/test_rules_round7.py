@@ -225,3 +225,36 @@ def test_a_real_word_one_vowel_from_a_value_is_not_corrected(saas):
     got = read(saas, "power users still sitting on the pro plan")
     assert "sitting" in got.unrecognized
     assert not any("setting" in a for a in got.assumptions)
+
+
+def test_a_bare_age_after_the_people_who_did_it_is_their_age(retail):
+    got = read(retail, "Aveline or Lumiere buyers under 35 who prefer SMS")
+    ages = [c for c in got.spec.conditions if getattr(c, "attribute", None) == "age"]
+    assert [(c.op, c.value) for c in ages] == [("<", 35)]
+    # a count says what it counts
+    counts = [(c.op, c.value) for c in activities(read(retail, "buyers with under 3 orders"))]
+    assert ("<", 3) in counts
+
+
+def test_one_of_our_stores_is_no_count(retail):
+    got = read(retail, "customers who have bought in one of our stores at least twice this year")
+    (act,) = activities(got)
+    assert (act.op, act.value) == (">=", 2) and act.activity.filters == {"channel": ["store"]}
+    assert not got.unrecognized
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "customers who gave 5 stars on every ticket they rated",
+        "buyers with 5 stars on all of their tickets",
+    ],
+)
+def test_a_condition_on_every_row_that_is_not_made_is_reported(retail, request_text):
+    got = read(retail, request_text)
+    assert any("every one of them" in u for u in got.unrecognized)
+
+
+def test_every_row_made_as_a_share_is_not_reported(retail):
+    got = read(retail, "customers whose every order was online")
+    assert not got.unrecognized

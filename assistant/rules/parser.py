@@ -132,9 +132,33 @@ class RequestParser:
         "clicked a campaign" names the campaign channel, not a contact preference)."""
         outer = self._time_text  # a catalog term's definition is parsed in the middle of a clause
         try:
-            return self._uncompared(self._parse(text, depth, context))
+            return self._unmade_every(self._uncompared(self._parse(text, depth, context)))
         finally:
             self._time_text = outer
+
+    def _unmade_every(self, result: ParseResult) -> ParseResult:
+        """'gave 5 stars on every ticket they rated': a condition on all of a customer's rows
+        that no share condition made is reported, never read as 'at least one'."""
+        if result.refusal or not result.normalized:
+            return result
+        m = self._every_event.search(result.normalized)
+        if m is None or any(getattr(c, "measure", "") == "share" for c in _walk(result.conditions)):
+            return result
+        note = f"{m.group(0)} (a condition on every one of them I could not make)"
+        if note not in result.unrecognized:
+            result.unrecognized.append(note)
+        return result
+
+    @cached_property
+    def _every_event(self) -> re.Pattern[str]:
+        nouns = {e.noun for e in self.catalog.events.values()}
+        nouns |= {e.plural_noun for e in self.catalog.events.values()}
+        for measure in self.catalog.measures.values():
+            nouns |= {p for p in measure.phrases if " " not in p}
+        words = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
+        return re.compile(
+            rf"\b(?:every|each|all\s+(?:of\s+)?(?:their|his|her|its|the))\s+(?:single\s+)?(?:{words})\b"
+        )
 
     def _uncompared(self, result: ParseResult) -> ParseResult:
         """'… whose online spend over that period was lower than what they spent in store':
@@ -195,6 +219,7 @@ class RequestParser:
         items = self._items(tokenize(with_placeholders), windows, result, skip)
         items = coordinate_values(items, lambda a, b: locates(a, b, self.catalog))
         items, result.homonyms = resolve_homonyms(items, self.catalog)
+        items = self._agent_ages(items)
         clauses, joiners = self._continuations(*self._clauses(items))
         tagged: list[Tagged] = []
         previous: set[str] = set(context or ())
@@ -1185,6 +1210,26 @@ class RequestParser:
             out.append(clause)
             outj.append(joiner)
         return out, outj
+
+    def _agent_ages(self, items: list[Item]) -> list[Item]:
+        """'Aveline buyers under 35': a bare age-like number right after a word for the people
+        who do something ('buyers', 'shoppers') is their age, not a count of what they did
+        (a count names what it counts: 'under 35 orders')."""
+        if not self.roles.age:
+            return items
+        out = list(items)
+        for k in range(len(out) - 2, 0, -1):
+            agent, comparator, number = out[k - 1], out[k], out[k + 1]
+            after = out[k + 2] if k + 2 < len(out) else None
+            if agent.kind != "verb" or not agent.text.endswith("ers"):
+                continue
+            if comparator.kind != "comparator" or not _age_like(number):
+                continue
+            if after is not None and after.kind not in ("conjunction", "stopword", "time"):
+                continue
+            joiner = Item("conjunction", ",", meanings=[Meaning("conjunction", name="and")])
+            out.insert(k, joiner)
+        return out
 
     def _flag_alone(self, facts: ClauseFacts, result: ParseResult) -> list[Tagged]:
         """'email opt-in, not sms opt-in': a yes/no property named on its own is true (with a
@@ -2615,6 +2660,14 @@ class RequestParser:
 
 
 # "in each country", "for every sales region", "per region", "within each plan"
+def _age_like(item: Item) -> bool:
+    """A plain whole number (or range) a person's age could be."""
+    if item.number_kind not in ("number", "") or item.kind not in ("number", "range"):
+        return False
+    values = [item.value, item.high] if item.kind == "range" else [item.value]
+    return all(v is not None and 14 <= v <= 110 and float(v).is_integer() for v in values)
+
+
 def _walk(conditions: list[Condition]) -> list[Condition]:
     """Every condition, those inside and/or/not groups included."""
     out: list[Condition] = []

@@ -217,6 +217,8 @@ def normalize(text: str) -> str:
     text = re.sub(r"\bchilds\b", "children", text)
     text = re.sub(r"\bwomans\b", "women", text)
     text = re.sub(r"\bmans\b", "men", text)
+    # "bought in one of our stores": in our stores (one of them is no count)
+    text = re.sub(r"\b(in|at|from|through)\s+one\s+of\s+(our|the|their)\s+", r"\1 \2 ", text)
     # "customers who don't own a car": without one
     text = re.sub(
         r"\b(?:who\s+)?(?:do|does|did)\s+not\s+(?:have|own|possess)\s+(?=(?:an?|any)\s)",
@@ -250,6 +252,7 @@ def normalize(text: str) -> str:
     # "2+ orders 90d", "0 logins 30d": analysts' shorthand for the trailing period
     text = re.sub(r"\s+", " ", text)
     text = _BARE_SPAN.sub(lambda m: f"in the last {m.group(1)} {_UNIT_WORDS[m.group(2)]}", text)
+    text = re.sub(r"\b(\d+)-(mo|mos|mth|mths|wk|wks)\b", r"\1 \2", text)  # "12-mo revenue"
     text = _UNIT_SUFFIX.sub(
         lambda m: f"{m.group(1)} {_UNIT_WORDS.get(m.group(2), m.group(2))}", text
     )
