@@ -258,3 +258,35 @@ def test_a_condition_on_every_row_that_is_not_made_is_reported(retail, request_t
 def test_every_row_made_as_a_share_is_not_reported(retail):
     got = read(retail, "customers whose every order was online")
     assert not got.unrecognized
+
+
+def test_opening_a_ticket_and_scoring_it_is_one_rated_ticket(retail):
+    got = read(retail, "everyone who opened a delivery ticket this quarter and scored it 1 or 2")
+    (act,) = activities(got)
+    assert act.activity.source == "support_tickets"
+    assert act.activity.filters["topic"] == ["delivery"]
+    assert act.activity.filters["csat_score"] == {"min": 1.0, "max": 2.0}
+    assert act.window == Calendar(period="this_quarter")
+
+
+def test_the_whole_of_last_year_is_last_year(retail):
+    got = read(
+        retail,
+        "people who have spent more so far this year than they did in the whole of last year",
+    )
+    (compare,) = got.spec.conditions
+    assert isinstance(compare, CompareCondition)
+    assert (compare.left.window, compare.right.window) == (
+        Calendar(period="this_year"),
+        Calendar(period="last_year"),
+    )
+
+
+def test_any_channel_beside_another_activity_is_no_purchase(tpcds):
+    got = read(
+        tpcds,
+        "everyone who returned something because the package was damaged, in the last six "
+        "months - any channel",
+    )
+    (act,) = activities(got)
+    assert act.activity.source == "returns" and act.window == Trailing(n=6, unit="months")

@@ -220,6 +220,7 @@ class RequestParser:
         items = coordinate_values(items, lambda a, b: locates(a, b, self.catalog))
         items, result.homonyms = resolve_homonyms(items, self.catalog)
         items = self._agent_ages(items)
+        items = self._any_channel_said(items)
         clauses, joiners = self._continuations(*self._clauses(items))
         tagged: list[Tagged] = []
         previous: set[str] = set(context or ())
@@ -1210,6 +1211,32 @@ class RequestParser:
             out.append(clause)
             outj.append(joiner)
         return out, outj
+
+    def _any_channel_said(self, items: list[Item]) -> list[Item]:
+        """'returned something because the package was damaged … - any channel': 'any channel'
+        beside another activity says that activity is of every channel, which it already is;
+        it is no purchase of its own."""
+        events = self.catalog.events
+
+        def any_channel(i: Item) -> bool:
+            return (
+                i.kind == "verb"
+                and bool(i.meaning.source and events[i.meaning.source].union)
+                and re.search(r"\b(?:any|every|all|each)\b", i.text) is not None
+            )
+
+        said = [i for i in items if any_channel(i)]
+        others = [
+            i
+            for i in items
+            if not any_channel(i)
+            and (
+                i.kind in ("verb", "measure") or (i.kind == "value" and self._an_activity(i, set()))
+            )
+        ]
+        if not said or not others:
+            return items
+        return [Item("stopword", i.text) if any_channel(i) else i for i in items]
 
     def _agent_ages(self, items: list[Item]) -> list[Item]:
         """'Aveline buyers under 35': a bare age-like number right after a word for the people

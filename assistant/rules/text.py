@@ -219,6 +219,25 @@ def normalize(text: str) -> str:
     text = re.sub(r"\bmans\b", "men", text)
     # "bought in one of our stores": in our stores (one of them is no count)
     text = re.sub(r"\b(in|at|from|through)\s+one\s+of\s+(our|the|their)\s+", r"\1 \2 ", text)
+    # "opened a delivery ticket": a ticket they had (an email is what one 'opens' otherwise)
+    text = re.sub(
+        r"\b(?:opened|opens|open|opening)\s+(an?|the|one|some|\d+)\s+((?:[a-z-]+\s+){0,2}?)"
+        r"(tickets?|cases?|complaints?|support\s+requests?)\b",
+        r"had \1 \2\3",
+        text,
+    )
+    # "… and scored it 1 or 2": the same row's rating
+    text = re.sub(
+        r"\band\s+(?:scored|rated|gave|marked)\s+(?:it|that(?:\s+one)?|them|those)\s+(?:an?\s+)?(?=\d)",
+        "rated ",
+        text,
+    )
+    # "in the whole of last year", "the entire year": the period itself
+    text = re.sub(
+        r"\b(?:the\s+)?(?:whole|entire|full)\s+(?:of\s+)?(?=(?:last|this|the|20\d\d|19\d\d)\b)",
+        "",
+        text,
+    )
     # "customers who don't own a car": without one
     text = re.sub(
         r"\b(?:who\s+)?(?:do|does|did)\s+not\s+(?:have|own|possess)\s+(?=(?:an?|any)\s)",
