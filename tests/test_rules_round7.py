@@ -265,7 +265,7 @@ def test_opening_a_ticket_and_scoring_it_is_one_rated_ticket(retail):
     (act,) = activities(got)
     assert act.activity.source == "support_tickets"
     assert act.activity.filters["topic"] == ["delivery"]
-    assert act.activity.filters["csat_score"] == {"min": 1.0, "max": 2.0}
+    assert act.activity.filters["csat_score"].model_dump() == {"min": 1.0, "max": 2.0}
     assert act.window == Calendar(period="this_quarter")
 
 
