@@ -29,11 +29,7 @@ _CORRECTIONS = (
         re.IGNORECASE,
     ),
 )
-# "a lot of", "lots": an amount said without a number; the tails say it with one
-_AMOUNT_WORDS = re.compile(
-    r"\b(?:a lot of|a lot|lots of|lots|loads of|loads|tons of|tons|plenty of|heaps of|heavily)\b",
-    re.IGNORECASE,
-)
+# The amount said with a number, in the choices offered for "buy a lot of …".
 _AMOUNT_TAILS = ("at least 3 times in the last 12 months", "at least 6 times in the last 12 months")
 EVERYONE = {"all customers", "everyone", "all", "everybody", "the whole base", "all of them"}
 
@@ -67,7 +63,7 @@ class RulesBackend:
         if intent == "reset":
             return Interpretation(reset=True, assumptions=["started over"])
         base = dict(unrecognized=parsed.unrecognized, assumptions=parsed.assumptions)
-        if parsed.vague and turn.current is None:
+        if parsed.vague:
             return Interpretation(clarification=which_reading(turn.request, parsed.vague), **base)
         if not parsed.understood:
             if parsed.normalized in EVERYONE:
@@ -178,7 +174,8 @@ class RulesBackend:
     def _vague_amount(self, unrecognized: list[str], conditions: list[Condition]) -> str | None:
         """'customers who buy a lot of electronics': the amount is a word, not a number, and
         every activity was read at its least ('at least one'), so the count would be a guess."""
-        words = set(self.lexicon.grammar.get("vague_amounts", []))
+        grammar = self.lexicon.grammar
+        words = {*grammar.get("vague_amounts", []), *grammar.get("vague_changes", [])}
         said = next((u for u in unrecognized if u.split(" ")[0] in words), None)
         acts = [c for c in conditions if isinstance(c, ActivityCondition)]
         if said is None or not acts or not all(_at_its_least(c) for c in acts):
@@ -187,7 +184,7 @@ class RulesBackend:
 
     def _ask_amount(self, turn: Turn, word: str) -> Clarification:
         choices = self._amount_choices(turn)
-        if not _AMOUNT_WORDS.search(word) and word != "lot":
+        if word in self.lexicon.grammar.get("vague_changes", []):
             question = (
                 f"'{word}' compared with when? Say the two periods, e.g. spent less in the last "
                 "6 months than in the 6 months before, or fewer purchases this year than last year."
@@ -217,7 +214,9 @@ class RulesBackend:
     def _amount_choices(self, turn: Turn) -> list[str]:
         """'buy a lot of electronics': the request with the amount said as a number, each
         choice one the grammar reads whole."""
-        plain = _AMOUNT_WORDS.sub("", turn.request).strip(" ?.!")
+        amounts = sorted(self.lexicon.grammar.get("vague_amounts", []), key=len, reverse=True)
+        said = "|".join(rf"(?:a\s+)?{re.escape(w)}(?:\s+of)?" for w in amounts)
+        plain = re.sub(rf"\b(?:{said})\b", "", turn.request, flags=re.IGNORECASE).strip(" ?.!")
         plain = re.sub(r"\s{2,}", " ", plain)
         if plain == turn.request.strip(" ?.!"):
             return []

@@ -148,7 +148,11 @@ def _exact_of_other_rows(condition: Condition, stated: list[Condition]) -> bool:
     return any(
         isinstance(c, ActivityCondition)
         and measure_key(c) == measure_key(condition)
-        and c.activity.filters != condition.activity.filters
+        and c.op == "="
+        and isinstance(c.value, int | float)
+        and isinstance(condition.value, int | float)
+        and c.value <= condition.value
+        and set(condition.activity.filters) < set(c.activity.filters)
         for c in stated
     )
 

@@ -276,17 +276,22 @@ def _add_catalog(b: _Builder, catalog: Catalog, g: dict[str, Any]) -> None:
                 # "big-basket shoppers": the term's plural noun said as a modifier
                 b.add(single, Meaning("term", name=name))
     _add_base_forms(b)
-    _add_singular_values(b)
+    owned = {(catalog.entity.table, c) for c in catalog.tables[catalog.entity.table].columns}
+    owned |= {tuple(p.column.split(".", 1)) for p in catalog.properties.values()}
+    _add_singular_values(b, owned)
 
 
-def _add_singular_values(b: _Builder) -> None:
-    """'a television or a camera': a value named in the plural ('televisions') is said in the
-    singular too, unless the singular already means something."""
+def _add_singular_values(b: _Builder, owned: set[tuple[str, ...]]) -> None:
+    """'a <thing> or a <thing>': a value of what is bought or done, named in the plural, is said
+    in the singular too, unless the singular already means something. Not a value of what a customer
+    is ('experiences' as a reward preference): there the singular is an ordinary word."""
     for key, meanings in list(b.index.items()):
         values = [m for m in meanings if m.kind == "value"]
         if not values or len(values) != len(meanings):
             continue
-        single = _singular_word(key[-1])
+        if any((m.table, m.column) in owned for m in values):
+            continue
+        single = singular_word(key[-1])
         if single is None:
             continue
         variant = (*key[:-1], single)
@@ -295,7 +300,7 @@ def _add_singular_values(b: _Builder) -> None:
                 b.add(" ".join(variant), m)
 
 
-def _singular_word(word: str) -> str | None:
+def singular_word(word: str) -> str | None:
     if len(word) < 3 or not word.endswith("s") or word.endswith(("ss", "us", "is", "'s")):
         return None
     if len(word) == 3 and word[1] in "aeiouy":
@@ -334,7 +339,7 @@ def _add_base_forms(b: _Builder) -> None:
 def _singular_compound(phrase: str) -> str | None:
     """'big baskets' -> 'big basket': a phrase of two or more words ending in a plain plural."""
     words = phrase.split()
-    stem = _singular_word(words[-1]) if len(words) > 1 else None
+    stem = singular_word(words[-1]) if len(words) > 1 else None
     return " ".join([*words[:-1], stem]) if stem else None
 
 

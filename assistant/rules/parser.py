@@ -42,7 +42,7 @@ from assistant.rules.combine import (
 from assistant.rules.coverage import numbers_of, unaccounted
 from assistant.rules.homonyms import Homonym, locates, resolve_homonyms
 from assistant.rules.items import Item, coordinate_values, merge_ranges
-from assistant.rules.lexicon import Lexicon, Meaning
+from assistant.rules.lexicon import Lexicon, Meaning, singular_word
 from assistant.rules.periods import find_every, split_window
 from assistant.rules.steps import same_time_said
 from assistant.rules.text import Token, normalize, tokenize
@@ -149,16 +149,9 @@ class RequestParser:
             result.unrecognized.append(note)
         return result
 
-    @cached_property
+    @property
     def _every_event(self) -> re.Pattern[str]:
-        nouns = {e.noun for e in self.catalog.events.values()}
-        nouns |= {e.plural_noun for e in self.catalog.events.values()}
-        for measure in self.catalog.measures.values():
-            nouns |= {p for p in measure.phrases if " " not in p}
-        words = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
-        return re.compile(
-            rf"\b(?:every|each|all\s+(?:of\s+)?(?:their|his|her|its|the))\s+(?:single\s+)?(?:{words})\b"
-        )
+        return self.catalog.cached("rules.every_event", _every_pattern)
 
     def _uncompared(self, result: ParseResult) -> ParseResult:
         """'… whose online spend over that period was lower than what they spent in store':
@@ -183,6 +176,7 @@ class RequestParser:
         normalized = normalize(text)
         result.normalized = normalized
         normalized = self._respelled(normalized)
+        normalized = self._opened_other_rows(normalized)
         normalized = self._rather_than(normalized, result)
         normalized = self._single_activity(normalized)
         normalized = self._after_the_event(normalized)
@@ -366,8 +360,12 @@ class RequestParser:
         spelled = self.lexicon.grammar.get("respellings", {})
         return pattern.sub(lambda m: spelled[m.group(0)], text)
 
-    @cached_property
+    @property
     def _respelling_pattern(self) -> re.Pattern[str] | None:
+        # built once per catalog (a parser is made per request); the lexicon is the catalog's
+        return self.catalog.cached("rules.respellings", lambda _c: self._respellings())
+
+    def _respellings(self) -> re.Pattern[str] | None:
         known, vocabulary = self.lexicon.phrases, self.lexicon.vocabulary
         words = sorted(
             (
@@ -382,6 +380,31 @@ class RequestParser:
             return None
         return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
 
+    def _opened_other_rows(self, text: str) -> str:
+        """'opened a delivery ticket': 'opened' names a value of one event (an opened email);
+        before the noun of another event's rows it is that row's coming to be, said as 'had'."""
+        m = _OPENED.search(text)
+        if m is None:
+            return text
+        own = {x.table for x in self.lexicon.phrases.get((m.group(1),), []) if x.kind == "value"}
+        words = m.group(3).split()
+        for k, word in enumerate(words):
+            tables = {  # the head noun of each event's rows ('ticket' of 'support ticket')
+                e.table for e in self.catalog.events.values() if e.table
+                and word in (e.noun.split()[-1], e.plural_noun.split()[-1])
+            }  # fmt: skip
+            if len(tables) == 1 and own and not tables & own:
+                said = " ".join(words[: k + 1])
+                rest = " ".join(words[k + 1 :])
+                return (
+                    text[: m.start()] + f"had {m.group(2)} {said} {rest}".rstrip() + text[m.end() :]
+                )
+        return text
+
+    def _names_a_value(self, word: str) -> bool:
+        meanings = self.lexicon.phrases.get((word,), [])
+        return any(m.kind == "value" for m in meanings)
+
     def _single_activity(self, text: str) -> str:
         """'whose single order came through the app': 'single' before an event's noun is a
         number (one), not a value a customer has (a marital status)."""
@@ -389,15 +412,9 @@ class RequestParser:
             return text
         return self._single_before_event.sub("exactly 1 ", text)
 
-    @cached_property
+    @property
     def _single_before_event(self) -> re.Pattern[str]:
-        nouns = {e.noun for e in self.catalog.events.values()}
-        nouns |= {e.plural_noun for e in self.catalog.events.values()}
-        for measure in self.catalog.measures.values():  # the words an event is counted in
-            nouns |= {p for p in measure.phrases if " " not in p}
-        nouns |= {n[:-1] for n in nouns if n.endswith("s")}
-        words = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
-        return re.compile(rf"\bsingle\s+(?=(?:{words})\b)")
+        return self.catalog.cached("rules.single_before_event", _single_pattern)
 
     def _rank_groups(self, text: str) -> tuple[str, tuple[str, str] | None]:
         """'the top 5 spenders in each country': (the request without 'in each country', (the
@@ -408,14 +425,14 @@ class RequestParser:
         if m is None:
             return text, None
         said = m.group("what").split()
-        # "in each Australian state": one word that names a value may stand before the group's
-        # name; it stays in the request, as a condition of its own
+        # "in each <adjective> state": one word that names a value may stand before the
+        # group's name; it stays in the request, as a condition of its own
         for skip in (0, 1):
             for size in (2, 1):  # "each sales region" before "each sales"
                 if len(said) < skip + size:
                     continue
                 name = self._property_named(" ".join(said[skip : skip + size]))
-                if name is None:
+                if name is None or (skip and not self._names_a_value(said[0])):
                     continue
                 end = m.start("what") + len(" ".join(said[: skip + size]))
                 kept = " ".join(said[:skip])
@@ -1239,7 +1256,7 @@ class RequestParser:
         return [Item("stopword", i.text) if any_channel(i) else i for i in items]
 
     def _agent_ages(self, items: list[Item]) -> list[Item]:
-        """'Aveline buyers under 35': a bare age-like number right after a word for the people
+        """'<brand> buyers under 35': a bare age-like number right after a word for the people
         who do something ('buyers', 'shoppers') is their age, not a count of what they did
         (a count names what it counts: 'under 35 orders')."""
         if not self.roles.age:
@@ -1252,8 +1269,8 @@ class RequestParser:
                 continue
             if comparator.kind != "comparator" or not _age_like(number):
                 continue
-            if after is not None and after.kind not in ("conjunction", "stopword", "time"):
-                continue
+            if after is not None and after.kind != "conjunction":
+                continue  # "outdoor buyers over 20 in the last year": a count in a time
             joiner = Item("conjunction", ",", meanings=[Meaning("conjunction", name="and")])
             out.insert(k, joiner)
         return out
@@ -2464,17 +2481,18 @@ class RequestParser:
         return [Tagged(none)]
 
     def _other_kinds(self, activity: Activity, counted: str) -> list[Activity]:
-        """The rows of `counted` that are not of `activity`'s kind: the union's other members
-        (store and catalog for a web order), or the other values of its one enumerated filter
-        (store and web for an app order)."""
+        """The rows of `counted` that are not of `activity`'s kind: the union's other members,
+        or the other values of its one enumerated filter on the event's own row (another
+        channel), never of a field of its lines."""
         event = self.catalog.events[counted]
         if event.union and activity.source in event.union and not activity.filters:
             return [Activity(source=m) for m in event.union if m != activity.source]
         if activity.source != counted or len(activity.filters) != 1 or activity.predicates:
             return []
         ((name, value),) = activity.filters.items()
-        if not isinstance(value, list):
-            return []
+        ref = self.catalog.graph.event_fields(counted).get(name)
+        if not isinstance(value, list) or ref is None or set(ref.tables) != {event.table}:
+            return []  # a field of the order's lines: items of one order are no tie
         rest = [v for v in field_values(self.catalog, counted, name) if v not in value]
         return [Activity(source=counted, filters={name: rest})] if rest else []
 
@@ -2687,6 +2705,38 @@ class RequestParser:
 
 
 # "in each country", "for every sales region", "per region", "within each plan"
+_OPENED = re.compile(
+    r"\b(opened|opens|open|opening)\s+(an?|the|one|some|\d+)\s+((?:[a-z-]+\s+){0,2}[a-z-]+)\b"
+)
+
+
+def event_nouns(catalog: Catalog) -> list[str]:
+    """The words a request counts an event's rows in: each event's noun and plural, and the
+    one-word nouns of count measures ('orders'), longest first. No verbs or agent nouns."""
+    nouns = {e.noun for e in catalog.events.values()}
+    nouns |= {e.plural_noun for e in catalog.events.values()}
+    for measure in catalog.measures.values():
+        if measure.aggregate == "count":
+            nouns |= {
+                p for p in measure.phrases if " " not in p and not p.endswith(("ed", "ing", "ers"))
+            }
+    nouns |= {single for n in nouns if (single := singular_word(n))}
+    return sorted(nouns, key=len, reverse=True)
+
+
+def _single_pattern(catalog: Catalog) -> re.Pattern[str]:
+    words = "|".join(re.escape(n) for n in event_nouns(catalog))
+    return re.compile(rf"\bsingle\s+(?=(?:{words})\b)")
+
+
+def _every_pattern(catalog: Catalog) -> re.Pattern[str]:
+    words = "|".join(re.escape(n) for n in event_nouns(catalog))
+    return re.compile(
+        rf"\b(?:every|each|all\s+(?:of\s+)?(?:their|his|her|its|the))\s+(?:single\s+)?"
+        rf"(?:{words})\b"
+    )
+
+
 def _age_like(item: Item) -> bool:
     """A plain whole number (or range) a person's age could be."""
     if item.number_kind not in ("number", "") or item.kind not in ("number", "range"):

@@ -83,13 +83,21 @@ _BUSINESS = (
 _WITH_US = re.compile(rf"\b({_BUSINESS})\s+(?:with|from|at)\s+us\b(?!-)")
 # After a verb in the past ("phoned us", "rated us") or a verb of contact in any form ("call us",
 # "emails us", "writing us") lowercase "us" is the pronoun: the country is not what one phones.
-_CONTACT = (
-    r"(?:visit|contact|join|email|e-mail|call|phone|ring|message|text|ping|reach|follow|choose|"
-    r"pay|tell|write|review|rate|recommend|refer|leave|message)"
-)
+_CONTACT = "|".join(
+    [
+        *(
+            f"{verb}(?:s|es|ing)?"
+            for verb in ("visit", "contact", "join", "email", "e-mail", "call", "phone", "ring",
+                         "text", "ping", "reach", "follow", "pay", "tell", "review", "recommend",
+                         "refer")
+        ),
+        # verbs that drop their e before -ing: rate, rating
+        *(f"{stem}(?:e|es|ing)" for stem in ("rat", "writ", "leav", "choos", "messag")),
+    ]
+)  # fmt: skip
 _PRONOUN_US = re.compile(
     rf"\b([a-z]+ed|told|wrote|sent|gave|rang|left|paid|chose|met|saw|found|brought|"
-    rf"{_CONTACT}(?:s|es|ing)?)\s+us\b(?!-)"
+    rf"{_CONTACT})\s+us\b(?!-)"
 )
 _DOLLARS_AFTER = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:dollars|bucks|usd|euros?|pounds|eur|gbp)\b")
 
@@ -209,32 +217,22 @@ def normalize(text: str) -> str:
     # "more then fifty users", "less then 3 orders": the comparison's 'than', misspelt
     text = re.sub(
         r"\b(more|less|fewer|greater|higher|lower|bigger|smaller|older|younger|longer|rather|"
-        r"other|better|worse)\s+then\b",
+        r"other|better|worse)\s+then\b(?!\s+[a-z]+ed\b)",  # "bought more, then returned"
         r"\1 than",
         text,
     )
-    # non-native plurals: "two childs", "the womans", "persons"
-    text = re.sub(r"\bchilds\b", "children", text)
-    text = re.sub(r"\bwomans\b", "women", text)
-    text = re.sub(r"\bmans\b", "men", text)
     # "bought in one of our stores": in our stores (one of them is no count)
     text = re.sub(r"\b(in|at|from|through)\s+one\s+of\s+(our|the|their)\s+", r"\1 \2 ", text)
-    # "opened a delivery ticket": a ticket they had (an email is what one 'opens' otherwise)
-    text = re.sub(
-        r"\b(?:opened|opens|open|opening)\s+(an?|the|one|some|\d+)\s+((?:[a-z-]+\s+){0,2}?)"
-        r"(tickets?|cases?|complaints?|support\s+requests?)\b",
-        r"had \1 \2\3",
-        text,
-    )
     # "… and scored it 1 or 2": the same row's rating
     text = re.sub(
-        r"\band\s+(?:scored|rated|gave|marked)\s+(?:it|that(?:\s+one)?|them|those)\s+(?:an?\s+)?(?=\d)",
+        r"\band\s+(?:scored|rated|gave|marked)\s+(?:it|that(?:\s+one)?|them|those)\s+(?:an?\s+)?"
+        r"(?=\d)",
         "rated ",
         text,
     )
     # "in the whole of last year", "the entire year": the period itself
     text = re.sub(
-        r"\b(?:the\s+)?(?:whole|entire|full)\s+(?:of\s+)?(?=(?:last|this|the|20\d\d|19\d\d)\b)",
+        r"\bthe\s+(?:whole|entire|full)\s+(?:of\s+)?(?=(?:last|this|20\d\d|19\d\d)\b)",
         "",
         text,
     )
@@ -246,11 +244,12 @@ def normalize(text: str) -> str:
     )
     # "reported an outage and gave that ticket a poor rating": the same row, said again
     text = re.sub(
-        r"\band\s+(?:gave|left|put)\s+(?:(?:that|this|the|the\s+same)\s+[a-z]+|it|them)\s+(?=an?\s)",
+        r"\band\s+(?:gave|left|put)\s+(?:(?:that|this|the|the\s+same)\s+[a-z]+|it|them)\s+"
+        r"(?=an?\s)",
         "with ",
         text,
     )
-    # "a tv or a camera": one list of things, its second article said again
+    # "a <thing> or a <thing>": one list of things, its second article said again
     text = re.sub(r"\b(an?\s+[a-z-]+)\s+or\s+an?\s+(?=[a-z])", r"\1 or ", text)
     # "either online or from the catalog": 'either' marks the list, the 'or' joins it
     text = re.sub(r"\beither\s+(?=[^,.;!?]*?\bor\b)", "", text)
@@ -260,9 +259,10 @@ def normalize(text: str) -> str:
     text = re.sub(r"\b(?:btwn|btw|bw)\b(?=\s+\$?\d)", "between", text)
     text = re.sub(r"\b(\d+)[- ](?:yr|year)s?[- ](?=degree|college)", r"\1 year ", text)
     # "email opt-in = Y, sms opt-in = N": a yes/no field set to yes (said alone) or no (not)
-    text = re.sub(r"\s*(?:==?|:)\s*(?:y|yes|true)\b(?!\s*\d)", "", text)
+    end = r"(?=\s*(?:$|[,;.]|\band\b))"
+    text = re.sub(rf"\s*(?:==?|:)\s*(?:y|yes|true){end}", "", text)
     text = re.sub(
-        r"(^|[,;]\s*|\band\s+)([a-z][a-z -]*?)\s*(?:==?|:)\s*(?:n|no|false)\b(?!\s*\d)",
+        rf"(^|[,;]\s*|\band\s+)([a-z][a-z -]*?)\s*(?:==?|:)\s*(?:n|no|false){end}",
         r"\1not \2",
         text,
     )

@@ -182,16 +182,18 @@ class TimeParser:
             return Trailing(n=3 * n, unit="months")
         return Trailing(n=max(n, 1), unit=unit)
 
-    def _before_trailing(self, m: re.Match[str]) -> Window:
-        later = self._trailing_of(int(m.group(3)), _plural(m.group(4)))
+    def _before_trailing(self, m: re.Match[str]) -> Window | None:
+        if "hours" in (_plural(m.group(2)), _plural(m.group(4))):
+            return None  # a span of days: hours before a window are no calendar days
+        later = self._trailing_of(max(int(m.group(3)), 1), _plural(m.group(4)))
         start = resolve(later, self.as_of).start
         assert start is not None  # a trailing window always starts somewhere
         first = start.date()
-        n, unit = int(m.group(1)), _plural(m.group(2))
+        n, unit = max(int(m.group(1)), 1), _plural(m.group(2))
         if unit in ("months", "quarters", "years"):
             earliest = add_months(first, -n * {"months": 1, "quarters": 3, "years": 12}[unit])
         else:
-            earliest = first - timedelta(days=n * {"days": 1, "weeks": 7, "hours": 0}[unit])
+            earliest = first - timedelta(days=n * (7 if unit == "weeks" else 1))
         return Between(start=earliest, end=first - timedelta(days=1))
 
     @staticmethod
