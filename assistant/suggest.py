@@ -132,7 +132,9 @@ def counted_readings(
     """Readings of one request the backend offers ("Victoria, Australia"), each counted."""
     parser = RequestParser(catalog, lexicon_for(catalog), as_of)
     drafts = [(text, "one reading of the request") for text in requests]
-    return _counted(drafts, parser, executor, as_of, catalog)
+    # the user's own words the reading keeps ("… for a thank-you mailer") are theirs to have
+    # said: they are reported with the answer, and do not stop a reading being counted
+    return _counted(drafts, parser, executor, as_of, catalog, all_understood=False)
 
 
 def _said(request: str, phrases: Iterable[str]) -> str | None:
@@ -265,15 +267,18 @@ def _counted(
     executor: Executor,
     as_of: date,
     catalog: Catalog,
+    *,
+    all_understood: bool = True,
 ) -> list[Choice]:
-    """The drafts that parse with every word understood and find someone, each counted once."""
+    """The drafts that parse (with every word understood, unless told otherwise) and find
+    someone, each counted once."""
     choices: list[Choice] = []
     seen: set[str] = set()
     for text, why in drafts:
         if len(choices) == MAX_CHOICES:
             break
         parsed = parser.parse(text)
-        if not parsed.conditions or parsed.unrecognized or parsed.refusal:
+        if not parsed.conditions or parsed.refusal or (all_understood and parsed.unrecognized):
             continue
         sql = compile_spec(SegmentSpec(conditions=parsed.conditions), as_of, catalog).sql
         if sql in seen:

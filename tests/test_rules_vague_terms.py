@@ -122,3 +122,13 @@ def test_a_change_with_its_periods_is_answered(retail):
         "customers whose spending dropped in the last 6 months compared with the 6 months before",
     )
     assert got.spec is not None
+
+
+def test_the_readings_of_a_vague_word_are_counted_with_the_users_other_words(executor, retail):
+    from assistant.suggest import counted_readings
+    from conftest import TEST_AS_OF
+
+    got = read(retail, "pull our best customers for a thank-you mailer", TEST_AS_OF)
+    counted = counted_readings(got.clarification.suggestions, executor, TEST_AS_OF, retail.catalog)
+    assert [c.request for c in counted] == got.clarification.suggestions
+    assert all(c.count > 0 for c in counted)
