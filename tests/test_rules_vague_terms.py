@@ -125,8 +125,9 @@ def test_a_change_with_its_periods_is_answered(retail):
 
 
 def test_the_readings_of_a_vague_word_are_counted_with_the_users_other_words(executor, retail):
-    from assistant.suggest import counted_readings
     from conftest import TEST_AS_OF
+
+    from assistant.suggest import counted_readings
 
     got = read(retail, "pull our best customers for a thank-you mailer", TEST_AS_OF)
     counted = counted_readings(got.clarification.suggestions, executor, TEST_AS_OF, retail.catalog)
