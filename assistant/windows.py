@@ -273,3 +273,20 @@ def _whole_days(moment: datetime) -> bool:
 
 def _fmt(moment: datetime) -> str:
     return moment.date().isoformat() if _whole_days(moment) else moment.strftime("%Y-%m-%d %H:%M")
+
+
+def span_before(window: Window, n: int, unit: str, as_of: date) -> Window | None:
+    """The span of n units (or of the window's own length, for 'period') just before it: 'the
+    6 months before that', 'the 30 days before the last two weeks'."""
+    span = resolve(window, as_of)
+    if span.start is None:
+        return None
+    start, end = span.start.date(), span.end.date()
+    if unit == "period":
+        first = start - (end - start)
+    elif unit in ("months", "quarters", "years"):
+        months = {"months": 1, "quarters": 3, "years": 12}[unit] * n
+        first = add_months(start, -months)
+    else:
+        first = start - timedelta(days=n * (7 if unit == "weeks" else 1))
+    return Between(start=first, end=start - timedelta(days=1))

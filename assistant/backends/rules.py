@@ -220,13 +220,9 @@ class RulesBackend:
         plain = re.sub(r"\s{2,}", " ", plain)
         if plain == turn.request.strip(" ?.!"):
             return []
-        choices = []
-        for tail in _AMOUNT_TAILS:
-            choice = f"{plain} {tail}"
-            got = RequestParser(self.catalog, self.lexicon, turn.as_of).parse(choice)
-            if got.conditions and not got.unrecognized:
-                choices.append(choice)
-        return choices
+        parser = RequestParser(self.catalog, self.lexicon, turn.as_of)
+        choices = [f"{plain} {tail}" for tail in _AMOUNT_TAILS]
+        return [c for c in choices if (got := parser.parse(c)).conditions and not got.unrecognized]
 
     def _clarify(self, unrecognized: list[str]) -> Clarification:
         examples = list(self.catalog.examples.values())[:4]
@@ -248,18 +244,20 @@ class RulesBackend:
 def which_place(request: str, homonyms: list[Homonym]) -> Clarification:
     """'Which Victoria do you mean?', each choice the request with the name made plain."""
     first = homonyms[0]
-    choices = [_said_instead(request, first.text, c) for c in first.choices]
     question = f"Which {first.label} do you mean: {' or '.join(first.choices)}?"
-    return Clarification(question=question, suggestions=choices, readings=True)
+    return _readings(request, first, question)
 
 
 def which_reading(request: str, vague: list[Homonym]) -> Clarification:
     """'our best customers': the catalog names the readings such a word can have; each choice
     is the request with the word replaced by one of them, counted as it stands."""
     first = vague[0]
-    choices = [_said_instead(request, first.text, c) for c in first.choices]
     readings = ", ".join(first.choices[:-1]) + f" or {first.choices[-1]}"
-    question = f"Which '{first.text}' do you mean: {readings}?"
+    return _readings(request, first, f"Which '{first.text}' do you mean: {readings}?")
+
+
+def _readings(request: str, said: Homonym, question: str) -> Clarification:
+    choices = [_said_instead(request, said.text, c) for c in said.choices]
     return Clarification(question=question, suggestions=choices, readings=True)
 
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from assistant.spec import ActivityCondition, CompareCondition, Condition, MeasureSide
-from assistant.windows import AllTime, Between, Window, add_months, resolve
+from assistant.windows import AllTime, Window, span_before
 
 _LESS = {"less", "fewer", "lower", "smaller"}
 _MORE = {"more", "higher", "bigger", "greater", "larger"}
@@ -176,22 +176,6 @@ def _relative(y: str) -> tuple[str, tuple[int, str] | None]:
     return y, None
 
 
-def before(window: Window, n: int, unit: str, as_of: date) -> Window | None:
-    """The span of n units (or of the window's own length, for 'period') just before it."""
-    span = resolve(window, as_of)
-    if span.start is None:
-        return None
-    start, end = span.start.date(), span.end.date()
-    if unit == "period":
-        first = start - (end - start)
-    elif unit in ("months", "quarters", "years"):
-        months = {"months": 1, "quarters": 3, "years": 12}[unit] * n
-        first = add_months(start, -months)
-    else:
-        first = start - timedelta(days=n * (7 if unit == "weeks" else 1))
-    return Between(start=first, end=start - timedelta(days=1))
-
-
 def compare(
     left: list[Condition],
     right: list[Condition],
@@ -217,7 +201,7 @@ def compare(
     lw, rw = a[0].window, b[0].window
     if found.relative is not None:
         n, unit = found.relative
-        rw = before(lw, n, unit, as_of) if not isinstance(lw, AllTime) else None
+        rw = span_before(lw, n, unit, as_of) if not isinstance(lw, AllTime) else None
         if rw is None:
             return None
     elif isinstance(lw, AllTime):

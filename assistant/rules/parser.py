@@ -39,7 +39,7 @@ from assistant.rules.combine import (
     uses_window,
     with_window,
 )
-from assistant.rules.coverage import numbers_of, unaccounted
+from assistant.rules.coverage import numbers_of, unaccounted, walk
 from assistant.rules.homonyms import Homonym, locates, resolve_homonyms
 from assistant.rules.items import Item, coordinate_values, merge_ranges
 from assistant.rules.lexicon import Lexicon, Meaning, singular_word
@@ -142,7 +142,7 @@ class RequestParser:
         if result.refusal or not result.normalized:
             return result
         m = self._every_event.search(result.normalized)
-        if m is None or any(getattr(c, "measure", "") == "share" for c in _walk(result.conditions)):
+        if m is None or any(getattr(c, "measure", "") == "share" for c in walk(result.conditions)):
             return result
         note = f"{m.group(0)} (a condition on every one of them I could not make)"
         if note not in result.unrecognized:
@@ -160,7 +160,7 @@ class RequestParser:
         if result.refusal or not result.normalized:
             return result
         found = comparison.split(result.normalized)
-        if found is None or any(isinstance(c, CompareCondition) for c in _walk(result.conditions)):
+        if found is None or any(isinstance(c, CompareCondition) for c in walk(result.conditions)):
             return result
         note = f"{found.words} (a comparison I could not make from these words)"
         if note not in result.unrecognized:
@@ -1290,30 +1290,19 @@ class RequestParser:
         if len(names) != 1:
             return []
         (name,) = names
-        facts.negation_used = facts.negated
         if property_kind(self.catalog, name)[0] == "boolean":
-            result.mentions.add(f"attribute:{name}")
-            value = not facts.negated
-            return [Tagged(AttributeCondition(attribute=name, op="=", value=value))]
-        kept = {
-            "on file",
-            "on record",
-            "recorded",
-            "known",
-            "provided",
-            "listed",
-            "saved",
-            "filled in",
-        }
-        said_known = any(i.kind == "stopword" and i.text in kept for i in facts.items)
-        if facts.items[0].joined_by not in ("with", "without") or not said_known:
-            facts.negation_used = False
+            op, value = "=", not facts.negated
+        elif facts.items[0].joined_by in ("with", "without") and any(
+            i.kind == "stopword" and i.text in _KNOWN_WORDS for i in facts.items
+        ):
+            # "the ones with an email address on file": known (without one: not known)
+            op, value = ("is_null" if facts.negated else "not_null"), None
+            result.assumptions.append(f"with {content[0].text} = {content[0].text} is known")
+        else:
             return []
-        # "the ones with an email address on file": known (without one: not known)
+        facts.negation_used = facts.negated
         result.mentions.add(f"attribute:{name}")
-        result.assumptions.append(f"with {content[0].text} = {content[0].text} is known")
-        op = "is_null" if facts.negated else "not_null"
-        return [Tagged(AttributeCondition(attribute=name, op=op))]
+        return [Tagged(AttributeCondition(attribute=name, op=op, value=value))]
 
     def _names_rows(self, before: list[Item], clause: list[Item]) -> bool:
         """'reported an outage with a poor rating': the clause before names rows of one event
@@ -2705,6 +2694,10 @@ class RequestParser:
 
 
 # "in each country", "for every sales region", "per region", "within each plan"
+# Words that say a property is known ("an email address on file").
+_KNOWN_WORDS = frozenset(
+    {"on file", "on record", "recorded", "known", "provided", "listed", "saved", "filled in"}
+)
 _OPENED = re.compile(
     r"\b(opened|opens|open|opening)\s+(an?|the|one|some|\d+)\s+((?:[a-z-]+\s+){0,2}[a-z-]+)\b"
 )
@@ -2743,19 +2736,6 @@ def _age_like(item: Item) -> bool:
         return False
     values = [item.value, item.high] if item.kind == "range" else [item.value]
     return all(v is not None and 14 <= v <= 110 and float(v).is_integer() for v in values)
-
-
-def _walk(conditions: list[Condition]) -> list[Condition]:
-    """Every condition, those inside and/or/not groups included."""
-    out: list[Condition] = []
-    for c in conditions:
-        out.append(c)
-        inner = getattr(c, "conditions", None)
-        if inner:
-            out += _walk(inner)
-        if isinstance(c, NotGroup) and getattr(c, "condition", None) is not None:
-            out += _walk([c.condition])
-    return out
 
 
 _PER_GROUP = re.compile(

@@ -21,8 +21,7 @@ from assistant.windows import (
     Trailing,
     Window,
     Year,
-    add_months,
-    resolve,
+    span_before,
 )
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -165,10 +164,7 @@ class TimeParser:
     # -- builders ---------------------------------------------------------------------------------
 
     def _trailing(self, m: re.Match[str]) -> Window:
-        n, unit = int(m.group(1)), _plural(m.group(2))
-        if unit == "quarters":
-            return Trailing(n=3 * n, unit="months")
-        return Trailing(n=max(n, 1), unit=unit)
+        return self._trailing_of(int(m.group(1)), _plural(m.group(2)))
 
     def _none_for_long(self, m: re.Match[str]) -> Window | None:
         """'haven't bought in more than 6 months': the trailing period; after 'for' only when
@@ -177,33 +173,22 @@ class TimeParser:
             r"\b(?:not|never|no)\b(?:\s+\S+){0,5}\s*$", m.string[: m.start()]
         ):
             return None
-        n, unit = int(m.group(2)), _plural(m.group(3))
-        if unit == "quarters":
-            return Trailing(n=3 * n, unit="months")
-        return Trailing(n=max(n, 1), unit=unit)
+        return self._trailing_of(int(m.group(2)), _plural(m.group(3)))
 
     def _before_trailing(self, m: re.Match[str]) -> Window | None:
         if "hours" in (_plural(m.group(2)), _plural(m.group(4))):
             return None  # a span of days: hours before a window are no calendar days
-        later = self._trailing_of(max(int(m.group(3)), 1), _plural(m.group(4)))
-        start = resolve(later, self.as_of).start
-        assert start is not None  # a trailing window always starts somewhere
-        first = start.date()
-        n, unit = max(int(m.group(1)), 1), _plural(m.group(2))
-        if unit in ("months", "quarters", "years"):
-            earliest = add_months(first, -n * {"months": 1, "quarters": 3, "years": 12}[unit])
-        else:
-            earliest = first - timedelta(days=n * (7 if unit == "weeks" else 1))
-        return Between(start=earliest, end=first - timedelta(days=1))
+        later = self._trailing_of(int(m.group(3)), _plural(m.group(4)))
+        return span_before(later, max(int(m.group(1)), 1), _plural(m.group(2)), self.as_of)
 
     @staticmethod
     def _trailing_of(n: int, unit: str) -> Window:
+        """The last n units (at least one); quarters as months."""
+        n = max(n, 1)
         return Trailing(n=3 * n, unit="months") if unit == "quarters" else Trailing(n=n, unit=unit)
 
     def _few(self, m: re.Match[str]) -> Window:
-        unit = _plural(m.group(2))
-        n = _FEW[m.group(1)]
-        return Trailing(n=3 * n, unit="months") if unit == "quarters" else Trailing(n=n, unit=unit)
+        return self._trailing_of(_FEW[m.group(1)], _plural(m.group(2)))
 
     def _past_one(self, m: re.Match[str]) -> Window:
         unit = m.group(1)
