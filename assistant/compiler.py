@@ -767,13 +767,15 @@ def _serving_event(
     event = graph.event(source)
     if not event.lines:
         return source
-    names = [*filters, *([spec.field] if spec.field else [])]
+    # "mostly electronics": a share of the lines of a category is read on the lines too
+    shared = list(spec.share_of.filters) if spec.share_of is not None else []
+    names = [*filters, *shared, *([spec.field] if spec.field else [])]
     tables = {t for n in names for t in graph.field(source, n).tables}
     if not graph.needs_lines(source, tables):
         return source
     lines = graph.event(event.lines)
     line_fields = graph.event_fields(event.lines)
-    wanted = [n for n in filters if n not in line_fields] + [
+    wanted = [n for n in [*filters, *shared] if n not in line_fields] + [
         p for p in predicates if p not in lines.predicates
     ]
     if spec.field and spec.field != event.amount and spec.field not in line_fields:

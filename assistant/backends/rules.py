@@ -7,12 +7,13 @@ import re
 from assistant.backends.base import Clarification, Interpretation, Turn, Validator
 from assistant.catalog import Catalog, load_catalog
 from assistant.lexicon_cache import cached_lexicon
+from assistant.rules.brief import flattened, untitled
 from assistant.rules.combine import is_unnarrowed
 from assistant.rules.homonyms import Homonym
 from assistant.rules.lexicon import Lexicon
 from assistant.rules.parser import RequestParser
 from assistant.rules.refine import activity_sources, detect_intent, refine, strip_command
-from assistant.rules.steps import split_steps, with_earlier_time
+from assistant.rules.steps import split_steps, with_earlier_time, without_scene
 from assistant.rules.timeparse import TimeParser
 from assistant.spec import ActivityCondition, Condition, RankCondition, SegmentSpec
 
@@ -44,6 +45,29 @@ class RulesBackend:
         self.lexicon = lexicon or cached_lexicon(self.catalog)
 
     def interpret(self, turn: Turn, validate: Validator | None = None) -> Interpretation:
+        notes: list[str] = []
+
+        def understood(words: str) -> bool:
+            alone = RequestParser(self.catalog, self.lexicon, turn.as_of).parse(words)
+            return bool(alone.conditions) and not alone.unknown_words and not alone.unrecognized
+
+        brief = flattened(turn.request, self.lexicon.grammar, understood)
+        request = turn.request if brief is None else brief.text
+        if brief is not None:
+            notes += brief.notes
+        else:
+            request, title = untitled(request, self.lexicon.grammar, understood)
+            if title is not None:
+                notes.append(f"'{title}:' read as the request's title, not a condition")
+        request, scene = without_scene(request)
+        if scene is not None:
+            notes.append(f"'{scene}' read as the setting of the request, not a condition")
+        if request == turn.request:
+            return self._interpret(turn, validate)
+        got = self._interpret(turn.model_copy(update={"request": request}), validate)
+        return got.model_copy(update={"assumptions": [*notes, *got.assumptions]})
+
+    def _interpret(self, turn: Turn, validate: Validator | None = None) -> Interpretation:
         stepped = self._in_steps(turn, validate)
         if stepped is not None:
             return stepped

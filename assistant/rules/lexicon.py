@@ -34,6 +34,11 @@ PRIORITY = (
     "derived", "age", "unit", "ago", "unknown", "money_verb", "conjunction", "stopword",
 )  # fmt: skip
 GRAMMAR_KINDS = {"negation", "comparator", "conjunction", "between", "rank"}
+# Kinds of meaning the catalog gives a phrase (the rest are the grammar's own words).
+_CATALOG_KINDS = frozenset(
+    ("term", "segment_model", "model_alias", "measure", "predicate", "verb", "field", "value")
+    + ("column", "derived", "band", "signup")
+)
 
 
 @dataclass(frozen=True)
@@ -74,8 +79,21 @@ class Lexicon:
                 if m.kind not in skip and not ("term" in skip and m.get("beside_term"))
             ]
             if meanings:
-                return length, meanings
+                return self._filler_yields(words, start, length, meanings)
         return 0, []
+
+    def _filler_yields(
+        self, words: list[str], start: int, length: int, meanings: list[Meaning]
+    ) -> tuple[int, list[Meaning]]:
+        """'with an email address': a filler phrase ('an email') never hides a catalog phrase
+        that starts inside it and goes on past its end ('email address'): the filler ends there."""
+        if length < 2 or any(m.kind != "stopword" for m in meanings):
+            return length, meanings
+        for inner in range(1, length):
+            longer, found = self.match(words, start + inner)
+            if inner + longer > length and any(m.kind in _CATALOG_KINDS for m in found):
+                return inner, [Meaning("stopword")]
+        return length, meanings
 
     def correct(self, word: str) -> str | None:
         """The vocabulary word a misspelling most likely meant ("outdor" -> "outdoor")."""

@@ -40,6 +40,7 @@ from assistant.rules.combine import (
     with_window,
 )
 from assistant.rules.coverage import numbers_of, unaccounted, walk
+from assistant.rules.glosses import unglossed
 from assistant.rules.homonyms import Homonym, locates, resolve_homonyms
 from assistant.rules.items import Item, coordinate_values, merge_ranges
 from assistant.rules.lexicon import Lexicon, Meaning, singular_word
@@ -136,6 +137,13 @@ class RequestParser:
         finally:
             self._time_text = outer
 
+    def _reads(self, words: str, depth: int) -> bool:
+        """Whether words alone make a condition with no word the lexicon does not know."""
+        if depth > 0:
+            return False
+        alone = self.parse(words, depth=depth + 1)
+        return bool(alone.conditions) and not alone.unknown_words and not alone.refusal
+
     def _unmade_every(self, result: ParseResult) -> ParseResult:
         """'gave 5 stars on every ticket they rated': a condition on all of a customer's rows
         that no share condition made is reported, never read as 'at least one'."""
@@ -173,6 +181,8 @@ class RequestParser:
         if refusal:
             result.refusal = refusal
             return result
+        text, glosses = unglossed(text, self.lexicon, lambda aside: self._reads(aside, depth))
+        result.assumptions += [g.note for g in glosses]
         normalized = normalize(text)
         result.normalized = normalized
         normalized = self._respelled(normalized)
@@ -262,7 +272,11 @@ class RequestParser:
             if facts.window is not None and not uses_window(made, facts):
                 made = self._dated_statuses(made, facts.window, result)
             if facts.window is not None and not uses_window(made, facts):
-                made = made + self._window_alone(facts, earlier, result)
+                ranked = self._ranking_dated(facts, made, tagged, index, result)
+                if ranked is not None:
+                    tagged = ranked
+                else:
+                    made = made + self._window_alone(facts, earlier, result)
             who = self._who_did(facts, made, [t for t in tagged if t.clause == index - 1])
             if who is not None:
                 # "more than 3 admins who logged in last week": that many different admins
@@ -1239,7 +1253,7 @@ class RequestParser:
             return (
                 i.kind == "verb"
                 and bool(i.meaning.source and events[i.meaning.source].union)
-                and re.search(r"\b(?:any|every|all|each)\b", i.text) is not None
+                and re.search(r"\b(?:any|every|all|each|across|combined)\b", i.text) is not None
             )
 
         said = [i for i in items if any_channel(i)]
@@ -1292,10 +1306,14 @@ class RequestParser:
         (name,) = names
         if property_kind(self.catalog, name)[0] == "boolean":
             op, value = "=", not facts.negated
-        elif facts.items[0].joined_by in ("with", "without") and any(
-            i.kind == "stopword" and i.text in _KNOWN_WORDS for i in facts.items
+        elif (
+            facts.items[0].joined_by in ("with", "without")
+            or any(i.kind == "negation" and i.text == "without" for i in facts.items)
+        ) and (
+            any(i.kind == "stopword" and i.text in _KNOWN_WORDS for i in facts.items)
+            or (_had_as_thing(facts.items, content[0]) and not self._enumerated(name))
         ):
-            # "the ones with an email address on file": known (without one: not known)
+            # "the ones with an email address (on file)": known (without one: not known)
             op, value = ("is_null" if facts.negated else "not_null"), None
             result.assumptions.append(f"with {content[0].text} = {content[0].text} is known")
         else:
@@ -1303,6 +1321,11 @@ class RequestParser:
         facts.negation_used = facts.negated
         result.mentions.add(f"attribute:{name}")
         return [Tagged(AttributeCondition(attribute=name, op=op, value=value))]
+
+    def _enumerated(self, name: str) -> bool:
+        """A property with listed values ('with a gender' names no value of it)."""
+        place = self.catalog.property_column(name)
+        return place is not None and bool(self.catalog.column(*place).values)
 
     def _names_rows(self, before: list[Item], clause: list[Item]) -> bool:
         """'reported an outage with a poor rating': the clause before names rows of one event
@@ -1705,6 +1728,33 @@ class RequestParser:
             if event.time and event.where and " ".join(event.where.split()) == said:
                 return name
         return None
+
+    def _ranking_dated(
+        self,
+        facts: ClauseFacts,
+        made: list[Tagged],
+        tagged: list[Tagged],
+        index: int,
+        result: ParseResult,
+    ) -> list[Tagged] | None:
+        """'top 50 spenders, last 12 months': a time alone after a ranking of all time is the
+        ranking's own time (None when that is not the case)."""
+        if made or facts.negated or facts.has_content() or facts.window is None:
+            return None
+        before = [t for t in tagged if t.clause == index - 1]
+        if not before or not all(
+            isinstance(t.condition, RankCondition) and isinstance(t.condition.window, AllTime)
+            for t in before
+        ):
+            return None
+        window = facts.window
+        result.assumptions.append(f"'{describe(window)}' applied to the ranking before it")
+        return [
+            replace(t, condition=t.condition.model_copy(update={"window": window}))
+            if t.clause == index - 1
+            else t
+            for t in tagged
+        ]
 
     def _window_alone(
         self, facts: ClauseFacts, earlier: list[Tagged], result: ParseResult
@@ -2695,6 +2745,17 @@ class RequestParser:
 
 # "in each country", "for every sales region", "per region", "within each plan"
 # Words that say a property is known ("an email address on file").
+def _had_as_thing(items: list[Item], named: Item) -> bool:
+    """'with an email address', 'with no email address', 'without a phone': the property is
+    named as a thing one has (or has not)."""
+    before = items[: items.index(named)]
+    while before and before[-1].kind == "stopword" and before[-1].text in ("a", "an", "any"):
+        before.pop()
+        if not before or before[-1].kind != "negation":
+            return True
+    return bool(before) and before[-1].kind == "negation" and before[-1].text in ("no", "without")
+
+
 _KNOWN_WORDS = frozenset(
     {"on file", "on record", "recorded", "known", "provided", "listed", "saved", "filled in"}
 )

@@ -14,6 +14,7 @@ from assistant.rules.timeparse import TimeParser
 # A sentence that starts like a follow-up begins a new step.
 _NEXT = (
     r"now|then|next|after that|and then|finally|also|keep|drop|remove|exclude|only|add|plus|"
+    r"leave out|leave off|except|excluding|"
     r"of those|of them|among them|among those|out of those|from those|from them|narrow|limit"
 )
 _SPLIT = re.compile(rf"\s*[.;!?]+\s+(?=(?:{_NEXT})\b)", re.IGNORECASE)
@@ -37,6 +38,32 @@ _SAME_TIME = re.compile(
     r"(?:year|month|quarter|week|period|time|window|timeframe)\b(?!\s+(?:before|after|ago))",
     re.IGNORECASE,
 )
+
+
+# "Planning our back-to-school push. I need parents who …": a first sentence that only sets the
+# scene, followed by the ask.
+_SCENE = re.compile(
+    r"^\s*(?:(?:hi|hey|hello)(?:\s+(?:all|team|folks|everyone))?[,!.]?\s+)?"
+    r"(?:planning|we(?:'re| are) (?:planning|running|launching|prepping|preparing|working on)|"
+    r"working on|prepping|preparing|getting ready for|ahead of|context|background|fyi|quick one)\b"
+    r"[^.!?]*[.!?]+\s+(?=\S)",
+    re.IGNORECASE,
+)
+_ASK = re.compile(
+    r"^\s*(?:i|we)\s+(?:need|want|would like|'d like|am looking for|are looking for)\b|"
+    r"^\s*(?:can|could|would)\s+(?:you|someone|somebody|we)\b|"
+    r"^\s*(?:please\s+)?(?:pull|find|get|give|show|build|list|send)\b|^\s*looking for\b",
+    re.IGNORECASE,
+)
+
+
+def without_scene(request: str) -> tuple[str, str | None]:
+    """The request without a first sentence that only sets the scene before the ask, and that
+    sentence (None when there is none)."""
+    m = _SCENE.match(request)
+    if m is None or not _ASK.match(request[m.end() :]):
+        return request, None
+    return request[m.end() :], m.group(0).strip()
 
 
 def split_steps(request: str) -> list[str]:

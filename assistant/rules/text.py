@@ -138,6 +138,30 @@ def words_to_number(run: str) -> int | None:
     return total + current
 
 
+_EXCLUDED_TOO = re.compile(
+    r"\b(exclude|excluding|leave out|leaving out|except(?: for)?|omit|omitting|minus|but not)\b"
+    r"([^.;:!?]*?)\band\s+(?=(?:anyone|anybody|everyone|everybody|those|people|customers|"
+    r"accounts|users|shoppers|the ones)\s+(?:who|that|whose|with)\b)"
+)
+# "in twenty twenty five", "since nineteen ninety": a year said the way it is spoken
+_SPOKEN_YEAR = re.compile(
+    r"\b(?P<lead>in|since|during|from|before|after|until|through|of|year|by)\s+"
+    r"(?P<century>nineteen|twenty)\s+(?P<rest>oh\s+(?:one|two|three|four|five|six|seven|eight|"
+    r"nine)|(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)|"
+    r"(?:" + "|".join(TENS) + r")(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?)\b"
+    r"(?![\s-](?:one|two|three|four|five|six|seven|eight|nine)\b)"
+    r"(?!\s+(?:days?|weeks?|months?|years?|times|orders?|purchases?|items?|dollars)\b)"
+)
+
+
+def _spoken_year(match: re.Match[str]) -> str:
+    rest = words_to_number(match.group("rest").removeprefix("oh").strip())
+    if rest is None or not 0 < rest < 100:
+        return match.group(0)
+    century = 1900 if match.group("century") == "nineteen" else 2000
+    return f"{match.group('lead')} {century + rest}"
+
+
 def _number_run(match: re.Match[str]) -> str:
     """A run of number words as digits; 'and' joins parts of one number only after a scale
     ('two hundred and fifty'), else it joins two numbers ('between two and five')."""
@@ -285,6 +309,17 @@ def normalize(text: str) -> str:
         lambda m: f"{m.group(1)} " + f" and {m.group(1)} ".join(re.findall(_YEAR, m.group(0))),
         text,
     )
+    # "in calendar 2002", "calendar year 2002", "CY2002": the year
+    text = re.sub(r"\b(?:the\s+)?(?:calendar\s+(?:year\s+)?|cy\s?)((?:19|20)\d\d)\b", r"\1", text)
+    # "excluding business accounts and anyone who contacted support": both are left out
+    text = _EXCLUDED_TOO.sub(r"\1\2and excluding ", text)
+    # "the 90-day window immediately before the last 90 days": the 90 days before them
+    text = re.sub(
+        r"\b(\d+)[\s-](day|week|month)s?\s+(?:window|period|span|stretch|timeframe)\b",
+        r"\1 \2s",
+        text,
+    )
+    text = re.sub(r"\b(?:immediately|just|directly|right)\s+(?=before\b|prior to\b)", "", text)
     # "the past fortnight": two weeks; "spend > 1000 & orders >= 5": and
     text = re.sub(r"\b(?:an?|one)\s+fortnight\b", "2 weeks", text)
     text = re.sub(r"\bfortnights?\b", "2 weeks", text)
@@ -294,6 +329,7 @@ def normalize(text: str) -> str:
     for phrase, number in NUMBER_PHRASES.items():
         text = re.sub(rf"\b{phrase}\b", number, text)
     text = _DECADE_WORD.sub(lambda m: m.group(0).replace(m.group(1), DECADES[m.group(1)]), text)
+    text = _SPOKEN_YEAR.sub(_spoken_year, text)
     text = _NUMBER_RUN.sub(_number_run, text)
     # "more than a year ago", "an hour ago": one of the unit
     text = _ONE_UNIT_AGO.sub(r"1 \1", text)
