@@ -36,6 +36,15 @@ _TIMES = re.compile(
     r"\b(?:(?P<op>at\s+least|over|more\s+than)\s+)?(?P<n>\d+(?:\.\d+)?)\s+times\s+as\s+"
     r"(?:many|much)\b(?P<x>(?:\s+(?!as\b)\S+){0,10}?)\s+as\s+(?P<y>\S.*)$"
 )
+# "less than half of what they spent in …", "more than twice as much … as …": a multiple of
+# the customer's own other figure
+_FRACTIONS = {"half": 0.5, "a third": 1 / 3, "a quarter": 0.25, "twice": 2.0, "double": 2.0}
+_PART = re.compile(
+    r"\b(?P<word>less|fewer|lower|smaller|more|higher|greater|bigger)\s+than\s+"
+    r"(?P<frac>half|a\s+third|a\s+quarter|twice|double)\s+(?:"
+    r"(?:of\s+)?(?P<x>)(?P<y>(?:what|how\s+much|how\s+many|the\s+amount)\b.*)"
+    r"|as\s+(?:much|many)\b(?P<x2>(?:\s+(?!as\b)\S+){0,10}?)\s+as\s+(?P<y2>\S.*))$"
+)
 _TREND = re.compile(
     r"\b(?P<word>dropped|fell|declined|decreased|shrank|went\s+down|(?:is|was|were|are)\s+down|"
     r"down|grew|rose|increased|went\s+up|(?:is|was|were|are)\s+up|up)\b"
@@ -92,11 +101,43 @@ def split(text: str) -> Split | None:
     """The comparison a normalized request makes, or None."""
     if re.search(r"\bmore\s+often\s+than\s+not\b|\brather\s+than\b", text):
         return None
+    part = _PART.search(text)
+    if part is not None:
+        return _part_of(text, part)
     for pattern, kind in ((_TIMES, "times"), (_THAN, "than"), (_TREND, "trend"), (_LEVEL, "level")):
         m = pattern.search(text)
         if m is not None:
             return _sides(text, m, kind)
     return None
+
+
+def _part_of(text: str, m: re.Match[str]) -> Split | None:
+    """'… is less than half of what they spent in the 6 months before that'."""
+    head = text[: m.start()].strip()
+    x = (m.group("x2") or "").strip()
+    y, tail = _right_end((m.group("y") or m.group("y2") or "").strip())
+    if not head or not y:
+        return None
+    frac = " ".join(m.group("frac").split())
+    op = "<" if m.group("word") in _LESS else ">"
+    if not x:
+        x = _this_of(y) or ""
+    y, relative = _relative(y)
+    words = f"{m.group('word')} than {frac} of …"
+    left = " ".join(p for p in (head, x, tail) if p)
+    right = " ".join(p for p in (head, y, tail) if p)
+    shorter = () if x else _shorter(head, y, tail)
+    return Split(left, right, op, _FRACTIONS[frac], words, relative, shorter)
+
+
+def _shorter(head: str, y: str, tail: str) -> tuple[str, ...]:
+    """The right side with 1, 2, 3 … of the head's last words left out ('shop in store more
+    than online': online replaces 'in store')."""
+    words_of = head.split()
+    return tuple(
+        " ".join(p for p in (" ".join(words_of[:-k]), y, tail) if p)
+        for k in range(1, min(8, len(words_of) - 1) + 1)
+    )
 
 
 def _sides(text: str, m: re.Match[str], kind: str) -> Split | None:
@@ -132,13 +173,7 @@ def _sides(text: str, m: re.Match[str], kind: str) -> Split | None:
     y, relative = _relative(y)
     left = " ".join(p for p in (head, x, tail) if p)
     right = " ".join(p for p in (head, y, tail) if p)
-    shorter: tuple[str, ...] = ()
-    if not x:
-        words_of = head.split()
-        shorter = tuple(
-            " ".join(p for p in (" ".join(words_of[:-k]), y, tail) if p)
-            for k in range(1, min(8, len(words_of) - 1) + 1)
-        )
+    shorter = () if x else _shorter(head, y, tail)
     return Split(
         left=left,
         right=right,

@@ -189,6 +189,7 @@ class RequestParser:
         normalized = self._opened_other_rows(normalized)
         normalized = self._rather_than(normalized, result)
         normalized = self._single_activity(normalized)
+        normalized = self._actors_who(normalized)
         normalized = self._after_the_event(normalized)
         normalized = same_time_said(normalized, self.times)
         found = comparison.split(normalized)
@@ -425,6 +426,30 @@ class RequestParser:
         if "single" not in text:
             return text
         return self._single_before_event.sub("exactly 1 ", text)
+
+    def _actors_who(self, text: str) -> str:
+        """'where 20 or more different people used the product': a number of the rows other
+        events name as who did them (users), then what they did, is that many different ones who
+        did it; said as 'N users who …'."""
+        found = self.catalog.cached("rules.actor_nouns", _actor_nouns)
+        if not found or not re.search(r"\d", text):
+            return text
+        pattern, plural = found
+
+        def who(m: re.Match[str]) -> str:
+            rest = text[m.end() :].split()
+            length, meanings = self.lexicon.match(rest, 0) if rest else (0, [])
+            if not length or not any(self._done(meaning) for meaning in meanings[:1]):
+                return m.group(0)
+            return f"{m.group('count')} {plural[m.group('noun')]} who "
+
+        return pattern.sub(who, text)
+
+    def _done(self, meaning: Meaning) -> bool:
+        """A verb or measure, or a value of an event's rows ('logged in'): something done."""
+        if meaning.kind in ("verb", "measure"):
+            return True
+        return meaning.kind == "value" and not self.vocab.is_property(meaning.table, meaning.column)
 
     @property
     def _single_before_event(self) -> re.Pattern[str]:
@@ -2776,6 +2801,45 @@ def event_nouns(catalog: Catalog) -> list[str]:
             }
     nouns |= {single for n in nouns if (single := singular_word(n))}
     return sorted(nouns, key=len, reverse=True)
+
+
+def _actor_nouns(catalog: Catalog) -> tuple[re.Pattern[str], dict[str, str]] | None:
+    """A pattern for 'N (different) <people>' where the people are the rows of an event whose
+    table other events' rows point to (an account's users), and each word's plural noun."""
+    plural: dict[str, str] = {}
+    for event in catalog.events.values():
+        table = event.table
+        if (
+            not table
+            or event.union
+            or not any(
+                r.endswith(f"-> {table}.{k}")
+                for r in catalog.relations
+                for k in catalog.tables[table].key
+            )
+        ):
+            continue
+        words = {event.plural_noun, *catalog.tables[table].synonyms}
+        for word in words:
+            if word and " " not in word:
+                plural.setdefault(word, event.plural_noun)
+        for column in catalog.tables[table].columns.values():
+            for value in (column.values or {}).values():
+                # "3 admins exported a report": the people named by a value of theirs
+                for word in (value.label, *value.synonyms):
+                    if word and word.endswith("s") and word.lower() == word:
+                        plural.setdefault(word, word)
+    if not plural:
+        return None
+    nouns = "|".join(re.escape(w) for w in sorted(plural, key=len, reverse=True))
+    return (
+        re.compile(
+            r"(?P<count>\b\d+(?:\s+or\s+(?:more|fewer|less))?)\s+"
+            r"(?:(?:different|distinct|unique|separate|individual)\s+)?"
+            rf"(?P<noun>{nouns})\s+(?!(?:who|that|which|of|and|or|in|on|with|whose)\b)"
+        ),
+        plural,
+    )
 
 
 def _single_pattern(catalog: Catalog) -> re.Pattern[str]:

@@ -44,6 +44,8 @@ def split_window(window: Window, unit: str | None, as_of: date) -> list[Between]
     """The periods of `window`, or None when it has no start or too many periods."""
     if isinstance(window, Trailing) and unit is not None and window.unit == f"{unit}s":
         unit = None  # "every week over the last 4 weeks": the window's own 4 blocks
+    if unit is None and _whole_months(window):
+        unit = "month"  # "each of the 3 previous full months": its calendar months
     if unit is None:
         if not isinstance(window, Trailing) or window.unit not in ("days", "weeks", "months"):
             return None
@@ -61,6 +63,16 @@ def split_window(window: Window, unit: str | None, as_of: date) -> list[Between]
         if len(periods) > MAX_PERIODS:
             return None
     return periods if len(periods) > 1 else None
+
+
+def _whole_months(window: Window) -> bool:
+    """A span from the first of a month to the last day of a later one."""
+    return (
+        isinstance(window, Between)
+        and window.start.day == 1
+        and (window.end + timedelta(1)).day == 1
+        and window.end.replace(day=1) > window.start
+    )
 
 
 def _trailing_blocks(window: Trailing, as_of: date) -> list[Between] | None:

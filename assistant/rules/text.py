@@ -138,6 +138,10 @@ def words_to_number(run: str) -> int | None:
     return total + current
 
 
+_NOT_THIS_MONTH = re.compile(
+    r"\s*[(,]?\s*\b(?:not counting|excluding|not including|leaving out|without)\s+(?:the\s+)?"
+    r"(?:current|this|present|ongoing|partial)\s+month\b\s*\)?"
+)
 _EXCLUDED_TOO = re.compile(
     r"\b(exclude|excluding|leave out|leaving out|except(?: for)?|omit|omitting|minus|but not)\b"
     r"([^.;:!?]*?)\band\s+(?=(?:anyone|anybody|everyone|everybody|those|people|customers|"
@@ -309,6 +313,14 @@ def normalize(text: str) -> str:
         lambda m: f"{m.group(1)} " + f" and {m.group(1)} ".join(re.findall(_YEAR, m.group(0))),
         text,
     )
+    # "the last 3 months (not counting the current month)": whole months before this one
+    text, whole = _NOT_THIS_MONTH.subn("", text)
+    if whole:
+        text = re.sub(
+            r"\b(last|past|previous|prior)\s+(\d+)\s+(?:calendar\s+)?months\b",
+            r"\1 \2 full months",
+            text,
+        )
     # "in calendar 2002", "calendar year 2002", "CY2002": the year
     text = re.sub(r"\b(?:the\s+)?(?:calendar\s+(?:year\s+)?|cy\s?)((?:19|20)\d\d)\b", r"\1", text)
     # "excluding business accounts and anyone who contacted support": both are left out

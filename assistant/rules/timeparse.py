@@ -87,6 +87,13 @@ class TimeParser:
             (rf"\bfrom\s+({_DAY})\s+(?:to|until|till|through)\s+({_DAY})\b", self._between),
             (rf"\b(?:ever\s+)?since\s+({_DAY})\b", self._since),
             (rf"\b(?:before|prior to)\s+({_DAY})\b", self._before),
+            # "the 3 previous full calendar months", "the last 3 complete months": whole months
+            # before the current one
+            (
+                rf"\b{_LEAD}(?:(?:last|past|previous|prior)\s+(\d+)|(\d+)\s+(?:previous|prior|last))"
+                r"\s+(?:full|complete|completed|whole)\s+(?:calendar\s+)?months\b",
+                self._full_months,
+            ),
             (rf"\b{_LEAD}(?:last|past|previous|prior|recent)\s+(\d+)\s+{_UNIT}\b", self._trailing),
             # "haven't bought in more than 6 months", "not logged in for over a week": none in
             # that long (the trailing period)
@@ -165,6 +172,11 @@ class TimeParser:
 
     def _trailing(self, m: re.Match[str]) -> Window:
         return self._trailing_of(int(m.group(1)), _plural(m.group(2)))
+
+    def _full_months(self, m: re.Match[str]) -> Window:
+        n = max(int(m.group(1) or m.group(2)), 1)
+        first = self.as_of.replace(day=1)
+        return Between(start=_add_months(first, -n), end=first - timedelta(days=1))
 
     def _none_for_long(self, m: re.Match[str]) -> Window | None:
         """'haven't bought in more than 6 months': the trailing period; after 'for' only when

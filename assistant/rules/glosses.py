@@ -1,0 +1,111 @@
+"""Asides in brackets that spell out what the words before them mean.
+
+"women on the west coast (CA, OR, WA)", "top value tier (top 10% by 12-mo revenue)", "avg basket
+(spend per store ticket)": the bracket restates a catalog term, a named segment or a measure the
+request has just used, so it is read once, as the catalog's, and the reading says so. "parents (at
+least one dependent)": the bracket defines words the catalog does not know, so it is read in their
+place. A bracket that adds something ("Texas (not Austin)", "(only women)") or whose words are not
+understood on their own is left in the request as a clause of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.rules.lexicon import Lexicon, phrase_key
+
+_BRACKET = re.compile(r"\s*\(([^()]{1,120})\)")
+# Words that make a bracket add to what is before it rather than restate it.
+_ADDS = frozenset(
+    (
+        *("not", "no", "never", "except", "excluding", "exclude", "without", "only", "but"),
+        *("also", "plus", "especially", "mainly", "mostly", "besides", "ignoring", "minus"),
+    )
+)
+_NAMED = ("term", "segment_model", "model_alias")
+_LONGEST = 5
+
+
+@dataclass(frozen=True)
+class Gloss:
+    said: str  # the words glossed ("west coast")
+    aside: str  # the bracket's words ("CA, OR, WA")
+    defines: bool = False  # the bracket is read in place of words the catalog does not know
+
+    @property
+    def note(self) -> str:
+        if self.defines:
+            return f"'{self.said}' read as '{self.aside}' (as the brackets say)"
+        return f"'({self.aside})' read as spelling out what '{self.said}' means"
+
+
+def unglossed(
+    text: str, lexicon: Lexicon, understood: Callable[[str], bool]
+) -> tuple[str, list[Gloss]]:
+    """The request with each bracket that glosses the words before it read once.
+
+    `understood(words)` says whether the bracket's words alone are read in full (a bracket that is
+    not is kept, so whatever in it the grammar misses is reported)."""
+    glosses: list[Gloss] = []
+    out, last = [], 0
+    for m in _BRACKET.finditer(text):
+        before, aside = text[last : m.start()], m.group(1).strip()
+        if _adds(aside) or not understood(aside):
+            continue
+        said = _named_before(before, lexicon)
+        if said is not None:
+            out.append(before)
+            glosses.append(Gloss(said=said, aside=aside))
+        else:
+            unknown = _unknown_before(before, lexicon)
+            if unknown is None:
+                continue
+            out.append(f"{before[: unknown.start()]} {aside}")
+            glosses.append(Gloss(said=unknown.group(0).strip(), aside=aside, defines=True))
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out), glosses
+
+
+def _named_before(before: str, lexicon: Lexicon) -> str | None:
+    """The catalog term, named segment or aggregate measure ('avg basket') the text ends with,
+    in its words, else None."""
+    words = list(phrase_key(before))
+    for n in range(min(_LONGEST, len(words)), 0, -1):
+        tail = tuple(words[-n:])
+        kinds = {m.kind for m in lexicon.phrases.get(tail, [])}
+        if kinds & set(_NAMED):
+            return " ".join(tail)
+        if n == 1 and "measure" in kinds and len(words) > 1:
+            previous = {m.kind for m in lexicon.phrases.get((words[-2],), [])}
+            if "aggregate" in previous:
+                return " ".join(words[-2:])
+    return None
+
+
+def _unknown_before(before: str, lexicon: Lexicon) -> re.Match[str] | None:
+    """The run of words the lexicon does not know that the text ends with ('parents')."""
+    m = re.search(r"(?:\s*\b[A-Za-z][\w'-]*)+\s*$", before)
+    if m is None:
+        return None
+    words = m.group(0).split()
+    unknown = 0
+    for word in reversed(words):
+        if _known(word, lexicon):
+            break
+        unknown += 1
+    if not unknown:
+        return None
+    return re.search(rf"(?:\s*\b[A-Za-z][\w'-]*){{{unknown}}}\s*$", before)
+
+
+def _known(word: str, lexicon: Lexicon) -> bool:
+    key = phrase_key(word)
+    return not key or all(w in lexicon.vocabulary or (w,) in lexicon.phrases for w in key)
+
+
+def _adds(aside: str) -> bool:
+    words = phrase_key(aside)
+    return bool(words) and (words[0] in ("and", "or") or any(w in _ADDS for w in words))

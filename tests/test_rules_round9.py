@@ -1,0 +1,268 @@
+"""Specification: how the round 9 voices are read (issue 11). Bullet-point briefs, titles and
+scene-setting sentences, asides in brackets, regions that are groups of stored values, spoken
+years, exclusions of several groups, and shares of an order's lines."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from conftest import TEST_AS_OF
+from rules_reading import activities, read
+
+from assistant.compiler import compile_spec
+from assistant.spec import AttributeCondition, RankCondition, SegmentRef
+
+
+def _attributes(got) -> dict[str, AttributeCondition]:
+    return {c.attribute: c for c in got.spec.conditions if isinstance(c, AttributeCondition)}
+
+
+def _count(backend, got, db) -> int:
+    sql = compile_spec(got.spec, TEST_AS_OF, backend.catalog).sql
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
+
+
+# -- briefs --------------------------------------------------------------------------------------
+
+
+def test_a_bulleted_brief_is_one_condition_per_bullet_and_its_title_is_no_condition(retail):
+    got = read(
+        retail,
+        "Reactivation send:\n- engagement tier = dormant\n- email opt-in: yes\n- offer: 10% off",
+    )
+    refs = [c for c in got.spec.conditions if isinstance(c, SegmentRef)]
+    assert [(r.model, r.label) for r in refs] == [("engagement_tier", "dormant")]
+    assert _attributes(got)["email_opt_in"].value is True
+    assert not activities(got)  # 'reactivation' in the title is no win-back campaign
+    assert any("title" in a for a in got.assumptions)
+    assert any("offer" in a and "send" in a for a in got.assumptions)
+    assert not got.unrecognized
+
+
+def test_a_keyed_bullet_names_its_property_and_a_no_negates_it(saas, retail):
+    got = read(saas, "Brief:\n- country: Germany\n- sales region = EMEA")
+    assert _attributes(got)["country"].value == "DE"
+    got = read(retail, "Email brief:\n- country: Canada\n- email opt-in: no")
+    assert _attributes(got)["email_opt_in"].value is False
+
+
+def test_a_bullet_that_is_only_a_time_is_the_time_of_the_bullet_before(tpcds):
+    got = read(tpcds, "Segment for the preview event:\n- spent more than $30,000 online\n- in 2002")
+    (spend,) = activities(got)
+    assert spend.window.kind != "all_time"
+    assert not got.unrecognized
+
+
+def test_a_line_that_reads_as_an_audience_is_never_a_title(retail):
+    got = read(retail, "high value segment: no app orders")
+    assert any(a.startswith("'high value'") for a in got.assumptions)
+    assert not any("title" in a for a in got.assumptions)
+
+
+def test_a_title_before_a_colon_on_one_line_is_set_aside(retail):
+    got = read(retail, "Sustainability push for the client: eco-conscious shoppers in France")
+    assert set(_attributes(got)) == {"lifestyle", "country"}
+    assert "preferred_channel" not in _attributes(got)  # 'push' in the title is no preference
+
+
+def test_a_first_sentence_that_sets_the_scene_is_no_condition(tpcds):
+    got = read(
+        tpcds,
+        "Planning our back-to-school push. I need customers with at least one dependent "
+        "who bought children's items in July 2002.",
+    )
+    assert not got.unrecognized
+    assert any("setting of the request" in a for a in got.assumptions)
+
+
+# -- asides in brackets ---------------------------------------------------------------------------
+
+
+def test_a_bracket_that_spells_out_a_term_is_read_once(retail):
+    got = read(retail, "women on the west coast (CA, OR, WA) who bought beauty products")
+    assert _attributes(got)["region"].value == ["California", "Oregon", "Washington"]
+    assert "country" not in _attributes(got)  # 'CA' is not also Canada
+    assert any("spelling out" in a for a in got.assumptions)
+
+
+def test_a_bracket_that_adds_a_condition_is_kept(retail):
+    got = read(retail, "vips (not in Texas)")
+    region = _attributes(got)["region"]
+    assert (region.op, region.value) == ("!=", "Texas")
+
+
+def test_a_bracket_after_words_the_catalog_does_not_know_is_read_in_their_place(tpcds):
+    got = read(tpcds, "parents (at least one dependent) who bought something in 2002")
+    assert not got.unrecognized
+    assert any("'parents' read as" in a for a in got.assumptions)
+
+
+def test_a_bracket_that_restates_a_named_segment_adds_no_ranking(retail):
+    got = read(retail, "top value tier (top 10% by 12-mo revenue) who unsubscribed from a campaign")
+    assert not [c for c in got.spec.conditions if isinstance(c, RankCondition)]
+    assert not got.unrecognized
+
+
+# -- words --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("request_text", "op"),
+    [
+        ("customers with an email address", "not_null"),
+        ("customers with an email address on file", "not_null"),
+        ("customers without an email address", "is_null"),
+        ("customers with no email address", "is_null"),
+    ],
+)
+def test_a_filler_phrase_never_hides_a_catalog_phrase(tpcds, request_text, op):
+    got = read(tpcds, request_text)
+    assert got.spec is not None, got.clarification
+    assert _attributes(got)["c_email_address"].op == op
+
+
+def test_who_are_not_stays_one_negation(retail):
+    got = read(retail, "customers who are not in the loyalty program")
+    assert _attributes(got)["loyalty_tier"].value == "none"
+
+
+@pytest.mark.parametrize(
+    ("said", "year"),
+    [
+        ("in twenty twenty five", "2025"),
+        ("since nineteen ninety nine", "1999"),
+        ("in twenty oh five", "2005"),
+    ],
+)
+def test_a_spoken_year_is_a_year(said, year):
+    from assistant.rules.text import normalize
+
+    assert normalize(f"customers who bought {said}").endswith(year)
+
+
+def test_twenty_five_days_stays_a_count_of_days():
+    from assistant.rules.text import normalize
+
+    assert normalize("for twenty five days") == "for 25 days"
+    assert normalize("in twenty twenty five days") == "in 45 days"
+
+
+def test_calendar_year_and_a_day_window_are_plain_times(tpcds, retail):
+    got = read(tpcds, "customers who spent over $100 in calendar year 2002")
+    assert not got.unrecognized and activities(got)[0].window.kind != "all_time"
+    got = read(
+        retail, "customers with a purchase in the 90-day window immediately before the last 90 days"
+    )
+    assert not got.unrecognized
+
+
+def test_an_exclusion_of_two_groups_leaves_both_out(retail):
+    got = read(retail, "customers in Texas excluding business accounts and anyone who bought shoes")
+    assert _attributes(got)["customer_type"].op == "!="
+    (shoes,) = activities(got)
+    assert (shoes.op, shoes.value) == ("=", 0)
+
+
+def test_leave_out_is_an_exclusion(retail):
+    got = read(retail, "customers in Texas, leave out anyone who bought shoes")
+    assert not got.unrecognized
+    assert len(got.spec.conditions) == 2
+
+
+# -- regions, rankings, shares ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("backend", "request_text", "values"),
+    [
+        ("tpcds", "customers in Iowa or either of the Dakotas", {"IA", "ND", "SD"}),
+        ("tpcds", "new england customers", {"ME", "NH", "VT", "MA", "RI", "CT"}),
+        (
+            "retail",
+            "east coast customers",
+            {"New York", "Massachusetts", "North Carolina", "Georgia", "Florida"},
+        ),
+        ("saas", "north american accounts", {"US", "CA"}),
+    ],
+)
+def test_a_region_that_groups_stored_values_is_a_catalog_term(
+    request, backend, request_text, values
+):
+    got = read(request.getfixturevalue(backend), request_text)
+    (place,) = _attributes(got).values()
+    assert set(place.value) == values
+
+
+def test_a_time_alone_after_a_ranking_is_the_rankings_time(tpcds):
+    got = read(tpcds, "Top 50 spenders, last 12 months.")
+    (rank,) = [c for c in got.spec.conditions if isinstance(c, RankCondition)]
+    assert rank.window.kind != "all_time"
+
+
+def test_a_share_of_a_category_on_an_orders_lines_compiles_and_runs(retail, demo_db):
+    for said in (
+        "customers who mostly bought electronics over the past 12 months",
+        "customers who spent most of their money with us on electronics over the past 12 months",
+    ):
+        got = read(retail, said)
+        assert 0 < _count(retail, got, demo_db) < 2000
+
+
+def test_a_title_with_a_bracket_is_still_a_title(retail):
+    got = read(retail, "Haircare cross-sell (SMS):\n- bought beauty products\n- opted in to texts")
+    assert set(_attributes(got)) == {"sms_opt_in"}  # no 'prefers SMS' from the title
+    assert any("title" in a for a in got.assumptions)
+
+
+# -- who did it, whole months, parts of another figure -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "accounts where 20 or more users logged in in the last 30 days",
+        "accounts where twenty or more different people used the product in the last 30 days",
+        "accounts where at least 3 admins exported a report last month",
+    ],
+)
+def test_a_number_of_people_who_did_something_counts_different_people(saas, request_text):
+    (did,) = activities(read(saas, request_text))
+    assert did.measure == "distinct"
+
+
+def test_a_number_of_people_alone_is_still_a_count_of_them(saas):
+    (users,) = activities(read(saas, "accounts with 10 or more users"))
+    assert (users.measure, users.op, users.value) == ("count", ">=", 10)
+
+
+def test_full_calendar_months_are_the_months_before_the_current_one(saas):
+    got = read(
+        saas,
+        "accounts with at least one login in each of the three previous full calendar months "
+        "(not counting the current month)",
+    )
+    assert not got.unrecognized
+    from assistant.rules.coverage import walk
+    from assistant.spec import ActivityCondition
+
+    made = [c for c in walk(got.spec.conditions) if isinstance(c, ActivityCondition)]
+    windows = sorted(str(c.window.start) for c in made)
+    assert windows == ["2026-06-01", "2026-07-01", "2026-08-01"]
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "customers whose spend over the last 6 months is less than half of what they spent in the "
+        "6 months before that",
+        "customers who spent less than half as much in the last 6 months as in the 6 months before "
+        "that",
+    ],
+)
+def test_less_than_half_of_their_own_other_figure_is_a_comparison(retail, request_text):
+    from assistant.spec import CompareCondition
+
+    got = read(retail, request_text)
+    (compare,) = [c for c in got.spec.conditions if isinstance(c, CompareCondition)]
+    assert (compare.op, compare.factor) == ("<", 0.5)
