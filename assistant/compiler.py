@@ -34,7 +34,7 @@ from assistant.spec import (
     property_kind,
     property_type,
 )
-from assistant.windows import AllTime, ResolvedWindow, describe, resolve
+from assistant.windows import AllTime, ResolvedWindow, Trailing, describe, resolve
 
 if TYPE_CHECKING:
     from assistant.catalog import Catalog
@@ -527,12 +527,20 @@ class _Compiler:
         return self.catalog.dataset.currency or ""
 
     def window_words(self, spec: MeasureBase) -> str:
-        """' between 1 Apr and 30 Jun 2026', or '' for all history."""
+        """' between 1 Apr and 30 Jun 2026', or '' for all history; ' within 7 days of
+        signing up' for a time from each customer's own signup."""
+        within = getattr(spec, "since_signup", None)
+        signed = ""
+        if within is not None:
+            signed = f" within {within.n} {within.unit} of signing up"
+            self.assume(
+                f"'within {within.n} {within.unit} of signing up' counts the signup day as day 1"
+            )
         if isinstance(spec.window, AllTime):
-            return ""
+            return signed
         resolved = resolve(spec.window, self.as_of)
         self.assume(resolved.label)
-        return " " + _window_phrase(resolved, False)
+        return " " + _window_phrase(resolved, False) + signed
 
     # comparisons
 
@@ -753,10 +761,28 @@ def _source_sql(spec: MeasureBase, compiler: _Compiler) -> _Source:
     _note_source(spec, compiler, name, filters)
     if not isinstance(spec.window, AllTime):  # the time is joined in only when asked about
         rows.where.extend(_window_sql(rows.ts, resolve(spec.window, compiler.as_of), spec))
+    within = getattr(spec, "since_signup", None)
+    if within is not None:
+        rows.add_condition(_since_signup_sql(rows, within, catalog, serving.union))
     field_name = spec.field
     if field_name is not None and field_name == event.amount and name != act.source:
         field_name = serving.amount
     return _Source(rows, name, field_name)
+
+
+def _since_signup_sql(rows: EventRows, within: Trailing, catalog: Catalog, union: Any) -> str:
+    """Rows from the customer's signup day (day 1) until `within` later."""
+    signup = catalog.roles.signup
+    place = catalog.property_column(signup) if signup else None
+    if place is None or union:
+        raise CompileError(
+            "this data has no signup date to count from"
+            if place is None
+            else "a time from signup is counted per channel, not across channels"
+        )
+    day = f"CAST({place[0]}.{place[1]} AS DATE)"
+    unit = within.unit.rstrip("s").upper()
+    return f"{rows.ts} >= {day} AND {rows.ts} < {day} + INTERVAL {within.n} {unit}"
 
 
 def _serving_event(

@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from assistant.config import SCHEMAS_DIR
-from assistant.windows import AllTime, Window
+from assistant.windows import AllTime, Trailing, Window
 
 SCHEMA_PATH = SCHEMAS_DIR / "segment_spec.schema.json"
 
@@ -293,6 +293,11 @@ class ActivityCondition(MeasureBase):
     after: AfterEvent | None = Field(
         default=None,
         description="count only rows after the customer's first/last row of this activity",
+    )
+    since_signup: Trailing | None = Field(
+        default=None,
+        description="only rows within this long from the customer's own signup day (the "
+        "signup day is day 1): 'invited a teammate within their first 7 days'",
     )
 
     @model_validator(mode="after")

@@ -266,3 +266,35 @@ def test_less_than_half_of_their_own_other_figure_is_a_comparison(retail, reques
     got = read(retail, request_text)
     (compare,) = [c for c in got.spec.conditions if isinstance(c, CompareCondition)]
     assert (compare.op, compare.factor) == ("<", 0.5)
+
+
+# -- a time from each customer's own signup --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("backend", "request_text", "span"),
+    [
+        ("saas", "accounts that sent a teammate invite within their first 7 days", (7, "days")),
+        ("saas", "accounts that exported a report within 2 weeks of signing up", (2, "weeks")),
+        ("retail", "customers who made a purchase within 30 days of signing up", (30, "days")),
+        ("retail", "customers who bought twice in their first month", (1, "months")),
+    ],
+)
+def test_a_time_from_signup_is_counted_from_each_customers_own_signup(
+    request, backend, request_text, span
+):
+    got = read(request.getfixturevalue(backend), request_text)
+    (did,) = activities(got)
+    assert (did.since_signup.n, did.since_signup.unit) == span
+    assert did.window.kind == "all_time" and not got.unrecognized
+
+
+def test_a_time_from_signup_runs_and_is_within_the_activity(retail, demo_db):
+    early = read(retail, "customers who made a purchase within 30 days of signing up")
+    ever = read(retail, "customers who made a purchase")
+    assert 0 < _count(retail, early, demo_db) < _count(retail, ever, demo_db)
+
+
+def test_a_time_from_signup_without_a_signup_date_is_reported(tpcds):
+    got = read(tpcds, "customers who bought within 30 days of signing up")
+    assert any("no signup date" in u for u in got.unrecognized)

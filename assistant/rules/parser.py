@@ -20,7 +20,7 @@ from functools import cached_property
 from typing import Any
 
 from assistant.catalog import Catalog
-from assistant.rules import comparison, sequence
+from assistant.rules import comparison, sequence, signup_window
 from assistant.rules.clause import ClauseFacts, as_number, one_row_per_event
 from assistant.rules.combine import (
     Tagged,
@@ -132,10 +132,23 @@ class RequestParser:
         """`context`: activity sources of the segment being refined ("only sms campaigns" after
         "clicked a campaign" names the campaign channel, not a contact preference)."""
         outer = self._time_text  # a catalog term's definition is parsed in the middle of a clause
+        text, from_signup = signup_window.taken_out(text) if not depth else (text, None)
         try:
-            return self._unmade_every(self._uncompared(self._parse(text, depth, context)))
+            result = self._unmade_every(self._uncompared(self._parse(text, depth, context)))
         finally:
             self._time_text = outer
+        if from_signup is not None:
+            self._from_signup(result, from_signup)
+        return result
+
+    def _from_signup(self, result: ParseResult, said: signup_window.FromSignup) -> None:
+        """'… within their first 7 days': the one activity's rows from each customer's signup."""
+        given = signup_window.given(result.conditions, said) if self.roles.signup else None
+        if given is None:
+            why = "this data has no signup date" if not self.roles.signup else "no single activity"
+            result.unrecognized.append(f"{said.words} ({why} to count it from)")
+            return
+        result.conditions = given
 
     def _reads(self, words: str, depth: int) -> bool:
         """Whether words alone make a condition with no word the lexicon does not know."""
