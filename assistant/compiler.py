@@ -753,6 +753,16 @@ def _source_sql(spec: MeasureBase, compiler: _Compiler) -> _Source:
     for field_name, value in filters.items():
         ref = graph.field(name, field_name)
         rows.add_condition(filter_sql(ref.sql, _plain(value), sql_literal))
+    for group in act.together:
+        if name != act.source:
+            raise CompileError(
+                "things in one event cannot be combined with a filter on its lines; "
+                "name them without 'in the same …'"
+            )
+        sqls = [
+            filter_sql(graph.field(name, f).sql, _plain(v), sql_literal) for f, v in group.items()
+        ]
+        rows.add_line_group(sqls)
     serving = graph.event(name)
     for predicate in act.predicates:
         if predicate not in serving.predicates:

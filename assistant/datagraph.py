@@ -317,6 +317,17 @@ class EventRows:
         key = self._exists_key(far)
         self._exists.setdefault(key, []).append(sql)
 
+    def add_line_group(self, conditions: list[str]) -> None:
+        """Conditions one line of the event must meet together, apart from other such groups
+        ('toys and groceries in the same order': one line of each, each its own EXISTS)."""
+        far = {
+            t for sql in conditions for t in tables_in(sql) if t != self.base and self._is_far(t)
+        }
+        if not far:
+            raise GraphError(f"these fields are not on the lines of {self.event_name}")
+        key = f"{self._exists_key(far)}#{len(self._exists)}"
+        self._exists[key] = list(conditions)
+
     def _is_far(self, table: str) -> bool:
         return any(h.many for h in self.graph.path(self.base, table))
 
@@ -326,7 +337,7 @@ class EventRows:
     def exists_sql(self) -> list[str]:
         out = []
         for key, conditions in self._exists.items():
-            tables = key.split(",")
+            tables = key.split("#")[0].split(",")
             out.append(self._exists_one(tables, conditions))
         return out
 

@@ -78,6 +78,11 @@ class Activity(SpecModel):
     source: str = Field(min_length=1, description="an event model of the catalog")
     filters: dict[str, FilterValue] = Field(default_factory=dict)
     predicates: list[str] = Field(default_factory=list)
+    together: list[dict[str, FilterValue]] = Field(
+        default_factory=list,
+        description="filters on the event's lines each met by a line of the same event "
+        "('toys and groceries in the same order': [{category: [Toys]}, {category: [Grocery]}])",
+    )
 
     @model_validator(mode="after")
     def _known(self, info: ValidationInfo) -> Activity:
@@ -92,7 +97,8 @@ def check_activity(catalog: Any, act: Activity) -> None:
     if act.source not in catalog.events:
         raise ValueError(f"{act.source!r} is not an event model; use one of {list(catalog.events)}")
     fields = catalog.graph.event_fields(act.source)
-    for name, value in act.filters.items():
+    together = [item for group in act.together for item in group.items()]
+    for name, value in [*act.filters.items(), *together]:
         if name not in fields:
             raise ValueError(f"{act.source} has no field {name!r}; use one of {sorted(fields)}")
         allowed = field_values(catalog, act.source, name)

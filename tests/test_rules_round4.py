@@ -190,7 +190,10 @@ def test_money_after_one_item_is_its_price_not_a_total(retail, request_text):
     ("request_text", "said"),
     [
         ("customers who buy from us every single month", "every single month"),
-        ("customers who bought apparel and footwear in the same order", "same order"),
+        (
+            "customers who bought apparel in store and footwear online in the same order",
+            "same order",
+        ),
         ("who has bought more than 20 items in a single month", "single month"),
     ],
 )

@@ -298,3 +298,20 @@ def test_a_time_from_signup_runs_and_is_within_the_activity(retail, demo_db):
 def test_a_time_from_signup_without_a_signup_date_is_reported(tpcds):
     got = read(tpcds, "customers who bought within 30 days of signing up")
     assert any("no signup date" in u for u in got.unrecognized)
+
+
+# -- two things in one event -----------------------------------------------------------------------
+
+
+def test_two_things_in_the_same_order_are_one_order_with_a_line_of_each(retail, demo_db):
+    same = read(retail, "shoppers who had toys and groceries in the same order")
+    (order,) = activities(same)
+    assert order.activity.together == [{"category": ["Toys"]}, {"category": ["Grocery"]}]
+    assert not same.unrecognized
+    apart = read(retail, "shoppers who had toys and groceries")
+    assert 0 < _count(retail, same, demo_db) < _count(retail, apart, demo_db)
+
+
+def test_two_things_in_one_order_across_channels_are_reported(tpcds):
+    got = read(tpcds, "customers who bought jewelry and music in the same order")
+    assert any("two things in one order" in u for u in got.unrecognized)

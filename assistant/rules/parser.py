@@ -20,7 +20,7 @@ from functools import cached_property
 from typing import Any
 
 from assistant.catalog import Catalog
-from assistant.rules import comparison, sequence, signup_window
+from assistant.rules import comparison, sequence, signup_window, together
 from assistant.rules.clause import ClauseFacts, as_number, one_row_per_event
 from assistant.rules.combine import (
     Tagged,
@@ -139,7 +139,21 @@ class RequestParser:
             self._time_text = outer
         if from_signup is not None:
             self._from_signup(result, from_signup)
+        if not depth:
+            self._in_one_event(result)
         return result
+
+    def _in_one_event(self, result: ParseResult) -> None:
+        """'toys and groceries in the same order': one order with lines of each."""
+        said = together.SAME.search(result.normalized)
+        if said is None or result.refusal:
+            return
+        one = together.merged(result.conditions, self.catalog)
+        if one is None:
+            return
+        result.conditions = one
+        result.unrecognized = [u for u in result.unrecognized if "(two things in one" not in u]
+        result.assumptions.append(f"'{said.group(0)}' = one {said.group(1)} with each of them")
 
     def _from_signup(self, result: ParseResult, said: signup_window.FromSignup) -> None:
         """'… within their first 7 days': the one activity's rows from each customer's signup."""
