@@ -753,7 +753,7 @@ def _source_sql(spec: MeasureBase, compiler: _Compiler) -> _Source:
     for field_name, value in filters.items():
         ref = graph.field(name, field_name)
         rows.add_condition(filter_sql(ref.sql, _plain(value), sql_literal))
-    for group in act.together:
+    for group in act.together or []:
         if name != act.source:
             raise CompileError(
                 "things in one event cannot be combined with a filter on its lines; "
@@ -774,10 +774,25 @@ def _source_sql(spec: MeasureBase, compiler: _Compiler) -> _Source:
     within = getattr(spec, "since_signup", None)
     if within is not None:
         rows.add_condition(_since_signup_sql(rows, within, catalog, serving.union))
+    same = getattr(spec, "none_on_same", None)
+    if same is not None:
+        rows.where.append(_none_on_same_sql(rows, same, compiler))
     field_name = spec.field
     if field_name is not None and field_name == event.amount and name != act.source:
         field_name = serving.amount
     return _Source(rows, name, field_name)
+
+
+def _none_on_same_sql(rows: EventRows, same: Any, compiler: _Compiler) -> str:
+    """No row of the other activity, of the same customer, about the same thing."""
+    other = _source_sql(ActivityCondition(activity=same.activity), compiler)
+    inner = other.select(columns=[f"{other.field(same.on)} AS same_key"])
+    return (
+        f"NOT EXISTS (\n{IND}SELECT 1\n{IND}FROM (\n{IND * 2}{_indented(inner, 8)}\n"
+        f"{IND}) AS same_rows\n"
+        f"{IND}WHERE same_rows.customer_id = {rows.customer}\n"
+        f"{IND}  AND same_rows.same_key = {rows.field(same.on)}\n)"
+    )
 
 
 def _since_signup_sql(rows: EventRows, within: Trailing, catalog: Catalog, union: Any) -> str:

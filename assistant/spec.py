@@ -78,8 +78,8 @@ class Activity(SpecModel):
     source: str = Field(min_length=1, description="an event model of the catalog")
     filters: dict[str, FilterValue] = Field(default_factory=dict)
     predicates: list[str] = Field(default_factory=list)
-    together: list[dict[str, FilterValue]] = Field(
-        default_factory=list,
+    together: list[dict[str, FilterValue]] | None = Field(
+        default=None,
         description="filters on the event's lines each met by a line of the same event "
         "('toys and groceries in the same order': [{category: [Toys]}, {category: [Grocery]}])",
     )
@@ -97,7 +97,7 @@ def check_activity(catalog: Any, act: Activity) -> None:
     if act.source not in catalog.events:
         raise ValueError(f"{act.source!r} is not an event model; use one of {list(catalog.events)}")
     fields = catalog.graph.event_fields(act.source)
-    together = [item for group in act.together for item in group.items()]
+    together = [item for group in act.together or [] for item in group.items()]
     for name, value in [*act.filters.items(), *together]:
         if name not in fields:
             raise ValueError(f"{act.source} has no field {name!r}; use one of {sorted(fields)}")
@@ -283,6 +283,15 @@ class AfterEvent(SpecModel):
     )
 
 
+class NoneOnSame(SpecModel):
+    """Rows of another activity about the same thing (the same value of a shared field, the
+    same campaign): a row of this activity counts only when the customer has none of them
+    ("got a win-back email but never opened it": a delivery with no open of that campaign)."""
+
+    activity: Activity
+    on: str = Field(min_length=1, description="the field both activities share (campaign)")
+
+
 class ActivityCondition(MeasureBase):
     """An aggregate of matching activity in a window compared to a number ("none" = count = 0).
 
@@ -299,6 +308,11 @@ class ActivityCondition(MeasureBase):
     after: AfterEvent | None = Field(
         default=None,
         description="count only rows after the customer's first/last row of this activity",
+    )
+    none_on_same: NoneOnSame | None = Field(
+        default=None,
+        description="count only rows with no row of this other activity about the same "
+        "thing: 'got a win-back email but never opened it'",
     )
     since_signup: Trailing | None = Field(
         default=None,

@@ -315,3 +315,119 @@ def test_two_things_in_the_same_order_are_one_order_with_a_line_of_each(retail, 
 def test_two_things_in_one_order_across_channels_are_reported(tpcds):
     got = read(tpcds, "customers who bought jewelry and music in the same order")
     assert any("two things in one order" in u for u in got.unrecognized)
+
+
+# -- no follow-up about the same thing ---------------------------------------------------------
+
+
+def test_never_opening_it_is_about_the_same_campaign(retail, demo_db):
+    said = "customers who got a win-back email in the last 3 months but never opened it"
+    got = read(retail, said)
+    (did,) = activities(got)
+    assert did.none_on_same is not None and did.none_on_same.on == "campaign"
+    assert did.none_on_same.activity.filters["event_type"] == ["opened"]
+    # one unopened win-back email is enough: more customers than 'never opened any of them'
+    never_any = read(
+        retail,
+        "customers who got a win-back email in the last 3 months but never opened a win-back email",
+    )
+    assert _count(retail, got, demo_db) > _count(retail, never_any, demo_db)
+
+
+def test_never_opening_any_is_not_about_one_campaign(retail):
+    got = read(retail, "customers who got an email but never opened any emails")
+    assert all(c.none_on_same is None for c in activities(got))
+
+
+# -- round 10 voices: pasted rows and tickets, SQL-flavoured lists, non-native phrasings ----------
+
+
+def test_a_pasted_row_of_cells_is_a_brief(retail):
+    got = read(retail, "Segment | Country = UK | Age 25-34 | SMS opt-in = Y")
+    attrs = _attributes(got)
+    assert attrs["country"].value == "GB" and attrs["sms_opt_in"].value is True
+    assert attrs["age"].value == [25, 34]
+
+
+def test_a_pasted_ticket_of_key_value_sentences_is_a_brief(retail):
+    got = read(
+        retail,
+        "JIRA MKT-4411 - Winback push audience. Lifecycle stage: Lapsed. Push consent: yes. "
+        "Region: all",
+    )
+    refs = [c for c in got.spec.conditions if isinstance(c, SegmentRef)]
+    assert [(r.model, r.label) for r in refs] == [("lifecycle", "lapsed")]
+    assert _attributes(got)["push_opt_in"].value is True
+    assert not activities(got)  # 'Winback' in the title is no campaign
+    assert any("'Region: all' sets no condition" in a for a in got.assumptions)
+
+
+def test_a_list_in_sql_brackets_is_either_value(saas):
+    got = read(
+        saas, "segment_def: value_tier IN (Top, High) AND region = AMER AND industry = Software"
+    )
+    (either,) = [c for c in got.spec.conditions if c.kind == "or"]
+    assert {(r.model, r.label) for r in either.conditions} == {
+        ("value_tier", "top"),
+        ("value_tier", "high"),
+    }
+    assert _attributes(got)["industry"].value == "software"
+
+
+@pytest.mark.parametrize(
+    ("said", "means"),
+    [
+        ("customers who bought since 3 months", "customers who bought in the last 3 months"),
+        (
+            "customers who bought nothing since half a year",
+            "customers who bought nothing in the last 6 months",
+        ),
+        ("clients that have 65 years or more", "clients that aged 65 or more"),
+    ],
+)
+def test_non_native_phrasings_are_read_as_meant(said, means):
+    from assistant.rules.text import normalize
+
+    assert normalize(said) == normalize(means)
+
+
+def test_two_years_with_us_stays_a_tenure():
+    from assistant.rules.text import normalize
+
+    assert "aged" not in normalize("customers who have 2 years with us")
+
+
+def test_two_labels_of_one_named_model_joined_by_and_are_either(saas, retail):
+    got = read(saas, "Pull the RFM 'Can't Lose Them' and 'At Risk' groups together")
+    (either,) = [c for c in got.spec.conditions if c.kind == "or"]
+    assert {(r.model, r.label) for r in either.conditions} == {
+        ("rfm", "cannot_lose_them"),
+        ("rfm", "at_risk"),
+    }
+    # 'who are at risk' after a label is the catalog's term, not a second label
+    got = read(retail, "rfm champions who are at risk")
+    assert any(a.startswith("'at risk'") for a in got.assumptions)
+
+
+@pytest.mark.parametrize(
+    ("backend", "request_text"),
+    [
+        (
+            "tpcds",
+            "women who have spent more with us overall than the average man who has bought from us",
+        ),
+        (
+            "saas",
+            "starter accounts that logged in more in the last 30 days than the average pro account",
+        ),
+        ("retail", "customers who spend more than the average customer"),
+    ],
+)
+def test_a_comparison_with_other_customers_average_is_reported(request, backend, request_text):
+    got = read(request.getfixturevalue(backend), request_text)
+    assert any("other customers' average" in u for u in got.unrecognized)
+
+
+def test_an_average_of_their_own_is_no_comparison_with_others(retail):
+    got = read(retail, "customers whose average order is over $100")
+    assert not got.unrecognized

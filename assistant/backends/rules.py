@@ -7,7 +7,7 @@ import re
 from assistant.backends.base import Clarification, Interpretation, Turn, Validator
 from assistant.catalog import Catalog, load_catalog
 from assistant.lexicon_cache import cached_lexicon
-from assistant.rules.brief import flattened, untitled
+from assistant.rules.brief import flattened, sql_like, untitled
 from assistant.rules.combine import is_unnarrowed
 from assistant.rules.homonyms import Homonym
 from assistant.rules.lexicon import Lexicon
@@ -51,8 +51,9 @@ class RulesBackend:
             alone = RequestParser(self.catalog, self.lexicon, turn.as_of).parse(words)
             return bool(alone.conditions) and not alone.unknown_words and not alone.unrecognized
 
-        brief = flattened(turn.request, self.lexicon.grammar, understood)
-        request = turn.request if brief is None else brief.text
+        request = sql_like(turn.request)
+        brief = flattened(request, self.lexicon.grammar, understood)
+        request = request if brief is None else brief.text
         if brief is not None:
             notes += brief.notes
         else:

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+(?P<text>.+?)\s*$")
-_KEYED = re.compile(r"^(?P<key>[A-Za-z][\w /&'-]{0,40}?)\s*(?::|=)\s+(?P<value>.+)$")
+_KEYED = re.compile(r"^(?P<key>[A-Za-z][\w /&'().-]{0,48}?)\s*(?::|=)\s+(?P<value>.+)$")
 _YES = {"yes", "y", "true", "on", "required", "must", "opted in"}
 _NO = {"no", "n", "false", "off", "not", "opted out"}
+_ANY = {"all", "any", "everyone", "everybody", "n/a", "na", "-", "tbd", "all regions"}
 _WHO = re.compile(r"\b(?:who|that|which|whose|where|with|without)\s*:?\s*$", re.IGNORECASE)
 _TIME_ONLY = re.compile(
     r"^(?:in|during|over|for|within|from|since)?\s*(?:the\s+)?(?:calendar\s+(?:year\s+)?)?"
@@ -44,18 +45,17 @@ class Flattened:
 def flattened(
     request: str, grammar: dict[str, Any], understood: Callable[[str], bool]
 ) -> Flattened | None:
-    """The brief as one sentence, or None when the request has no bullets. `understood(words)`
+    """The brief as one sentence, or None when the request is no brief. `understood(words)`
     says whether words alone read in full as an audience (such a line is never a title)."""
-    lines = [line for line in request.splitlines() if line.strip()]
-    bullets = [m.group("text") for line in lines if (m := _BULLET.match(line))]
-    if not bullets:
+    found = _lead_and_bullets(request)
+    if found is None:
         return None
+    lead, bullets, colon = found
     words = grammar.get("brief", {})
     notes: list[str] = []
-    lead = " ".join(line.strip() for line in lines if not _BULLET.match(line))
     parts: list[str] = []
     if lead:
-        if _is_title(lead, words.get("titles", []), understood):
+        if _is_title(lead, words.get("titles", []), understood, colon):
             notes.append(f"'{lead}' read as the brief's title, not a condition")
         else:
             parts.append(lead.rstrip(":").strip())
@@ -68,6 +68,42 @@ def flattened(
         else:
             parts.append(said)
     return Flattened(text=_joined(parts), notes=notes)
+
+
+def _lead_and_bullets(request: str) -> tuple[str, list[str], bool] | None:
+    """The lines before the conditions, the conditions, and whether the lead must end in a colon
+    to be a title: bulleted lines, cells of a pasted row ('Segment | Country = UK | Age 25-34'),
+    or 'Key: value.' sentences of a pasted ticket."""
+    lines = [line for line in request.splitlines() if line.strip()]
+    bullets = [m.group("text") for line in lines if (m := _BULLET.match(line))]
+    if bullets:
+        return " ".join(line.strip() for line in lines if not _BULLET.match(line)), bullets, True
+    if request.count("|") >= 2:
+        cells = [c.strip() for c in request.split("|") if c.strip()]
+        if len(cells) >= 2 and not _KEYED.match(cells[0]):
+            return cells[0], cells[1:], False
+        return "", cells, False
+    sentences = [p.strip() for p in re.split(r"(?<=[.;])\s+", request.strip()) if p.strip()]
+    keyed = [k for k, p in enumerate(sentences) if _KEYED.match(p.rstrip(". "))]
+    if len(keyed) >= 2 and keyed == list(range(keyed[0], len(sentences))):
+        lead = " ".join(sentences[: keyed[0]]).rstrip(". ")
+        return lead, [p.rstrip(". ") for p in sentences[keyed[0] :]], False
+    return None
+
+
+_SQL_IN = re.compile(r"\b(?P<not>NOT\s+)?IN\s*\((?P<values>[^()]+)\)")
+
+
+def sql_like(request: str) -> str:
+    """'value_tier IN (Top, High) AND region = AMER': a list in SQL's brackets said as words
+    ('value tier Top or High'); the rest the grammar reads as it is."""
+
+    def listed(m: re.Match[str]) -> str:
+        values = [v.strip(" '\"") for v in m.group("values").split(",") if v.strip(" '\"")]
+        said = " or ".join(values)
+        return f"not {said}" if m.group("not") else said
+
+    return _SQL_IN.sub(listed, request)
 
 
 def untitled(
@@ -83,14 +119,16 @@ def untitled(
     return rest.strip(), head.strip()
 
 
-def _is_title(lead: str, titles: list[str], understood: Callable[[str], bool]) -> bool:
+def _is_title(
+    lead: str, titles: list[str], understood: Callable[[str], bool], colon: bool = True
+) -> bool:
     """'Email brief:', 'Segment for the online preview event:' (but never 'women who:', nor
     'high value segment:', which reads in full as an audience)."""
     head = lead.rstrip().rstrip(":")
-    if not lead.rstrip().endswith(":") or _WHO.search(head):
+    if (colon and not lead.rstrip().endswith(":")) or _WHO.search(head):
         return False
     said = re.sub(r"\([^)]*\)", " ", lead.lower())  # "Haircare cross-sell (SMS):"
-    named = any(re.search(rf"\b{re.escape(t)}\b", said) for t in titles)
+    named = any(re.search(rf"\b{re.escape(t)}(?:\b|_)", said) for t in titles)
     return named and not understood(said.strip().rstrip(":"))
 
 
@@ -99,7 +137,7 @@ def _condition_of(bullet: str, words: dict[str, Any], notes: list[str]) -> str |
     m = _KEYED.match(bullet.strip())
     if m is None:
         return bullet.strip().rstrip(";,")
-    key, value = m.group("key").strip(), m.group("value").strip().rstrip(";,.")
+    key, value = m.group("key").strip().replace(".", ""), m.group("value").strip().rstrip(";,.")
     lowered = key.lower()
     if lowered in words.get("send_keys", []):
         notes.append(f"'{bullet.strip()}' is about the send, not who is in it")
@@ -107,11 +145,24 @@ def _condition_of(bullet: str, words: dict[str, Any], notes: list[str]) -> str |
     if lowered in words.get("audience_keys", []):
         return value
     answer = value.lower().rstrip("!")
+    if answer in _ANY:
+        notes.append(f"'{bullet.strip()}' sets no condition")
+        return None
+    value = value.replace(";", " or ")  # "Income: 100-200k; 200k+"
     if answer in _YES:
         return key
     if answer in _NO:
         return f"not {key}"
-    return f"{key} {value}"
+    aside = re.search(r"\s*\(([^)]*)\)", key)
+    if aside is None:
+        return f"{key} {value}"
+    # "Category bought (last 12 mo): Beauty": the bracket's time after the value
+    when = aside.group(1).strip()
+    if re.match(r"\d", when):
+        when = f"last {when}"
+    if re.match(r"(?:last|past|previous)\b", when):
+        when = f"in the {when}"
+    return f"{key[: aside.start()]}{key[aside.end() :]} {value} {when}"
 
 
 def _joined(parts: list[str]) -> str:

@@ -20,7 +20,7 @@ from functools import cached_property
 from typing import Any
 
 from assistant.catalog import Catalog
-from assistant.rules import comparison, sequence, signup_window, together
+from assistant.rules import comparison, same_thing, sequence, signup_window, together
 from assistant.rules.clause import ClauseFacts, as_number, one_row_per_event
 from assistant.rules.combine import (
     Tagged,
@@ -141,7 +141,22 @@ class RequestParser:
             self._from_signup(result, from_signup)
         if not depth:
             self._in_one_event(result)
+            self._none_of_it(result)
         return result
+
+    def _none_of_it(self, result: ParseResult) -> None:
+        """'got a win-back email but never opened it': no open of that same campaign."""
+        said = same_thing.SAID_OF_IT.search(result.normalized)
+        if said is None or result.refusal:
+            return
+        found = same_thing.merged(result.conditions, self.catalog)
+        if found is None:
+            return
+        result.conditions, on = found
+        result.assumptions.append(
+            f"'{said.group(0).strip(' ,.;')}' is about the same {on.replace('_', ' ')}: one "
+            f"without it is enough"
+        )
 
     def _in_one_event(self, result: ParseResult) -> None:
         """'toys and groceries in the same order': one order with lines of each."""
@@ -194,8 +209,18 @@ class RequestParser:
         activities on their own."""
         if result.refusal or not result.normalized:
             return result
+        if any(isinstance(c, CompareCondition) for c in walk(result.conditions)):
+            return result
+        average = _AVERAGE_OF_OTHERS.search(result.normalized)
+        if average is not None:
+            # "spent more than the average man who bought from us": an average over other
+            # customers is no condition the grammar makes
+            note = f"{average.group(0)} (a comparison with other customers' average I cannot make)"
+            if note not in result.unrecognized:
+                result.unrecognized.append(note)
+            return result
         found = comparison.split(result.normalized)
-        if found is None or any(isinstance(c, CompareCondition) for c in walk(result.conditions)):
+        if found is None:
             return result
         note = f"{found.words} (a comparison I could not make from these words)"
         if note not in result.unrecognized:
@@ -253,6 +278,7 @@ class RequestParser:
         items, result.homonyms = resolve_homonyms(items, self.catalog)
         items = self._agent_ages(items)
         items = self._any_channel_said(items)
+        items = _labels_of_named_models(items)
         clauses, joiners = self._continuations(*self._clauses(items))
         tagged: list[Tagged] = []
         previous: set[str] = set(context or ())
@@ -2797,6 +2823,40 @@ class RequestParser:
 
 # "in each country", "for every sales region", "per region", "within each plan"
 # Words that say a property is known ("an email address on file").
+_AVERAGE_OF_OTHERS = re.compile(
+    r"\b(?:more|less|fewer|higher|lower|bigger|greater|larger|smaller|above|below|under|over)"
+    r"(?:\s+(?:\S+\s+){0,8}?than)?\s+(?:the\s+|an?\s+)?(?:\d+%?\s+)?"
+    r"(?:average|typical|median|mean|usual)\s+(?:\d+\s+)?(?!order\b|basket\b|ticket\b|purchase\b)"
+    r"(?:customer|customers|shopper|shoppers|buyer|buyers|account|accounts|user|users|man|men|"
+    r"woman|women|person|people|member|members|client|clients|[a-z]+\s+(?:customer|account|"
+    r"buyer|shopper|user|client)s?)\b"
+)
+
+
+def _labels_of_named_models(items: list[Item]) -> list[Item]:
+    """'RFM champions and loyal customers', 'the RFM Can't Lose Them and At Risk groups': a word
+    joined by 'and' or 'or' to a label of a segment model that is also one of its labels is that
+    label, not the catalog term of the same name; and as a customer has one label of a model,
+    the two are either of them."""
+    out = list(items)
+    for k in range(2, len(out)):
+        first, joiner, item = out[k - 2], out[k - 1], out[k]
+        if first.kind != "segment_model" or joiner.kind != "conjunction":
+            continue
+        if joiner.meaning.name not in ("and", "or", ","):
+            continue
+        model = first.meaning.name
+        labels = [m for m in item.meanings if m.kind == "segment_model" and m.name == model]
+        if item.kind not in ("term", "segment_model") or not labels:
+            continue
+        if labels[0].value == first.meaning.value:
+            continue
+        rest = [m for m in item.meanings if m.kind not in ("segment_model", "term")]
+        out[k] = replace(item, kind="segment_model", meanings=[*labels, *rest])
+        out[k - 1] = Item("conjunction", "or", [Meaning("conjunction", name="or")])
+    return out
+
+
 def _had_as_thing(items: list[Item], named: Item) -> bool:
     """'with an email address', 'with no email address', 'without a phone': the property is
     named as a thing one has (or has not)."""

@@ -321,6 +321,20 @@ def normalize(text: str) -> str:
             r"\1 \2 full months",
             text,
         )
+    # "bought since 3 months", "nothing since half a year" (said the way French and German
+    # say 'for'): in the last 3 months
+    text = re.sub(r"\bsince\s+half\s+(?:a|an|1)\s+year\b", "in the last 6 months", text)
+    text = re.sub(
+        r"\bsince\s+(\d+|a|an)\s+(day|week|month|year)s?\b(?!\s+(?:ago|back|before))",
+        lambda m: f"in the last {1 if m.group(1) in ('a', 'an') else m.group(1)} {m.group(2)}s",
+        text,
+    )
+    # "clients that have 65 years or more": aged 65 or more
+    text = re.sub(
+        r"\b(?:have|has|are)\s+(\d{1,3})\s+years(?:\s+old)?\b(?!\s+(?:with|as|of|since|at|ago))",
+        r"aged \1",
+        text,
+    )
     # "in calendar 2002", "calendar year 2002", "CY2002": the year
     text = re.sub(r"\b(?:the\s+)?(?:calendar\s+(?:year\s+)?|cy\s?)((?:19|20)\d\d)\b", r"\1", text)
     # "excluding business accounts and anyone who contacted support": both are left out
