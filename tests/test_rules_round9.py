@@ -431,3 +431,48 @@ def test_a_comparison_with_other_customers_average_is_reported(request, backend,
 def test_an_average_of_their_own_is_no_comparison_with_others(retail):
     got = read(retail, "customers whose average order is over $100")
     assert not got.unrecognized
+
+
+def test_more_of_a_number_is_more_than_it(tpcds):
+    got = read(tpcds, "the clients single with more of 2 childs")
+    dependents = [
+        c for c in got.spec.conditions if isinstance(c, AttributeCondition) and c.op == ">"
+    ]
+    assert dependents and dependents[0].value == 2
+
+
+def test_not_the_ones_who_never_did_is_the_ones_who_did(tpcds):
+    got = read(tpcds, "Men in Texas, but not the ones who never ordered online")
+    (online,) = activities(got)
+    assert (online.op, online.value) == (">=", 1)
+
+
+def test_once_each_is_each_of_the_things_listed_not_each_period(tpcds):
+    got = read(
+        tpcds, "customers who used store, web and catalog at least once each in the past 12 months"
+    )
+    assert not got.unrecognized
+    assert not any("each of" in a and "periods" in a for a in got.assumptions)
+
+
+def test_a_negated_activity_keeps_only_what_the_rows_are_about(saas):
+    got = read(saas, "accounts using forecasting in the last 30 days but never invited a teammate")
+    never = [c for c in activities(got) if (c.op, c.value) == ("=", 0)]
+    assert never and "feature" not in never[0].activity.filters
+    got = read(
+        saas, "accounts where members logged in during the last 30 days but none of the admins did"
+    )
+    never = [c for c in activities(got) if (c.op, c.value) == ("=", 0)]
+    assert never and never[0].activity.filters.get("event_name") == ["login"]
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "accounts where last month nobody exported a report",
+        "paying accounts where in the last 3 months nobody logged in",
+    ],
+)
+def test_a_time_before_nobody_is_the_time_of_what_nobody_did(saas, request_text):
+    (none,) = activities(read(saas, request_text))
+    assert none.window.kind != "all_time"

@@ -295,17 +295,21 @@ class RequestParser:
             facts = ClauseFacts.read(clause, self, previous)
             self._time_from_context(facts, last_window, read, result)
             if (
-                index == 1
-                and read
-                and read[0].window is not None
-                and not read[0].has_content()
+                read
+                and read[-1].window is not None
+                and not read[-1].has_content()
                 and facts.window is None
+                and facts.has_content()
+                and not any(
+                    isinstance(t.condition, ActivityCondition | RankCondition) for t in tagged
+                )
             ):
-                # "last month, which accounts used forecasts?": a leading time is the next
+                # "last month, which accounts used forecasts?", "accounts where last month nobody
+                # exported a report": a time with nothing before it to apply to is the next
                 # clause's.
-                facts.window = read[0].window
+                facts.window = read[-1].window
                 facts.leading_time = True
-                read[0].window = None
+                read[-1].window = None
             read.append(facts)
             last_window = facts.window or last_window
             if anchor is None and facts.back_reference == "since_then" and facts.window is None:
@@ -854,6 +858,12 @@ class RequestParser:
             out.append(replace(t, condition=c))
         return out
 
+    def _about_other_table(self, source: str, name: str) -> bool:
+        event = self.catalog.events[source]
+        if event.union or not event.table:
+            return True
+        return bool(self.catalog.graph.field(source, name).tables - {event.table})
+
     def _but_not_the_same(
         self, facts: ClauseFacts, made: list[Tagged], earlier: list[Tagged], result: ParseResult
     ) -> list[Tagged]:
@@ -875,7 +885,16 @@ class RequestParser:
                 and before[0].activity.source == c.activity.source
             ):
                 mine = c.activity.filters
-                extra = {k: v for k, v in before[0].activity.filters.items() if k not in mine}
+                source = c.activity.source
+                # what the rows are about (a campaign's type); a field of the rows themselves
+                # only when this part names none of its own ('… but none of the admins did';
+                # not 'used forecasting but never invited anyone')
+                own = any(not self._about_other_table(source, k) for k in mine)
+                extra = {
+                    k: v
+                    for k, v in before[0].activity.filters.items()
+                    if k not in mine and (not own or self._about_other_table(source, k))
+                }
                 if extra and mine:
                     activity = c.activity.model_copy(update={"filters": {**extra, **mine}})
                     c = c.model_copy(update={"activity": activity})
@@ -1194,7 +1213,8 @@ class RequestParser:
         things in one event ('in the same order'), a most within one period ('in a single
         month')."""
         said = []
-        for m in re.finditer(r"\b(?:in\s+)?(?:each|every)\s+(?:one\s+)?(?:of\s+)?__t\d+__", text):
+        each = r"(?<!times )(?<!time )\b(?:in\s+)?(?:each|every)\s+(?:one\s+)?(?:of\s+)?__t\d+__"
+        for m in re.finditer(each, text):
             said.append(f"{m.group(0).split('__t')[0].strip()} … (a condition in every period)")
         every = r"\b(?:in\s+)?(?:each|every)\s+(?:single\s+)?(?:day|week|month|quarter|year)\b"
         for m in re.finditer(every, text):

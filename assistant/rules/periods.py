@@ -19,7 +19,10 @@ _EVERY_UNIT = re.compile(
     r"\b(?:each|every)\s+(?:single\s+)?(day|week|month|quarter|year)\s+"
     r"(?:of\s+|in\s+|during\s+|over\s+|for\s+|across\s+)?(?:the\s+)?(__t\d+__)"
 )
-_EACH_OF = re.compile(r"\b(?:each|every)\s+(?:one\s+)?(?:of\s+)?(?:the\s+)?(__t\d+__)")
+# ("at least once each in the past year": each of the things listed, not each period)
+_EACH_OF = re.compile(
+    r"(?<!times )(?<!time )\b(?:each|every)\s+(?:one\s+)?(?:of\s+)?(?:the\s+)?(__t\d+__)"
+)
 
 
 def find_every(text: str) -> tuple[str, list[tuple[str | None, str, str]]]:

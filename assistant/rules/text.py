@@ -138,6 +138,12 @@ def words_to_number(run: str) -> int | None:
     return total + current
 
 
+_NOT_NEVER = re.compile(
+    r"\b(?:not|except(?:\s+for)?|excluding|exclude|leave\s+out|leaving\s+out|without)\s+"
+    r"(the ones|those|the people|people|anyone|anybody|customers|accounts|the customers|"
+    r"the accounts)\s+(who|that)\s+(?=(?:have\s+|has\s+|had\s+)?never\b)"
+    r"((?:have\s+|has\s+|had\s+)?)never\s+"
+)
 _NOT_THIS_MONTH = re.compile(
     r"\s*[(,]?\s*\b(?:not counting|excluding|not including|leaving out|without)\s+(?:the\s+)?"
     r"(?:current|this|present|ongoing|partial)\s+month\b\s*\)?"
@@ -329,6 +335,10 @@ def normalize(text: str) -> str:
         lambda m: f"in the last {1 if m.group(1) in ('a', 'an') else m.group(1)} {m.group(2)}s",
         text,
     )
+    # "more of 2 children" (said the way French and Spanish say 'more than'): more than 2
+    text = re.sub(r"\b(more|less|fewer)\s+of\s+(?=\d)", r"\1 than ", text)
+    # "Men in Texas, but not the ones who never ordered online": the ones who did
+    text = _NOT_NEVER.sub(r"only \1 \2 \3", text)
     # "clients that have 65 years or more": aged 65 or more
     text = re.sub(
         r"\b(?:have|has|are)\s+(\d{1,3})\s+years(?:\s+old)?\b(?!\s+(?:with|as|of|since|at|ago))",
