@@ -476,3 +476,25 @@ def test_a_negated_activity_keeps_only_what_the_rows_are_about(saas):
 def test_a_time_before_nobody_is_the_time_of_what_nobody_did(saas, request_text):
     (none,) = activities(read(saas, request_text))
     assert none.window.kind != "all_time"
+
+
+def test_a_bracket_that_says_how_a_measure_is_worked_out_is_read_once(retail):
+    got = read(
+        retail,
+        "customers where Electronics makes up more than 50% of their item spend (quantity x unit "
+        "price, completed orders) over the last 12 months",
+    )
+    (share,) = activities(got)
+    assert share.measure == "share" and share.window.kind != "all_time"
+    assert not got.unrecognized
+
+
+def test_a_number_in_a_bracket_after_a_measure_is_not_set_aside(retail):
+    got = read(retail, "customers with orders (at least 3) in 2025")
+    assert any("at least 3" in u for u in got.unrecognized)
+
+
+def test_a_plural_in_brackets_is_a_plural(retail):
+    got = read(retail, "Req #882: cust w/ delivery ticket(s) in last 6 mo")
+    assert not got.unrecognized
+    assert not any("spelling out" in a for a in got.assumptions)

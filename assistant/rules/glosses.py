@@ -52,9 +52,14 @@ def unglossed(
     out, last = [], 0
     for m in _BRACKET.finditer(text):
         before, aside = text[last : m.start()], m.group(1).strip()
-        if _adds(aside) or not understood(aside):
-            continue
+        if _adds(aside) or re.fullmatch(r"e?s", aside):
+            continue  # "ticket(s)": a plural, not an aside
         said = _named_before(before, lexicon)
+        measured = said is not None and _measured(said, lexicon)
+        if measured and re.search(r"\d", aside):
+            continue  # "orders (at least 3)": a number after a measure adds a condition
+        if not measured and not understood(aside):
+            continue  # (how a measure is worked out may use words of its own: "quantity x price")
         if said is not None:
             out.append(before)
             glosses.append(Gloss(said=said, aside=aside))
@@ -70,8 +75,8 @@ def unglossed(
 
 
 def _named_before(before: str, lexicon: Lexicon) -> str | None:
-    """The catalog term, named segment or aggregate measure ('avg basket') the text ends with,
-    in its words, else None."""
+    """The catalog term, named segment or measure ('avg basket', 'item spend') the text ends
+    with, in its words, else None."""
     words = list(phrase_key(before))
     for n in range(min(_LONGEST, len(words)), 0, -1):
         tail = tuple(words[-n:])
@@ -79,10 +84,15 @@ def _named_before(before: str, lexicon: Lexicon) -> str | None:
         if kinds & set(_NAMED):
             return " ".join(tail)
         if n == 1 and "measure" in kinds and len(words) > 1:
-            previous = {m.kind for m in lexicon.phrases.get((words[-2],), [])}
-            if "aggregate" in previous:
-                return " ".join(words[-2:])
+            # "avg basket (spend per store ticket)", "their item spend (quantity x unit price)"
+            return " ".join(words[-2:])
     return None
+
+
+def _measured(said: str, lexicon: Lexicon) -> bool:
+    """Whether the glossed words end in a measure ('item spend') rather than name a term."""
+    last = tuple(said.split()[-1:])
+    return any(m.kind == "measure" for m in lexicon.phrases.get(last, []))
 
 
 def _unknown_before(before: str, lexicon: Lexicon) -> re.Match[str] | None:

@@ -335,6 +335,8 @@ def normalize(text: str) -> str:
         lambda m: f"in the last {1 if m.group(1) in ('a', 'an') else m.group(1)} {m.group(2)}s",
         text,
     )
+    # "delivery ticket(s)": tickets
+    text = re.sub(r"\b([a-z]+)\(s\)", r"\1s", text)
     # "more of 2 children" (said the way French and Spanish say 'more than'): more than 2
     text = re.sub(r"\b(more|less|fewer)\s+of\s+(?=\d)", r"\1 than ", text)
     # "Men in Texas, but not the ones who never ordered online": the ones who did
