@@ -498,3 +498,54 @@ def test_a_plural_in_brackets_is_a_plural(retail):
     got = read(retail, "Req #882: cust w/ delivery ticket(s) in last 6 mo")
     assert not got.unrecognized
     assert not any("spelling out" in a for a in got.assumptions)
+
+
+# -- exclusions with an exception ---------------------------------------------------------------
+
+
+def test_an_exclusion_with_unless_keeps_the_exception(saas):
+    from assistant.spec import OrGroup
+
+    got = read(
+        saas,
+        "Healthcare accounts, but don't include the ones on trial unless they already have 5 or "
+        "more users",
+    )
+    assert not got.unrecognized
+    (either,) = [c for c in got.spec.conditions if isinstance(c, OrGroup)]
+    status, users = either.conditions
+    assert (status.attribute, status.op, status.value) == ("status", "!=", "trial")
+    assert (users.op, users.value) == (">=", 5)
+    assert _attributes(got)["industry"].value == "healthcare"
+
+
+def test_a_restriction_with_unless_is_either(retail):
+    from assistant.spec import OrGroup
+
+    got = read(
+        retail,
+        "Give me everybody, but not the ones without a purchase in the last 90 days, unless "
+        "they're platinum; those I want regardless",
+    )
+    (either,) = got.spec.conditions
+    assert isinstance(either, OrGroup)
+    bought, tier = either.conditions
+    assert (bought.op, bought.value) == (">=", 1) and tier.value == "platinum"
+
+
+def test_unless_with_nothing_to_be_an_exception_to_is_reported(retail):
+    got = read(retail, "women in Texas unless they are platinum")
+    assert any(u.startswith("unless") for u in got.unrecognized)
+
+
+def test_except_the_ones_who_did_not_is_the_ones_who_did(tpcds):
+    got = read(
+        tpcds,
+        "Everyone in Kentucky except the people who didn't buy anything in 2002 - unless they're "
+        "under 30, those I keep",
+    )
+    from assistant.spec import OrGroup
+
+    (either,) = [c for c in got.spec.conditions if isinstance(c, OrGroup)]
+    bought = either.conditions[0]
+    assert (bought.op, bought.value) == (">=", 1)

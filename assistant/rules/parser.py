@@ -20,7 +20,14 @@ from functools import cached_property
 from typing import Any
 
 from assistant.catalog import Catalog
-from assistant.rules import comparison, same_thing, sequence, signup_window, together
+from assistant.rules import (
+    comparison,
+    exceptions,
+    same_thing,
+    sequence,
+    signup_window,
+    together,
+)
 from assistant.rules.clause import ClauseFacts, as_number, one_row_per_event
 from assistant.rules.combine import (
     Tagged,
@@ -132,6 +139,9 @@ class RequestParser:
         """`context`: activity sources of the segment being refined ("only sms campaigns" after
         "clicked a campaign" names the campaign channel, not a contact preference)."""
         outer = self._time_text  # a catalog term's definition is parsed in the middle of a clause
+        unless = exceptions.split(text) if not depth else None
+        if unless is not None:
+            return self._with_exception(*unless, context)
         text, from_signup = signup_window.taken_out(text) if not depth else (text, None)
         try:
             result = self._unmade_every(self._uncompared(self._parse(text, depth, context)))
@@ -169,6 +179,25 @@ class RequestParser:
         result.conditions = one
         result.unrecognized = [u for u in result.unrecognized if "(two things in one" not in u]
         result.assumptions.append(f"'{said.group(0)}' = one {said.group(1)} with each of them")
+
+    def _with_exception(self, asked: str, kept: str, context: set[str] | None) -> ParseResult:
+        """'… but not the ones on trial unless they have 5 or more users': not on trial, or
+        with 5 or more users."""
+        result = self.parse(asked, context=context)
+        anyway = self.parse(kept, context=context)
+        understood = anyway.conditions and not anyway.unknown_words and not anyway.unrecognized
+        loosened = (
+            exceptions.with_exception(result.conditions, anyway.conditions, asked)
+            if understood
+            else None
+        )
+        if loosened is None:
+            result.unrecognized.append(f"unless {kept} (no single exclusion it is an exception to)")
+            return result
+        result.conditions = loosened
+        result.assumptions += [a for a in anyway.assumptions if a not in result.assumptions]
+        result.assumptions.append(f"'unless {kept}' = kept even when excluded before it")
+        return result
 
     def _from_signup(self, result: ParseResult, said: signup_window.FromSignup) -> None:
         """'… within their first 7 days': the one activity's rows from each customer's signup."""

@@ -141,8 +141,14 @@ def words_to_number(run: str) -> int | None:
 _NOT_NEVER = re.compile(
     r"\b(?:not|except(?:\s+for)?|excluding|exclude|leave\s+out|leaving\s+out|without)\s+"
     r"(the ones|those|the people|people|anyone|anybody|customers|accounts|the customers|"
-    r"the accounts)\s+(who|that)\s+(?=(?:have\s+|has\s+|had\s+)?never\b)"
-    r"((?:have\s+|has\s+|had\s+)?)never\s+"
+    r"the accounts)\s+(who|that)\s+"
+    r"((?:have\s+|has\s+|had\s+)?)(?:never|(?<=have )not|(?<=has )not|(?<=had )not|"
+    r"(?:did|do|does)\s+not)\s+"
+)
+_NOT_WITHOUT = re.compile(
+    r"\b(?:not|except(?:\s+for)?|excluding|exclude|leave\s+out|leaving\s+out)\s+"
+    r"(the ones|those|the people|people|anyone|anybody|customers|accounts|the customers|"
+    r"the accounts)\s+(?:without|with\s+no)\s+(?:an?\s+|any\s+)?"
 )
 _NOT_THIS_MONTH = re.compile(
     r"\s*[(,]?\s*\b(?:not counting|excluding|not including|leaving out|without)\s+(?:the\s+)?"
@@ -341,6 +347,8 @@ def normalize(text: str) -> str:
     text = re.sub(r"\b(more|less|fewer)\s+of\s+(?=\d)", r"\1 than ", text)
     # "Men in Texas, but not the ones who never ordered online": the ones who did
     text = _NOT_NEVER.sub(r"only \1 \2 \3", text)
+    # "everybody, but not the ones without a purchase": the ones with one
+    text = _NOT_WITHOUT.sub(r"only \1 with ", text)
     # "clients that have 65 years or more": aged 65 or more
     text = re.sub(
         r"\b(?:have|has|are)\s+(\d{1,3})\s+years(?:\s+old)?\b(?!\s+(?:with|as|of|since|at|ago))",
