@@ -549,3 +549,8 @@ def test_except_the_ones_who_did_not_is_the_ones_who_did(tpcds):
     (either,) = [c for c in got.spec.conditions if isinstance(c, OrGroup)]
     bought = either.conditions[0]
     assert (bought.op, bought.value) == (">=", 1)
+
+
+def test_a_bracket_that_names_a_value_after_a_measure_is_not_set_aside(tpcds):
+    got = read(tpcds, "store shoppers whose avg basket (spend per store ticket) is above 30k")
+    assert not any("spelling out" in a for a in got.assumptions)  # the store would be lost

@@ -42,12 +42,16 @@ class Gloss:
 
 
 def unglossed(
-    text: str, lexicon: Lexicon, understood: Callable[[str], bool]
+    text: str,
+    lexicon: Lexicon,
+    understood: Callable[[str], bool],
+    names_values: Callable[[str], bool],
 ) -> tuple[str, list[Gloss]]:
     """The request with each bracket that glosses the words before it read once.
 
     `understood(words)` says whether the bracket's words alone are read in full (a bracket that is
-    not is kept, so whatever in it the grammar misses is reported)."""
+    not is kept, so whatever in it the grammar misses is reported); `names_values(words)` whether
+    they name a value (a channel, a category), which a measure's bracket then adds."""
     glosses: list[Gloss] = []
     out, last = [], 0
     for m in _BRACKET.finditer(text):
@@ -56,8 +60,10 @@ def unglossed(
             continue  # "ticket(s)": a plural, not an aside
         said = _named_before(before, lexicon)
         measured = said is not None and _measured(said, lexicon)
-        if measured and re.search(r"\d", aside):
-            continue  # "orders (at least 3)": a number after a measure adds a condition
+        if measured and (re.search(r"\d", aside) or names_values(aside)):
+            # "orders (at least 3)", "avg basket (spend per store ticket)": a number or a value
+            # after a measure adds to it
+            continue
         if not measured and not understood(aside):
             continue  # (how a measure is worked out may use words of its own: "quantity x price")
         if said is not None:

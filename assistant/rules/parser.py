@@ -215,6 +215,29 @@ class RequestParser:
         alone = self.parse(words, depth=depth + 1)
         return bool(alone.conditions) and not alone.unknown_words and not alone.refusal
 
+    def _names_values(self, words: str, depth: int) -> bool:
+        """Whether words alone name a value of something ('spend per store ticket': the store)."""
+        if depth > 0:
+            return True
+        alone = self.parse(words, depth=depth + 1)
+        members = {m for e in self.catalog.events.values() for m in e.union or []}
+
+        def narrows(c: Condition) -> bool:
+            if isinstance(c, AttributeCondition):
+                return True
+            if not isinstance(c, ActivityCondition):
+                return False
+            act = c.activity
+            event = self.catalog.events[act.source]
+            said = {
+                k: v
+                for k, v in act.filters.items()
+                if event.defaults.get(k) != v and not _restates(event.where, v)
+            }
+            return bool(said or act.predicates) or act.source in members
+
+        return any(narrows(c) for c in walk(alone.conditions))
+
     def _unmade_every(self, result: ParseResult) -> ParseResult:
         """'gave 5 stars on every ticket they rated': a condition on all of a customer's rows
         that no share condition made is reported, never read as 'at least one'."""
@@ -262,7 +285,12 @@ class RequestParser:
         if refusal:
             result.refusal = refusal
             return result
-        text, glosses = unglossed(text, self.lexicon, lambda aside: self._reads(aside, depth))
+        text, glosses = unglossed(
+            text,
+            self.lexicon,
+            lambda aside: self._reads(aside, depth),
+            lambda aside: self._names_values(aside, depth),
+        )
         result.assumptions += [g.note for g in glosses]
         normalized = normalize(text)
         result.normalized = normalized
@@ -2880,6 +2908,11 @@ _AVERAGE_OF_OTHERS = re.compile(
     r"woman|women|person|people|member|members|client|clients|[a-z]+\s+(?:customer|account|"
     r"buyer|shopper|user|client)s?)\b"
 )
+
+
+def _restates(where: str | None, value: Any) -> bool:
+    """'completed orders' when an order is a completed transaction anyway."""
+    return bool(where) and isinstance(value, list) and len(value) == 1 and f"'{value[0]}'" in where
 
 
 def _labels_of_named_models(items: list[Item]) -> list[Item]:
