@@ -554,3 +554,9 @@ def test_except_the_ones_who_did_not_is_the_ones_who_did(tpcds):
 def test_a_bracket_that_names_a_value_after_a_measure_is_not_set_aside(tpcds):
     got = read(tpcds, "store shoppers whose avg basket (spend per store ticket) is above 30k")
     assert not any("spelling out" in a for a in got.assumptions)  # the store would be lost
+
+
+def test_one_of_their_people_not_doing_something_is_reported(saas):
+    got = read(saas, "accounts which have an admin that didn't log in at all in the last 90 days")
+    assert any("did not do" in u for u in got.unrecognized)
+    assert not any("__t" in u for u in got.unrecognized)

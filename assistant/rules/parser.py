@@ -393,6 +393,7 @@ class RequestParser:
                 else:
                     made = made + self._window_alone(facts, earlier, result)
             who = self._who_did(facts, made, [t for t in tagged if t.clause == index - 1])
+            self._each_did_not(facts, [t for t in tagged if t.clause == index - 1], result)
             if who is not None:
                 # "more than 3 admins who logged in last week": that many different admins
                 # among the logins
@@ -819,6 +820,24 @@ class RequestParser:
         if len(acts) != 1 or len(read.conditions) != 1 or read.unrecognized:
             return None
         return acts[0].activity
+
+    def _each_did_not(self, facts: ClauseFacts, before: list[Tagged], result: ParseResult) -> None:
+        """'accounts which have an admin that didn't log in': whether one of those people did
+        not do something is a condition on each of them, which the grammar cannot make (it would
+        read as nobody at all doing it); said, never read silently."""
+        if not facts.negated or not facts.items or facts.items[0].joined_by not in ("who", "that"):
+            return
+        if len(before) != 1 or not isinstance(before[0].condition, ActivityCondition):
+            return
+        found = self.catalog.cached("rules.actor_nouns", _actor_nouns)
+        counted = self.catalog.events[before[0].condition.activity.source]
+        if found is None or counted.plural_noun not in found[1].values():
+            return
+        said = re.sub(r"__t\d+__", lambda m: self._time_text.get(m.group(0), ""), facts.text())
+        plural = counted.plural_noun
+        note = f"{' '.join(said.split())} (what each of those {plural} did not do: I cannot check)"
+        if note not in result.unrecognized:
+            result.unrecognized.append(note)
 
     def _who_did(
         self, facts: ClauseFacts, made: list[Tagged], before: list[Tagged]
