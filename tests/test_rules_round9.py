@@ -560,3 +560,12 @@ def test_one_of_their_people_not_doing_something_is_reported(saas):
     got = read(saas, "accounts which have an admin that didn't log in at all in the last 90 days")
     assert any("did not do" in u for u in got.unrecognized)
     assert not any("__t" in u for u in got.unrecognized)
+
+
+def test_two_labels_said_together_share_what_follows(retail):
+    from assistant.spec import OrGroup
+
+    got = read(retail, "RFM champions and loyal customers in Texas")
+    either, texas = got.spec.conditions
+    assert isinstance(either, OrGroup) and len(either.conditions) == 2
+    assert texas.value == "Texas"

@@ -32,6 +32,16 @@ class Tagged:
     guess: bool = False  # read from a bare value ("our flagship store": purchases in store)
 
 
+def plain_count(c: Condition, op: str, value: float) -> bool:
+    """An activity counted so ('>=', 1: did it; '=', 0: never), with no anchor of its own."""
+    return (
+        isinstance(c, ActivityCondition)
+        and c.measure == "count"
+        and (c.op, c.value) == (op, value)
+        and c.after is None
+    )
+
+
 def all_of(conditions: list[Condition]) -> Condition:
     return conditions[0] if len(conditions) == 1 else AndGroup(conditions=conditions)
 

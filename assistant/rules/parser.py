@@ -109,6 +109,8 @@ class ParseResult:
     unranked: str | None = None
     # Vague words the catalog says to ask about ("our best customers"): the word and readings.
     vague: list[Homonym] = field(default_factory=list)
+    # Segment models two of whose labels were said together ("champions and loyal customers").
+    either_models: set[str] = field(default_factory=set)
 
     @property
     def understood(self) -> bool:
@@ -152,6 +154,7 @@ class RequestParser:
         if not depth:
             self._in_one_event(result)
             self._none_of_it(result)
+            result.conditions = _either_label(result.conditions, result)
         return result
 
     def _none_of_it(self, result: ParseResult) -> None:
@@ -335,7 +338,8 @@ class RequestParser:
         items, result.homonyms = resolve_homonyms(items, self.catalog)
         items = self._agent_ages(items)
         items = self._any_channel_said(items)
-        items = _labels_of_named_models(items)
+        items, coordinated = _labels_of_named_models(items)
+        result.either_models |= coordinated
         clauses, joiners = self._continuations(*self._clauses(items))
         tagged: list[Tagged] = []
         previous: set[str] = set(context or ())
@@ -2934,12 +2938,13 @@ def _restates(where: str | None, value: Any) -> bool:
     return bool(where) and isinstance(value, list) and len(value) == 1 and f"'{value[0]}'" in where
 
 
-def _labels_of_named_models(items: list[Item]) -> list[Item]:
+def _labels_of_named_models(items: list[Item]) -> tuple[list[Item], set[str]]:
     """'RFM champions and loyal customers', 'the RFM Can't Lose Them and At Risk groups': a word
     joined by 'and' or 'or' to a label of a segment model that is also one of its labels is that
-    label, not the catalog term of the same name; and as a customer has one label of a model,
-    the two are either of them."""
+    label, not the catalog term of the same name. Returns the items and the models whose labels
+    were said together (a customer has one label of a model: the two are either of them)."""
     out = list(items)
+    coordinated: set[str] = set()
     for k in range(2, len(out)):
         first, joiner, item = out[k - 2], out[k - 1], out[k]
         if first.kind != "segment_model" or joiner.kind != "conjunction":
@@ -2954,7 +2959,23 @@ def _labels_of_named_models(items: list[Item]) -> list[Item]:
             continue
         rest = [m for m in item.meanings if m.kind not in ("segment_model", "term")]
         out[k] = replace(item, kind="segment_model", meanings=[*labels, *rest])
-        out[k - 1] = Item("conjunction", "or", [Meaning("conjunction", name="or")])
+        coordinated.add(model)
+    return out, coordinated
+
+
+def _either_label(conditions: list[Condition], result: ParseResult) -> list[Condition]:
+    """The labels of one model said together, as one 'either' at the first one's place (the
+    rest of the request still applies to both: 'RFM champions and loyal customers in Texas')."""
+    out = list(conditions)
+    for model in sorted(result.either_models):
+        same = [c for c in out if isinstance(c, SegmentRef) and c.model == model]
+        if len({r.label for r in same}) < 2:
+            continue
+        first = out.index(same[0])
+        out = [c for c in out if not any(c is r for r in same)]
+        out.insert(first, OrGroup(conditions=list(same)))
+        labels = " and ".join(f"'{r.label.replace('_', ' ')}'" for r in same)
+        result.assumptions.append(f"{labels} read as either (a customer has one {model} label)")
     return out
 
 
@@ -2993,19 +3014,18 @@ def event_nouns(catalog: Catalog) -> list[str]:
 
 def _actor_nouns(catalog: Catalog) -> tuple[re.Pattern[str], dict[str, str]] | None:
     """A pattern for 'N (different) <people>' where the people are the rows of an event whose
-    table other events' rows point to (an account's users), and each word's plural noun."""
+    table other events reach the customer through (an account's users: a usage event's customer
+    is its user's account), and each word's plural noun."""
+    lines = {e.lines for e in catalog.events.values() if e.lines}  # an order's lines are no people
+    through = {
+        e.customer.split(".")[0]
+        for name, e in catalog.events.items()
+        if e.customer and "." in e.customer and name not in lines
+    }
     plural: dict[str, str] = {}
     for event in catalog.events.values():
         table = event.table
-        if (
-            not table
-            or event.union
-            or not any(
-                r.endswith(f"-> {table}.{k}")
-                for r in catalog.relations
-                for k in catalog.tables[table].key
-            )
-        ):
+        if not table or event.union or table not in through:
             continue
         words = {event.plural_noun, *catalog.tables[table].synonyms}
         for word in words:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from assistant.spec import ActivityCondition, Condition, NoneOnSame
+from assistant.rules.combine import plain_count
+from assistant.spec import Condition, NoneOnSame
 
 if TYPE_CHECKING:
     from assistant.catalog import Catalog
@@ -55,19 +56,8 @@ def shared_thing(catalog: Catalog, first: str, second: str) -> str | None:
 
 
 def _did(c: Condition) -> bool:
-    return (
-        isinstance(c, ActivityCondition)
-        and c.measure == "count"
-        and (c.op, c.value) == (">=", 1)
-        and c.after is None
-        and c.none_on_same is None
-    )
+    return plain_count(c, ">=", 1) and c.none_on_same is None
 
 
 def _none(c: Condition) -> bool:
-    return (
-        isinstance(c, ActivityCondition)
-        and c.measure == "count"
-        and (c.op, c.value) == ("=", 0)
-        and c.after is None
-    )
+    return plain_count(c, "=", 0)

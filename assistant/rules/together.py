@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from assistant.rules.combine import plain_count
 from assistant.spec import Activity, ActivityCondition, Condition
 
 if TYPE_CHECKING:
@@ -52,10 +53,7 @@ def merged(conditions: list[Condition], catalog: Catalog) -> list[Condition] | N
 
 def _plain(c: Condition) -> bool:
     return (
-        isinstance(c, ActivityCondition)
-        and c.measure == "count"
-        and (c.op, c.value) == (">=", 1)
-        and c.after is None
+        plain_count(c, ">=", 1)
         and c.since_signup is None
         and not c.activity.predicates
         and not c.activity.together
