@@ -536,6 +536,10 @@ class _Compiler:
             self.assume(
                 f"'within {within.n} {within.unit} of signing up' counts the signup day as day 1"
             )
+        same = getattr(spec, "none_on_same", None)
+        if same is not None:
+            other = _activity_words(self.catalog, same.activity, plural=True)
+            signed += f" with no {other} of the same {same.on.replace('_', ' ')}"
         if isinstance(spec.window, AllTime):
             return signed
         resolved = resolve(spec.window, self.as_of)
@@ -1040,6 +1044,12 @@ def _activity_words(catalog: Any, act: Any, plural: bool) -> str:
         shown = [_field_label(catalog, act.source, k, x) for k, vs in defaults.items() for x in vs]
         base += f" ({', '.join(shown[:-1])} or {shown[-1]})" if len(shown) > 1 else f" ({shown[0]})"
     details = _filter_phrases(catalog, act.source, act.filters, act.predicates)
+    groups = [
+        " ".join(_filter_phrases(catalog, act.source, group, [])) for group in act.together or []
+    ]
+    if groups:
+        # "purchases of toys and of grocery (both in one purchase)"
+        details.append(f"{' and '.join(groups)} (both in one {event.noun})")
     return " ".join([base, *details])
 
 

@@ -569,3 +569,13 @@ def test_two_labels_said_together_share_what_follows(retail):
     either, texas = got.spec.conditions
     assert isinstance(either, OrGroup) and len(either.conditions) == 2
     assert texas.value == "Texas"
+
+
+def test_the_explanation_says_one_order_and_the_same_campaign(retail, demo_db):
+    for said, words in (
+        ("shoppers who had toys and groceries in the same order", "both in one"),
+        ("customers who got a win-back email but never opened it", "of the same campaign"),
+    ):
+        got = read(retail, said)
+        explained = compile_spec(got.spec, TEST_AS_OF, retail.catalog).explanation
+        assert words in explained
