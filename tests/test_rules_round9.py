@@ -579,3 +579,15 @@ def test_the_explanation_says_one_order_and_the_same_campaign(retail, demo_db):
         got = read(retail, said)
         explained = compile_spec(got.spec, TEST_AS_OF, retail.catalog).explanation
         assert words in explained
+
+
+def test_a_pasted_brief_after_a_segment_starts_a_new_one(retail):
+    from assistant.backends.base import Turn
+
+    first = read(retail, "platinum members in Texas")
+    got = retail.interpret(
+        Turn(
+            request="Segment | Country = UK | SMS opt-in = Y", as_of=TEST_AS_OF, current=first.spec
+        )
+    )
+    assert set(_attributes(got)) == {"country", "sms_opt_in"}

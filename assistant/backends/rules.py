@@ -65,7 +65,13 @@ class RulesBackend:
             notes.append(f"'{scene}' read as the setting of the request, not a condition")
         if request == turn.request:
             return self._interpret(turn, validate)
-        got = self._interpret(turn.model_copy(update={"request": request}), validate)
+        update: dict = {"request": request}
+        if notes and turn.current is not None:
+            # a brief, a titled request or one that sets its scene describes a whole audience:
+            # a new segment, not a follow-up on the one on screen
+            update["current"] = None
+            notes.append("a whole brief starts a new segment")
+        got = self._interpret(turn.model_copy(update=update), validate)
         return got.model_copy(update={"assumptions": [*notes, *got.assumptions]})
 
     def _interpret(self, turn: Turn, validate: Validator | None = None) -> Interpretation:
