@@ -591,3 +591,36 @@ def test_a_pasted_brief_after_a_segment_starts_a_new_one(retail):
         )
     )
     assert set(_attributes(got)) == {"country", "sms_opt_in"}
+
+
+def test_a_preposition_before_a_value_is_no_rank_of_it(saas):
+    got = read(
+        saas,
+        "I look after the French book of business. Which of my paying accounts have raised a "
+        "billing ticket?",
+    )
+    assert _attributes(got)["country"].value == "FR"
+    assert not got.unrecognized
+
+
+def test_a_restatement_after_i_mean_is_the_request(saas):
+    got = read(
+        saas,
+        "Which of our high spenders are slipping away? I mean the accounts that paid us $10k or "
+        "more over the past year where nobody has logged in for the last 30 days.",
+    )
+    assert not got.unrecognized
+    assert any("spell out" in a for a in got.assumptions)
+
+
+@pytest.mark.parametrize(
+    ("backend", "request_text", "channel"),
+    [
+        ("retail", "customers who bought in the shop last month", "store"),
+        ("retail", "customers who bought by the application last month", "app"),
+        ("retail", "customers who bought on the web site last month", "online"),
+    ],
+)
+def test_everyday_names_of_channels(request, backend, request_text, channel):
+    (bought,) = activities(read(request.getfixturevalue(backend), request_text))
+    assert bought.activity.filters["channel"] == [channel]

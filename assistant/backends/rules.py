@@ -13,7 +13,7 @@ from assistant.rules.homonyms import Homonym
 from assistant.rules.lexicon import Lexicon
 from assistant.rules.parser import RequestParser
 from assistant.rules.refine import activity_sources, detect_intent, refine, strip_command
-from assistant.rules.steps import split_steps, with_earlier_time, without_scene
+from assistant.rules.steps import restated, split_steps, with_earlier_time, without_scene
 from assistant.rules.timeparse import TimeParser
 from assistant.spec import ActivityCondition, Condition, RankCondition, SegmentSpec
 
@@ -63,10 +63,14 @@ class RulesBackend:
         request, scene = without_scene(request)
         if scene is not None:
             notes.append(f"'{scene}' read as the setting of the request, not a condition")
+        request, first = restated(request)
+        if first is not None:
+            notes.append(f"'{first}' read as what the words after it spell out")
         if request == turn.request:
             return self._interpret(turn, validate)
         update: dict = {"request": request}
-        if notes and turn.current is not None:
+        whole = brief is not None or any("title" in n or "setting" in n for n in notes)
+        if whole and turn.current is not None:
             # a brief, a titled request or one that sets its scene describes a whole audience:
             # a new segment, not a follow-up on the one on screen
             update["current"] = None

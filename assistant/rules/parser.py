@@ -2092,10 +2092,15 @@ class RequestParser:
         the column's order; unknown / other values are never part of a range."""
         words = facts.value_words.get(prop, [])
         ops = {">=", ">", "<=", "<"}
+
+        def ranks(item: Item) -> bool:
+            # "gold or higher", "at least silver"; never a preposition ("look after the French")
+            return item.kind == "comparator" and item.text not in _PLACE_WORDS
+
         after = [
             facts.items[k + 1].meaning.name
             for k, item in enumerate(facts.items[:-1])
-            if item.text in words and facts.items[k + 1].kind == "comparator"
+            if item.text in words and ranks(facts.items[k + 1])
         ]
         # "at least a four-year degree", "no more than high school": the comparator before it
         for k, item in enumerate(facts.items):
@@ -2104,7 +2109,7 @@ class RequestParser:
             j = k - 1
             while j >= 0 and facts.items[j].kind == "stopword":
                 j -= 1
-            if j >= 0 and facts.items[j].kind == "comparator":
+            if j >= 0 and ranks(facts.items[j]):
                 after.append(facts.items[j].meaning.name)
         op = next((o for o in after if o in ops), None)
         if op is None or facts.numbers:
@@ -2931,6 +2936,10 @@ _AVERAGE_OF_OTHERS = re.compile(
     r"woman|women|person|people|member|members|client|clients|[a-z]+\s+(?:customer|account|"
     r"buyer|shopper|user|client)s?)\b"
 )
+
+
+# Comparator words that are also prepositions of time or place: no rank of a value.
+_PLACE_WORDS = frozenset({"after", "before", "over", "under", "beyond", "above", "below"})
 
 
 def _restates(where: str | None, value: Any) -> bool:

@@ -66,6 +66,23 @@ def without_scene(request: str) -> tuple[str, str | None]:
     return request[m.end() :], m.group(0).strip()
 
 
+# "Which of our high spenders are slipping away? I mean the accounts that paid us $10k …": the
+# second sentence says what the first meant.
+_RESTATED = re.compile(
+    r"^(?P<first>[^.?!]+[.?!])\s+(?:i\s+mean|i\.e\.|that\s+is|in\s+other\s+words|"
+    r"to\s+be\s+precise|specifically)[,:]?\s+(?P<rest>\S.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def restated(request: str) -> tuple[str, str | None]:
+    """The request as its restatement says it, and the words it restates (None when none)."""
+    m = _RESTATED.match(request.strip())
+    if m is None or len(m.group("rest").split()) < 4:
+        return request, None
+    return m.group("rest"), m.group("first").strip()
+
+
 def split_steps(request: str) -> list[str]:
     """The request's steps, in order (one step: the request as it is)."""
     parts = [p.strip() for p in _SPLIT.split(request.strip()) if p.strip()]
