@@ -624,3 +624,8 @@ def test_a_restatement_after_i_mean_is_the_request(saas):
 def test_everyday_names_of_channels(request, backend, request_text, channel):
     (bought,) = activities(read(request.getfixturevalue(backend), request_text))
     assert bought.activity.filters["channel"] == [channel]
+
+
+def test_above_a_value_still_ranks_it(retail):
+    got = read(retail, "members above silver")
+    assert set(_attributes(got)["loyalty_tier"].value) == {"gold", "platinum"}

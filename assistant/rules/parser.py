@@ -2939,7 +2939,7 @@ _AVERAGE_OF_OTHERS = re.compile(
 
 
 # Comparator words that are also prepositions of time or place: no rank of a value.
-_PLACE_WORDS = frozenset({"after", "before", "over", "under", "beyond", "above", "below"})
+_PLACE_WORDS = frozenset({"after", "before", "over", "under", "beyond"})
 
 
 def _restates(where: str | None, value: Any) -> bool:
