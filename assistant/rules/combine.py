@@ -32,6 +32,16 @@ class Tagged:
     guess: bool = False  # read from a bare value ("our flagship store": purchases in store)
 
 
+@dataclass(frozen=True)
+class Reread:
+    """A whole request's conditions read again as one shape the clauses alone miss ('in the same
+    order', 'but never opened it'), the note that says so, and the reports it settles."""
+
+    conditions: list[Condition]
+    note: str
+    settles: str | None = None
+
+
 def plain_count(c: Condition, op: str, value: float) -> bool:
     """An activity counted so ('>=', 1: did it; '=', 0: never), with no anchor of its own."""
     return (

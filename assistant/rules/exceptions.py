@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.rules.combine import all_of
 from assistant.spec import (
     ActivityCondition,
     AttributeCondition,
@@ -58,14 +59,8 @@ def with_exception(
         return None  # "women in Texas unless they are platinum": nothing was left out
     # the one exclusion, else the restriction said last ("but not the ones without a purchase")
     k = negative[0] if negative else len(conditions) - 1
-    anyway = kept[0] if len(kept) == 1 else _all(kept)
+    anyway = all_of(kept)
     return [*conditions[:k], OrGroup(conditions=[conditions[k], anyway]), *conditions[k + 1 :]]
-
-
-def _all(kept: list[Condition]) -> Condition:
-    from assistant.spec import AndGroup
-
-    return AndGroup(conditions=kept)
 
 
 def _excludes(c: Condition) -> bool:

@@ -152,36 +152,23 @@ class RequestParser:
         if from_signup is not None:
             self._from_signup(result, from_signup)
         if not depth:
-            self._in_one_event(result)
-            self._none_of_it(result)
+            self._reread(result)
             result.conditions = _either_label(result.conditions, result)
         return result
 
-    def _none_of_it(self, result: ParseResult) -> None:
-        """'got a win-back email but never opened it': no open of that same campaign."""
-        said = same_thing.SAID_OF_IT.search(result.normalized)
-        if said is None or result.refusal:
+    def _reread(self, result: ParseResult) -> None:
+        """Shapes only the whole request shows: 'toys and groceries in the same order', 'got a
+        win-back email but never opened it'."""
+        if result.refusal:
             return
-        found = same_thing.merged(result.conditions, self.catalog)
-        if found is None:
-            return
-        result.conditions, on = found
-        result.assumptions.append(
-            f"'{said.group(0).strip(' ,.;')}' is about the same {on.replace('_', ' ')}: one "
-            f"without it is enough"
-        )
-
-    def _in_one_event(self, result: ParseResult) -> None:
-        """'toys and groceries in the same order': one order with lines of each."""
-        said = together.SAME.search(result.normalized)
-        if said is None or result.refusal:
-            return
-        one = together.merged(result.conditions, self.catalog)
-        if one is None:
-            return
-        result.conditions = one
-        result.unrecognized = [u for u in result.unrecognized if "(two things in one" not in u]
-        result.assumptions.append(f"'{said.group(0)}' = one {said.group(1)} with each of them")
+        for module in (together, same_thing):
+            found = module.reread(result.normalized, result.conditions, self.catalog)
+            if found is None:
+                continue
+            result.conditions = found.conditions
+            if found.settles:
+                result.unrecognized = [u for u in result.unrecognized if found.settles not in u]
+            result.assumptions.append(found.note)
 
     def _with_exception(self, asked: str, kept: str, context: set[str] | None) -> ParseResult:
         """'… but not the ones on trial unless they have 5 or more users': not on trial, or

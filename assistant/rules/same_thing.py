@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from assistant.rules.combine import plain_count
+from assistant.rules.combine import Reread, plain_count
 from assistant.spec import Condition, NoneOnSame
 
 if TYPE_CHECKING:
@@ -24,6 +24,19 @@ SAID_OF_IT = re.compile(
     r"do\s+not|does\s+not)\b[^,.;]{0,40}?\b(?:it|them|that\s+one|those|that\s+email|"
     r"that\s+message|that\s+campaign|that\s+offer)\b"
 )
+
+
+def reread(normalized: str, conditions: list[Condition], catalog: Catalog) -> Reread | None:
+    """'got a win-back email but never opened it': no open of that same campaign, or None."""
+    said = SAID_OF_IT.search(normalized)
+    found = merged(conditions, catalog) if said is not None else None
+    if found is None:
+        return None
+    one, on = found
+    words = said.group(0).strip(" ,.;")
+    return Reread(
+        one, f"'{words}' is about the same {on.replace('_', ' ')}: one without it is enough"
+    )
 
 
 def merged(conditions: list[Condition], catalog: Catalog) -> tuple[list[Condition], str] | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.rules.coverage import walk
 from assistant.rules.text import words_to_number
 from assistant.spec import ActivityCondition, AndGroup, Condition, NotGroup, OrGroup
 from assistant.windows import Trailing
@@ -69,22 +70,10 @@ def taken_out(text: str) -> tuple[str, FromSignup | None]:
 def given(conditions: list[Condition], said: FromSignup) -> list[Condition] | None:
     """The conditions with the span given to their one activity; None when there is not
     exactly one activity to give it to."""
-    found = [c for c in _activities(conditions)]
+    found = [c for c in walk(conditions) if isinstance(c, ActivityCondition)]
     if len(found) != 1 or found[0].after is not None:
         return None
     return [_with_span(c, said.span) for c in conditions]
-
-
-def _activities(conditions: list[Condition]) -> list[ActivityCondition]:
-    out: list[ActivityCondition] = []
-    for c in conditions:
-        if isinstance(c, AndGroup | OrGroup):
-            out += _activities(list(c.conditions))
-        elif isinstance(c, NotGroup):
-            out += _activities([c.condition])
-        elif isinstance(c, ActivityCondition):
-            out.append(c)
-    return out
 
 
 def _with_span(condition: Condition, span: Trailing) -> Condition:

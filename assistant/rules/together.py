@@ -11,13 +11,23 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from assistant.rules.combine import plain_count
+from assistant.rules.combine import Reread, plain_count
 from assistant.spec import Activity, ActivityCondition, Condition
 
 if TYPE_CHECKING:
     from assistant.catalog import Catalog
 
 SAME = re.compile(r"\b(?:in|on|within)\s+(?:the\s+)?same\s+([a-z]+)")
+
+
+def reread(normalized: str, conditions: list[Condition], catalog: Catalog) -> Reread | None:
+    """'toys and groceries in the same order': one order with lines of each, or None."""
+    said = SAME.search(normalized)
+    one = merged(conditions, catalog) if said is not None else None
+    if one is None:
+        return None
+    note = f"'{said.group(0)}' = one {said.group(1)} with each of them"
+    return Reread(one, note, settles="(two things in one")
 
 
 def merged(conditions: list[Condition], catalog: Catalog) -> list[Condition] | None:
