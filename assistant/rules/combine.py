@@ -130,20 +130,28 @@ def merge_activity_lists(a: Condition, b: Condition) -> Condition | None:
     return a.model_copy(update={"activity": a.activity.model_copy(update={key: merged})})
 
 
-def same_column_values(previous: list[Condition], current: list[Condition]) -> bool:
-    """'healthcare and education accounts in the US': the first condition after 'and' is
-    another value of the property just before it (the rest of the clause stays its own)."""
+def same_column_value(previous: list[Condition], current: list[Condition]) -> int | None:
+    """'healthcare and education accounts in the US', 'Gen X and baby boomers in the UK': a
+    condition after 'and' that is another value (or a range that cannot overlap) of the property
+    just before it; its index in the clause (the rest of the clause stays its own)."""
     if not current or not previous:
-        return False
-    a, b = previous[-1], current[0]
-    return (
-        isinstance(a, AttributeCondition)
-        and isinstance(b, AttributeCondition)
-        and a.attribute == b.attribute
-        and a.op in ("=", "in")
-        and b.op == "="
-        and not isinstance(b.value, bool)
-    )
+        return None
+    a = previous[-1]
+    if not isinstance(a, AttributeCondition):
+        return None
+    for index, b in enumerate(current):
+        if isinstance(b, AttributeCondition) and b.attribute == a.attribute:
+            return index if _other_value(a, b) else None
+    return None
+
+
+def _other_value(a: AttributeCondition, b: AttributeCondition) -> bool:
+    if a.op in ("=", "in") and b.op == "=":
+        return not isinstance(b.value, bool)
+    if a.op == b.op == "between" and isinstance(a.value, list) and isinstance(b.value, list):
+        # two generations, two age bands: nobody is in both, so the list means either
+        return a.value[1] < b.value[0] or b.value[1] < a.value[0]
+    return False
 
 
 def with_window(condition: Condition, window: Window) -> Condition:

@@ -27,6 +27,22 @@ class Item:
         return self.meanings[0]
 
 
+def only_after_verb(items: list[Item]) -> list[Item]:
+    """'bought only in the app', 'buy by the application only': 'only' after the verb, with no
+    number after it ('bought only once' is a count), is all of the activity, as before it."""
+    out = list(items)
+    for k, item in enumerate(out):
+        if item.kind != "stopword" or item.text != "only":
+            continue
+        if not any(i.kind in ("verb", "measure") for i in out[:k]):
+            continue
+        after = next((i for i in out[k + 1 :] if i.kind != "stopword"), None)
+        if after is not None and after.kind in ("number", "range", "unit", "share"):
+            continue
+        out[k] = Item("share", "only", [Meaning("share", name="all")])
+    return out
+
+
 def merge_ranges(items: list[Item]) -> list[Item]:
     """'between 2 and 5', 'from 25 to 34', '25 to 34' -> one range item."""
     out: list[Item] = []

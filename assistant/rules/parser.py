@@ -41,7 +41,7 @@ from assistant.rules.combine import (
     negate_condition,
     not_either,
     or_values,
-    same_column_values,
+    same_column_value,
     share_windows,
     uses_window,
     with_window,
@@ -49,7 +49,7 @@ from assistant.rules.combine import (
 from assistant.rules.coverage import numbers_of, unaccounted, walk
 from assistant.rules.glosses import unglossed
 from assistant.rules.homonyms import Homonym, locates, resolve_homonyms
-from assistant.rules.items import Item, coordinate_values, merge_ranges
+from assistant.rules.items import Item, coordinate_values, merge_ranges, only_after_verb
 from assistant.rules.lexicon import Lexicon, Meaning, singular_word
 from assistant.rules.periods import find_every, split_window
 from assistant.rules.steps import same_time_said
@@ -1078,7 +1078,7 @@ class RequestParser:
                 continue
             items.append(Item("word", token.text))
             i += 1
-        return merge_ranges(items)
+        return merge_ranges(only_after_verb(items))
 
     def _split_phrase(
         self, tokens: list[Token], words: list[str], i: int, skip: frozenset[str]
@@ -2900,10 +2900,13 @@ class RequestParser:
                 groups[-1] = merged
             elif joiner == "or" and groups:
                 groups[-1] = [either(all_of(groups[-1]), all_of(conditions), result)]
-            elif joiner == "and" and groups and same_column_values(groups[-1], conditions):
-                merged = either(groups[-1][-1], conditions[0], result)
-                groups[-1][-1] = merged
-                groups[-1] += conditions[1:]
+            elif (
+                joiner == "and"
+                and groups
+                and ((other := same_column_value(groups[-1], conditions)) is not None)
+            ):
+                groups[-1][-1] = either(groups[-1][-1], conditions[other], result)
+                groups[-1] += conditions[:other] + conditions[other + 1 :]
                 result.assumptions.append(
                     "values of the same attribute joined by 'and' read as "
                     "either of them (nobody has both)"
