@@ -425,8 +425,10 @@ class _Compiler:
                         f"nullif(sum({amount}), 0)"
                     )
                 instance = _instance(self.catalog, source.event_name, source.rows)
-                if instance:
+                if instance and not _all_of(spec):
                     # Rows finer than one event (an order's lines): the share of distinct events.
+                    # ("only ever bought apparel": all of them is every line, below: an order
+                    # with a lamp in it is not only apparel)
                     return (
                         f"100.0 * count(DISTINCT CASE WHEN {condition} THEN {instance} END) / "
                         f"count(DISTINCT {instance})"
@@ -812,6 +814,15 @@ def _since_signup_sql(rows: EventRows, within: Trailing, catalog: Catalog, union
     day = f"CAST({place[0]}.{place[1]} AS DATE)"
     unit = within.unit.rstrip("s").upper()
     return f"{rows.ts} >= {day} AND {rows.ts} < {day} + INTERVAL {within.n} {unit}"
+
+
+def _all_of(spec: MeasureBase) -> bool:
+    """A share that is all of the activity ('only', 'exclusively', 'nothing else')."""
+    return (
+        getattr(spec, "op", None) in (">=", "=")
+        and isinstance(getattr(spec, "value", None), int | float)
+        and getattr(spec, "value", 0) >= 100
+    )
 
 
 def _serving_event(

@@ -13,7 +13,13 @@ from assistant.rules.homonyms import Homonym
 from assistant.rules.lexicon import Lexicon
 from assistant.rules.parser import RequestParser
 from assistant.rules.refine import activity_sources, detect_intent, refine, strip_command
-from assistant.rules.steps import restated, split_steps, with_earlier_time, without_scene
+from assistant.rules.steps import (
+    restated,
+    split_steps,
+    with_earlier_time,
+    without_purpose_tail,
+    without_scene,
+)
 from assistant.rules.timeparse import TimeParser
 from assistant.spec import ActivityCondition, Condition, RankCondition, SegmentSpec
 
@@ -63,6 +69,9 @@ class RulesBackend:
         request, scene = without_scene(request)
         if scene is not None:
             notes.append(f"'{scene}' read as the setting of the request, not a condition")
+        request, purpose = without_purpose_tail(request)
+        if purpose is not None:
+            notes.append(f"'{purpose}' read as what the audience is for, not a condition")
         request, first = restated(request)
         if first is not None:
             notes.append(f"'{first}' read as what the words after it spell out")

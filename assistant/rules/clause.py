@@ -699,6 +699,9 @@ class ClauseFacts:
         context = set(self.verbs)
         context |= {vocab.measure_source(m.name) for m in self.measures} - {None}
         context |= self._predicate_sources()
+        # "… but never bought beauty": the value is the term's activity's (purchases), not
+        # the clause before's (browsing)
+        context |= self.term_sources()
         context = context or previous
         # A value of the field an event defaults (its kind: 'opened' for campaign events)
         # names that event, as a verb would.
@@ -777,6 +780,16 @@ class ClauseFacts:
     def _predicate_sources(self) -> set[str]:
         return {p.source for p in self.predicates if p.source}
 
+    def term_sources(self) -> set[str]:
+        """The activity sources the clause's catalog terms count ('never purchased')."""
+        return {
+            source
+            for item in self.term_items
+            for m in item.meanings
+            if m.kind == "term"
+            for source in self.parser.term_sources(m.name)
+        }
+
     def sources(self) -> list[str]:
         vocab = self.vocab
         found: list[str] = []
@@ -802,7 +815,14 @@ class ClauseFacts:
             # "online buyers who redeemed the 'ought' promotion": the earlier clause's event,
             # when the value narrows it and the clause names no activity of its own.
             earlier = [p for p in sorted(self.previous) if vocab.value_target(v, p)]
-            source = (earlier[0] if earlier and not found else None) or vocab.value_source(v)
+            termed = [t for t in sorted(self.term_sources()) if vocab.value_target(v, t)]
+            # "… but never bought beauty": the clause's term names the activity ('never
+            # purchased'), so the value narrows it, not the clause before's browsing
+            source = (
+                (termed[0] if termed else None)
+                or (earlier[0] if earlier and not found else None)
+                or vocab.value_source(v)
+            )
             if source and self._stray(v, source):
                 # "viewed footwear online": 'online' is where purchases happen, not a field of
                 # the browsing the verb names; said, not made into a purchase

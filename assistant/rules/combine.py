@@ -137,12 +137,34 @@ def same_column_value(previous: list[Condition], current: list[Condition]) -> in
     if not current or not previous:
         return None
     a = previous[-1]
+    if len(current) == 1 and isinstance(current[0], AttributeCondition):
+        # "shoe buyers 25-34 in tx & ga": a value alone after 'and' is another of the one
+        # property said before it, wherever in its clause
+        same = [
+            c
+            for c in previous
+            if isinstance(c, AttributeCondition) and c.attribute == current[0].attribute
+        ]
+        a = same[0] if len(same) == 1 else a
     if not isinstance(a, AttributeCondition):
         return None
     for index, b in enumerate(current):
         if isinstance(b, AttributeCondition) and b.attribute == a.attribute:
             return index if _other_value(a, b) else None
     return None
+
+
+def same_column_partner(previous: list[Condition], current: list[Condition]) -> int:
+    """Where in `previous` the condition is that `same_column_value` found a value for."""
+    if len(current) == 1 and isinstance(current[0], AttributeCondition):
+        same = [
+            k
+            for k, c in enumerate(previous)
+            if isinstance(c, AttributeCondition) and c.attribute == current[0].attribute
+        ]
+        if len(same) == 1:
+            return same[0]
+    return len(previous) - 1
 
 
 def _other_value(a: AttributeCondition, b: AttributeCondition) -> bool:
@@ -593,3 +615,42 @@ def uses_window(made: list[Tagged], facts: ClauseFacts) -> bool:
         return False
 
     return any(dated(t.condition) for t in made)
+
+
+def only_then_never(conditions: list[Condition], result: ParseResult) -> list[Condition]:
+    """'bought only in the app in the last 3 months, never in store or online': the 'never'
+    spells out the 'only', so it is read in the only's time (all-time, no store purchase
+    would also drop people who bought in store a year ago)."""
+    shares = [
+        c
+        for c in conditions
+        if isinstance(c, ActivityCondition)
+        and c.measure == "share"
+        and c.share_of is not None
+        and c.share_of.filters
+        and c.op in (">=", "=")
+        and c.value == 100
+        and c.window not in (None, AllTime())
+    ]
+    if len(shares) != 1:
+        return conditions
+    share = shares[0]
+    assert share.share_of is not None
+    keys = set(share.share_of.filters)
+    out = []
+    for c in conditions:
+        if (
+            isinstance(c, ActivityCondition)
+            and plain_count(c, "=", 0)
+            and c.activity.source == share.activity.source
+            and c.window in (None, AllTime())
+            and c.activity.filters
+            and set(c.activity.filters) <= keys
+            and not c.activity.predicates
+        ):
+            c = c.model_copy(update={"window": share.window})
+            note = "'never …' after 'only …' read in the same time as the 'only'"
+            if note not in result.assumptions:
+                result.assumptions.append(note)
+        out.append(c)
+    return out

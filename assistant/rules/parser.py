@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property
@@ -40,7 +41,9 @@ from assistant.rules.combine import (
     listed,
     negate_condition,
     not_either,
+    only_then_never,
     or_values,
+    same_column_partner,
     same_column_value,
     share_windows,
     uses_window,
@@ -50,7 +53,7 @@ from assistant.rules.coverage import numbers_of, unaccounted, walk
 from assistant.rules.glosses import unglossed
 from assistant.rules.homonyms import Homonym, locates, resolve_homonyms
 from assistant.rules.items import Item, coordinate_values, merge_ranges, only_after_verb
-from assistant.rules.lexicon import Lexicon, Meaning, singular_word
+from assistant.rules.lexicon import Lexicon, Meaning, phrase_key, singular_word
 from assistant.rules.periods import find_every, split_window
 from assistant.rules.steps import same_time_said
 from assistant.rules.text import Token, normalize, tokenize
@@ -325,7 +328,7 @@ class RequestParser:
         items, result.homonyms = resolve_homonyms(items, self.catalog)
         items = self._agent_ages(items)
         items = self._any_channel_said(items)
-        items, coordinated = _labels_of_named_models(items)
+        items, coordinated = _labels_of_named_models(items, self._short_label)
         result.either_models |= coordinated
         clauses, joiners = self._continuations(*self._clauses(items))
         tagged: list[Tagged] = []
@@ -409,7 +412,7 @@ class RequestParser:
         conditions = self._combine(tagged, joiners, result)
         if not_both:
             conditions = self._not_both(conditions, result)
-        result.conditions = dedupe(conditions)
+        result.conditions = only_then_never(dedupe(conditions), result)
         for unit, placeholder, words in every:
             self._each_period(unit, windows.get(placeholder), words, result)
         if result.conditions and not depth:
@@ -1987,6 +1990,30 @@ class RequestParser:
             out += [Tagged(c, term=meaning.name) for c in conditions]
         return out
 
+    def _short_label(self, model: str, word: str) -> Meaning | None:
+        """The label of `model` a short word names when the model is said before it ('c' after
+        'class b or'), else None."""
+        aliases = self.lexicon.grammar.get("model_aliases", {}).get(model, [])
+        for alias in aliases:
+            for m in self.lexicon.phrases.get((*phrase_key(alias), *phrase_key(word)), []):
+                if m.kind == "segment_model" and m.name == model:
+                    return m
+        return None
+
+    def term_sources(self, name: str) -> set[str]:
+        """The activity sources a catalog term's meaning counts ('never purchased': purchases),
+        read once per parser."""
+        cache = self.__dict__.setdefault("_term_sources", {})
+        if name not in cache:
+            term = self.catalog.terms.get(name)
+            cache[name] = set()
+            if term is not None and term.means:
+                inner = self.parse(term.means, depth=MAX_TERM_DEPTH)
+                cache[name] = {
+                    c.activity.source for c in inner.conditions if isinstance(c, ActivityCondition)
+                }
+        return cache[name]
+
     def _tables_of(self, conditions: list[Condition]) -> set[str]:
         """The tables the events the conditions count reach with their fields (a union's:
         its members')."""
@@ -2084,10 +2111,14 @@ class RequestParser:
             # "gold or higher", "at least silver"; never a preposition ("look after the French")
             return item.kind == "comparator" and item.text not in _PLACE_WORDS
 
+        def counted(k: int) -> bool:
+            # "gold members with more than 3 orders": the comparator is the number's
+            return k < len(facts.items) and facts.items[k].kind in ("number", "range")
+
         after = [
             facts.items[k + 1].meaning.name
             for k, item in enumerate(facts.items[:-1])
-            if item.text in words and ranks(facts.items[k + 1])
+            if item.text in words and ranks(facts.items[k + 1]) and not counted(k + 2)
         ]
         # "at least a four-year degree", "no more than high school": the comparator before it
         for k, item in enumerate(facts.items):
@@ -2096,10 +2127,11 @@ class RequestParser:
             j = k - 1
             while j >= 0 and facts.items[j].kind == "stopword":
                 j -= 1
-            if j >= 0 and ranks(facts.items[j]):
+            if j >= 0 and ranks(facts.items[j]) and not (j and counted(j - 1)):
+                # ("ladies 55 or more living in Florida": the comparator is the number's)
                 after.append(facts.items[j].meaning.name)
         op = next((o for o in after if o in ops), None)
-        if op is None or facts.numbers:
+        if op is None:
             return [value]
         table, column = self.catalog.property_column(prop)
         keys = list(self.catalog.column(table, column).values or {})
@@ -2270,6 +2302,14 @@ class RequestParser:
             return conditions
         conditions += self._numeric_properties(facts, result)
         if conditions:
+            # "moms with 3 or more kids in the central time zone": the number is the kids',
+            # a band of another property beside it still holds
+            said = {c.attribute for c in conditions if isinstance(c, AttributeCondition)}
+            for band in facts.bands:
+                made = self._band(band)
+                if isinstance(made, AttributeCondition) and made.attribute not in said:
+                    result.mentions.add(f"attribute:{band.name}")
+                    conditions.append(made)
             return conditions
         for band in facts.bands:
             result.mentions.add(f"attribute:{band.name}")
@@ -2905,7 +2945,8 @@ class RequestParser:
                 and groups
                 and ((other := same_column_value(groups[-1], conditions)) is not None)
             ):
-                groups[-1][-1] = either(groups[-1][-1], conditions[other], result)
+                same = same_column_partner(groups[-1], conditions)
+                groups[-1][same] = either(groups[-1][same], conditions[other], result)
                 groups[-1] += conditions[:other] + conditions[other + 1 :]
                 result.assumptions.append(
                     "values of the same attribute joined by 'and' read as "
@@ -2937,13 +2978,36 @@ def _restates(where: str | None, value: Any) -> bool:
     return bool(where) and isinstance(value, list) and len(value) == 1 and f"'{value[0]}'" in where
 
 
-def _labels_of_named_models(items: list[Item]) -> tuple[list[Item], set[str]]:
+def _labels_of_named_models(
+    items: list[Item], short_label: Callable[[str, str], Meaning | None]
+) -> tuple[list[Item], set[str]]:
     """'RFM champions and loyal customers', 'the RFM Can't Lose Them and At Risk groups': a word
     joined by 'and' or 'or' to a label of a segment model that is also one of its labels is that
     label, not the catalog term of the same name. Returns the items and the models whose labels
     were said together (a customer has one label of a model: the two are either of them)."""
     out = list(items)
     coordinated: set[str] = set()
+    for j, named in enumerate(items):
+        # "B or C in the pareto split": letters listed before the model said after them
+        if named.kind != "model_alias":
+            continue
+        k = j - 1
+        while k >= 0 and out[k].kind == "stopword":
+            k -= 1
+        run: list[int] = []
+        while k >= 0 and (label := short_label(named.meaning.name, out[k].text)) is not None:
+            run.append(k)
+            out[k] = Item("segment_model", out[k].text, [label])
+            k -= 1
+            if k >= 0 and out[k].kind == "conjunction":
+                k -= 1
+        if len(run) > 1:
+            coordinated.add(named.meaning.name)
+        basis = out[j + 1 : j + 3]
+        if [i.text for i in basis[:1]] == ["by"] and [i.kind for i in basis[1:]] == ["measure"]:
+            # "the pareto split by revenue": what the model ranks by, not a condition
+            out[j + 1] = replace(out[j + 1], kind="stopword")
+            out[j + 2] = Item("stopword", out[j + 2].text)
     for k in range(2, len(out)):
         first, joiner, item = out[k - 2], out[k - 1], out[k]
         if first.kind != "segment_model" or joiner.kind != "conjunction":
@@ -2952,6 +3016,12 @@ def _labels_of_named_models(items: list[Item]) -> tuple[list[Item], set[str]]:
             continue
         model = first.meaning.name
         labels = [m for m in item.meanings if m.kind == "segment_model" and m.name == model]
+        short = short_label(model, item.text) if item.kind in ("word", "stopword") else None
+        if short is not None:
+            # "ABC class B or C": a letter after the list is the model's label too
+            out[k] = Item("segment_model", item.text, [short])
+            coordinated.add(model)
+            continue
         if item.kind not in ("term", "segment_model") or not labels:
             continue
         if labels[0].value == first.meaning.value:

@@ -57,13 +57,109 @@ _ASK = re.compile(
 )
 
 
+# "For our win-back push next week, I'd like …", "Ahead of our autumn sale I want …", "to promote
+# the new add-on I need …", "We're planning a VIP evening in Germany - can you pull …": a lead
+# that says what the audience is for, ended by a stop, a dash or comma, or the ask itself.
+_PURPOSE_LEAD = (
+    r"(?:for|ahead\s+of|before|in\s+preparation\s+for|in\s+the\s+run[- ]up\s+to|as\s+part\s+of"
+    r"|(?P<verb>to\s+(?:promote|prep|prepare|plan|support|launch|kick\s+off|test|announce|push)"
+    r"|planning|we(?:'re|\s+are|'ll\s+be|\s+will\s+be)\s+(?:planning|running|launching|prepping|"
+    r"preparing|doing|sending|hosting|throwing)))\b"
+)
+_PURPOSE_NOUN = re.compile(
+    r"\b(?:campaign|push|sale|sales\s+event|mailing|mailer|send|blast|promo|promotion|newsletter|"
+    r"program|programme|initiative|test|launch|event|evening|preview|planning|drop|offer|outreach|"
+    r"flow|journey|series|activation|reactivation|win-?back|upsell|cross-?sell|retargeting|"
+    r"webinar|survey|pilot|experiment|mailout|mail-out)s?\b",
+    re.IGNORECASE,
+)
+_ASK_AHEAD = (
+    r"(?:i|we)\s+(?:need|want|would\s+like|'d\s+like|am\s+looking\s+for|are\s+looking\s+for)\b"
+    r"|(?:can|could|would)\s+(?:you|someone|somebody)\b|(?:please\s+)?(?:pull|give|get|show|"
+    r"find|list|build|send)\s+(?:me|us)\b"
+)
+_PURPOSE = re.compile(
+    rf"^\s*(?:(?:hi|hey|hello)(?:\s+(?:all|team|folks|everyone))?[,!.]?\s+)?{_PURPOSE_LEAD}"
+    rf"(?P<body>[^:;.!?()]{{1,90}}?)(?:\s*[:;.!?]\s+|\s+[-\u2013\u2014]+\s+|\s*,\s+|\s+(?={_ASK_AHEAD}))",
+    re.IGNORECASE,
+)
+# "… in Germany - can you pull the RFM champions there?": 'there' is the place the lead named
+_THERE = re.compile(r"\bthere\b(?!\s+(?:is|are|was|were|has|have|had|'s)\b)", re.IGNORECASE)
+_LEAD_PLACE = re.compile(r"\b(?:in|across|around)\s+((?:the\s+)?[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)")
+
+
 def without_scene(request: str) -> tuple[str, str | None]:
-    """The request without a first sentence that only sets the scene before the ask, and that
-    sentence (None when there is none)."""
+    """The request without a first sentence that only sets the scene before the ask (or a lead
+    that says what the audience is for), and that lead (None when there is none)."""
     m = _SCENE.match(request)
-    if m is None or not _ASK.match(request[m.end() :]):
+    if m is not None and _ASK.match(request[m.end() :]):
+        return request[m.end() :], m.group(0).strip()
+    return _without_purpose(request)
+
+
+# "swimwear buyers from July or August - planning next summer", "…, so we can send them a
+# coupon", "… for the catalog mailing": a tail that says what the audience is for
+_PURPOSE_TAIL = re.compile(
+    r"(?:\s+[-\u2013\u2014]+\s+|\s*[,;]\s+|\s+)(?P<tail>(?:planning|prepping|so\s+(?:that\s+)?"
+    r"(?:we|i)\s+can|so\s+we\s+could|as\s+we(?:'re|\s+are)|since\s+we(?:'re|\s+are)|"
+    r"in\s+order\s+to|for|to|ahead\s+of)\b[^.?!]*?)\s*[.?!]*\s*$",
+    re.IGNORECASE,
+)
+_SO_WE = re.compile(r"^(?:so|as|since|in\s+order)\b", re.IGNORECASE)
+
+
+def without_purpose_tail(request: str) -> tuple[str, str | None]:
+    """The request without a closing phrase that only says what the audience is for."""
+    m = _PURPOSE_TAIL.search(request)
+    if m is None:
         return request, None
-    return request[m.end() :], m.group(0).strip()
+    tail = m.group("tail")
+    spoken = re.match(r"(?:planning|prepping)\b", tail, re.IGNORECASE) or _SO_WE.match(tail)
+    separated = bool(re.match(r"\s*[-\u2013\u2014,;]", m.group(0)))
+    if not spoken and not (
+        separated  # "who clicked the email for the summer sale": that campaign, not a purpose
+        and re.match(r"(?:for|to|ahead\s+of)\b", tail, re.IGNORECASE)
+        and _purpose_only(tail)
+    ):
+        return request, None
+    rest = request[: m.start()].rstrip(" ,;-\u2013\u2014")
+    if len(rest.split()) < 2:
+        return request, None
+    return rest, tail.strip()
+
+
+def _purpose_only(tail: str) -> bool:
+    """'for the catalog mailing next month', 'to promote the add-on': a purpose noun or verb, and
+    no word that would be a condition of its own ('for more than 3 months')."""
+    if re.search(r"\d|\b(?:more|less|over|under|at\s+least|at\s+most)\b", tail, re.IGNORECASE):
+        return False
+    if re.match(
+        r"to\s+(?:promote|prep|prepare|plan|support|launch|test|announce|invite|target|"
+        r"send|email|reach|offer|upsell|win\s+back|reactivate)\b",
+        tail,
+        re.IGNORECASE,
+    ):
+        return True
+    return bool(
+        re.match(
+            r"(?:for|ahead\s+of)\s+(?:our|the|a|an|this|next|my|an?\s+upcoming)\b",
+            tail,
+            re.IGNORECASE,
+        )
+    ) and bool(_PURPOSE_NOUN.search(tail))
+
+
+def _without_purpose(request: str) -> tuple[str, str | None]:
+    m = _PURPOSE.match(request)
+    if m is None or not (m.group("verb") or _PURPOSE_NOUN.search(m.group("body"))):
+        return request, None
+    rest, lead = request[m.end() :], m.group(0).strip(" ,;:-\u2013\u2014")
+    if len(rest.split()) < 2:
+        return request, None
+    place = _LEAD_PLACE.search(m.group("body"))
+    if place is not None and _THERE.search(rest):
+        rest = _THERE.sub(f"in {place.group(1)}", rest, count=1)
+    return rest, lead
 
 
 # "Which of our high spenders are slipping away? I mean the accounts that paid us $10k …": the

@@ -261,6 +261,13 @@ def normalize(text: str) -> str:
         r"\1 than",
         text,
     )
+    # "an email list of Canadian customers", "a call list for": the deliverable, not a condition
+    text = re.sub(
+        r"\b(?:an?|the|my|our|one)\s+(?:(?:e-?mail|mailing|sms|text|call|contact|target|audience|"
+        r"customer|send|push)\s+)?list\s+(?:of|for|with)\s+",
+        "",
+        text,
+    )
     # "bought in one of our stores": in our stores (one of them is no count)
     text = re.sub(r"\b(in|at|from|through)\s+one\s+of\s+(our|the|their)\s+", r"\1 \2 ", text)
     # "… and scored it 1 or 2": the same row's rating
@@ -297,6 +304,13 @@ def normalize(text: str) -> str:
     text = re.sub(r"\bw/o\b", "without", text)
     text = re.sub(r"\bw/(?=\s|$)", "with", text)
     text = re.sub(r"\b(?:btwn|btw|bw)\b(?=\s+\$?\d)", "between", text)
+    text = re.sub(r"(?<![\w/])b/w(?=\s)", "between", text)
+    # "six-figure-plus earners", "gold-plus members", "50-plus": that or more
+    text = re.sub(r"(?<=[a-z0-9])-plus\b", " or more", text)
+    # "100k and up", "$500 and above": that much or more
+    text = re.sub(
+        r"(\$?\d[\d,.]*\s*k?)\s+(?:and|&)\s+(?:up|upwards|above|higher|over)\b", r"\1 or more", text
+    )
     text = re.sub(r"\b(\d+)[- ](?:yr|year)s?[- ](?=degree|college)", r"\1 year ", text)
     # "email opt-in = Y, sms opt-in = N": a yes/no field set to yes (said alone) or no (not)
     end = r"(?=\s*(?:$|[,;.]|\band\b))"

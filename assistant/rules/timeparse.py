@@ -44,6 +44,12 @@ _SEASON = "|".join(SEASONS)
 _HALF = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "latter": 2, "last": 2}
 
 
+_YEAR_OF_MONTHS = re.compile(
+    rf"\b((?:{_MONTH}|{_SEASON})(?:\s*(?:,|and|&|or|through|thru|to|until|-)\s*(?:{_MONTH}))*)"
+    r"\s*,?\s+(?:of\s+)?(?:the\s+)?(last|previous|this|current)\s+year\b"
+)
+
+
 @dataclass(frozen=True)
 class TimeMatch:
     window: Window
@@ -78,7 +84,7 @@ class TimeParser:
             ),
             # "in January and February 2002", "during March through May": one period
             (
-                rf"\b(?:in|during|over)\s+(?:the\s+months\s+of\s+)?({_MONTH})"
+                rf"\b(?:(?:in|during|over|from)\s+)?(?:the\s+months\s+of\s+)?({_MONTH})"
                 rf"((?:\s*,\s*(?:{_MONTH}))*)\s*,?\s*(and|&|or|through|thru|to|until|till|-)\s+"
                 rf"({_MONTH})(?:\s*,?\s+(?:of\s+)?({_YEAR}))?\b",
                 self._months,
@@ -155,6 +161,7 @@ class TimeParser:
     def extract(self, text: str) -> tuple[str, list[TimeMatch]]:
         """Return the text with placeholders and the windows found, in order of appearance."""
         found: list[TimeMatch] = []
+        text = self._year_of_months(text)
         for pattern, build in self._rules:
 
             def replace(match: re.Match[str], build=build) -> str:
@@ -166,7 +173,18 @@ class TimeParser:
                 return f" {placeholder} "
 
             text = re.sub(pattern, replace, text)
-        return re.sub(r"\s+", " ", text).strip(), found
+        return _restated_times(re.sub(r"\s+", " ", text).strip(), found)
+
+    def _year_of_months(self, text: str) -> str:
+        """'in November or December last year', 'summer of this year': the months' (or
+        season's) year, said as a number so the months are read in it."""
+        years = {"last": self.as_of.year - 1, "previous": self.as_of.year - 1}
+        years |= {"this": self.as_of.year, "current": self.as_of.year}
+
+        def number(m: re.Match[str]) -> str:
+            return f"{m.group(1)} {years[m.group(2)]}"
+
+        return _YEAR_OF_MONTHS.sub(number, text)
 
     # -- builders ---------------------------------------------------------------------------------
 
@@ -358,6 +376,22 @@ class TimeParser:
             return date(year, month, day_number)
         except ValueError:
             return None
+
+
+_RESTATED_TIME = re.compile(r"(__t\d+__)\s*[,(]\s*(__t\d+__)\s*[,)]?")
+
+
+def _restated_times(text: str, found: list[TimeMatch]) -> tuple[str, list[TimeMatch]]:
+    """'last autumn (Sept through Nov)': a time said again right after a time, in brackets or
+    after a comma, spells the first out; the first is the one read."""
+    dropped: set[str] = set()
+
+    def first(m: re.Match[str]) -> str:
+        dropped.add(m.group(2))
+        return f"{m.group(1)} "
+
+    text = _RESTATED_TIME.sub(first, text)
+    return re.sub(r"\s+", " ", text).strip(), [t for t in found if t.placeholder not in dropped]
 
 
 def _add_months(day: date, months: int) -> date:
