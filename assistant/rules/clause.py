@@ -801,6 +801,7 @@ class ClauseFacts:
         found += self.verbs
         found += [u for u in self.union_flags if u not in found]  # "coupon users"
         own = {id(v): vocab.value_source(v) for v in self.activity_values}
+        term_sources = sorted(self.term_sources())
         for v in self.activity_values:
             if any(vocab.value_target(v, existing) for existing in found):
                 continue  # narrows an activity already named ("win-back email about outdoor")
@@ -815,7 +816,7 @@ class ClauseFacts:
             # "online buyers who redeemed the 'ought' promotion": the earlier clause's event,
             # when the value narrows it and the clause names no activity of its own.
             earlier = [p for p in sorted(self.previous) if vocab.value_target(v, p)]
-            termed = [t for t in sorted(self.term_sources()) if vocab.value_target(v, t)]
+            termed = [t for t in term_sources if vocab.value_target(v, t)]
             # "… but never bought beauty": the clause's term names the activity ('never
             # purchased'), so the value narrows it, not the clause before's browsing
             source = (

@@ -130,41 +130,32 @@ def merge_activity_lists(a: Condition, b: Condition) -> Condition | None:
     return a.model_copy(update={"activity": a.activity.model_copy(update={key: merged})})
 
 
-def same_column_value(previous: list[Condition], current: list[Condition]) -> int | None:
+def same_column_value(
+    previous: list[Condition], current: list[Condition]
+) -> tuple[int, int] | None:
     """'healthcare and education accounts in the US', 'Gen X and baby boomers in the UK': a
     condition after 'and' that is another value (or a range that cannot overlap) of the property
-    just before it; its index in the clause (the rest of the clause stays its own)."""
+    just before it. Returns where that property is in `previous` and where the other value is in
+    `current` (the rest of the clause stays its own)."""
     if not current or not previous:
         return None
-    a = previous[-1]
+    partner = len(previous) - 1
     if len(current) == 1 and isinstance(current[0], AttributeCondition):
         # "shoe buyers 25-34 in tx & ga": a value alone after 'and' is another of the one
         # property said before it, wherever in its clause
-        same = [
-            c
-            for c in previous
-            if isinstance(c, AttributeCondition) and c.attribute == current[0].attribute
-        ]
-        a = same[0] if len(same) == 1 else a
-    if not isinstance(a, AttributeCondition):
-        return None
-    for index, b in enumerate(current):
-        if isinstance(b, AttributeCondition) and b.attribute == a.attribute:
-            return index if _other_value(a, b) else None
-    return None
-
-
-def same_column_partner(previous: list[Condition], current: list[Condition]) -> int:
-    """Where in `previous` the condition is that `same_column_value` found a value for."""
-    if len(current) == 1 and isinstance(current[0], AttributeCondition):
         same = [
             k
             for k, c in enumerate(previous)
             if isinstance(c, AttributeCondition) and c.attribute == current[0].attribute
         ]
-        if len(same) == 1:
-            return same[0]
-    return len(previous) - 1
+        partner = same[0] if len(same) == 1 else partner
+    a = previous[partner]
+    if not isinstance(a, AttributeCondition):
+        return None
+    for index, b in enumerate(current):
+        if isinstance(b, AttributeCondition) and b.attribute == a.attribute:
+            return (partner, index) if _other_value(a, b) else None
+    return None
 
 
 def _other_value(a: AttributeCondition, b: AttributeCondition) -> bool:

@@ -43,7 +43,6 @@ from assistant.rules.combine import (
     not_either,
     only_then_never,
     or_values,
-    same_column_partner,
     same_column_value,
     share_windows,
     uses_window,
@@ -136,6 +135,7 @@ class RequestParser:
             if catalog.column(table, column).null_means
         }
         self.roles = catalog.roles
+        self._term_sources: dict[str, set[str]] = {}  # see term_sources
         self._time_text: dict[str, str] = {}  # placeholder -> the time's words in the request
 
     # -- entry point -----------------------------------------------------------------------------
@@ -2003,7 +2003,7 @@ class RequestParser:
     def term_sources(self, name: str) -> set[str]:
         """The activity sources a catalog term's meaning counts ('never purchased': purchases),
         read once per parser."""
-        cache = self.__dict__.setdefault("_term_sources", {})
+        cache = self._term_sources
         if name not in cache:
             term = self.catalog.terms.get(name)
             cache[name] = set()
@@ -2300,20 +2300,19 @@ class RequestParser:
         conditions: list[Condition] = self._dated_properties(facts, result)
         if conditions:
             return conditions
-        conditions += self._numeric_properties(facts, result)
-        if conditions:
-            # "moms with 3 or more kids in the central time zone": the number is the kids',
-            # a band of another property beside it still holds
-            said = {c.attribute for c in conditions if isinstance(c, AttributeCondition)}
-            for band in facts.bands:
-                made = self._band(band)
-                if isinstance(made, AttributeCondition) and made.attribute not in said:
-                    result.mentions.add(f"attribute:{band.name}")
-                    conditions.append(made)
-            return conditions
+        numeric = self._numeric_properties(facts, result)
+        conditions += numeric
+        # "moms with 3 or more kids in the central time zone": the number is the kids', a band
+        # of another property beside it still holds
+        said = {c.attribute for c in numeric if isinstance(c, AttributeCondition)}
         for band in facts.bands:
+            made = self._band(band)
+            if isinstance(made, AttributeCondition) and made.attribute in said:
+                continue
             result.mentions.add(f"attribute:{band.name}")
-            conditions.append(self._band(band))
+            conditions.append(made)
+        if numeric:
+            return conditions
         roles = self.roles
         if facts.signup and roles.signup:
             result.mentions.add(f"attribute:{roles.signup}")
@@ -2943,9 +2942,9 @@ class RequestParser:
             elif (
                 joiner == "and"
                 and groups
-                and ((other := same_column_value(groups[-1], conditions)) is not None)
+                and (pair := same_column_value(groups[-1], conditions)) is not None
             ):
-                same = same_column_partner(groups[-1], conditions)
+                same, other = pair
                 groups[-1][same] = either(groups[-1][same], conditions[other], result)
                 groups[-1] += conditions[:other] + conditions[other + 1 :]
                 result.assumptions.append(
