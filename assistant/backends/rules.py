@@ -49,6 +49,9 @@ class RulesBackend:
     def __init__(self, catalog: Catalog | None = None, lexicon: Lexicon | None = None) -> None:
         self.catalog = catalog or load_catalog()
         self.lexicon = lexicon or cached_lexicon(self.catalog)
+        entity = self.catalog.entity
+        table = self.catalog.tables.get(entity.table)
+        self._audience = (entity.noun, entity.plural, *(table.synonyms if table else ()))
 
     def interpret(self, turn: Turn, validate: Validator | None = None) -> Interpretation:
         notes: list[str] = []
@@ -99,7 +102,9 @@ class RulesBackend:
         parsed = parser.parse(turn.request, context=context)
         if parsed.refusal:
             return Interpretation(refusal=parsed.refusal)
-        intent = detect_intent(parsed.normalized, self.lexicon.grammar, turn.current is not None)
+        intent = detect_intent(
+            parsed.normalized, self.lexicon.grammar, turn.current is not None, self._audience
+        )
         if intent in ("remove", "replace"):
             # The command words ("drop the", "what about") are not part of the audience.
             command = strip_command(parsed.normalized, self.lexicon.grammar, intent)
@@ -119,6 +124,12 @@ class RulesBackend:
             refined = refine(turn.current, parsed, intent, self.catalog)
             base["assumptions"] = refined.notes + parsed.assumptions
             return Interpretation(spec=refined.spec, **base)
+        if turn.current is not None:
+            # said after a segment, a request that names its own audience starts a new one
+            base["assumptions"] = [
+                "a new segment, not a refinement of the one on screen",
+                *base["assumptions"],
+            ]
         if not parsed.conditions:
             return Interpretation(
                 clarification=self._clarify(parsed.unknown_words or parsed.unrecognized), **base

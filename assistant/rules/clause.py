@@ -665,7 +665,7 @@ class ClauseFacts:
                 self.derived.append(item.meaning)
         elif kind == "first":
             self.first_word = item.text
-        elif kind in ("same_time", "since_then", "afterwards"):
+        elif kind in ("same_time", "since_then", "before_then", "afterwards"):
             self.back_reference = kind
         elif kind == "money_verb":
             self.money_verb = True
@@ -1028,7 +1028,7 @@ class ClauseFacts:
 
     def has_content(self) -> bool:
         """Anything besides a time, a negation and filler words."""
-        quiet = ("time", "negation", "stopword", "same_time", "since_then")
+        quiet = ("time", "negation", "stopword", "same_time", "since_then", "before_then")
         return any(i.kind not in quiet for i in self.items)
 
     def banded_column(self) -> str | None:

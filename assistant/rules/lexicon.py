@@ -25,7 +25,8 @@ LEXICON_PATH = SCHEMAS_DIR / "lexicon.yaml"
 # When one phrase means several things, the kind earlier in this list wins; within a kind the
 # parser resolves by context (e.g. "email" is a campaign channel next to "opened").
 PRIORITY = (
-    "refuse", "term", "same_time", "since_then", "afterwards", "segment_model", "model_alias",
+    "refuse", "term", "same_time", "since_then", "before_then", "afterwards", "segment_model",
+    "model_alias",
     "signup",
     "recency", "share", "first", "rank", "aggregate",
     "between",
@@ -224,6 +225,8 @@ def _add_grammar(b: _Builder, g: dict[str, Any]) -> None:
         b.add(phrase, Meaning("same_time"))
     for phrase in g.get("since_then", []):
         b.add(phrase, Meaning("since_then"))
+    for phrase in g.get("before_then", []):
+        b.add(phrase, Meaning("before_then"))
     for phrase in g.get("afterwards", []):
         b.add(phrase, Meaning("afterwards"))
     for phrase in g.get("money_verbs", []):

@@ -902,6 +902,13 @@ class RequestParser:
         event in the earlier activity's own window."""
         merged = absorb_into_terms(earlier)  # "unsubscribed from email": the term's own event
         acts = [t.condition for t in merged if isinstance(t.condition, ActivityCondition)]
+        firsts = {a.after.model_dump_json() for a in acts if a.after is not None}
+        firsts = {f.replace('"side":"before"', '"side":"by"') for f in firsts}
+        if acts and len(firsts) == 1 and all(a.after is not None for a in acts):
+            # "first ordered online and later shopped in store": after that first one
+            first = acts[0].after
+            if first.which == "first" and first.side in ("before", "by"):
+                return AfterEvent(activity=first.activity, which="first", window=first.window)
         if len(acts) != 1 or acts[0].op not in (">", ">=") or acts[0].measure != "count":
             return None
         window = acts[0].window if dated else AllTime()
@@ -1336,6 +1343,14 @@ class RequestParser:
                 result.assumptions.append(
                     f"'not since' = none from {start.isoformat()} (the end of the earlier "
                     "period) on"
+                )
+        elif facts.back_reference == "before_then":
+            resolved = resolve(last_window, self.as_of)
+            if resolved.start is not None:
+                facts.window = Before(end=resolved.start.date())
+                result.assumptions.append(
+                    f"'before that' = all history before {resolved.start.date().isoformat()} "
+                    "(the start of the earlier period)"
                 )
         elif facts.back_reference == "since_then":
             resolved = resolve(last_window, self.as_of)
@@ -3020,6 +3035,7 @@ def _labels_of_named_models(
             # "ABC class B or C": a letter after the list is the model's label too
             out[k] = Item("segment_model", item.text, [short])
             coordinated.add(model)
+            _within_either(out, k - 1)
             continue
         if item.kind not in ("term", "segment_model") or not labels:
             continue
@@ -3028,7 +3044,16 @@ def _labels_of_named_models(
         rest = [m for m in item.meanings if m.kind not in ("segment_model", "term")]
         out[k] = replace(item, kind="segment_model", meanings=[*labels, *rest])
         coordinated.add(model)
+        _within_either(out, k - 1)
     return out, coordinated
+
+
+def _within_either(items: list[Item], joiner: int) -> None:
+    """An 'or' between two labels of one model joins only them ('pro accounts in class B or C'
+    is pro and either label, not pro B accounts or any C account): the labels become one either
+    condition, so the 'or' no longer splits the request."""
+    if items[joiner].meaning.name == "or":
+        items[joiner] = Item("stopword", items[joiner].text)
 
 
 def _either_label(conditions: list[Condition], result: ParseResult) -> list[Condition]:

@@ -47,7 +47,11 @@ def _contains(text: str, phrases: list[str]) -> bool:
     return any(re.search(rf"\b{re.escape(p)}\b", text) for p in phrases)
 
 
-def detect_intent(normalized: str, grammar: dict[str, Any], has_current: bool) -> Intent:
+def detect_intent(
+    normalized: str, grammar: dict[str, Any], has_current: bool, audience: tuple[str, ...] = ()
+) -> Intent:
+    """What a message does to the segment on screen. `audience` holds the catalog's own words
+    for the people counted ('accounts'), beside the lexicon's ('customers', 'shoppers')."""
     words = grammar["refinement"]
     if _starts_with(normalized, words["reset"]) and len(normalized.split()) <= 4:
         return "reset"
@@ -61,7 +65,20 @@ def detect_intent(normalized: str, grammar: dict[str, Any], has_current: bool) -
         return "narrow"
     if _starts_with(normalized, words["new"]):
         return "new"
+    if _names_its_audience(normalized, [*words.get("audience", []), *audience], words):
+        return "new"
     return "narrow"
+
+
+def _names_its_audience(normalized: str, audience: list[str], words: dict[str, Any]) -> bool:
+    """'gen z shoppers who looked at beauty …' says whom it counts near its start and nothing
+    that points back at the segment on screen ('them', 'only', 'also'): a new request."""
+    head = " ".join(normalized.split()[:AUDIENCE_REACH])
+    return _contains(head, audience) and not _contains(normalized, words.get("follow_up", []))
+
+
+# How far into a message its audience noun may come ('high-value gen z shoppers who …')
+AUDIENCE_REACH = 5
 
 
 def strip_command(normalized: str, grammar: dict[str, Any], intent: Intent) -> str:

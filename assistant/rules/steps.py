@@ -8,8 +8,10 @@ Each step after the first is a follow-up on the segment so far, as if typed as t
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 from assistant.rules.timeparse import TimeParser
+from assistant.windows import Window, resolve
 
 # A sentence that starts like a follow-up begins a new step.
 _NEXT = (
@@ -74,7 +76,8 @@ _PURPOSE_NOUN = re.compile(
     re.IGNORECASE,
 )
 _ASK_AHEAD = (
-    r"(?:i|we)\s+(?:need|want|would\s+like|'d\s+like|am\s+looking\s+for|are\s+looking\s+for)\b"
+    r"(?:i|we)(?:\s+|(?='))(?:need|want|would\s+like|'d\s+like|am\s+looking\s+for|"
+    r"are\s+looking\s+for)\b"
     r"|(?:can|could|would)\s+(?:you|someone|somebody)\b|(?:please\s+)?(?:pull|give|get|show|"
     r"find|list|build|send)\s+(?:me|us)\b"
 )
@@ -97,12 +100,18 @@ def without_scene(request: str) -> tuple[str, str | None]:
     return _without_purpose(request)
 
 
+# "… power users - they're the ones most likely to upgrade", "…; because we want to thank them":
+# after a stop, why the audience is wanted, not who is in it
+_REASON = (
+    r"(?:they(?:'re|\s+are)|these\s+are|those\s+are)\s+(?:the\s+ones|(?:the\s+)?(?:most|more)\s+"
+    r"likely|likely|probably|usually|our\s+best\s+bet)|they\s+tend\s+to|because\s+(?:they|we)"
+)
 # "swimwear buyers from July or August - planning next summer", "…, so we can send them a
 # coupon", "… for the catalog mailing": a tail that says what the audience is for
 _PURPOSE_TAIL = re.compile(
     r"(?:\s+[-\u2013\u2014]+\s+|\s*[,;]\s+|\s+)(?P<tail>(?:planning|prepping|so\s+(?:that\s+)?"
     r"(?:we|i)\s+can|so\s+we\s+could|as\s+we(?:'re|\s+are)|since\s+we(?:'re|\s+are)|"
-    r"in\s+order\s+to|for|to|ahead\s+of)\b[^.?!]*?)\s*[.?!]*\s*$",
+    rf"in\s+order\s+to|for|to|ahead\s+of|{_REASON})\b[^.?!]*?)\s*[.?!]*\s*$",
     re.IGNORECASE,
 )
 _SO_WE = re.compile(r"^(?:so|as|since|in\s+order)\b", re.IGNORECASE)
@@ -116,10 +125,17 @@ def without_purpose_tail(request: str) -> tuple[str, str | None]:
     tail = m.group("tail")
     spoken = re.match(r"(?:planning|prepping)\b", tail, re.IGNORECASE) or _SO_WE.match(tail)
     separated = bool(re.match(r"\s*[-\u2013\u2014,;]", m.group(0)))
-    if not spoken and not (
-        separated  # "who clicked the email for the summer sale": that campaign, not a purpose
-        and re.match(r"(?:for|to|ahead\s+of)\b", tail, re.IGNORECASE)
-        and _purpose_only(tail)
+    reason = re.match(_REASON, tail, re.IGNORECASE)
+    if reason and not separated:
+        return request, None
+    if (
+        not spoken
+        and not reason
+        and not (
+            separated  # "who clicked the email for the summer sale": that campaign, not a purpose
+            and re.match(r"(?:for|to|ahead\s+of)\b", tail, re.IGNORECASE)
+            and _purpose_only(tail)
+        )
     ):
         return request, None
     rest = request[: m.start()].rstrip(" ,;-\u2013\u2014")
@@ -210,13 +226,31 @@ def same_time_said(text: str, times: TimeParser) -> str:
     """'… in the last 6 months and have not contacted support in the same period': the time
     said earlier in the same request, said again."""
     m = _SAME_TIME.search(text)
-    said = _latest_time(text[: m.start()], times) if m is not None else None
-    if m is None or said is None:
+    if m is None:
         return text
-    return text[: m.start()] + said + text[m.end() :]
+    marked, found = times.extract(text[: m.start()].lower())
+    if not found:
+        return text
+    found.sort(key=lambda t: marked.index(t.placeholder))  # in the order said
+    head = text[: m.start()].rstrip()
+    if len(found) > 1 and head.lower().endswith(found[-1].text.strip()):
+        # "… in spring 2002 but not in November that year": the clause has its own time, and
+        # 'that year' only says which year it falls in (the earlier time's)
+        return head + _year_of(found[-2].window, m.group(0), times.as_of) + text[m.end() :]
+    return text[: m.start()] + found[-1].text + text[m.end() :]
+
+
+def _year_of(window: Window, said: str, as_of: date) -> str:
+    """' 2002' when 'that year' points back at a time within 2002, else nothing."""
+    resolved = resolve(window, as_of)
+    last = resolved.end - timedelta(days=1)
+    if "year" not in said.lower() or resolved.start is None or resolved.start.year != last.year:
+        return ""
+    return f" {last.year}"
 
 
 def _latest_time(text: str, times: TimeParser) -> str | None:
     """The words of the last time the text names, if any."""
-    found = times.extract(text.lower())[1]
+    marked, found = times.extract(text.lower())
+    found.sort(key=lambda t: marked.index(t.placeholder))  # rules find them out of order
     return found[-1].text if found else None

@@ -268,6 +268,29 @@ def normalize(text: str) -> str:
         "",
         text,
     )
+    # "sent a catalog order back", "took the shoes back": the phrasal verb said whole, as the
+    # catalogs list it ("sent back a catalog order")
+    text = re.sub(
+        r"\b(sent|send|sends|sending|took|take|takes|taking|brought|bring|brings|bringing)\s+"
+        r"((?:(?:an?|the|their|one|some|any|\d+|[a-z]+)\s+){0,2}(?:order|orders|item|items|"
+        r"purchase|purchases|product|products|stuff|something|anything|things?|it|them))\s+back\b",
+        r"\1 back \2",
+        text,
+    )
+    # "started out ordering online and only later began shopping in store": the first one,
+    # then the other ('began' / 'started' before a verb in -ing only says when)
+    text = re.sub(
+        r"\b(?:started|starting|began|begun)\s+(?:out\s+|off\s+)?by\s+(?=[a-z]+ing\b)",
+        "first ",
+        text,
+    )
+    text = re.sub(r"\b(?:started|starting)\s+(?:out|off)\s+(?=[a-z]+ing\b)", "first ", text)
+    text = re.sub(
+        r"\b(later|then|since)\s+(?:on\s+)?(?:began|begun|started|starting)\s+(?=[a-z]+ing\b)",
+        r"\1 ",
+        text,
+    )
+    text = re.sub(r"\b(?:began|started)\s+(?=[a-z]+ing\b)", "first ", text)
     # "bought in one of our stores": in our stores (one of them is no count)
     text = re.sub(r"\b(in|at|from|through)\s+one\s+of\s+(our|the|their)\s+", r"\1 \2 ", text)
     # "… and scored it 1 or 2": the same row's rating

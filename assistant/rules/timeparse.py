@@ -41,6 +41,14 @@ _YEAR = r"(?:19|20)\d{2}"
 # Meteorological seasons: first month and length; winter starts in December.
 SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
 _SEASON = "|".join(SEASONS)
+# Occasions said as times, each the span of days it usually means in retail planning (first and
+# last month and day, both included): "the run-up to Christmas" is 1-24 December.
+OCCASIONS = {
+    r"(?:run|lead|build)[- ]up\s+to\s+(?:christmas|xmas)": ((12, 1), (12, 24)),
+    r"(?:holiday|holidays|festive)\s+(?:season|period|quarter)": ((11, 1), (12, 31)),
+    r"(?:christmas|xmas)\s+(?:season|period|time)": ((12, 1), (12, 31)),
+}
+_OCCASION = "|".join(f"(?:{o})" for o in OCCASIONS)
 _HALF = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "latter": 2, "last": 2}
 
 
@@ -76,6 +84,12 @@ class TimeParser:
                 self._half,
             ),
             (rf"\b{_LEAD}h([12])(?:\s+(?:of\s+)?({_YEAR}))?\b", self._half),
+            # "in the run-up to Christmas", "sat out the holiday season (of) 2002"
+            (
+                rf"\b(?:(?:in|during|over|for|through)\s+)?(?:the\s+)?(?:(this|last|past)\s+)?"
+                rf"({_OCCASION})(?:\s+(?:of\s+)?({_YEAR}))?\b",
+                self._occasion,
+            ),
             # "over the summer", "in the autumn of 2025", "last winter", "summer 2002"
             (
                 rf"\b(?:(?:in|during|over|for|from)\s+)?(?:the\s+)?(?:(this|last|past)\s+)?"
@@ -261,6 +275,25 @@ class TimeParser:
         start = date(year, 6 * half - 5, 1)
         end = date(year, 6, 30) if half == 1 else date(year, 12, 31)
         return Between(start=start, end=end)
+
+    def _occasion(self, m: re.Match[str]) -> Window:
+        """The occasion's days in the year said, else the latest one that has begun by as_of
+        ('last' one: the latest that is over)."""
+        which, name, said = m.group(1), m.group(2), m.group(3)
+        (m1, d1), (m2, d2) = next(
+            days for pattern, days in OCCASIONS.items() if re.fullmatch(pattern, name)
+        )
+        if said:
+            year = int(said)
+        else:
+            year = (
+                self.as_of.year
+                if date(self.as_of.year, m1, d1) <= self.as_of
+                else self.as_of.year - 1
+            )
+            if which in ("last", "past") and date(year, m2, d2) >= self.as_of:
+                year -= 1
+        return Between(start=date(year, m1, d1), end=date(year, m2, d2))
 
     def _season(self, m: re.Match[str]) -> Window | None:
         which, name, said = m.group(1), m.group(2), m.group(3)

@@ -1,0 +1,236 @@
+"""Specification: readings built for the round 11 voices that had no test yet (purpose leads and
+tails, times, bands, a term's own activity, shares, labels of a model, shorthand), and the round
+12 ones (issue 11)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rules_reading import activities, read
+
+from assistant.spec import AttributeCondition, OrGroup, SegmentRef
+
+
+def _attributes(got) -> dict[str, AttributeCondition]:
+    return {c.attribute: c for c in got.spec.conditions if isinstance(c, AttributeCondition)}
+
+
+def _either_labels(got) -> set[tuple[str, str]]:
+    (group,) = [c for c in got.spec.conditions if isinstance(c, OrGroup)]
+    assert all(isinstance(c, SegmentRef) for c in group.conditions)
+    return {(c.model, c.label) for c in group.conditions}
+
+
+# -- what the audience is for is setting, not a condition ---------------------------------------
+
+
+def test_a_purpose_lead_is_not_a_condition(retail):
+    got = read(
+        retail,
+        "For our win-back push next week, I'd like customers in the US who haven't bought"
+        " in 6 months",
+    )
+    assert set(_attributes(got)) == {"country"}
+    (lapsed,) = activities(got)
+    assert (lapsed.op, lapsed.value, lapsed.activity.filters) == ("=", 0, {})
+    assert not got.unrecognized
+    assert any("not a condition" in a for a in got.assumptions)
+
+
+def test_there_is_the_place_of_the_purpose_lead(retail):
+    got = read(
+        retail, "We're planning a VIP evening in Germany - can you pull the RFM champions there?"
+    )
+    assert _attributes(got)["country"].value == "DE"
+    assert [(c.model, c.label) for c in got.spec.conditions if isinstance(c, SegmentRef)] == [
+        ("rfm", "champions")
+    ]
+
+
+def test_a_purpose_tail_is_not_a_condition(retail, saas):
+    got = read(retail, "women in Texas who bought outdoor gear - planning next summer")
+    (bought,) = activities(got)
+    assert bought.window.kind == "all_time" and not got.unrecognized
+    got = read(saas, "healthcare accounts, so we can send them a webinar invite")
+    assert set(_attributes(got)) == {"industry"} and not got.unrecognized
+
+
+# -- times ---------------------------------------------------------------------------------------
+
+
+def _window(got) -> tuple[date, date]:
+    (activity,) = activities(got)
+    return activity.window.start, activity.window.end
+
+
+def test_months_of_last_year(retail):
+    got = read(retail, "customers who bought in November or December last year")
+    assert _window(got) == (date(2025, 11, 1), date(2025, 12, 31))
+
+
+def test_a_time_restated_in_brackets_is_one_time(retail):
+    got = read(retail, "customers who bought outdoor gear last autumn (Sept through Nov)")
+    assert _window(got) == (date(2025, 9, 1), date(2025, 11, 30))
+
+
+def test_shorthand_between_two_months(retail):
+    got = read(retail, "ppl who bought in the app b/w jan & mar")
+    assert _window(got) == (date(2026, 1, 1), date(2026, 3, 31))
+
+
+# -- values --------------------------------------------------------------------------------------
+
+
+def test_and_up_after_an_amount_is_or_more(retail, tpcds):
+    assert _attributes(read(retail, "customers with an income of 100k and up"))[
+        "income_band"
+    ].value == ["100-200k", "200k+"]
+    income = _attributes(read(tpcds, "customers with an income of 100k and up"))
+    assert [(c.op, c.value) for c in income.values()] == [(">=", 100000)]
+
+
+def test_a_band_beside_a_counted_property_is_kept(tpcds):
+    got = read(tpcds, "moms with 3 or more kids in the Central time zone")
+    attrs = _attributes(got)
+    assert attrs["dependents"].op == ">=" and attrs["dependents"].value == 3
+    assert "gmt_offset" in attrs and not got.unrecognized
+
+
+def test_a_terms_activity_owns_the_value_after_but_never(retail):
+    got = read(retail, "gen z who looked at beauty but never bought any beauty stuff")
+    viewed, bought = activities(got)
+    assert viewed.activity.source == "web_sessions"
+    assert (bought.activity.source, bought.op, bought.value) == ("purchases", "=", 0)
+    assert bought.activity.filters == {"category": ["Beauty"]}
+
+
+def test_only_ever_x_nothing_else_is_every_line(retail):
+    (share,) = activities(read(retail, "customers who only ever bought outdoor, nothing else"))
+    assert share.measure == "share" and share.value == 100
+    assert share.share_of.filters == {"category": ["Outdoor"]}
+
+
+# -- labels of one model ---------------------------------------------------------------------
+
+
+def test_letters_of_a_model_joined_by_or_are_one_either(saas):
+    for request in (
+        "pro accounts in class B or C",
+        "pro accounts in B or C in the pareto split by revenue",
+        "pro accounts that are B or C in the pareto split",
+    ):
+        got = read(saas, request)
+        assert _either_labels(got) == {("abc", "b"), ("abc", "c")}, request
+        assert _attributes(got)["plan"].value == "pro", request
+
+
+def test_labels_joined_by_or_keep_the_rest_of_the_request_on_both(retail):
+    got = read(retail, "platinum members who are RFM champions or loyal customers")
+    assert _either_labels(got) == {("rfm", "champions"), ("rfm", "loyal_customers")}
+    assert _attributes(got)["loyalty_tier"].value == "platinum"
+
+
+# -- a request after a segment -------------------------------------------------------------------
+
+
+def _after(backend, first: str, then: str):
+    from rules_reading import AS_OF
+
+    from assistant.backends.base import Turn
+
+    current = read(backend, first).spec
+    return backend.interpret(Turn(request=then, as_of=AS_OF, current=current))
+
+
+def test_a_request_naming_its_own_audience_starts_a_new_segment(retail, saas):
+    got = _after(retail, "RFM champions", "gen z shoppers who never bought any beauty stuff")
+    assert not [c for c in got.spec.conditions if isinstance(c, SegmentRef)]
+    assert any("new segment" in a for a in got.assumptions)
+    got = _after(saas, "enterprise accounts", "healthcare accounts in North America")
+    assert "plan" not in _attributes(got)
+
+
+def test_a_follow_up_pointing_back_still_refines(retail):
+    for follow_up in ("only women", "which of them are gen z shoppers", "women in Texas"):
+        got = _after(retail, "RFM champions", follow_up)
+        refs = [c for c in got.spec.conditions if isinstance(c, SegmentRef)]
+        assert [(r.model, r.label) for r in refs] == [("rfm", "champions")], follow_up
+
+
+# -- times said by reference or by occasion ------------------------------------------------------
+
+TPCDS_AS_OF = date(2003, 1, 12)
+
+
+def test_before_that_is_all_history_before_the_earlier_time(tpcds):
+    got = read(
+        tpcds,
+        "customers who haven't bought anything in the last six months but had spent more than"
+        " fifty thousand dollars before that",
+        TPCDS_AS_OF,
+    )
+    quiet, spent = activities(got)
+    assert quiet.op == "=" and quiet.value == 0
+    assert spent.measure == "sum" and spent.window.kind == "before"
+    assert spent.window.end == date(2002, 7, 13) and not got.unrecognized
+
+
+def test_occasions_are_their_days_of_the_latest_year(tpcds):
+    got = read(
+        tpcds, "customers who bought children's clothing in the run-up to Christmas", TPCDS_AS_OF
+    )
+    assert _window(got) == (date(2002, 12, 1), date(2002, 12, 24))
+
+
+def test_that_year_after_a_time_of_its_own_only_names_the_year(tpcds):
+    got = read(
+        tpcds,
+        "shoppers who bought between March and May 2002 but sat out the holiday season that year",
+        TPCDS_AS_OF,
+    )
+    spring, holidays = activities(got)
+    assert (spring.window.start, spring.window.end) == (date(2002, 3, 1), date(2002, 5, 31))
+    assert (holidays.window.start, holidays.window.end) == (date(2002, 11, 1), date(2002, 12, 31))
+    assert holidays.op == "=" and holidays.value == 0
+    got = read(
+        tpcds, "customers who bought in spring 2002 but not in November that year", TPCDS_AS_OF
+    )
+    assert activities(got)[1].window.model_dump(exclude={"kind"}) == {"month": 11, "year": 2002}
+
+
+# -- sequences and phrasal verbs -----------------------------------------------------------------
+
+
+def test_later_after_a_first_one_counts_after_that_first_one(tpcds):
+    for request in (
+        "customers who first ordered online and only later shopped in our stores",
+        "customers who started out ordering online and only later began shopping in our stores",
+    ):
+        got = read(tpcds, request, TPCDS_AS_OF)
+        later = activities(got)[-1]
+        assert later.activity.source == "store_purchases", request
+        assert later.after.activity.source == "web_purchases" and later.after.which == "first"
+        assert not got.unrecognized, request
+
+
+def test_started_doing_something_is_the_first_time(tpcds):
+    first, none_before = activities(
+        read(tpcds, "customers who started shopping in store this year", TPCDS_AS_OF)
+    )
+    assert first.window.model_dump() == {"kind": "calendar", "period": "this_year"}
+    assert none_before.op == "=" and none_before.window.kind == "before"
+
+
+def test_a_phrasal_verb_split_by_its_object_is_one_verb(tpcds):
+    (returned,) = activities(read(tpcds, "customers who sent a catalog order back", TPCDS_AS_OF))
+    assert returned.activity.source == "catalog_returns"
+
+
+def test_a_reason_after_a_dash_is_not_a_condition(saas):
+    got = read(
+        saas,
+        "for the expansion campaign next month I'd like pro accounts that are already power users"
+        " - they're the ones most likely to move up to enterprise",
+    )
+    assert set(_attributes(got)) == {"plan"} and _attributes(got)["plan"].value == "pro"
+    assert not got.unrecognized
