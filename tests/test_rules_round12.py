@@ -234,3 +234,9 @@ def test_a_reason_after_a_dash_is_not_a_condition(saas):
     )
     assert set(_attributes(got)) == {"plan"} and _attributes(got)["plan"].value == "pro"
     assert not got.unrecognized
+
+
+def test_a_thing_named_and_bounded_by_one_of_its_own_columns_is_used(saas):
+    got = read(saas, "retail customers on a plan with a monthly price under $100")
+    assert set(_attributes(got)) == {"industry", "monthly_price"}
+    assert not got.unrecognized

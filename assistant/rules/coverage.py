@@ -45,6 +45,10 @@ NUMBER_KINDS = ("number", "range", "decade")
 _NOUN_KINDS = ("measure", "value", "column", "unit", "field", "verb", "predicate", "word")
 
 
+# How a property named with no condition on it is reported, after the words that named it
+NAMED_UNUSED = " (named, but no condition here is on it)"
+
+
 def walk(conditions: list[Condition]) -> Iterator[Condition]:
     """Every condition, groups opened."""
     for c in conditions:
@@ -197,7 +201,7 @@ def _fields(facts: ClauseFacts, conditions: list[Condition]) -> list[str]:
         }
         mine = {pair for pair in fields if pair[0] in sources}
         if mine and not mine & used:
-            out.append(f"{item.text} (named, but no condition here is on it)")
+            out.append(f"{item.text}{NAMED_UNUSED}")
     return out
 
 
@@ -259,7 +263,7 @@ def _properties(facts: ClauseFacts, conditions: list[Condition]) -> list[str]:
         if props <= places and used & places:
             continue
         if props and not props & used:
-            out.append(f"{item.text} (named, but no condition here is on it)")
+            out.append(f"{item.text}{NAMED_UNUSED}")
     return out
 
 

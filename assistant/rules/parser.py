@@ -48,7 +48,7 @@ from assistant.rules.combine import (
     uses_window,
     with_window,
 )
-from assistant.rules.coverage import numbers_of, unaccounted, walk
+from assistant.rules.coverage import NAMED_UNUSED, numbers_of, unaccounted, walk
 from assistant.rules.glosses import unglossed
 from assistant.rules.homonyms import Homonym, locates, resolve_homonyms
 from assistant.rules.items import Item, coordinate_values, merge_ranges, only_after_verb
@@ -419,9 +419,31 @@ class RequestParser:
             for span in result.named_only:
                 if span not in result.unrecognized:
                     result.unrecognized.append(span)
+            result.unrecognized = self._named_and_used(result.unrecognized, result.conditions)
         for window in result.windows:
             result.assumptions.append(resolve(window, self.as_of).label)
         return result
+
+    def _named_and_used(self, spans: list[str], conditions: list[Condition]) -> list[str]:
+        """Without the properties reported as named but unused whose table another condition
+        reads ('retail customers on a plan with a monthly price of $199': the plan's price is
+        the condition on the plan)."""
+        tables = set()
+        for c in walk(conditions):
+            if isinstance(c, AttributeCondition) and (
+                at := self.catalog.property_column(c.attribute)
+            ):
+                tables.add(at[0])
+        tables.discard(self.catalog.entity.table)
+
+        def used(span: str) -> bool:
+            if not span.endswith(NAMED_UNUSED):
+                return False
+            meanings = self.lexicon.phrases.get(phrase_key(span[: -len(NAMED_UNUSED)]), [])
+            named = {m.table for m in meanings if m.kind == "column"}
+            return bool(named) and named <= tables
+
+        return [s for s in spans if not used(s)]
 
     def _after_the_event(self, text: str) -> str:
         """'returned something … but still bought after the return': 'after the <event>' said
@@ -1664,7 +1686,7 @@ class RequestParser:
             result.named_only += spans
         if not out and not facts.unknown:
             result.named_only += [
-                f"{i.text} (named, but no condition here is on it)"
+                f"{i.text}{NAMED_UNUSED}"
                 for i in facts.items
                 if i.kind == "column"
                 and any(self.vocab.is_property(m.table, m.column) for m in i.meanings)
