@@ -240,3 +240,53 @@ def test_a_thing_named_and_bounded_by_one_of_its_own_columns_is_used(saas):
     got = read(saas, "retail customers on a plan with a monthly price under $100")
     assert set(_attributes(got)) == {"industry", "monthly_price"}
     assert not got.unrecognized
+
+
+# -- leads and briefs ----------------------------------------------------------------------------
+
+
+def test_a_vague_gloss_before_a_colon_is_not_a_condition(saas):
+    got = read(
+        saas,
+        "Our best people: ABC class A accounts that haven't raised a single support ticket in"
+        " the last six months.",
+    )
+    assert got.spec is not None and not got.unrecognized
+    assert [(c.model, c.label) for c in got.spec.conditions if isinstance(c, SegmentRef)] == [
+        ("abc", "a")
+    ]
+
+
+def test_a_window_line_of_a_brief_is_the_time_of_the_line_before(saas):
+    got = read(
+        saas,
+        "Target: fintech accounts | Region: EMEA | Behaviour: called the API at least 20 times"
+        " | Window: last 30 days",
+    )
+    (calls,) = activities(got)
+    assert calls.value == 20 and calls.window.model_dump() == {
+        "kind": "trailing",
+        "n": 30,
+        "unit": "days",
+    }
+    assert not got.unrecognized
+
+
+def test_a_ticket_reference_before_a_brief_key_is_not_a_condition(tpcds):
+    got = read(
+        tpcds,
+        "TICKET-2231 - Audience: catalog buyers | Category: Electronics | Window: last 6 months",
+        TPCDS_AS_OF,
+    )
+    assert all(a.value != 2231 for a in activities(got))
+    assert any("reference" in a for a in got.assumptions)
+
+
+def test_trailing_months_are_the_last_months(saas):
+    (ranked, *_) = [
+        c
+        for c in read(
+            saas, "top 5% of accounts by revenue over the trailing 12 months"
+        ).spec.conditions
+    ]
+    assert ranked.window.model_dump() == {"kind": "trailing", "n": 12, "unit": "months"}

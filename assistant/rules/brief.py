@@ -63,7 +63,7 @@ def flattened(
         said = _condition_of(bullet, words, notes)
         if said is None:
             continue
-        if parts and _TIME_ONLY.match(said.rstrip(". ")):
+        if parts and (_TIME_ONLY.match(said.rstrip(". ")) or _time_keyed(bullet, words)):
             parts[-1] = f"{parts[-1]} {said}"  # "- in calendar 2002": the time of the bullet before
         else:
             parts.append(said)
@@ -91,6 +91,8 @@ def _lead_and_bullets(request: str) -> tuple[str, list[str], bool] | None:
     return None
 
 
+# A ticket or issue reference before a brief's first key ("TICKET-2231", "JIRA 88", "#412")
+_REFERENCE = re.compile(r"^(?:#\s*\d+|[A-Za-z]+[-_ #]?\d+)$")
 _SQL_IN = re.compile(r"\b(?P<not>NOT\s+)?IN\s*\((?P<values>[^()]+)\)")
 
 
@@ -114,9 +116,25 @@ def untitled(
     head, colon, rest = request.partition(":")
     if not colon or not rest.strip() or "\n" in head or len(head.split()) > 8:
         return request, None
-    if not _is_title(f"{head}:", grammar.get("brief", {}).get("titles", []), understood):
+    titled = _is_title(f"{head}:", grammar.get("brief", {}).get("titles", []), understood)
+    if not titled and not _gloss(head, rest, understood):
         return request, None
     return rest.strip(), head.strip()
+
+
+def _gloss(head: str, rest: str, understood: Callable[[str], bool]) -> bool:
+    """'Our best people: ABC class A accounts that …': a few words before the colon that name
+    no condition of their own, glossing the audience spelt out after it."""
+    return (
+        len(head.split()) <= GLOSS_WORDS
+        and not _WHO.search(head)
+        and not understood(head)
+        and understood(rest.strip())
+    )
+
+
+# The longest lead before a colon read as a gloss of the audience after it
+GLOSS_WORDS = 4
 
 
 def _is_title(
@@ -132,17 +150,27 @@ def _is_title(
     return named and not understood(said.strip().rstrip(":"))
 
 
+def _time_keyed(bullet: str, words: dict[str, Any]) -> bool:
+    m = _KEYED.match(bullet.strip())
+    return m is not None and m.group("key").strip().lower() in words.get("time_keys", [])
+
+
 def _condition_of(bullet: str, words: dict[str, Any], notes: list[str]) -> str | None:
     """The bullet as words of a condition; None (with a note) when it is about the send."""
     m = _KEYED.match(bullet.strip())
     if m is None:
         return bullet.strip().rstrip(";,")
     key, value = m.group("key").strip().replace(".", ""), m.group("value").strip().rstrip(";,.")
+    reference, dash, named = key.rpartition(" - ")
+    if dash and _REFERENCE.match(reference.strip()):
+        # "TICKET-2231 - Audience: catalog buyers": the ticket's number, then the key
+        notes.append(f"'{reference.strip()}' read as a reference, not a condition")
+        key = named.strip()
     lowered = key.lower()
     if lowered in words.get("send_keys", []):
         notes.append(f"'{bullet.strip()}' is about the send, not who is in it")
         return None
-    if lowered in words.get("audience_keys", []):
+    if lowered in words.get("audience_keys", []) or lowered in words.get("time_keys", []):
         return value
     answer = value.lower().rstrip("!")
     if answer in _ANY:

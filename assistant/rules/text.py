@@ -291,6 +291,9 @@ def normalize(text: str) -> str:
         text,
     )
     text = re.sub(r"\b(?:began|started)\s+(?=[a-z]+ing\b)", "first ", text)
+    # "over the trailing 12 months", "TTM revenue": the last 12 months
+    text = re.sub(r"\btrailing\s+(?=(?:\d+|one|two|three|six|twelve)\b)", "last ", text)
+    text = re.sub(r"\bttm\b", "last 12 months", text)
     # "bought in one of our stores": in our stores (one of them is no count)
     text = re.sub(r"\b(in|at|from|through)\s+one\s+of\s+(our|the|their)\s+", r"\1 \2 ", text)
     # "… and scored it 1 or 2": the same row's rating
