@@ -290,3 +290,15 @@ def test_trailing_months_are_the_last_months(saas):
         ).spec.conditions
     ]
     assert ranked.window.model_dump() == {"kind": "trailing", "n": 12, "unit": "months"}
+
+
+def test_a_bracket_spelling_out_a_share_is_read_once(saas, retail):
+    got = read(
+        saas,
+        "ppl whose usage in the last 30 days is mostly just logging in (more than half of all"
+        " their events are logins)",
+    )
+    (share,) = activities(got)
+    assert share.measure == "share" and share.window.model_dump()["n"] == 30
+    got = read(retail, "customers who mostly buy online (but not in Texas)")
+    assert _attributes(got)["region"].op == "!="  # a bracket that adds is still read

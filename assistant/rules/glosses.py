@@ -66,6 +66,9 @@ def unglossed(
             continue
         if not measured and not understood(aside):
             continue  # (how a measure is worked out may use words of its own: "quantity x price")
+        if said is None and _share_said(before, lexicon) and _share_said(aside, lexicon, 0):
+            # "mostly just logging in (more than half of all their events are logins)"
+            said = _share_said(before, lexicon)
         if said is not None:
             out.append(before)
             glosses.append(Gloss(said=said, aside=aside))
@@ -92,6 +95,19 @@ def _named_before(before: str, lexicon: Lexicon) -> str | None:
         if n == 1 and "measure" in kinds and len(words) > 1:
             # "avg basket (spend per store ticket)", "their item spend (quantity x unit price)"
             return " ".join(words[-2:])
+    return None
+
+
+def _share_said(text: str, lexicon: Lexicon, within: int = _LONGEST + 1) -> str | None:
+    """The words from a share word ('mostly', 'more than half of') to the end of the text, when
+    one comes among its last `within` words (0: anywhere), else None."""
+    words = list(phrase_key(text))
+    start = max(0, len(words) - within) if within else 0
+    for i in range(start, len(words)):
+        for n in range(min(_LONGEST, len(words) - i), 0, -1):
+            meanings = lexicon.phrases.get(tuple(words[i : i + n]), [])
+            if any(m.kind == "share" and m.name != "all" for m in meanings):
+                return " ".join(words[i:])
     return None
 
 
