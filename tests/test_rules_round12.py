@@ -302,3 +302,17 @@ def test_a_bracket_spelling_out_a_share_is_read_once(saas, retail):
     assert share.measure == "share" and share.window.model_dump()["n"] == 30
     got = read(retail, "customers who mostly buy online (but not in Texas)")
     assert _attributes(got)["region"].op == "!="  # a bracket that adds is still read
+
+
+def test_after_having_done_something_n_times_counts_them_by_that_time(saas):
+    got = read(
+        saas, "accounts that churned in the last 6 months after having paid at least 6 invoices"
+    )
+    churned, paid = activities(got)
+    assert churned.activity.source == "churn" and churned.window.model_dump()["n"] == 6
+    assert paid.value == 6 and paid.after.activity.source == "churn"
+    assert paid.after.side == "by" and not got.unrecognized
+    (churned,) = activities(
+        read(saas, "accounts that churned last quarter after raising a billing ticket")
+    )
+    assert churned.after.activity.source == "tickets"  # one of it: after their first one

@@ -654,6 +654,9 @@ class RequestParser:
         anchor_of = other.conditions[0]
         if not isinstance(anchor_of, ActivityCondition) or anchor_of.op not in (">=", ">"):
             return None
+        counted = self._counted_before(result, anchor_of, found)
+        if counted is not None:
+            return counted
         which = "first" if found.side == "after" else "last"
         anchor = AfterEvent(
             activity=anchor_of.activity,
@@ -684,6 +687,37 @@ class RequestParser:
             "(their time, not a calendar date)"
         )
         result.assumptions += [a for a in other.assumptions if a not in result.assumptions]
+        return result
+
+    def _counted_before(
+        self, result: ParseResult, other: ActivityCondition, found: sequence.Ordered
+    ) -> ParseResult | None:
+        """'churned in the last 6 months after having paid at least 6 invoices': a number of the
+        other activity is how many of it came by the time of the first one (their own first
+        such event, in its time), not just one before it."""
+        if found.side != "after" or other.measure != "count" or other.value < 2 or found.span:
+            return None
+        events = [
+            c
+            for c in result.conditions
+            if isinstance(c, ActivityCondition) and c.measure == "count"
+        ]
+        if len(events) != 1 or events[0].after is not None or events[0].op not in (">=", ">"):
+            return None
+        if events[0].activity == other.activity:
+            return None
+        by = AfterEvent(
+            activity=events[0].activity, which="first", side="by", window=events[0].window
+        )
+        result.conditions = [
+            *result.conditions,
+            other.model_copy(update={"after": by, "window": AllTime()}),
+        ]
+        result.unrecognized = [u for u in result.unrecognized if not u.startswith(found.side)]
+        noun = self.catalog.events[events[0].activity.source].noun
+        result.assumptions.append(
+            f"'after having …' = that many by each customer's own first {noun} (their time)"
+        )
         return result
 
     def _compared_with_property(

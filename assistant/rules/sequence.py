@@ -51,6 +51,8 @@ def split(text: str, is_time: object) -> Ordered | None:
         return None
     first = m.group("a").strip()
     span = _SPAN.search(first)
+    if span is not None and m.group("rel") == "after" and re.search(r"\blast\b", span.group(0)):
+        span = None  # "churned in the last 6 months after having paid …": the churn's own time
     if span is not None:
         first = first[: span.start()].strip()
     said = span.group(0).strip() if span is not None else ""
