@@ -556,6 +556,8 @@ class _Compiler:
         the measure has a neutral 0)."""
         if cond.right_property is not None:
             return self.compare_property(cond)
+        if cond.right_average is not None:
+            return self.compare_average(cond)
         assert cond.right is not None
         sides = []
         for name, side in (("left_value", cond.left), ("right_value", cond.right)):
@@ -615,6 +617,57 @@ class _Compiler:
         measure = _measure_words(self.catalog, cond.left) + self.window_words(cond.left)
         text = f"whose {measure} {_compared_words(cond)} their {name.replace('_', ' ')}"
         return _membership(audience_key(self.catalog), "IN", inner), text
+
+    def compare_average(self, cond: CompareCondition) -> tuple[str, str]:
+        """'spent more than the average buyer': the customer's aggregate against the average of
+        that aggregate over the customers with any such activity (of `average_among`), or over
+        every customer of `average_among` ('the average pro account', none counting 0)."""
+        side = cond.right_average
+        assert side is not None
+        source = _source_sql(cond.left, self)
+        totals = source.select(
+            columns=[f"{self.aggregate(cond.left, source)} AS left_value"], group=True
+        )
+        table, key = _entity(self.catalog)
+        among = [self.condition(c) for c in cond.average_among]
+        where = " AND ".join(f"({sql})" for sql, _ in among)
+        averaged = _source_sql(side, self)
+        if among and cond.average_active_only:
+            averaged.rows.where.append(
+                f"{averaged.customer} IN (SELECT {key} FROM {table} WHERE {where})"
+            )
+        per = averaged.select(columns=[f"{self.aggregate(side, averaged)} AS value"], group=True)
+        if not cond.average_active_only and _NEUTRAL[side.measure] == 0:
+            # every customer of the group, those without any counting 0
+            per = (
+                f"SELECT coalesce(per.value, 0) AS value\nFROM {table}\n"
+                f"LEFT JOIN (\n{IND}{_indented(per, 4)}\n) per ON per.customer_id = {key}"
+                + (f"\nWHERE {where}" if where else "")
+            )
+        average = f"(\n{IND}SELECT avg(value)\n{IND}FROM (\n{_indented(per, 8)}\n{IND}) averaged\n)"
+        left = (
+            "coalesce(totals.left_value, 0)"
+            if _NEUTRAL[cond.left.measure] == 0
+            else "totals.left_value"
+        )
+        right = average if cond.factor == 1 else f"{sql_literal(cond.factor)} * {average}"
+        own = f"SELECT {key} AS customer_id\n{IND}FROM {table}"
+        inner = (
+            f"SELECT own.customer_id\nFROM (\n{IND}{own}\n) own\n"
+            f"LEFT JOIN (\n{IND}{_indented(totals, 4)}\n) totals ON totals.customer_id = "
+            f"own.customer_id\nWHERE {left} {cond.op} {right}"
+        )
+        who = " and ".join(text for _, text in among)
+        whom = self.catalog.entity.plural
+        if cond.average_active_only or _NEUTRAL[side.measure] != 0:
+            whom += f" with any {_activity_words(self.catalog, side.activity, plural=True)}"
+        whom += f" {who}" if who else ""
+        self.assume(
+            f"the average is over the {whom}, each with their own figure{self.window_words(side)}"
+        )
+        measure = _measure_words(self.catalog, cond.left) + self.window_words(cond.left)
+        text = f"whose {measure} {_compared_words(cond)} the average of the {whom}"
+        return _membership(key, "IN", inner), text
 
     def property_per_customer(self, name: str, alias: str) -> str:
         """Each customer's key and one property of theirs, as a self-contained query (its

@@ -388,13 +388,35 @@ class CompareCondition(SpecModel):
         description="a numeric customer property to compare with instead of an aggregate "
         "('more users than their plan includes': the plan's included seats)",
     )
+    right_average: MeasureSide | None = Field(
+        default=None,
+        description="compare with the average of this aggregate over the customers who have "
+        "any of that activity ('spent more than the average buyer', 'below-average revenue'); "
+        "or give right or right_property instead",
+    )
+    average_among: list[AttributeCondition] = Field(
+        default_factory=list,
+        description="with right_average: only these customers are averaged ('than the average "
+        "pro account': plan = pro)",
+    )
+    average_active_only: bool = Field(
+        default=True,
+        description="with right_average: average only the customers with any of that activity "
+        "('the average buyer'); false: every customer of average_among, those without any "
+        "counting 0 ('the average pro account')",
+    )
     factor: float = Field(default=1, gt=0, description="left op factor * right")
 
     @model_validator(mode="after")
     def _check_sides(self, info: ValidationInfo) -> CompareCondition:
-        if (self.right is None) == (self.right_property is None):
-            raise ValueError("a comparison needs exactly one of right and right_property")
-        for side in (self.left, self.right):
+        given = [x for x in (self.right, self.right_property, self.right_average) if x is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "a comparison needs exactly one of right, right_property and right_average"
+            )
+        if self.average_among and self.right_average is None:
+            raise ValueError("average_among goes with right_average only")
+        for side in (self.left, self.right, self.right_average):
             if side is not None and side.measure == "days_since_last":
                 raise ValueError("a comparison compares amounts, counts or shares, not recency")
         if self.left == self.right:

@@ -18,7 +18,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from assistant.spec import ActivityCondition, CompareCondition, Condition, MeasureSide
+from assistant.spec import (
+    ActivityCondition,
+    AttributeCondition,
+    CompareCondition,
+    Condition,
+    MeasureSide,
+)
 from assistant.windows import AllTime, Window, span_before
 
 _LESS = {"less", "fewer", "lower", "smaller"}
@@ -82,6 +88,21 @@ _RELATIVE = [
 ]
 
 
+# "logged in more over the last 30 days than the average pro account", "whose revenue is below
+# the average revenue of those paying accounts": the customer's figure against the average of a
+# group's; "below-average spend in the last year": against everyone's with any
+_AVERAGE = re.compile(
+    r"\b(?P<word>more|less|fewer|higher|lower|bigger|greater|larger|smaller|above|below|under)\b"
+    r"(?P<x>(?:\s+(?!than\b)\S+){0,10}?)\s+(?:than\s+)?(?:the\s+|an?\s+)?(?:average|typical)\b"
+    r"(?!-)(?P<y>.*)$"
+)
+_AVERAGE_OF = re.compile(r"\b(?P<word>above|below)[- ]average\s+(?P<y>\S.*)$")
+# Where the group averaged ends ("… than the average pro account, in Germany")
+_GROUP_END = re.compile(r"\s*(?:,|;|\bbut\b)")
+# The group said again by pointing back ("of those paying accounts"): the compared activity's own
+_BACK = re.compile(r"^(?:those|these|them|such)\b")
+
+
 @dataclass(frozen=True)
 class Split:
     """A comparison's words: each side as a request of its own, and how they compare."""
@@ -95,6 +116,9 @@ class Split:
     # "shop in store more than online": the right side replaces the head's last words, so
     # also try it with 1, 2, 3 … of them left out
     shorter: tuple[str, ...] = ()
+    # "… than the average pro account": the words of the group averaged ("" for everyone with
+    # any of the activity), and then `right` is unused
+    average: str | None = None
 
 
 def split(text: str) -> Split | None:
@@ -104,11 +128,40 @@ def split(text: str) -> Split | None:
     part = _PART.search(text)
     if part is not None:
         return _part_of(text, part)
+    averaged = _averaged(text)
+    if averaged is not None:
+        return averaged
     for pattern, kind in ((_TIMES, "times"), (_THAN, "than"), (_TREND, "trend"), (_LEVEL, "level")):
         m = pattern.search(text)
         if m is not None:
             return _sides(text, m, kind)
     return None
+
+
+def _averaged(text: str) -> Split | None:
+    """The customer's figure against an average: 'more … than the average pro account'."""
+    m = _AVERAGE_OF.search(text)
+    if m is not None:  # "below-average spend in the last year": the figure is after it
+        head = text[: m.start()].strip()
+        op = "<" if m.group("word") == "below" else ">"
+        left = f"{head} {m.group('y')}".strip()
+        return Split(left, "", op, 1.0, f"{m.group('word')}-average …", average="")
+    m = _AVERAGE.search(text)
+    if m is None:
+        return None
+    head = text[: m.start()].strip()
+    group = m.group("y").strip()
+    end = _GROUP_END.search(group)
+    tail = ""
+    if end is not None and end.start() > 0:
+        group, tail = group[: end.start()].strip(), group[end.start() :].strip(" ,;")
+    of = re.search(r"\b(?:of|among|across|for)\s+(?P<g>\S.*)$", group)
+    group = of.group("g") if of is not None else group  # "… revenue of those paying accounts"
+    if _BACK.match(group):
+        group = ""
+    op = "<" if m.group("word") in (_LESS | {"below", "under"}) else ">"
+    left = " ".join(p for p in (head, m.group("x").strip(), tail) if p)
+    return Split(left, "", op, 1.0, f"{m.group('word')} … the average …", average=group)
 
 
 def _part_of(text: str, m: re.Match[str]) -> Split | None:
@@ -269,3 +322,41 @@ def side_of(c: ActivityCondition, window: Window) -> MeasureSide:
     return MeasureSide(
         activity=c.activity, measure=c.measure, field=c.field, share_of=c.share_of, window=window
     )
+
+
+def compare_average(
+    left: list[Condition], group: list[Condition], found: Split, amount: str | None = None
+) -> tuple[list[Condition], CompareCondition] | None:
+    """(the other conditions, the comparison) for '… more than the average <group>': the last
+    plain count or amount the left side reads is the figure; the group's properties say whom
+    it is averaged over (all of them, none counting 0), its activity that only those with any
+    are (also when no group is said: 'the average spender')."""
+    figures = [c for c in left if isinstance(c, ActivityCondition) and _plain(c)]
+    if not figures:
+        return None
+    figure = figures[-1]
+    acts = [c for c in left if isinstance(c, ActivityCondition)]
+    if acts[-1] is not figure:
+        return None  # "whose average ticket is … than the average": a figure this cannot average
+    if amount is not None and figure.measure == "count":
+        # "spent more with us than the average man": their spend, not their number of purchases
+        figure = figure.model_copy(update={"measure": "sum", "field": amount})
+    among = [c for c in group if isinstance(c, AttributeCondition)]
+    if any(not isinstance(c, AttributeCondition | ActivityCondition) for c in group):
+        return None
+    active = len(among) < len(group) or not among
+    side = side_of(figure, figure.window)
+    try:
+        made = CompareCondition(
+            left=side,
+            op=found.op,  # type: ignore[arg-type]
+            right_average=side,
+            average_among=among,
+            average_active_only=active,
+        )
+    except ValueError:
+        return None
+    if active and found.op in ("<", "<="):
+        # "below the average of those paying": they are among those with any, too
+        return [figure if c is figures[-1] else c for c in left], made
+    return [c for c in left if c is not figures[-1]], made

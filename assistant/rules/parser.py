@@ -770,6 +770,8 @@ class RequestParser:
         left = self.parse(found.left, depth=depth, context=context)
         if left.refusal or left.homonyms:
             return None
+        if found.average is not None:
+            return self._compared_with_average(left, found, depth, context)
         for text in (*found.shorter, found.right):
             right = self.parse(text, depth=depth, context=context)
             if right.refusal or right.homonyms or set(right.unrecognized) - set(left.unrecognized):
@@ -801,6 +803,35 @@ class RequestParser:
             window = compared.right.window
             result.assumptions.append(resolve(window, self.as_of).label)
         return result
+
+    def _compared_with_average(
+        self, left: ParseResult, found: comparison.Split, depth: int, context: set[str] | None
+    ) -> ParseResult | None:
+        """'starter accounts that logged in more last month than the average pro account': the
+        group's words read alone say whom the figure is averaged over."""
+        group = ParseResult()
+        if found.average:
+            group = self.parse(found.average, depth=depth, context=context)
+            if group.refusal or group.unrecognized or group.unknown_words or group.homonyms:
+                return None
+        if left.unrecognized:
+            return None
+        money = set(self.lexicon.grammar.get("money_verbs", []))
+        said = set(found.left.split())
+        figures = [c for c in left.conditions if isinstance(c, ActivityCondition)]
+        amount = None
+        if said & money and figures:
+            amount = self.catalog.events[figures[-1].activity.source].amount
+        made = comparison.compare_average(left.conditions, group.conditions, found, amount)
+        if made is None:
+            return None
+        others, compared = made
+        left.conditions = [*others, compared]
+        left.assumptions.append(
+            f"'{found.words}' compares each customer's own figure with that average"
+        )
+        left.mentions |= group.mentions
+        return left
 
     def _each_period(
         self, unit: str | None, window: Window | None, words: str, result: ParseResult

@@ -291,6 +291,14 @@ def normalize(text: str) -> str:
         text,
     )
     text = re.sub(r"\b(?:began|started)\s+(?=[a-z]+ing\b)", "first ", text)
+    # "whose 12-month revenue", "30-day active users": the figure of the last 12 months
+    text = re.sub(
+        r"\b(?<!first )(?<!their )(\d+)-(day|week|month|quarter|year)\s+(?!(?:old|period|window|"
+        r"span|gap|break|tenure|plan|contract|subscription|trial|mark|anniversary|streak|lag|"
+        r"lookback|look-back|rolling)\b)([a-z][a-z-]*)",
+        r"\3 in the last \1 \2s",
+        text,
+    )
     # "over the trailing 12 months", "TTM revenue": the last 12 months
     text = re.sub(r"\btrailing\s+(?=(?:\d+|one|two|three|six|twelve)\b)", "last ", text)
     text = re.sub(r"\bttm\b", "last 12 months", text)
