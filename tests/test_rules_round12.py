@@ -316,3 +316,45 @@ def test_after_having_done_something_n_times_counts_them_by_that_time(saas):
         read(saas, "accounts that churned last quarter after raising a billing ticket")
     )
     assert churned.after.activity.source == "tickets"  # one of it: after their first one
+
+
+# -- round 12, TPC-DS voices ---------------------------------------------------------------------
+
+
+def test_in_the_last_year_is_the_past_twelve_months(tpcds):
+    (quiet,) = activities(
+        read(tpcds, "customers who haven't bought in store in the last year", TPCDS_AS_OF)
+    )
+    assert quiet.window.model_dump() == {"kind": "trailing", "n": 12, "unit": "months"}
+    (bought,) = activities(read(tpcds, "customers who bought in store last year", TPCDS_AS_OF))
+    assert bought.window.model_dump() == {"kind": "calendar", "period": "last_year"}
+
+
+def test_a_quartile_is_a_quarter_and_a_year_before_buyers_is_their_year(tpcds):
+    got = read(
+        tpcds, "Bottom quartile of our 2002 in-store buyers, ranked by what they spent", TPCDS_AS_OF
+    )
+    (ranked,) = [c for c in got.spec.conditions if getattr(c, "direction", None)]
+    assert (ranked.direction, ranked.n, ranked.unit) == ("bottom", 25, "percent")
+    assert ranked.window.model_dump() == {"kind": "year", "year": 2002}
+
+
+def test_a_share_of_spend_over_a_hyphenated_span(tpcds):
+    (share,) = activities(
+        read(
+            tpcds,
+            "Customers with more than half of their last-12-month spend through the catalog",
+            TPCDS_AS_OF,
+        )
+    )
+    assert share.measure == "share" and share.field == "amount"
+    assert share.window.model_dump() == {"kind": "trailing", "n": 12, "unit": "months"}
+
+
+def test_what_they_are_getting_after_a_dash_is_not_a_condition(tpcds):
+    got = read(
+        tpcds,
+        "RFM Champions in the Midwest - they're getting the tier-upgrade mailer.",
+        TPCDS_AS_OF,
+    )
+    assert not activities(got) and not got.unrecognized

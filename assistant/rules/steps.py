@@ -105,6 +105,7 @@ def without_scene(request: str) -> tuple[str, str | None]:
 _REASON = (
     r"(?:they(?:'re|\s+are)|these\s+are|those\s+are)\s+(?:the\s+ones|(?:the\s+)?(?:most|more)\s+"
     r"likely|likely|probably|usually|our\s+best\s+bet)|they\s+tend\s+to|because\s+(?:they|we)"
+    r"|they(?:'re|\s+are|'ll|\s+will)\s+(?:getting|get|receiving|receive|going\s+to\s+get)\b"
 )
 # "swimwear buyers from July or August - planning next summer", "…, so we can send them a
 # coupon", "… for the catalog mailing": a tail that says what the audience is for

@@ -243,6 +243,9 @@ _ASKED_BY = re.compile(
 )
 
 
+_SHARE_OF = {"quartile": 25, "quintile": 20, "decile": 10, "tercile": 33, "half": 50}
+
+
 def normalize(text: str) -> str:
     """Lower-case, expand contractions and number words, mark money as `$N` and tidy spacing."""
     # "visited us", "bought from us", "shopped with us": the pronoun, not the country (which
@@ -291,9 +294,23 @@ def normalize(text: str) -> str:
         text,
     )
     text = re.sub(r"\b(?:began|started)\s+(?=[a-z]+ing\b)", "first ", text)
-    # "whose 12-month revenue", "30-day active users": the figure of the last 12 months
+    # "top quartile", "the bottom decile": that share
     text = re.sub(
-        r"\b(?<!first )(?<!their )(\d+)-(day|week|month|quarter|year)\s+(?!(?:old|period|window|"
+        r"\b(top|bottom|upper|lower|highest|lowest)\s+(quartile|quintile|decile|tercile|half)\b",
+        lambda m: f"{m.group(1)} {_SHARE_OF[m.group(2)]}%",
+        text,
+    )
+    # "our 2002 in-store buyers": the buyers of that year
+    text = re.sub(
+        r"\b((?:19|20)\d\d)\s+((?:[a-z-]+\s+){0,2}?(?:shoppers|buyers|customers|purchasers|"
+        r"spenders|clients|accounts|users|orderers))\b",
+        r"\2 in \1",
+        text,
+    )
+    # "whose 12-month revenue", "30-day active users": the figure of the last 12 months
+    text = re.sub(r"\b(?:last|past|trailing)-(?=\d+-(?:day|week|month|quarter|year)\b)", "", text)
+    text = re.sub(
+        r"\b(?<!first )(\d+)-(day|week|month|quarter|year)\s+(?!(?:old|period|window|"
         r"span|gap|break|tenure|plan|contract|subscription|trial|mark|anniversary|streak|lag|"
         r"lookback|look-back|rolling)\b)([a-z][a-z-]*)",
         r"\3 in the last \1 \2s",

@@ -133,6 +133,11 @@ class TimeParser:
                 lambda m: Trailing(n=24, unit="hours"),
             ),
             (rf"\b{_LEAD}(?:past|recent)\s+(week|month|quarter|year)\b", self._past_one),
+            # "in the last year": the past 12 months ("last year" alone is the calendar one)
+            (
+                r"\b(?:in|within|over|during)\s+the\s+(?:last|past)\s+year\b",
+                lambda m: Trailing(n=12, unit="months"),
+            ),
             (rf"\b{_LEAD}(?:last|previous|prior)\s+(week|month|quarter|year)\b", self._last_period),
             (
                 rf"\b{_LEAD}(?:this|current)\s+(week|month|quarter|year)(?:\s+so\s+far)?\b",
