@@ -302,7 +302,8 @@ def normalize(text: str) -> str:
     )
     # "our 2002 in-store buyers": the buyers of that year
     text = re.sub(
-        r"\b((?:19|20)\d\d)\s+((?:[a-z-]+\s+){0,2}?(?:shoppers|buyers|customers|purchasers|"
+        r"(?<!the )(?<!top )(?<!bottom )(?<!first )(?<!last )\b((?:19|20)\d\d)\s+"
+        r"((?:(?![a-z-]*est\b|most\b|top\b)[a-z-]+\s+){0,2}?(?:shoppers|buyers|customers|purchasers|"
         r"spenders|clients|accounts|users|orderers))\b",
         r"\2 in \1",
         text,
