@@ -358,3 +358,24 @@ def test_what_they_are_getting_after_a_dash_is_not_a_condition(tpcds):
         TPCDS_AS_OF,
     )
     assert not activities(got) and not got.unrecognized
+
+
+def test_when_that_one_purchase_was_is_a_recency_not_a_count(tpcds):
+    got = read(
+        tpcds,
+        "customers with exactly one purchase ever, and that purchase was over a year ago",
+        TPCDS_AS_OF,
+    )
+    assert [a.measure for a in activities(got)].count("days_since_last") == 1
+    assert all(a.value != 12 for a in activities(got))
+
+
+def test_a_brief_with_one_key_a_line_is_read_line_by_line(tpcds):
+    got = read(
+        tpcds,
+        "Objective: win-back\nTarget: customers who bought in 2001 and have bought nothing since"
+        " 1 Jan 2002\nGeo: Eastern time zone",
+        TPCDS_AS_OF,
+    )
+    assert "gmt_offset" in _attributes(got) and not got.unrecognized
+    assert any("about the send" in a for a in got.assumptions)

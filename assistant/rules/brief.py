@@ -83,6 +83,10 @@ def _lead_and_bullets(request: str) -> tuple[str, list[str], bool] | None:
         if len(cells) >= 2 and not _KEYED.match(cells[0]):
             return cells[0], cells[1:], False
         return "", cells, False
+    keyed_lines = [line.strip() for line in lines if _KEYED.match(line.strip().rstrip(". "))]
+    if len(lines) >= 2 and len(keyed_lines) == len(lines):
+        # "Objective: win-back / Target: … / Geo: Eastern time zone", one key a line
+        return "", [line.rstrip(". ") for line in keyed_lines], False
     sentences = [p.strip() for p in re.split(r"(?<=[.;])\s+", request.strip()) if p.strip()]
     keyed = [k for k, p in enumerate(sentences) if _KEYED.match(p.rstrip(". "))]
     if len(keyed) >= 2 and keyed == list(range(keyed[0], len(sentences))):

@@ -294,6 +294,14 @@ def normalize(text: str) -> str:
         text,
     )
     text = re.sub(r"\b(?:began|started)\s+(?=[a-z]+ing\b)", "first ", text)
+    # "exactly one purchase ever, and that purchase was more than 12 months ago": when it was
+    # is when their latest one was (a recency, not a count of 12)
+    text = re.sub(
+        r"(,\s*(?:and\s+)?|\band\s+)(?:that|this|which)\s+([a-z]+)\s+(?:was|were|happened)\s+"
+        r"(?=(?:(?:more|less)\s+than|over|under|at\s+least|at\s+most)\s+[\w\s]{1,20}?\bago\b)",
+        r"\1their last \2 was ",
+        text,
+    )
     # "top quartile", "the bottom decile": that share
     text = re.sub(
         r"\b(top|bottom|upper|lower|highest|lowest)\s+(quartile|quintile|decile|tercile|half)\b",
