@@ -379,3 +379,32 @@ def test_a_brief_with_one_key_a_line_is_read_line_by_line(tpcds):
     )
     assert "gmt_offset" in _attributes(got) and not got.unrecognized
     assert any("about the send" in a for a in got.assumptions)
+
+
+# -- round 12, Slack and brief voices on the demo ------------------------------------------------
+
+
+def test_a_plus_between_two_generations_is_either(retail):
+    got = read(retail, "Gen Z + Millennials in the UK who bought footwear online")
+    (group,) = [c for c in got.spec.conditions if isinstance(c, OrGroup)]
+    assert len(group.conditions) == 2
+
+
+def test_emoji_and_sign_offs_never_hide_a_bare_since(retail):
+    got = read(
+        retail,
+        "pls pull ppl who abandoned a cart in the last 7 days and haven't bought anything"
+        " since 🙏 thx",
+    )
+    abandoned, bought = activities(got)
+    assert bought.op == "=" and bought.after is not None and not got.unrecognized
+
+
+def test_slack_shorthand_for_a_tier(retail):
+    got = read(
+        retail,
+        "hey can u grab everyone w/ 3+ support tickets in the last 6 months who are gold or"
+        " plat tier",
+    )
+    assert set(_attributes(got)["loyalty_tier"].value) == {"gold", "platinum"}
+    assert not got.unrecognized

@@ -7,6 +7,7 @@ Lexicon phrases go through the same normalisation, so "one-time buyer" in the ca
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 UNITS = {
@@ -62,7 +63,10 @@ _PLACED_UNIT = re.compile(r"\b(last|past|this|previous|prior)\s+(yr|mo|mth|wk|qt
 _PLACED_WORDS = {"yr": "year", "mo": "month", "mth": "month", "wk": "week", "qtr": "quarter",
                  "q": "quarter"}  # fmt: skip
 # "bought in store in 2001 and not since": a "since" that ends its clause points back.
-_BARE_SINCE = re.compile(r"\bsince(?=\s*(?:$|[,;.!?]|\b(?:and|but|or|then)\b))(?!\s*then\b)")
+_BARE_SINCE = re.compile(
+    r"\bsince(?=\s*(?:$|[,;.!?]|\b(?:and|but|or|then|thx|thanks|thank\s+you|ty|pls|please|asap|"
+    r"cheers)\b))(?!\s*then\b)"
+)
 _YEAR = r"(?:19|20)\d\d"
 _A_YEAR = rf"{_YEAR}|[a-z]+ {_YEAR}"  # "2001", "march 2002"
 _BOTH_TIMES = re.compile(rf"\b(in|during)\s+both\s+({_A_YEAR})\s+and\s+({_A_YEAR})\b")
@@ -250,6 +254,10 @@ def normalize(text: str) -> str:
     """Lower-case, expand contractions and number words, mark money as `$N` and tidy spacing."""
     # "visited us", "bought from us", "shopped with us": the pronoun, not the country (which
     # is written "US", or "in the us")
+    # emoji and other pictographs say a mood, never a condition ("… since 🙏 thx")
+    text = "".join(" " if unicodedata.category(ch) == "So" else ch for ch in text)
+    # "Gen Z + Millennials", "tx + ga": a list
+    text = re.sub(r"(?<=[A-Za-z])\s+\+\s+(?=[A-Za-z])", " and ", text)
     text = _WITH_US.sub(r"\1", text)
     text = _PRONOUN_US.sub(r"\1", text)
     text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
