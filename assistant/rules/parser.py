@@ -814,6 +814,8 @@ class RequestParser:
             group = self.parse(found.average, depth=depth, context=context)
             if group.refusal or group.unrecognized or group.unknown_words or group.homonyms:
                 return None
+            if group.named_only:
+                return None  # "the average account in their industry": each group's own average
         if left.unrecognized:
             return None
         money = set(self.lexicon.grammar.get("money_verbs", []))
@@ -1431,22 +1433,20 @@ class RequestParser:
                     f"'not since' = none from {start.isoformat()} (the end of the earlier "
                     "period) on"
                 )
-        elif facts.back_reference == "before_then":
-            resolved = resolve(last_window, self.as_of)
-            if resolved.start is not None:
-                facts.window = Before(end=resolved.start.date())
-                result.assumptions.append(
-                    f"'before that' = all history before {resolved.start.date().isoformat()} "
-                    "(the start of the earlier period)"
+        elif facts.back_reference in ("since_then", "before_then"):
+            # from the start of the earlier period up to today, or all history before it
+            start = resolve(last_window, self.as_of).start
+            if start is not None:
+                day = start.date()
+                before = facts.back_reference == "before_then"
+                facts.window = Before(end=day) if before else Since(start=day)
+                said = (
+                    f"'before that' = all history before {day.isoformat()}"
+                    if before
+                    else f"'since then' = from {day.isoformat()}"
                 )
-        elif facts.back_reference == "since_then":
-            resolved = resolve(last_window, self.as_of)
-            if resolved.start is not None:
-                facts.window = Since(start=resolved.start.date())
-                result.assumptions.append(
-                    f"'since then' = from {resolved.start.date().isoformat()} (the start of the "
-                    "earlier period) up to today"
-                )
+                tail = "" if before else " up to today"
+                result.assumptions.append(f"{said} (the start of the earlier period){tail}")
         elif (
             read
             and facts.items
