@@ -590,33 +590,37 @@ class _Compiler:
             sql = _membership(key, "IN", inner + f"WHERE {test}")
         return sql, self.compare_text(cond, both_zero)
 
-    def compare_property(self, cond: CompareCondition) -> tuple[str, str]:
-        """'more users than their plan includes': the customer's aggregate against one of
-        their own numeric properties (customers without rows count 0 for count/sum)."""
-        name = cond.right_property or ""
+    def figure_against(self, cond: CompareCondition, own: str, right: str) -> str:
+        """The customers of `own` (a query of customer_id and what `right` reads) whose own
+        aggregate of `cond.left` compares so with `right` (scaled by the factor); customers
+        without rows count 0 where the measure has a neutral 0."""
         source = _source_sql(cond.left, self)
         agg = self.aggregate(cond.left, source)
         totals = source.select(columns=[f"{agg} AS left_value"], group=True)
         left = (
             "coalesce(totals.left_value, 0)"
             if _NEUTRAL[cond.left.measure] == 0
-            else ("totals.left_value")
+            else "totals.left_value"
         )
-        right = (
-            "own.right_value"
-            if cond.factor == 1
-            else (f"{sql_literal(cond.factor)} * own.right_value")
-        )
-        own = self.property_per_customer(name, "right_value")
+        if cond.factor != 1:
+            right = f"{sql_literal(cond.factor)} * {right}"
         inner = (
             f"SELECT own.customer_id\nFROM (\n{IND}{own}\n) own\n"
             f"LEFT JOIN (\n{IND}{_indented(totals, 4)}\n) totals ON totals.customer_id = "
             f"own.customer_id\nWHERE {left} {cond.op} {right}"
         )
+        return _membership(audience_key(self.catalog), "IN", inner)
+
+    def compare_property(self, cond: CompareCondition) -> tuple[str, str]:
+        """'more users than their plan includes': the customer's aggregate against one of
+        their own numeric properties (customers without rows count 0 for count/sum)."""
+        name = cond.right_property or ""
+        own = self.property_per_customer(name, "right_value")
+        sql = self.figure_against(cond, own, "own.right_value")
         self.assume(f"customers whose {name.replace('_', ' ')} is unknown do not match")
         measure = _measure_words(self.catalog, cond.left) + self.window_words(cond.left)
         text = f"whose {measure} {_compared_words(cond)} their {name.replace('_', ' ')}"
-        return _membership(audience_key(self.catalog), "IN", inner), text
+        return sql, text
 
     def compare_average(self, cond: CompareCondition) -> tuple[str, str]:
         """'spent more than the average buyer': the customer's aggregate against the average of
@@ -624,10 +628,6 @@ class _Compiler:
         every customer of `average_among` ('the average pro account', none counting 0)."""
         side = cond.right_average
         assert side is not None
-        source = _source_sql(cond.left, self)
-        totals = source.select(
-            columns=[f"{self.aggregate(cond.left, source)} AS left_value"], group=True
-        )
         table, key = _entity(self.catalog)
         among = [self.condition(c) for c in cond.average_among]
         where = " AND ".join(f"({sql})" for sql, _ in among)
@@ -645,18 +645,7 @@ class _Compiler:
                 + (f"\nWHERE {where}" if where else "")
             )
         average = f"(\n{IND}SELECT avg(value)\n{IND}FROM (\n{_indented(per, 8)}\n{IND}) averaged\n)"
-        left = (
-            "coalesce(totals.left_value, 0)"
-            if _NEUTRAL[cond.left.measure] == 0
-            else "totals.left_value"
-        )
-        right = average if cond.factor == 1 else f"{sql_literal(cond.factor)} * {average}"
-        own = f"SELECT {key} AS customer_id\n{IND}FROM {table}"
-        inner = (
-            f"SELECT own.customer_id\nFROM (\n{IND}{own}\n) own\n"
-            f"LEFT JOIN (\n{IND}{_indented(totals, 4)}\n) totals ON totals.customer_id = "
-            f"own.customer_id\nWHERE {left} {cond.op} {right}"
-        )
+        sql = self.figure_against(cond, f"SELECT {key} AS customer_id\n{IND}FROM {table}", average)
         who = " and ".join(text for _, text in among)
         whom = self.catalog.entity.plural
         if cond.average_active_only or _NEUTRAL[side.measure] != 0:
@@ -667,7 +656,7 @@ class _Compiler:
         )
         measure = _measure_words(self.catalog, cond.left) + self.window_words(cond.left)
         text = f"whose {measure} {_compared_words(cond)} the average of the {whom}"
-        return _membership(key, "IN", inner), text
+        return sql, text
 
     def property_per_customer(self, name: str, alias: str) -> str:
         """Each customer's key and one property of theirs, as a self-contained query (its

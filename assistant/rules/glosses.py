@@ -66,7 +66,7 @@ def unglossed(
             continue
         if not measured and not understood(aside):
             continue  # (how a measure is worked out may use words of its own: "quantity x price")
-        if said is None and _share_said(before, lexicon) and _share_said(aside, lexicon, 0):
+        if said is None and _share_said(aside, lexicon, 0):
             # "mostly just logging in (more than half of all their events are logins)"
             said = _share_said(before, lexicon)
         if said is not None:

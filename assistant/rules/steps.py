@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from assistant.rules.timeparse import TimeParser
+from assistant.rules.timeparse import TimeMatch, TimeParser
 from assistant.windows import Window, resolve
 
 # A sentence that starts like a follow-up begins a new step.
@@ -229,10 +229,9 @@ def same_time_said(text: str, times: TimeParser) -> str:
     m = _SAME_TIME.search(text)
     if m is None:
         return text
-    marked, found = times.extract(text[: m.start()].lower())
+    found = _times_said(text[: m.start()], times)
     if not found:
         return text
-    found.sort(key=lambda t: marked.index(t.placeholder))  # in the order said
     head = text[: m.start()].rstrip()
     if len(found) > 1 and head.lower().endswith(found[-1].text.strip()):
         # "… in spring 2002 but not in November that year": the clause has its own time, and
@@ -252,6 +251,11 @@ def _year_of(window: Window, said: str, as_of: date) -> str:
 
 def _latest_time(text: str, times: TimeParser) -> str | None:
     """The words of the last time the text names, if any."""
-    marked, found = times.extract(text.lower())
-    found.sort(key=lambda t: marked.index(t.placeholder))  # rules find them out of order
+    found = _times_said(text, times)
     return found[-1].text if found else None
+
+
+def _times_said(text: str, times: TimeParser) -> list[TimeMatch]:
+    """The times the text names, in the order said (the rules find them in their own order)."""
+    marked, found = times.extract(text.lower())
+    return sorted(found, key=lambda t: marked.index(t.placeholder))

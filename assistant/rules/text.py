@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 UNITS = {
@@ -250,14 +251,83 @@ _ASKED_BY = re.compile(
 _SHARE_OF = {"quartile": 25, "quintile": 20, "decile": 10, "tercile": 33, "half": 50}
 
 
+# Ways of saying a thing that the grammar reads in one form, rewritten to it in this order
+# (pattern, replacement) by `normalize`.
+_SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
+    # "sent a catalog order back", "took the shoes back": the phrasal verb said whole, as the
+    # catalogs list it ("sent back a catalog order")
+    (
+        re.compile(
+            r"\b(sent|send|sends|sending|took|take|takes|taking|brought|bring|brings|bringing)\s+"
+            r"((?:(?:an?|the|their|one|some|any|\d+|[a-z]+)\s+){0,2}(?:order|orders|item|items|"
+            r"purchase|purchases|product|products|stuff|something|anything|things?|it|them))"
+            r"\s+back\b"
+        ),
+        r"\1 back \2",
+    ),
+    # "started out ordering online and only later began shopping in store": the first one,
+    # then the other ('began' / 'started' before a verb in -ing only says when)
+    (
+        re.compile(r"\b(?:started|starting|began|begun)\s+(?:out\s+|off\s+)?by\s+(?=[a-z]+ing\b)"),
+        "first ",
+    ),
+    (re.compile(r"\b(?:started|starting)\s+(?:out|off)\s+(?=[a-z]+ing\b)"), "first "),
+    (
+        re.compile(
+            r"\b(later|then|since)\s+(?:on\s+)?(?:began|begun|started|starting)\s+(?=[a-z]+ing\b)"
+        ),
+        r"\1 ",
+    ),
+    (re.compile(r"\b(?:began|started)\s+(?=[a-z]+ing\b)"), "first "),
+    # "exactly one purchase ever, and that purchase was more than 12 months ago": when it was
+    # is when their latest one was (a recency, not a count of 12)
+    (
+        re.compile(
+            r"(,\s*(?:and\s+)?|\band\s+)(?:that|this|which)\s+([a-z]+)\s+(?:was|were|happened)\s+"
+            r"(?=(?:(?:more|less)\s+than|over|under|at\s+least|at\s+most)\s+[\w\s]{1,20}?\bago\b)"
+        ),
+        r"\1their last \2 was ",
+    ),
+    # "top quartile", "the bottom decile": that share
+    (
+        re.compile(
+            r"\b(top|bottom|upper|lower|highest|lowest)\s+(quartile|quintile|decile|tercile|half)\b"
+        ),
+        lambda m: f"{m.group(1)} {_SHARE_OF[m.group(2)]}%",
+    ),
+    # "our 2002 in-store buyers": the buyers of that year
+    (
+        re.compile(
+            r"(?<!the )(?<!top )(?<!bottom )(?<!first )(?<!last )\b((?:19|20)\d\d)\s+"
+            r"((?:(?![a-z-]*est\b|most\b|top\b)[a-z-]+\s+){0,2}?(?:shoppers|buyers|customers|"
+            r"purchasers|spenders|clients|accounts|users|orderers))\b"
+        ),
+        r"\2 in \1",
+    ),
+    # "whose 12-month revenue", "30-day active users": the figure of the last 12 months
+    (re.compile(r"\b(?:last|past|trailing)-(?=\d+-(?:day|week|month|quarter|year)\b)"), ""),
+    (
+        re.compile(
+            r"\b(?<!first )(\d+)-(day|week|month|quarter|year)\s+(?!(?:old|period|window|"
+            r"span|gap|break|tenure|plan|contract|subscription|trial|mark|anniversary|streak|lag|"
+            r"lookback|look-back|rolling)\b)([a-z][a-z-]*)"
+        ),
+        r"\3 in the last \1 \2s",
+    ),
+    # "over the trailing 12 months", "TTM revenue": the last 12 months
+    (re.compile(r"\btrailing\s+(?=(?:\d+|one|two|three|six|twelve)\b)"), "last "),
+    (re.compile(r"\bttm\b"), "last 12 months"),
+]
+
+
 def normalize(text: str) -> str:
     """Lower-case, expand contractions and number words, mark money as `$N` and tidy spacing."""
-    # "visited us", "bought from us", "shopped with us": the pronoun, not the country (which
-    # is written "US", or "in the us")
     # emoji and other pictographs say a mood, never a condition ("… since 🙏 thx")
     text = "".join(" " if unicodedata.category(ch) == "So" else ch for ch in text)
     # "Gen Z + Millennials", "tx + ga": a list
     text = re.sub(r"(?<=[A-Za-z])\s+\+\s+(?=[A-Za-z])", " and ", text)
+    # "visited us", "bought from us", "shopped with us": the pronoun, not the country (which
+    # is written "US", or "in the us")
     text = _WITH_US.sub(r"\1", text)
     text = _PRONOUN_US.sub(r"\1", text)
     text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
@@ -279,63 +349,8 @@ def normalize(text: str) -> str:
         "",
         text,
     )
-    # "sent a catalog order back", "took the shoes back": the phrasal verb said whole, as the
-    # catalogs list it ("sent back a catalog order")
-    text = re.sub(
-        r"\b(sent|send|sends|sending|took|take|takes|taking|brought|bring|brings|bringing)\s+"
-        r"((?:(?:an?|the|their|one|some|any|\d+|[a-z]+)\s+){0,2}(?:order|orders|item|items|"
-        r"purchase|purchases|product|products|stuff|something|anything|things?|it|them))\s+back\b",
-        r"\1 back \2",
-        text,
-    )
-    # "started out ordering online and only later began shopping in store": the first one,
-    # then the other ('began' / 'started' before a verb in -ing only says when)
-    text = re.sub(
-        r"\b(?:started|starting|began|begun)\s+(?:out\s+|off\s+)?by\s+(?=[a-z]+ing\b)",
-        "first ",
-        text,
-    )
-    text = re.sub(r"\b(?:started|starting)\s+(?:out|off)\s+(?=[a-z]+ing\b)", "first ", text)
-    text = re.sub(
-        r"\b(later|then|since)\s+(?:on\s+)?(?:began|begun|started|starting)\s+(?=[a-z]+ing\b)",
-        r"\1 ",
-        text,
-    )
-    text = re.sub(r"\b(?:began|started)\s+(?=[a-z]+ing\b)", "first ", text)
-    # "exactly one purchase ever, and that purchase was more than 12 months ago": when it was
-    # is when their latest one was (a recency, not a count of 12)
-    text = re.sub(
-        r"(,\s*(?:and\s+)?|\band\s+)(?:that|this|which)\s+([a-z]+)\s+(?:was|were|happened)\s+"
-        r"(?=(?:(?:more|less)\s+than|over|under|at\s+least|at\s+most)\s+[\w\s]{1,20}?\bago\b)",
-        r"\1their last \2 was ",
-        text,
-    )
-    # "top quartile", "the bottom decile": that share
-    text = re.sub(
-        r"\b(top|bottom|upper|lower|highest|lowest)\s+(quartile|quintile|decile|tercile|half)\b",
-        lambda m: f"{m.group(1)} {_SHARE_OF[m.group(2)]}%",
-        text,
-    )
-    # "our 2002 in-store buyers": the buyers of that year
-    text = re.sub(
-        r"(?<!the )(?<!top )(?<!bottom )(?<!first )(?<!last )\b((?:19|20)\d\d)\s+"
-        r"((?:(?![a-z-]*est\b|most\b|top\b)[a-z-]+\s+){0,2}?(?:shoppers|buyers|customers|purchasers|"
-        r"spenders|clients|accounts|users|orderers))\b",
-        r"\2 in \1",
-        text,
-    )
-    # "whose 12-month revenue", "30-day active users": the figure of the last 12 months
-    text = re.sub(r"\b(?:last|past|trailing)-(?=\d+-(?:day|week|month|quarter|year)\b)", "", text)
-    text = re.sub(
-        r"\b(?<!first )(\d+)-(day|week|month|quarter|year)\s+(?!(?:old|period|window|"
-        r"span|gap|break|tenure|plan|contract|subscription|trial|mark|anniversary|streak|lag|"
-        r"lookback|look-back|rolling)\b)([a-z][a-z-]*)",
-        r"\3 in the last \1 \2s",
-        text,
-    )
-    # "over the trailing 12 months", "TTM revenue": the last 12 months
-    text = re.sub(r"\btrailing\s+(?=(?:\d+|one|two|three|six|twelve)\b)", "last ", text)
-    text = re.sub(r"\bttm\b", "last 12 months", text)
+    for pattern, said in _SAID_OTHERWISE:
+        text = pattern.sub(said, text)
     # "bought in one of our stores": in our stores (one of them is no count)
     text = re.sub(r"\b(in|at|from|through)\s+one\s+of\s+(our|the|their)\s+", r"\1 \2 ", text)
     # "… and scored it 1 or 2": the same row's rating
