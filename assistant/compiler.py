@@ -524,6 +524,16 @@ class _Compiler:
         compare = _compare_words(cond.op, value, counted=False)
         return f"whose {_measure_words(self.catalog, cond)}{where} is {compare}"
 
+    def break_words(self, spec: MeasureBase, gap: Any) -> str:
+        one = _activity_words(self.catalog, spec.activity, plural=False)
+        least = "more than" if gap.strict else "at least"
+        unit = gap.unit if gap.n != 1 else gap.unit.rstrip("s")
+        self.assume(
+            f"'after a break' = their previous {one} was {least} {gap.n} {unit} before it "
+            "(calendar days); a first-ever one does not count"
+        )
+        return f" after a break of {least} {gap.n} {unit} since their previous one"
+
     @property
     def currency(self) -> str:
         return self.catalog.dataset.currency or ""
@@ -542,6 +552,9 @@ class _Compiler:
         if same is not None:
             other = _activity_words(self.catalog, same.activity, plural=True)
             signed += f" with no {other} of the same {same.on.replace('_', ' ')}"
+        gap = getattr(spec, "after_break", None)
+        if gap is not None:
+            signed += self.break_words(spec, gap)
         if isinstance(spec.window, AllTime):
             return signed
         resolved = resolve(spec.window, self.as_of)
@@ -825,6 +838,9 @@ def _source_sql(spec: MeasureBase, compiler: _Compiler) -> _Source:
     same = getattr(spec, "none_on_same", None)
     if same is not None:
         rows.where.append(_none_on_same_sql(rows, same, compiler))
+    gap = getattr(spec, "after_break", None)
+    if gap is not None:
+        rows.where.append(_after_break_sql(rows, spec.activity, gap, compiler))
     field_name = spec.field
     if field_name is not None and field_name == event.amount and name != act.source:
         field_name = serving.amount
@@ -841,6 +857,25 @@ def _none_on_same_sql(rows: EventRows, same: Any, compiler: _Compiler) -> str:
         f"{IND}WHERE same_rows.customer_id = {rows.customer}\n"
         f"{IND}  AND same_rows.same_key = {rows.field(same.on)}\n)"
     )
+
+
+def _after_break_sql(rows: EventRows, activity: Any, gap: Any, compiler: _Compiler) -> str:
+    """An earlier row of the same activity, and none of them within the break before this row
+    (calendar days, so a same-day row does not hide the break)."""
+    other = _source_sql(ActivityCondition(activity=activity), compiler)
+    inner = other.select(columns=[f"{other.ts} AS earlier_ts"])
+    earlier = (
+        f"SELECT 1\n{IND}FROM (\n{IND * 2}{_indented(inner, 8)}\n{IND}) AS earlier\n"
+        f"{IND}WHERE earlier.customer_id = {rows.customer}\n"
+        f"{IND}  AND earlier.earlier_ts < {rows.ts}"
+    )
+    unit = gap.unit.rstrip("s").upper()
+    closer = ">=" if gap.strict else ">"
+    within = (
+        f"\n{IND}  AND CAST(earlier.earlier_ts AS DATE) {closer} "
+        f"CAST({rows.ts} AS DATE) - INTERVAL {gap.n} {unit}"
+    )
+    return f"EXISTS (\n{IND}{earlier}\n) AND NOT EXISTS (\n{IND}{earlier}{within}\n)"
 
 
 def _since_signup_sql(rows: EventRows, within: Trailing, catalog: Catalog, union: Any) -> str:

@@ -292,6 +292,16 @@ class NoneOnSame(SpecModel):
     on: str = Field(min_length=1, description="the field both activities share (campaign)")
 
 
+class AfterBreak(SpecModel):
+    """A row counts only when the customer's own previous row of the same activity is at least
+    this long before it ("came back in the last 30 days after a break of 90 days or more"): a
+    customer's very first row has no previous one and does not count. Days are calendar days."""
+
+    n: int = Field(ge=1, le=10_000)
+    unit: Literal["days", "weeks", "months", "years"]
+    strict: bool = Field(default=False, description="more than n (not n or more)")
+
+
 class ActivityCondition(MeasureBase):
     """An aggregate of matching activity in a window compared to a number ("none" = count = 0).
 
@@ -318,6 +328,11 @@ class ActivityCondition(MeasureBase):
         default=None,
         description="only rows within this long from the customer's own signup day (the "
         "signup day is day 1): 'invited a teammate within their first 7 days'",
+    )
+    after_break: AfterBreak | None = Field(
+        default=None,
+        description="count only rows whose previous row of the same activity is this long "
+        "before them: 'came back after a 90-day break'",
     )
 
     @model_validator(mode="after")

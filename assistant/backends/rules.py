@@ -9,6 +9,7 @@ from assistant.catalog import Catalog, load_catalog
 from assistant.lexicon_cache import cached_lexicon
 from assistant.rules.brief import flattened, sql_like, untitled
 from assistant.rules.combine import is_unnarrowed
+from assistant.rules.coverage import walk
 from assistant.rules.homonyms import Homonym
 from assistant.rules.lexicon import Lexicon
 from assistant.rules.parser import RequestParser
@@ -60,13 +61,19 @@ class RulesBackend:
             alone = RequestParser(self.catalog, self.lexicon, turn.as_of).parse(words)
             return bool(alone.conditions) and not alone.unknown_words and not alone.unrecognized
 
+        def about(words: str) -> set[str]:
+            alone = RequestParser(self.catalog, self.lexicon, turn.as_of).parse(words)
+            if alone.unknown_words or alone.unrecognized:
+                return set()
+            return {_about(c) for c in walk(alone.conditions)}
+
         request = sql_like(turn.request)
         brief = flattened(request, self.lexicon.grammar, understood)
         request = request if brief is None else brief.text
         if brief is not None:
             notes += brief.notes
         else:
-            request, title = untitled(request, self.lexicon.grammar, understood)
+            request, title = untitled(request, self.lexicon.grammar, understood, about)
             if title is not None:
                 notes.append(f"'{title}:' read as the request's title, not a condition")
         request, scene = without_scene(request)
@@ -337,3 +344,13 @@ def _said_instead(request: str, word: str, replacement: str) -> str:
     """The request with the first `word` (any case) said as `replacement`."""
     pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
     return pattern.sub(lambda _m: replacement, request, count=1)
+
+
+def _about(condition: Condition) -> str:
+    """What a condition is about: its property, activity, model or kind."""
+    for name in ("attribute", "model"):
+        if isinstance(getattr(condition, name, None), str):
+            return f"{name}:{getattr(condition, name)}"
+    side = getattr(condition, "left", condition)
+    activity = getattr(side, "activity", None)
+    return f"activity:{activity.source}" if activity is not None else condition.kind

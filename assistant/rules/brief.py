@@ -113,17 +113,41 @@ def sql_like(request: str) -> str:
 
 
 def untitled(
-    request: str, grammar: dict[str, Any], understood: Callable[[str], bool]
+    request: str,
+    grammar: dict[str, Any],
+    understood: Callable[[str], bool],
+    about: Callable[[str], set[str]] | None = None,
 ) -> tuple[str, str | None]:
     """'Sustainability push for the client: eco-conscious shoppers in Germany …': the request
-    without a title before its colon, and the title (None when there is none)."""
+    without a title before its colon, and the title (None when there is none). `about` gives
+    what the words alone name conditions about (a property, an activity)."""
     head, colon, rest = request.partition(":")
     if not colon or not rest.strip() or "\n" in head or len(head.split()) > 8:
         return request, None
     titled = _is_title(f"{head}:", grammar.get("brief", {}).get("titles", []), understood)
-    if not titled and not _gloss(head, rest, understood):
+    spelt = about is not None and _spelt_out(head, rest, about)
+    if not titled and not spelt and not _gloss(head, rest, understood):
         return request, None
     return rest.strip(), head.strip()
+
+
+# "customers with …", "accounts that …": an audience said in full, from its noun
+_IN_FULL = re.compile(
+    r"^\s*(?:all\s+|the\s+|any\s+)?(?:customers|clients|accounts|people|shoppers|buyers|"
+    r"users|members|folks|those|ones|anyone|everyone|companies)\s+(?:who|that|with|whose|"
+    r"which)\b",
+    re.IGNORECASE,
+)
+
+
+def _spelt_out(head: str, rest: str, about: Callable[[str], set[str]]) -> bool:
+    """'First order and then nothing since: customers with exactly one purchase ever, …': a
+    lead whose every condition is about something the audience said in full after the colon
+    names again, in its own words; the lead is its headline, not more conditions."""
+    if _WHO.search(head) or not _IN_FULL.match(rest):
+        return False
+    lead, spelt = about(head), about(rest.strip())
+    return bool(lead) and lead <= spelt
 
 
 def _gloss(head: str, rest: str, understood: Callable[[str], bool]) -> bool:

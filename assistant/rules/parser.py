@@ -22,6 +22,7 @@ from typing import Any
 
 from assistant.catalog import Catalog
 from assistant.rules import (
+    after_break,
     comparison,
     exceptions,
     same_thing,
@@ -148,12 +149,17 @@ class RequestParser:
         if unless is not None:
             return self._with_exception(*unless, context)
         text, from_signup = signup_window.taken_out(text) if not depth else (text, None)
+        text, said_break = after_break.taken_out(text) if not depth else (text, None)
+        if said_break is not None:
+            text = self._came_back(text)
         try:
             result = self._unmade_every(self._uncompared(self._parse(text, depth, context)))
         finally:
             self._time_text = outer
         if from_signup is not None:
             self._from_signup(result, from_signup)
+        if said_break is not None:
+            self._after_break(result, said_break)
         if not depth:
             self._reread(result)
             result.conditions = _either_label(result.conditions, result)
@@ -198,6 +204,21 @@ class RequestParser:
         if given is None:
             why = "this data has no signup date" if not self.roles.signup else "no single activity"
             result.unrecognized.append(f"{said.words} ({why} to count it from)")
+            return
+        result.conditions = given
+
+    def _came_back(self, text: str) -> str:
+        """'came back' with no activity said: the catalog's purchases, done again."""
+        purchases = self.catalog.roles.purchases
+        if purchases is None or not after_break.came_back(text):
+            return text
+        return after_break.with_purchases(text, self.catalog.events[purchases].noun)
+
+    def _after_break(self, result: ParseResult, said: after_break.SaidBreak) -> None:
+        """'… after a break of 90 days': the one activity's rows that follow such a break."""
+        given = after_break.given(result.conditions, said)
+        if given is None:
+            result.unrecognized.append(f"{said.words} (no single activity to give the break to)")
             return
         result.conditions = given
 

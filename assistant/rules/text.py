@@ -288,6 +288,13 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
         ),
         r"\1their last \2 was ",
     ),
+    # "whose only order was over a year ago": one of them ever, and that one is the latest
+    (
+        re.compile(
+            r"\bwhose\s+(?:one\s+and\s+)?only\s+(?:one\s+)?([a-z]+?)s?\s+(was|were|happened|came)\b"
+        ),
+        r"with exactly one \1 ever, whose last \1 \2",
+    ),
     # "top quartile", "the bottom decile": that share
     (
         re.compile(
