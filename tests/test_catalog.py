@@ -176,7 +176,7 @@ def test_region_values_name_a_known_country(catalog: Catalog) -> None:
     [
         ("hikers", "products", "category", "Outdoor"),
         ("Outdoor gear", "products", "category", "Outdoor"),
-        ("camping gear", "products", "category", "Outdoor"),
+        ("camping gear", "products", "subcategory", "Camping"),
         ("gadgets", "products", "category", "Electronics"),
         ("tech", "products", "category", "Electronics"),
         ("makeup", "products", "category", "Beauty"),

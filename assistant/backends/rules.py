@@ -7,13 +7,14 @@ import re
 from assistant.backends.base import Clarification, Interpretation, Turn, Validator
 from assistant.catalog import Catalog, load_catalog
 from assistant.lexicon_cache import cached_lexicon
+from assistant.rules import corrections
 from assistant.rules.brief import flattened, sql_like, untitled
 from assistant.rules.combine import is_unnarrowed
 from assistant.rules.coverage import walk
 from assistant.rules.homonyms import Homonym
 from assistant.rules.lexicon import Lexicon
 from assistant.rules.parser import RequestParser
-from assistant.rules.refine import activity_sources, detect_intent, refine, strip_command
+from assistant.rules.refine import REFINED, activity_sources, detect_intent, refine, strip_command
 from assistant.rules.steps import (
     restated,
     split_steps,
@@ -24,19 +25,6 @@ from assistant.rules.steps import (
 from assistant.rules.timeparse import TimeParser
 from assistant.spec import ActivityCondition, Condition, RankCondition, SegmentSpec
 
-# "… sorry no, I meant france", "… oops, make that 2024", "…, I mean Ontario"
-_CORRECTIONS = (
-    re.compile(
-        r"(?:\.{2,}|[,;.!-])\s*(?:\b(?:sorry|oops|whoops|no wait|wait|correction|scratch that)"
-        r"\b[\s,.!:-]*)+(?:no\b[\s,.!-]*)?(?:i\s+meant|i\s+mean|make\s+that|it\s+should\s+be)?"
-        r"\s*(?P<fix>\S.*)$",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        r"(?:\.{2,}|[,;-])\s*(?:no\b[\s,]*)?(?:i\s+meant|i\s+mean|make\s+that)\s+(?P<fix>\S.*)$",
-        re.IGNORECASE,
-    ),
-)
 # The amount said with a number, in the choices offered for "buy a lot of …".
 _AMOUNT_TAILS = ("at least 3 times in the last 12 months", "at least 6 times in the last 12 months")
 EVERYONE = {"all customers", "everyone", "all", "everybody", "the whole base", "all of them"}
@@ -185,29 +173,34 @@ class RulesBackend:
         return Interpretation(spec=current, unrecognized=unrecognized, assumptions=assumptions)
 
     def _self_corrected(self, turn: Turn, validate: Validator | None) -> Interpretation | None:
-        """'pro accounts in germany... sorry no, I meant france': what comes after the
-        correction replaces what it corrects, as a follow-up 'france instead' would."""
-        m = next((m for p in _CORRECTIONS if (m := p.search(turn.request))), None)
-        if m is None or not turn.request[: m.start()].strip():
+        """'silver members - no wait, bronze - who …', 'in the past month - make it 2 months':
+        a number or time said again replaces the one before it in the words; anything else
+        replaces what the words before it say about the same thing, as a follow-up 'bronze
+        instead' would."""
+        text, fixes, said = corrections.all_found(turn.request)
+        if not said:
             return None
-        first = self.interpret(
-            turn.model_copy(update={"request": turn.request[: m.start()]}), validate
-        )
-        if first.spec is None or not first.spec.conditions:
-            return None
-        fix = f"{m.group('fix').strip()} instead"
-        update = {"request": fix, "current": first.spec}
-        second = self.interpret(turn.model_copy(update=update), validate)
-        if second.spec is None or second.spec == first.spec:
-            return None
-        if len(second.spec.conditions) > len(first.spec.conditions):
-            return None  # nothing was replaced: "Texas, wait, who bought online" adds, reads whole
-        note = f"'{m.group(0).strip(' ,.;')}' corrects what was said before it"
-        return second.model_copy(
-            update={
-                "unrecognized": list(dict.fromkeys([*first.unrecognized, *second.unrecognized])),
-                "assumptions": list(dict.fromkeys([*first.assumptions, note, *second.assumptions])),
-            }
+        got = self.interpret(turn.model_copy(update={"request": text}), validate)
+        for fix in fixes:
+            if got.spec is None or not got.spec.conditions:
+                return None
+            update = {"request": f"{fix} instead", "current": got.spec}
+            second = self.interpret(turn.model_copy(update=update), validate)
+            if second.spec is None or second.spec == got.spec:
+                return None
+            if len(second.spec.conditions) > len(got.spec.conditions):
+                return None  # nothing was replaced: "Texas, wait, who bought online" adds
+            got = second.model_copy(
+                update={
+                    "unrecognized": list(dict.fromkeys([*got.unrecognized, *second.unrecognized])),
+                    "assumptions": list(
+                        dict.fromkeys([*got.assumptions, *_not_refined(second.assumptions)])
+                    ),
+                }
+            )
+        notes = [f"'{s.strip(' ,.;')}' corrects what was said before it" for s in said]
+        return got.model_copy(
+            update={"assumptions": list(dict.fromkeys([*notes, *got.assumptions]))}
         )
 
     def _rank_choices(self, turn: Turn, word: str) -> Clarification | None:
@@ -344,6 +337,11 @@ def _said_instead(request: str, word: str, replacement: str) -> str:
     """The request with the first `word` (any case) said as `replacement`."""
     pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
     return pattern.sub(lambda _m: replacement, request, count=1)
+
+
+def _not_refined(notes: list[str]) -> list[str]:
+    """A correction's notes without the follow-up's own ('changed the previous segment')."""
+    return [n for n in notes if n != REFINED]
 
 
 def _about(condition: Condition) -> str:

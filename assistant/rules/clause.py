@@ -54,6 +54,7 @@ class ClauseFacts:
         self.aggregate = ""  # "average rating": the numbers compare avg(field), not each row
         self.leading_time = False  # the time was said before the clause ("in May, who …")
         self.back_reference = ""  # "that year" / "since then": the earlier clause's time
+        self.carried = False  # the time is the earlier clause's ("… but not …")
         self.money_verb = False  # "spent": the clause's amount is money on its activity
         self.share_word = ""  # "mostly": more than half of the activity has the clause's values
         self.dated = False  # a date property took the clause's time ("born before 1970")

@@ -89,6 +89,24 @@ from assistant.windows import (
 MAX_TERM_DEPTH = 2
 
 
+# Negation words that exclude people rather than deny a doing
+_EXCLUDING = frozenset(
+    {
+        "excluding",
+        "exclude",
+        "except",
+        "minus",
+        "leave out",
+        "leaving out",
+        "omit",
+        "omitting",
+        "other than",
+        "apart from",
+        "aside from",
+    }
+)
+
+
 @dataclass
 class ParseResult:
     conditions: list[Condition] = field(default_factory=list)
@@ -1480,6 +1498,7 @@ class RequestParser:
             )
         ):
             facts.window = last_window
+            facts.carried = True
             word = "without" if facts.items[0].joined_by != "but" else "but not"
             result.assumptions.append(f"'{word} …' is about the same period as before it")
 
@@ -2621,6 +2640,10 @@ class RequestParser:
             facts.negated
             and isinstance(facts.window, Since)
             and not facts.back_reference
+            and not facts.carried  # "raised a ticket since March but no overdue invoices"
+            # "leave out anyone who returned something since Christmas": an exclusion of
+            # what was done since, not a "haven't … since"
+            and not set(facts.negation_words) & _EXCLUDING
             # "haven't paid since June": no amount said, so none of the event (not $0)
             and (measure == "count" or (measure == "sum" and facts.money is None))
             and not facts.numbers

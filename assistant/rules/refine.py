@@ -39,6 +39,10 @@ class Refinement:
     notes: list[str] = field(default_factory=list)
 
 
+# the note every follow-up that changes the segment on screen gives
+REFINED = "changed the previous segment"
+
+
 def _starts_with(text: str, phrases: list[str]) -> bool:
     return any(re.match(rf"{re.escape(p)}\b", text) for p in phrases)
 
@@ -178,7 +182,7 @@ def _shown(value: Any) -> str:
 
 def _replace(current: SegmentSpec, conditions: list[Condition], geography: set[str]) -> Refinement:
     spec = current
-    notes = ["changed the previous segment"]
+    notes = [REFINED]
     for condition in conditions:
         # "what about France instead": a new place replaces the old one at every level.
         if isinstance(condition, AttributeCondition) and condition.attribute in geography:

@@ -253,7 +253,13 @@ _SHARE_OF = {"quartile": 25, "quintile": 20, "decile": 10, "tercile": 33, "half"
 
 # Ways of saying a thing that the grammar reads in one form, rewritten to it in this order
 # (pattern, replacement) by `normalize`.
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
+    # "brought it back to a shop": returned in one
+    (
+        re.compile(r"\bback\s+to\s+(?:an?|the|one\s+of\s+(?:our|the))\s+(shops?|stores?)\b"),
+        "back in store",
+    ),
     # "sent a catalog order back", "took the shoes back": the phrasal verb said whole, as the
     # catalogs list it ("sent back a catalog order")
     (
@@ -295,6 +301,101 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
         ),
         r"with exactly one \1 ever, whose last \1 \2",
     ),
+    # "since the start of July", "since New Year": from that day
+    (
+        re.compile(
+            r"\b(since|from|after)\s+(?:the\s+)?(?:start|beginning)\s+of\s+(?=(?:january|february|"
+            r"march|april|may|june|july|august|september|october|november|december)\b)"
+        ),
+        r"\1 ",
+    ),
+    (
+        re.compile(
+            r"\b(?:since|from)\s+the\s+(?:start|beginning)\s+of\s+(?:the|this)\s+"
+            r"(year|month|quarter|week)\b"
+        ),
+        r"this \1",
+    ),
+    # "last December", "this past March": the latest one, as a month said alone is
+    (
+        re.compile(
+            r"\b(?:last|previous|this\s+past)\s+(?=(?:january|february|march|april|may|june|july|"
+            r"august|september|october|november|december)\b(?!\s+(?:19|20)\d\d))"
+        ),
+        "",
+    ),
+    # "last December's buyers", "2025's top spenders": the people of that time
+    (
+        re.compile(
+            r"\b((?:last|this|previous|past)\s+(?:year|month|quarter|week|summer|winter|spring|"
+            r"autumn|fall)|january|february|march|april|may|june|july|august|september|october|"
+            r"november|december|(?:19|20)\d\d)'s\s+([a-z]+(?:\s+[a-z]+)?)"
+            r"(?=\s+(?:who|that|which|with|in|from|but|and)\b|[,.;]|$)"
+        ),
+        r"\2 in \1",
+    ),
+    (
+        re.compile(r"\b(since|from|after)\s+(?:the\s+)?new\s+year(?:'s)?(?:\s+day)?\b"),
+        r"\1 january 1",
+    ),
+    # "male 25-44 usa footwear 6mo": a range of two-digit numbers said right after who the
+    # people are is their age, not a count of what follows
+    (
+        re.compile(
+            r"\b(males?|females?|men|women|man|woman|guys|ladies|girls|boys|people|adults|"
+            r"customers|shoppers)\s+([1-9]\d)\s*(?:-|–|to)\s*([1-9]\d)\b(?!\s*(?:%|k\b|[a-z]*\s*ago\b|"
+            r"times\b|orders?\b|purchases?\b|visits?\b|logins?\b|sessions?\b|days?\b|weeks?\b|"
+            r"months?\b|employees\b|users\b|seats\b))(?!\s*,?\s*(?:years?\s+old|yo)\b)(?!\s*(?:y/?o|yrs?)\b)"
+        ),
+        r"\1 aged \2-\3,",
+    ),
+    # "are not opt in for email", "opt-in to sms": the consent as the catalogs word it
+    (re.compile(r"\bopt(?:ed)?[\s-]?in(?:ed)?\s+(?:for|to|into|on|of)\s+"), "opted in to "),
+    # "between 1st and 24th December", "from the 1st to the 24th of December": both days
+    (
+        re.compile(
+            r"\b(between|from)\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+(and|to|until|till|through|-)\s+"
+            rf"(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTHS})\b"
+        ),
+        r"\1 \5 \2 \3 \5 \4",
+    ),
+    # days known by name: "since Christmas Day", "before Valentine's Day"
+    (re.compile(r"\bchristmas\s+day\b"), "december 25"),
+    (re.compile(r"\bchristmas\s+eve\b"), "december 24"),
+    (re.compile(r"\bboxing\s+day\b"), "december 26"),
+    (re.compile(r"\bnew\s+year'?s\s+eve\b"), "december 31"),
+    (re.compile(r"\bnew\s+year'?s\s+day\b"), "january 1"),
+    (re.compile(r"\bvalentine'?s\s+day\b"), "february 14"),
+    (re.compile(r"\bhalloween\b"), "october 31"),
+    # "churned in the september": the month (an article a non-native speaker adds)
+    (
+        re.compile(
+            r"\b(in|during|since|from|before|until)\s+the\s+(?=(?:january|february|march|april|may|"
+            r"june|july|august|september|october|november|december)\b)"
+        ),
+        r"\1 ",
+    ),
+    # "200 <= employees <= 2000": the property between both
+    (
+        re.compile(r"\b(\d[\d,.]*)\s*<=\s*([a-z][a-z _]*?)\s*<=\s*(\d[\d,.]*)"),
+        r"\2 between \1 and \3",
+    ),
+    (
+        re.compile(r"\b(\d[\d,.]*)\s*<\s*([a-z][a-z _]*?)\s*<\s*(\d[\d,.]*)"),
+        r"\2 more than \1 and less than \3",
+    ),
+    # "haven't got any overdue invoices": none of them
+    (
+        re.compile(
+            r"\b(?:have\s*n[o']t|has\s*n[o']t|have\s+not|has\s+not)\s+got\s+(?:any\s+|an?\s+)"
+        ),
+        "have no ",
+    ),
+    # "raised a ticket since March but have no overdue invoices": what they have now, not a
+    # second thing done in that time
+    (re.compile(r"\bbut\s+(?:(?:they|who|that)\s+)?(have|has|having)\s+no\b"), r"and \1 no"),
+    # "the mens which are single": the men ('mens' before who/which is no department)
+    (re.compile(r"\b(men|women)s(?=\s+(?:which|who|that)\b)"), r"\1"),
     # "top quartile", "the bottom decile": that share
     (
         re.compile(
@@ -308,6 +409,32 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
             r"(?<!the )(?<!top )(?<!bottom )(?<!first )(?<!last )\b((?:19|20)\d\d)\s+"
             r"((?:(?![a-z-]*est\b|most\b|top\b)[a-z-]+\s+){0,2}?(?:shoppers|buyers|customers|"
             r"purchasers|spenders|clients|accounts|users|orderers))\b"
+        ),
+        r"\2 in \1",
+    ),
+    # "(all categories, all channels)", "(any channel)": a bracket saying nothing is left out
+    (
+        re.compile(
+            r"\s*\((?:\s*(?:across\s+|in\s+|from\s+)?(?:all|any|every)\s+[a-z]+(?:\s+[a-z]+)?\s*"
+            r"(?:,|and|&)?)+\s*\)"
+        ),
+        "",
+    ),
+    # "spent over $500 on a single order": one order of that size, not a sum of them
+    (
+        re.compile(
+            r"\b(?:spent|spend|spends|spending|paid|pay)\s+((?:over|more\s+than|above|at\s+least|"
+            r"upwards\s+of|in\s+excess\s+of|under|less\s+than|below)\s+)?(\$?\s?\d[\d,.]*k?)\s+"
+            r"(?:on|in|with|for)\s+(?:a\s+single|one\s+single|a\s+single|just\s+one|one|a)\s+"
+            r"((?:[a-z-]+\s+)?(?:order|purchase|transaction|basket|invoice|booking))\b"
+        ),
+        lambda m: f"with a {m.group(3)} {m.group(1) or 'of at least '}{m.group(2)}",
+    ),
+    # "total 2002 spend", "their 2025 revenue": the figure of that year
+    (
+        re.compile(
+            r"(?<!the )(?<!top )(?<!bottom )\b((?:19|20)\d\d)\s+(spend|spending|revenue|sales|"
+            r"order\s+value|billings?|turnover)\b"
         ),
         r"\2 in \1",
     ),
@@ -373,6 +500,8 @@ def normalize(text: str) -> str:
         "",
         text,
     )
+    # "the whole of Germany", "all of the UK": the place itself
+    text = re.sub(r"\b(?:the\s+)?(?:whole|entire)\s+of\s+(?=[a-z])", "", text)
     # "customers who don't own a car": without one
     text = re.sub(
         r"\b(?:who\s+)?(?:do|does|did)\s+not\s+(?:have|own|possess)\s+(?=(?:an?|any)\s)",
@@ -410,6 +539,10 @@ def normalize(text: str) -> str:
         r"\1not \2",
         text,
     )
+    # "abc class = a", "loyalty tier != none": a property set to a value said in words is the
+    # property and its value ("exactly" is for numbers)
+    text = re.sub(r"\s*(?:!=|<>)\s*(?=['\"]?[a-z])", " not ", text)
+    text = re.sub(r"(?<![<>!=])\s*==?\s*(?=['\"]?[a-z])", " ", text)
     for symbol, words in _SYMBOLS:
         text = text.replace(symbol, words)
     # "2+ orders 90d", "0 logins 30d": analysts' shorthand for the trailing period

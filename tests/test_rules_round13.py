@@ -1,0 +1,224 @@
+"""Specification: readings built for the round 13 voices (issue 11): requests that correct
+themselves as they go, boolean logic typed as symbols, a non-native speaker's grammar, calendar
+days said by name, and terse keyword lists."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from rules_reading import activities, read
+
+from assistant.spec import AttributeCondition, OrGroup, SegmentRef
+from assistant.windows import Between, Calendar, Month, Since, Trailing, Year
+
+TPCDS_AS_OF = date(2003, 1, 12)
+
+
+def _attributes(got) -> dict[str, AttributeCondition]:
+    return {c.attribute: c for c in got.spec.conditions if isinstance(c, AttributeCondition)}
+
+
+# -- a request that corrects itself --------------------------------------------------------------
+
+
+def test_a_corrected_value_in_the_middle_replaces_what_it_corrects(retail):
+    got = read(
+        retail,
+        "Silver members - no wait, bronze - who signed up in the past 12 months and have never"
+        " opened any of our emails",
+    )
+    assert _attributes(got)["loyalty_tier"].value == "bronze"
+    assert "signup_date" in _attributes(got)
+    (never,) = activities(got)
+    assert (never.op, never.value) == ("=", 0)
+    assert any("corrects" in a for a in got.assumptions)
+
+
+def test_a_corrected_time_and_a_corrected_place_in_one_request(retail):
+    got = read(
+        retail,
+        "Customers in Bavaria, er I mean the whole of Germany, who browsed electronics in the past"
+        " month - make it 2 months - but didn't buy any electronics in that time",
+    )
+    assert set(_attributes(got)) == {"country"} and _attributes(got)["country"].value == "DE"
+    assert {c.window for c in activities(got)} == {Trailing(n=2, unit="months")}
+    assert not got.unrecognized
+
+
+@pytest.mark.parametrize(
+    ("said", "meant"),
+    [
+        ("orders over $200 actually $250 in the last 90 days", 250),
+        ("women who spent over 300, no wait, 400 dollars, in 2025", 400),
+    ],
+)
+def test_a_number_said_again_replaces_the_last_number(retail, said, meant):
+    got = read(retail, said)
+    values = [c.value for c in activities(got)] + [
+        f.min for c in activities(got) for f in c.activity.filters.values() if hasattr(f, "min")
+    ]
+    assert any(v is not None and abs(v - meant) < 1 for v in values)
+    assert not any(v is not None and abs(v - meant) > 1 and v > 100 for v in values)
+
+
+def test_a_bare_no_between_breaks_is_a_correction(saas):
+    got = read(saas, "lifecycle at risk accounts - no, the lapsed ones - that paid us over 2,000")
+    assert [(c.model, c.label) for c in got.spec.conditions if isinstance(c, SegmentRef)] == [
+        ("lifecycle", "lapsed")
+    ]
+
+
+def test_a_number_without_one_before_it_is_no_correction(retail):
+    got = read(retail, "customers with no 2 orders")
+    assert not any("corrects" in a for a in got.assumptions)
+
+
+# -- boolean logic typed as symbols --------------------------------------------------------------
+
+
+def test_a_property_set_to_a_word_is_that_value(retail):
+    got = read(retail, "ABC class = A AND primary_device = android AND push_opt_in = true")
+    assert [(c.model, c.label) for c in got.spec.conditions if isinstance(c, SegmentRef)] == [
+        ("abc", "a")
+    ]
+    assert _attributes(got)["primary_device"].value == "android"
+
+
+def test_a_chain_of_comparisons_is_a_range(saas):
+    got = read(saas, "country in US, CA and 200 <= employees <= 2000")
+    assert _attributes(got)["employees"].op == "between"
+    assert _attributes(got)["employees"].value == [200, 2000]
+
+
+def test_brackets_group_an_or(retail):
+    got = read(retail, "(reward preference points or loyalty tier gold) and income band 200k+")
+    (either,) = [c for c in got.spec.conditions if isinstance(c, OrGroup)]
+    assert len(either.conditions) == 2 and "income_band" in _attributes(got)
+
+
+# -- a non-native speaker's grammar ---------------------------------------------------------------
+
+
+def test_opt_in_for_is_the_consent(retail):
+    got = read(
+        retail,
+        "RFM Loyal Customers which live in France or in Germany and are not opt in for email",
+    )
+    assert _attributes(got)["email_opt_in"].value is False
+
+
+def test_the_mens_which_are_men(tpcds):
+    got = read(tpcds, "give me the mens which is single and having 3 or more childs", TPCDS_AS_OF)
+    assert _attributes(got)["gender"].value == "M" and not activities(got)
+
+
+def test_the_article_before_a_month_is_dropped(saas):
+    got = read(saas, "enterprise account which churn in the september")
+    (churned,) = activities(got)
+    assert churned.window == Month(month=9)
+
+
+def test_in_this_time_is_the_earlier_time(retail):
+    got = read(
+        retail,
+        "give me the persons which bought electronic online in last 90 days, spend more than 500"
+        " in total in this time, and never did a return",
+    )
+    assert {c.window for c in activities(got) if c.measure == "sum"} == {
+        Trailing(n=90, unit="days")
+    }
+    assert not got.unrecognized
+
+
+def test_havent_got_any_is_none_at_all(saas):
+    got = read(
+        saas,
+        "Customers who've raised a billing query since 1st March but haven't got any overdue"
+        " invoices",
+    )
+    ticket, overdue = activities(got)
+    assert ticket.activity.filters == {"topic": ["billing"]}
+    assert (overdue.op, overdue.value, overdue.window.kind) == ("=", 0, "all_time")
+    assert not got.unrecognized
+
+
+# -- calendar days said by name -------------------------------------------------------------------
+
+
+def test_since_the_start_of_a_month_and_since_new_year(retail):
+    got = read(
+        retail,
+        "Customers who bought in the first half of this year but nothing since the start of July",
+    )
+    assert Since(start=date(2026, 7, 1)) in {c.window for c in activities(got)}
+    got = read(retail, "Last December's buyers who haven't bought anything since New Year")
+    windows = {c.window for c in activities(got)}
+    assert Month(month=12) in windows and Since(start=date(2026, 1, 1)) in windows
+    assert not got.unrecognized
+
+
+def test_since_the_start_of_the_year_is_this_year(retail):
+    (bought,) = activities(read(retail, "customers who bought since the start of the year"))
+    assert bought.window == Calendar(period="this_year")
+
+
+def test_ordinal_days_of_a_month_and_christmas_day(tpcds):
+    got = read(
+        tpcds,
+        "the in-store shoppers from the run-up to Christmas - anyone who bought in one of our"
+        " shops between 1st and 24th December - but leave out anybody who's brought something"
+        " back to a shop since Christmas Day.",
+        TPCDS_AS_OF,
+    )
+    bought, returned = activities(got)
+    assert bought.window == Between(start=date(2002, 12, 1), end=date(2002, 12, 24))
+    assert returned.activity.source == "store_returns"
+    assert (returned.op, returned.value) == ("=", 0)
+    assert returned.window == Since(start=date(2002, 12, 25))
+
+
+def test_excluding_what_was_done_since_needs_nothing_before(retail):
+    got = read(retail, "women, excluding anyone who bought since March")
+    assert [(c.op, c.value) for c in activities(got)] == [("=", 0)]
+
+
+# -- figures of a year, single orders, keyword lists ----------------------------------------------
+
+
+def test_a_years_spend_is_the_spend_in_that_year(tpcds):
+    got = read(
+        tpcds,
+        "gender = F AND bought (Books OR Music) in 2002 AND total 2002 spend (all categories, all"
+        " channels) >= 40000",
+        TPCDS_AS_OF,
+    )
+    (spend,) = [c for c in activities(got) if c.measure == "sum"]
+    assert (spend.window, spend.op, spend.value) == (Year(year=2002), ">=", 40000)
+    assert not got.unrecognized
+
+
+def test_a_count_of_a_years_worth_is_not_that_years_purchases(retail):
+    got = read(retail, "customers with 2000 purchases")
+    assert got.spec is None or not any(c.window.kind == "year" for c in activities(got))
+    assert any("2000" in u for u in got.unrecognized)
+
+
+def test_spent_on_a_single_order_is_one_order_of_that_size(retail, tpcds):
+    (order,) = activities(read(retail, "anyone who spent over $500 on a single order"))
+    assert order.measure == "count" and order.activity.filters["total_amount"].min > 500
+    got = read(tpcds, "anyone who spent over $50,000 on a single web order", TPCDS_AS_OF)
+    assert any("web order over" in u for u in got.unrecognized)  # no order total: said, not summed
+
+
+def test_a_range_after_who_they_are_is_their_age(retail):
+    got = read(retail, "male 25-44 usa footwear 6mo emailable")
+    assert _attributes(got)["age"].value == [25, 44]
+    (footwear,) = activities(got)
+    assert (footwear.op, footwear.value) == (">=", 1)
+
+
+def test_camping_gear_is_the_camping_subcategory(retail):
+    got = read(retail, "Shoppers who bought water sports or camping gear over the summer")
+    (bought,) = activities(got)
+    assert bought.activity.filters == {"subcategory": ["Water Sports", "Camping"]}
