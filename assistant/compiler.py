@@ -838,6 +838,8 @@ def _source_sql(spec: MeasureBase, compiler: _Compiler) -> _Source:
     same = getattr(spec, "none_on_same", None)
     if same is not None:
         rows.where.append(_none_on_same_sql(rows, same, compiler))
+    if act.each_total is not None:
+        rows.where.append(_each_total_sql(rows, spec, compiler))
     gap = getattr(spec, "after_break", None)
     if gap is not None:
         rows.where.append(_after_break_sql(rows, spec.activity, gap, compiler))
@@ -857,6 +859,46 @@ def _none_on_same_sql(rows: EventRows, same: Any, compiler: _Compiler) -> str:
         f"{IND}WHERE same_rows.customer_id = {rows.customer}\n"
         f"{IND}  AND same_rows.same_key = {rows.field(same.on)}\n)"
     )
+
+
+def _each_total_sql(rows: EventRows, spec: MeasureBase, compiler: _Compiler) -> str:
+    """The row's event (its order) is one whose lines, as the activity counts them, add up to
+    the range."""
+    act = spec.activity
+    bound = act.each_total
+    plain = act.model_copy(update={"each_total": None})
+    other = _source_sql(ActivityCondition(activity=plain, window=spec.window), compiler)
+    key, amount = _instance_sql(other.rows), _amount_sql(other.rows)
+    inner = other.select(columns=[f"{key} AS event_key", f"{amount} AS event_amount"])
+    checks = []
+    if bound.min is not None:
+        checks.append(f"sum(events.event_amount) >= {bound.min}")
+    if bound.max is not None:
+        checks.append(f"sum(events.event_amount) <= {bound.max}")
+    having = " AND ".join(checks) or "TRUE"
+    return (
+        f"{_instance_sql(rows)} IN (\n{IND}SELECT events.event_key\n{IND}FROM (\n{IND * 2}"
+        f"{_indented(inner, 8)}\n{IND}) AS events\n{IND}GROUP BY events.event_key\n"
+        f"{IND}HAVING {having}\n)"
+    )
+
+
+def _instance_sql(rows: EventRows) -> str:
+    event = rows.event
+    if event.union:
+        return f"{rows.event_name}.instance"
+    if not event.instance:
+        raise CompileError(f"{rows.event_name} has no instance to total by")
+    return rows.field_ref(event.instance)
+
+
+def _amount_sql(rows: EventRows) -> str:
+    event = rows.event
+    if event.union:
+        return f"{rows.event_name}.amount"
+    if not event.amount:
+        raise CompileError(f"{rows.event_name} has no amount to total")
+    return rows.field(event.amount)
 
 
 def _after_break_sql(rows: EventRows, activity: Any, gap: Any, compiler: _Compiler) -> str:
@@ -1138,7 +1180,22 @@ def _activity_words(catalog: Any, act: Any, plural: bool) -> str:
     if groups:
         # "purchases of toys and of grocery (both in one purchase)"
         details.append(f"{' and '.join(groups)} (both in one {event.noun})")
+    if act.each_total is not None:
+        details.append(_each_total_words(catalog, act.each_total, event.noun))
     return " ".join([base, *details])
+
+
+def _each_total_words(catalog: Any, bound: Any, noun: str) -> str:
+    """'totalling more than $500 (the {noun}'s own lines added up)'."""
+    money = catalog.dataset.currency or ""
+    low, high = bound.min, bound.max
+    if low is not None and high is not None:
+        said = f"between {money}{low:,.2f} and {money}{high:,.2f}"
+    elif low is not None:
+        said = f"at least {money}{low:,.2f}"
+    else:
+        said = f"at most {money}{high:,.2f}"
+    return f"totalling {said} each (each {noun}'s own lines added up)"
 
 
 def _filter_phrases(catalog: Any, source: str, filters: dict, predicates: list[str]) -> list[str]:

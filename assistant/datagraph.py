@@ -268,6 +268,10 @@ class EventRows:
             return f"{self.event_name}.ts"
         return self._ref_sql(self.event.time)
 
+    def field_ref(self, ref: str) -> str:
+        """A column of the event's table (or a table it joins), as the catalog refers to it."""
+        return self._ref_sql(ref)
+
     def _ref_sql(self, ref: str) -> str:
         table, column = self.graph.qualify(self.base, ref)
         self.need(table)

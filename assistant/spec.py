@@ -83,6 +83,11 @@ class Activity(SpecModel):
         description="filters on the event's lines each met by a line of the same event "
         "('toys and groceries in the same order': [{category: [Toys]}, {category: [Grocery]}])",
     )
+    each_total: Range | None = Field(
+        default=None,
+        description="only events whose own total amount (the sum of their lines) is in this "
+        "range: 'a web order over $500' where an order's amount is on its lines",
+    )
 
     @model_validator(mode="after")
     def _known(self, info: ValidationInfo) -> Activity:

@@ -80,6 +80,7 @@ class ClauseFacts:
         # "2 orders over $50", "items with a current price over $90": a comparison on each
         # row's own field (the event's amount when `meanings` is None), not on a total.
         self.row_bounds: list[RowBound] = []
+        self.each_totals: dict[str, dict[str, Any]] = {}  # an event's own total, by source
         self.aggregate_field: list[Meaning] = []  # "average order value": avg of that column
         self._aggregate_at = -1  # where a ranking word became an aggregate ("biggest order")
         self.per_event = False  # "spent more than $100 per order": the average order
@@ -320,6 +321,13 @@ class ClauseFacts:
             if bound.meanings is None:
                 if self.vocab.measure_source(bound.item.meaning.name) == source:
                     name = event.amount if one_row_per_event(catalog, source) else None
+                    if name is None and event.amount and (event.instance or event.union):
+                        # "a web order over $500" where an order's amount is on its lines:
+                        # the order's own total
+                        ftype = catalog.graph.event_fields(source)[event.amount].type
+                        self.each_totals[source] = bound.range(ftype)
+                        bound.used = True
+                        continue
             else:
                 for m in bound.meanings:
                     if m.kind == "field":

@@ -2598,7 +2598,12 @@ class RequestParser:
                     f"{column} = '{fixed[0]}')"
                 )
         try:
-            activity = Activity(source=source, filters=filters, predicates=predicates)
+            activity = Activity(
+                source=source,
+                filters=filters,
+                predicates=predicates,
+                each_total=facts.each_totals.get(source),
+            )
         except ValueError as exc:
             result.unrecognized.append(f"{facts.text()} ({_first_error(exc)})")
             return []
