@@ -373,6 +373,8 @@ class _Compiler:
         their first/last anchor row satisfies the comparison."""
         after = cond.after
         assert after is not None
+        if after.within is not None:
+            return self.activity_within(cond)
         anchor = _source_sql(ActivityCondition(activity=after.activity, window=after.window), self)
         edge = "max" if after.which == "last" else "min"
         anchor_ts = anchor.ts
@@ -405,6 +407,48 @@ class _Compiler:
             "not match"
         )
         return _membership(audience_key(self.catalog), "IN", inner), text
+
+    def activity_within(self, cond: ActivityCondition) -> tuple[str, str]:
+        """Customers with a matching row within a span after any one of their anchor rows
+        ('cancelled within 30 days of raising an outage ticket'), or, for none, customers with
+        an anchor row and no such row after any of them."""
+        after = cond.after
+        assert after is not None and after.within is not None
+        some = _satisfies(cond.op, cond.value, 1) and not _satisfies(cond.op, cond.value, 0)
+        none = _satisfies(cond.op, cond.value, 0) and not _satisfies(cond.op, cond.value, 1)
+        if not (some or none):
+            raise CompileError("a time counted from another event counts 'at least one' or 'none'")
+        anchor = _source_sql(ActivityCondition(activity=after.activity, window=after.window), self)
+        anchors = anchor.select(columns=[f"{anchor.ts} AS anchor_ts"])
+        later = _source_sql(cond.model_copy(update={"after": None}), self)
+        rows = later.select(columns=[f"{later.ts} AS ts"])
+        unit = after.within.unit.rstrip("s").upper()
+        within = (
+            "SELECT DISTINCT anchors.customer_id\n"
+            f"FROM (\n{IND}{_indented(anchors, 4)}\n) anchors\n"
+            f"JOIN (\n{IND}{_indented(rows, 4)}\n) later\n"
+            f"  ON later.customer_id = anchors.customer_id\n"
+            f" AND CAST(later.ts AS DATE) >= CAST(anchors.anchor_ts AS DATE)\n"
+            f" AND CAST(later.ts AS DATE) <= CAST(anchors.anchor_ts AS DATE) + INTERVAL "
+            f"{after.within.n} {unit}"
+        )
+        key = audience_key(self.catalog)
+        plain = cond.model_copy(update={"after": None, "op": ">=", "value": 1})
+        text = self.activity_text(plain, zero_ok=False)
+        anchor_words = _activity_words(self.catalog, after.activity, plural=False)
+        span = f"{after.within.n} {after.within.unit}"
+        text += f" within {span} of a {anchor_words}"
+        self.assume(
+            f"'within {span} of' counts from the day of each of the customer's own "
+            f"{_activity_words(self.catalog, after.activity, plural=True)} (that day included)"
+        )
+        if some:
+            return _membership(key, "IN", within), text
+        sql = f"{_membership(key, 'IN', anchor.select(distinct=True))}\n  AND " + _membership(
+            key, "NOT IN", within
+        )
+        counted = _activity_words(self.catalog, cond.activity, plural=True)
+        return sql, f"with a {anchor_words} and no {counted} within {span} of it"
 
     def aggregate(self, spec: MeasureBase, source: _Source) -> str:
         match spec.measure:

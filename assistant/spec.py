@@ -286,6 +286,12 @@ class AfterEvent(SpecModel):
         description="only anchor rows in this window ('clicked last week but did not buy "
         "afterwards': their first click of last week)",
     )
+    within: Trailing | None = Field(
+        default=None,
+        description="only rows within this long after one of the customer's anchor rows, any of "
+        "them, days counted on the calendar with the anchor's day as day 0 ('cancelled within "
+        "30 days of raising an outage ticket'); counts 'at least one' or 'none' only",
+    )
 
 
 class NoneOnSame(SpecModel):

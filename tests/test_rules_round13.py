@@ -8,8 +8,16 @@ from datetime import date
 
 import pytest
 from rules_reading import activities, read
+from test_compiler import COMPLETED, CampaignEvents, Purchases, run_compiled
 
-from assistant.spec import AttributeCondition, OrGroup, SegmentRef
+from assistant.spec import (
+    ActivityCondition,
+    AfterEvent,
+    AttributeCondition,
+    OrGroup,
+    SegmentRef,
+    SegmentSpec,
+)
 from assistant.windows import Between, Calendar, Month, Since, Trailing, Year
 
 TPCDS_AS_OF = date(2003, 1, 12)
@@ -222,3 +230,94 @@ def test_camping_gear_is_the_camping_subcategory(retail):
     got = read(retail, "Shoppers who bought water sports or camping gear over the summer")
     (bought,) = activities(got)
     assert bought.activity.filters == {"subcategory": ["Water Sports", "Camping"]}
+
+
+# -- a time counted from each customer's own earlier event ---------------------------------------
+
+
+def _clicks_then_buys(executor, days: int) -> tuple[set[int], set[int]]:
+    """(customers who bought within `days` of any click of theirs, customers with a click)."""
+    clicks = executor.query(
+        "SELECT customer_id, CAST(event_ts AS DATE) FROM campaign_events WHERE event_type ="
+        " 'clicked'",
+        max_rows=1_000_000,
+    ).rows
+    buys = executor.query(
+        f"SELECT customer_id, CAST(transaction_ts AS DATE) FROM ({COMPLETED}) p",
+        max_rows=1_000_000,
+    ).rows
+    bought: dict[int, list[date]] = {}
+    for customer, day in buys:
+        bought.setdefault(customer, []).append(day)
+    within = {
+        c for c, click in clicks if any(0 <= (d - click).days <= days for d in bought.get(c, []))
+    }
+    return within, {c for c, _ in clicks}
+
+
+@pytest.mark.parametrize("none", [False, True])
+def test_within_days_of_any_earlier_event(executor, none: bool) -> None:
+    clicked = CampaignEvents().model_copy(update={"filters": {"event_type": ["clicked"]}})
+    after = AfterEvent(activity=clicked, which="first", within=Trailing(n=7, unit="days"))
+    bought = ActivityCondition(
+        activity=Purchases(), after=after, op="=" if none else ">=", value=0 if none else 1
+    )
+    audience = set(run_compiled(executor, SegmentSpec(conditions=[bought])))
+    within, clickers = _clicks_then_buys(executor, 7)
+    assert audience == (clickers - within if none else within) and audience
+
+
+def test_within_days_of_raising_it_follows_the_earlier_event(saas):
+    got = read(
+        saas,
+        "Organisations that reported an outage and then cancelled within 30 days of raising it",
+    )
+    (churned,) = [c for c in activities(got) if c.after is not None]
+    assert churned.after.within == Trailing(n=30, unit="days")
+    assert churned.window.kind == "all_time" and not got.unrecognized
+    got = read(
+        saas, "accounts that reported an outage and did not cancel within 30 days of raising it"
+    )
+    (kept,) = [c for c in activities(got) if c.after is not None]
+    assert (kept.op, kept.value, kept.after.within.n) == ("=", 0, 30)
+
+
+# -- more calendar and shorthand -------------------------------------------------------------------
+
+
+def test_the_same_quarter_the_year_before_is_the_earlier_time_a_year_back(tpcds):
+    got = read(
+        tpcds,
+        "Children's buyers from last quarter who didn't buy any children's items in the same"
+        " quarter the year before",
+        TPCDS_AS_OF,
+    )
+    assert [c.window for c in activities(got)] == [
+        Calendar(period="last_quarter"),
+        Between(start=date(2001, 10, 1), end=date(2001, 12, 31)),
+    ]
+
+
+def test_a_small_number_of_m_is_months_unless_money(tpcds):
+    got = read(tpcds, "female 25-34 sports 12m mountain tz", TPCDS_AS_OF)
+    (sports,) = activities(got)
+    assert sports.window == Trailing(n=12, unit="months") and not got.unrecognized
+    (spend,) = activities(read(tpcds, "customers who spent over 2m", TPCDS_AS_OF))
+    assert spend.value == 2_000_000
+
+
+def test_a_terms_own_time_is_not_the_lists(tpcds):
+    got = read(tpcds, "lapsed online (no web order 6m) + instore purchase 90d", TPCDS_AS_OF)
+    windows = {(c.activity.source, c.op, c.window) for c in activities(got)}
+    assert ("web_purchases", "=", Trailing(n=6, unit="months")) in windows
+    assert ("store_purchases", ">=", Trailing(n=90, unit="days")) in windows
+
+
+def test_a_coupon_on_their_order_is_on_those_orders(tpcds):
+    got = read(
+        tpcds,
+        "The previous month's online shoppers who redeemed a coupon on their order",
+        TPCDS_AS_OF,
+    )
+    (web,) = activities(got)
+    assert web.activity.predicates and web.window == Calendar(period="last_month")

@@ -320,7 +320,9 @@ def share_windows(
             # "at least 2 web orders and at least 2 catalog orders in the past two years":
             # counted items share the list's time too (only bare ones its channel)
             if not mine or not all(
-                (out[i].bare_activity or window is not None)
+                # a catalog term's own time is the term's ("lapsed online": 6 months)
+                _no_own_time(out[i])
+                and (out[i].bare_activity or window is not None)
                 and isinstance(out[i].condition, ActivityCondition)
                 and family(out[i].condition.activity.source) == family(last.activity.source)
                 for i in mine
@@ -645,3 +647,11 @@ def only_then_never(conditions: list[Condition], result: ParseResult) -> list[Co
                 result.assumptions.append(note)
         out.append(c)
     return out
+
+
+def _no_own_time(item: Tagged) -> bool:
+    """Said in the request, or a catalog term whose condition has no time of its own."""
+    condition = item.condition
+    return item.term is None or (
+        isinstance(condition, ActivityCondition) and condition.window.kind == "all_time"
+    )

@@ -25,6 +25,7 @@ from assistant.rules import (
     after_break,
     comparison,
     exceptions,
+    from_event,
     same_thing,
     sequence,
     signup_window,
@@ -168,6 +169,7 @@ class RequestParser:
             return self._with_exception(*unless, context)
         text, from_signup = signup_window.taken_out(text) if not depth else (text, None)
         text, said_break = after_break.taken_out(text) if not depth else (text, None)
+        text, from_anchor = from_event.taken_out(text) if not depth else (text, None)
         if said_break is not None:
             text = self._came_back(text)
         try:
@@ -178,6 +180,8 @@ class RequestParser:
             self._from_signup(result, from_signup)
         if said_break is not None:
             self._after_break(result, said_break)
+        if from_anchor is not None:
+            self._from_event(result, from_anchor)
         if not depth:
             self._reread(result)
             result.conditions = _either_label(result.conditions, result)
@@ -237,6 +241,14 @@ class RequestParser:
         given = after_break.given(result.conditions, said)
         if given is None:
             result.unrecognized.append(f"{said.words} (no single activity to give the break to)")
+            return
+        result.conditions = given
+
+    def _from_event(self, result: ParseResult, said: from_event.FromEvent) -> None:
+        """'… and then cancelled within 30 days of raising it': from each anchor row."""
+        given = from_event.given(result.conditions, said)
+        if given is None:
+            result.unrecognized.append(f"{said.words} (no single activity after another to time)")
             return
         result.conditions = given
 

@@ -48,6 +48,24 @@ _NUMBER_WORD = "|".join(sorted([*UNITS, *TENS, *SCALES], key=len, reverse=True))
 _NUMBER_RUN = re.compile(rf"\b(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:{_NUMBER_WORD}))*\b")
 _MONEY = re.compile(r"(?:\$|€|£|usd\s*)\s*(\d[\d,]*(?:\.\d+)?)(?:\s*(k|m)\b)?")
 _SUFFIXED = re.compile(r"\b(\d+(?:\.\d+)?)(k|m)\b")
+# "sports 12m", "no web order 6m": a bare small number of m is months, unless money is spoken of
+# just before it ("revenue over 2m")
+_MONTHS_SHORT = re.compile(r"(?<![$£€\d.,])\b([1-9]|[1-3]\d)m\b")
+_MONEY_BEFORE = re.compile(
+    r"(?:spen[dt]\w*|revenue|sales|income|earn\w*|worth|paid|pay\w*|budget|billed|value|"
+    r"turnover|arr|mrr|profit|\$|£|€|usd|eur|gbp|dollars?)\W+(?:\w+\W+){0,2}$"
+)
+
+
+def _months_unless_money(m: re.Match[str]) -> str:
+    if _MONEY_BEFORE.search(m.string[: m.start()].lower()):
+        return m.group(0)
+    before = m.string[: m.start()].lower()
+    if re.search(r"\b(?:last|past|in|within|for|over|than|least|most|under|every|per)\s+$", before):
+        return f"{m.group(1)} months"
+    return f"in the last {m.group(1)} months"
+
+
 _THOUSANDS = re.compile(r"\b(\d{1,3}(?:,\d{3})+)\b")
 _ONE_UNIT_AGO = re.compile(r"\ban? (year|month|week|day|quarter|hour)s?\b(?=\s+(?:ago|back)\b)")
 # Analysts' shorthand: "recency > 90d", "frequency >= 3", "10+ logins last 30d", "6mo", "2wks".
@@ -367,6 +385,27 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
     (re.compile(r"\bnew\s+year'?s\s+day\b"), "january 1"),
     (re.compile(r"\bvalentine'?s\s+day\b"), "february 14"),
     (re.compile(r"\bhalloween\b"), "october 31"),
+    # "the same quarter the year before", "the same period last year": the earlier time, a year
+    # back (said so the time parser does not read "last year" as a time of its own)
+    (
+        re.compile(
+            r"\b(?:in\s+|during\s+)?(?:the\s+)?same\s+(?:quarter|month|week|period|time|months|"
+            r"weeks|season|window)\s+(?:of\s+)?(?:the\s+year\s+before|the\s+previous\s+year|the\s+prior\s+"
+            r"year|last\s+year|a\s+year\s+(?:earlier|before|ago|prior)|one\s+year\s+(?:earlier|"
+            r"before|ago)|the\s+year\s+prior)\b"
+        ),
+        " in the year earlier period",
+    ),
+    # "online shoppers who redeemed a coupon on their order": the same orders, with one
+    (
+        re.compile(
+            r"\b(?:who|that|and)\s+(?:also\s+)?(?:used|redeemed|applied|had|got|received)\s+"
+            r"(an?|any|some)\s+([a-z]+(?:\s+[a-z]+)?)\s+(?:on|in|with|for)\s+(?:their|the|that|those|"
+            r"these|each|its|his|her)\s+(?:same\s+)?(?:orders?|purchases?|transactions?|baskets?|"
+            r"invoices?|bookings?)\b"
+        ),
+        r"with \1 \2",
+    ),
     # "churned in the september": the month (an article a non-native speaker adds)
     (
         re.compile(
@@ -521,6 +560,8 @@ def normalize(text: str) -> str:
     text = re.sub(r"\beither\s+(?=[^,.;!?]*?\bor\b)", "", text)
     # typed shorthand: "w/ bad credit", "w/o kids", "born btwn 1950 and 1960", "a 2-yr degree"
     text = re.sub(r"\bw/o\b", "without", text)
+    text = re.sub(r"\btz\b", "time zone", text)
+    text = re.sub(r"\binstore\b", "in store", text)
     text = re.sub(r"\bw/(?=\s|$)", "with", text)
     text = re.sub(r"\b(?:btwn|btw|bw)\b(?=\s+\$?\d)", "between", text)
     text = re.sub(r"(?<![\w/])b/w(?=\s)", "between", text)
@@ -620,6 +661,7 @@ def normalize(text: str) -> str:
     text = _ONE_UNIT_FOR.sub(r"\1 1 \2", text)
     text = _MONEY.sub(lambda m: "$" + _scaled(m.group(1), m.group(2)), text)
     text = _THOUSANDS.sub(lambda m: m.group(1).replace(",", ""), text)
+    text = _MONTHS_SHORT.sub(_months_unless_money, text)
     text = _SUFFIXED.sub(lambda m: _scaled(m.group(1), m.group(2)), text)
     text = _DOLLARS_AFTER.sub(lambda m: "$" + _scaled(m.group(1), None), text)
     text = re.sub(r"\be-?mail", "email", text)

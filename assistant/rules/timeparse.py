@@ -21,6 +21,7 @@ from assistant.windows import (
     Trailing,
     Window,
     Year,
+    resolve,
     span_before,
 )
 
@@ -192,7 +193,26 @@ class TimeParser:
                 return f" {placeholder} "
 
             text = re.sub(pattern, replace, text)
+        text = self._year_earlier(text, found)
         return _restated_times(re.sub(r"\s+", " ", text).strip(), found)
+
+    def _year_earlier(self, text: str, found: list[TimeMatch]) -> str:
+        """'… last quarter but not in the same quarter the year before' (text.py says it as 'the
+        year earlier period'): the time said before it, a year back."""
+
+        def replace(match: re.Match[str]) -> str:
+            before = re.findall(r"__t\d+__", text[: match.start()])
+            earlier = next((t for t in found if before and t.placeholder == before[-1]), None)
+            if earlier is None:
+                return match.group(0)
+            span = resolve(earlier.window, self.as_of)
+            start, end = span.start.date(), (span.end - timedelta(days=1)).date()
+            window = Between(start=_year_back(start), end=_year_back(end))
+            placeholder = f"__t{len(found)}__"
+            found.append(TimeMatch(window, match.group(0), placeholder))
+            return f" {placeholder} "
+
+        return re.sub(r"\b(?:in\s+)?(?:the\s+)?year earlier period\b", replace, text)
 
     def _year_of_months(self, text: str) -> str:
         """'in November or December last year', 'summer of this year': the months' (or
@@ -439,3 +459,11 @@ def _add_months(day: date, months: int) -> date:
 
 def _plural(unit: str) -> str:
     return unit if unit.endswith("s") else unit + "s"
+
+
+def _year_back(day: date) -> date:
+    """The same day a year earlier (29 February: the 28th)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)

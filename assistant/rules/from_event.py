@@ -1,0 +1,91 @@
+"""A time counted from each customer's own earlier event: "reported an outage and then cancelled
+within 30 days of raising it", "clicked the email and bought within a week of it".
+
+The words are taken out of the request before it is read (the time parser would read "within 30
+days" as the last 30 days of the calendar) and the span is given to the one activity the request
+orders after another (`AfterEvent.within`). With no such activity the words are reported, never
+dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.rules.coverage import walk
+from assistant.rules.text import words_to_number
+from assistant.spec import ActivityCondition, AfterEvent, AndGroup, Condition, NotGroup, OrGroup
+from assistant.windows import Trailing
+
+_PATTERN = re.compile(
+    r"\b(?:with)?in\s+(?:the\s+)?(?P<n>\d+|an?|[a-z]+(?:[\s-][a-z]+)?)\s+(?P<unit>day|week|month)s?"
+    r"\s+(?:of|after|from|following)\s+(?:(?:raising|opening|filing|logging|getting|receiving|"
+    r"making|placing|doing|clicking|opening|seeing|submitting|sending|reporting)\s+)?"
+    r"(?:it|that|them|this|that\s+one|the\s+same|doing\s+so)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class FromEvent:
+    span: Trailing
+    words: str  # as said
+
+
+def taken_out(text: str) -> tuple[str, FromEvent | None]:
+    """The request without its 'within N days of it' words, and the span they say."""
+    m = _PATTERN.search(text)
+    if m is None:
+        return text, None
+    n = _count(m.group("n"))
+    if n is None or n < 1:
+        return text, None
+    rest = " ".join((text[: m.start()] + " " + text[m.end() :]).split())
+    return rest, FromEvent(Trailing(n=n, unit=f"{m.group('unit').lower()}s"), m.group(0).strip())
+
+
+def given(conditions: list[Condition], said: FromEvent) -> list[Condition] | None:
+    """The conditions with the span given to the one activity ordered after another; None when
+    there is not exactly one."""
+    ordered = [
+        c
+        for c in walk(conditions)
+        if isinstance(c, ActivityCondition) and c.after is not None and c.after.side == "after"
+    ]
+    if len(ordered) == 1:
+        return [_with_span(c, ordered[0], said.span) for c in conditions]
+    if ordered:
+        return None
+    # "reported an outage and did not cancel within 30 days of it": 'it' is the activity said
+    # just before the one the span is about
+    plain = [c for c in conditions if isinstance(c, ActivityCondition) and c.measure == "count"]
+    if len(plain) < 2 or plain[-2].op not in (">=", ">") or plain[-2].after is not None:
+        return None
+    anchor, target = plain[-2], plain[-1]
+    after = AfterEvent(activity=anchor.activity, which="first", window=anchor.window)
+    timed = target.model_copy(update={"after": after})
+    return [_with_span(timed, timed, said.span) if c is target else c for c in conditions]
+
+
+def _with_span(condition: Condition, target: ActivityCondition, span: Trailing) -> Condition:
+    if condition is target:
+        assert target.after is not None
+        after = target.after.model_copy(update={"within": span})
+        return target.model_copy(update={"after": after})
+    if isinstance(condition, AndGroup | OrGroup):
+        inner = [_with_span(c, target, span) for c in condition.conditions]
+        return condition.model_copy(update={"conditions": inner})
+    if isinstance(condition, NotGroup):
+        return condition.model_copy(
+            update={"condition": _with_span(condition.condition, target, span)}
+        )
+    return condition
+
+
+def _count(said: str) -> int | None:
+    said = said.lower()
+    if said in ("a", "an"):
+        return 1
+    if said.isdigit():
+        return int(said)
+    return words_to_number(said)
