@@ -321,3 +321,34 @@ def test_a_coupon_on_their_order_is_on_those_orders(tpcds):
     )
     (web,) = activities(got)
     assert web.activity.predicates and web.window == Calendar(period="last_month")
+
+
+# -- brackets, double negation, 'or' before a negation -------------------------------------------
+
+
+def test_a_bracketed_or_joined_by_and_is_one_condition(retail):
+    got = read(
+        retail,
+        "(reward_preference = points OR loyalty tier != none) AND income_band in (100-200k, 200k+)",
+    )
+    (either,) = [c for c in got.spec.conditions if isinstance(c, OrGroup)]
+    assert {(c.attribute, c.op, c.value) for c in either.conditions} == {
+        ("reward_preference", "=", "points"),
+        ("loyalty_tier", "!=", "none"),
+    }
+    assert _attributes(got)["income_band"].value == ["100-200k", "200k+"]
+    assert not got.unrecognized
+
+
+def test_not_none_is_with_one(retail):
+    (tier,) = read(retail, "customers whose loyalty tier is not none").spec.conditions
+    assert (tier.attribute, tier.op, tier.value) == ("loyalty_tier", "!=", "none")
+    (tier,) = read(retail, "customers with no loyalty tier").spec.conditions
+    assert (tier.op, tier.value) == ("=", "none")
+
+
+def test_or_before_a_negated_value_is_an_or(retail):
+    got = read(retail, "reward preference points or loyalty tier != gold")
+    (either,) = got.spec.conditions
+    assert isinstance(either, OrGroup) and len(either.conditions) == 2
+    assert not got.unrecognized

@@ -7,7 +7,7 @@ import re
 from assistant.backends.base import Clarification, Interpretation, Turn, Validator
 from assistant.catalog import Catalog, load_catalog
 from assistant.lexicon_cache import cached_lexicon
-from assistant.rules import corrections
+from assistant.rules import corrections, grouping
 from assistant.rules.brief import flattened, sql_like, untitled
 from assistant.rules.combine import is_unnarrowed
 from assistant.rules.coverage import walk
@@ -89,6 +89,9 @@ class RulesBackend:
         stepped = self._in_steps(turn, validate)
         if stepped is not None:
             return stepped
+        grouped = self._grouped(turn, validate)
+        if grouped is not None:
+            return grouped
         corrected = self._self_corrected(turn, validate)
         if corrected is not None:
             return corrected
@@ -171,6 +174,34 @@ class RulesBackend:
             unrecognized += [u for u in got.unrecognized if u not in unrecognized]
             assumptions += [a for a in got.assumptions if a not in assumptions]
         return Interpretation(spec=current, unrecognized=unrecognized, assumptions=assumptions)
+
+    def _grouped(self, turn: Turn, validate: Validator | None) -> Interpretation | None:
+        """'(A or B) and C': the bracket and the rest, each read alone; the audience is both."""
+        split = grouping.operands(turn.request) if turn.current is None else None
+        if split is None:
+            return None
+        parts = [
+            self.interpret(turn.model_copy(update={"request": words}), validate) for words in split
+        ]
+        if any(p.spec is None or not p.spec.conditions for p in parts):
+            return None
+        group, rest = parts
+        spec = rest.spec.model_copy(
+            update={"conditions": [*rest.spec.conditions, *group.spec.conditions]}
+        )  # type: ignore[union-attr]
+        return Interpretation(
+            spec=spec,
+            unrecognized=list(dict.fromkeys([*rest.unrecognized, *group.unrecognized])),
+            assumptions=list(
+                dict.fromkeys(
+                    [
+                        f"'({split[0]})' read as one condition, with the rest",
+                        *rest.assumptions,
+                        *group.assumptions,
+                    ]
+                )
+            ),
+        )
 
     def _self_corrected(self, turn: Turn, validate: Validator | None) -> Interpretation | None:
         """'silver members - no wait, bronze - who …', 'in the past month - make it 2 months':

@@ -480,11 +480,13 @@ class RequestParser:
         reads ('retail customers on a plan with a monthly price of $199': the plan's price is
         the condition on the plan)."""
         tables = set()
+        columns = set()  # "loyalty tier not gold": the very column has a condition
         for c in walk(conditions):
             if isinstance(c, AttributeCondition) and (
                 at := self.catalog.property_column(c.attribute)
             ):
                 tables.add(at[0])
+                columns.add((at[0], at[1]))
         tables.discard(self.catalog.entity.table)
 
         def used(span: str) -> bool:
@@ -492,7 +494,8 @@ class RequestParser:
                 return False
             meanings = self.lexicon.phrases.get(phrase_key(span[: -len(NAMED_UNUSED)]), [])
             named = {m.table for m in meanings if m.kind == "column"}
-            return bool(named) and named <= tables
+            said = {(m.table, m.column) for m in meanings if m.kind == "column"}
+            return bool(named) and (named <= tables or bool(said & columns))
 
         return [s for s in spans if not used(s)]
 
@@ -2317,13 +2320,22 @@ class RequestParser:
         if not facts.negated or facts.numbers or facts.unknown_flag:
             return []
         found: list[Condition] = []
+        # "loyalty tier != none", "tier is not none": not without one, with one
+        twice = "none" in facts.negation_words and len(facts.negation_words) > 1
         for table, column in facts.columns:
             prop = self.vocab.property_name(table, column)
             if prop is None or prop in facts.customer_values or table is None or column is None:
                 continue
             col = self.catalog.column(table, column)
             values = col.values or {}
-            if "none" in values:
+            if twice:
+                present = (
+                    AttributeCondition(attribute=prop, op="!=", value="none")
+                    if "none" in values
+                    else AttributeCondition(attribute=prop, op="not_null")
+                )
+                found.append(present)
+            elif "none" in values:
                 found.append(AttributeCondition(attribute=prop, op="=", value="none"))
             elif _counts(col.type):
                 # "men who don't have any kids": a count of them is 0 (NULL is not knowing)
@@ -3079,9 +3091,15 @@ class RequestParser:
         for t in tagged:
             by_clause.setdefault(t.clause, []).append(t)
         groups: list[list[Condition]] = []
-        for index in sorted(by_clause):
+        clauses = sorted(by_clause)
+        for at, index in enumerate(clauses):
             conditions = [t.condition for t in by_clause[index]]
             joiner = joiners[index] if index < len(joiners) else "and"
+            skipped = range(clauses[at - 1] + 1 if at else 0, index)
+            if any(k < len(joiners) and joiners[k] == "or" for k in skipped):
+                # "points or loyalty tier != gold": the "or" before a clause that only names
+                # what the next one (its negation) is about joins that next one
+                joiner = "or"
             neither_value = (
                 not_either(groups[-1], conditions) if joiner == "or" and groups else None
             )
