@@ -94,10 +94,17 @@ def test_a_last_time_long_ago_needs_one_and_counts_calendar_days(schema, request
     assert parsed.unrecognized == []
 
 
-def test_a_range_of_ago_includes_both_ends_and_needs_no_extra_condition():
-    # 3 and 12 months before 12 Jan 2003: 12 Oct 2002 (92 days) and 12 Jan 2002 (365 days).
+def test_a_range_of_months_ago_is_a_window_of_months_and_needs_no_extra_condition():
+    # As "the last 12 months" is: from 12 months before the end of 12 Jan 2003 (13 Jan 2002,
+    # 364 days) up to 3 months before it (the last one by 12 Oct 2002, 92 days), as most blind
+    # writers count it.
     parsed = parse("tpcds", "customers whose last purchase was between 3 and 12 months ago")
-    assert parsed.conditions == [since_last("purchases", "between", [92, 365])]
+    assert parsed.conditions == [since_last("purchases", "between", [92, 364])]
+
+
+def test_a_range_of_days_ago_includes_both_ends():
+    parsed = parse("tpcds", "customers whose last purchase was between 30 and 60 days ago")
+    assert parsed.conditions == [since_last("purchases", "between", [30, 60])]
 
 
 @pytest.mark.parametrize(

@@ -2793,8 +2793,9 @@ class RequestParser:
     ) -> list[Tagged]:
         """'last purchase more than 4 months ago', 'last logged in over 60 days ago', 'most
         recent order between 3 and 12 months ago': days since the latest such event, counted on
-        the calendar at as_of (4 months before 30 Sep is 30 May: 123 days). Someone who never
-        did it has no last time: a recency that never-doers would meet needs at least one."""
+        the calendar at as_of (4 months before 30 Sep is 30 May: 123 days); a range of months
+        ago is a window of months, as 'the last 12 months' is. Someone who never did it has no
+        last time: a recency that never-doers would meet needs at least one."""
         unit = facts.unit or "days"
         number = facts.numbers[0] if facts.numbers else None
         if number is not None:
@@ -2805,7 +2806,15 @@ class RequestParser:
             return (self.as_of - ago(self.as_of, n, unit)).days
 
         if number is not None and number.kind in ("range", "decade"):
-            op, value = "between", [days(low), days(float(number.high or low))]
+            high = float(number.high or low)
+            op, value = "between", [days(low), days(high)]
+            if unit in ("months", "years") and low.is_integer() and high.is_integer():
+                # "between 4 and 6 months ago": the last one in the months from 6 months
+                # before the end of today up to 4 months before it, as a window of months is
+                end = self.as_of + timedelta(days=1)
+                months = 12 if unit == "years" else 1
+                since = (self.as_of - add_months(end, -int(low) * months)).days + 1
+                value = [since, (self.as_of - add_months(end, -int(high) * months)).days]
         else:
             op = facts.comparators[0] if facts.comparators else ">="
             value = days(low)
