@@ -419,7 +419,11 @@ class _Compiler:
         if not (some or none):
             raise CompileError("a time counted from another event counts 'at least one' or 'none'")
         anchor = _source_sql(ActivityCondition(activity=after.activity, window=after.window), self)
-        anchors = anchor.select(columns=[f"{anchor.ts} AS anchor_ts"])
+        if after.which == "each":
+            anchors = anchor.select(columns=[f"{anchor.ts} AS anchor_ts"])
+        else:  # "within a fortnight of it" after "whose very first purchase was …": that one
+            edge = "max" if after.which == "last" else "min"
+            anchors = anchor.select(columns=[f"{edge}({anchor.ts}) AS anchor_ts"], group=True)
         later = _source_sql(cond.model_copy(update={"after": None}), self)
         rows = later.select(columns=[f"{later.ts} AS ts"])
         unit = after.within.unit.rstrip("s").upper()
@@ -428,9 +432,8 @@ class _Compiler:
             f"FROM (\n{IND}{_indented(anchors, 4)}\n) anchors\n"
             f"JOIN (\n{IND}{_indented(rows, 4)}\n) later\n"
             f"  ON later.customer_id = anchors.customer_id\n"
-            f" AND CAST(later.ts AS DATE) >= CAST(anchors.anchor_ts AS DATE)\n"
-            f" AND CAST(later.ts AS DATE) <= CAST(anchors.anchor_ts AS DATE) + INTERVAL "
-            f"{after.within.n} {unit}"
+            f" AND {_after_anchor(self.catalog, cond.activity.source, after.activity.source)}\n"
+            f" AND later.ts <= anchors.anchor_ts + INTERVAL {after.within.n} {unit}"
         )
         key = audience_key(self.catalog)
         plain = cond.model_copy(update={"after": None, "op": ">=", "value": 1})
@@ -438,10 +441,13 @@ class _Compiler:
         anchor_words = _activity_words(self.catalog, after.activity, plural=False)
         span = f"{after.within.n} {after.within.unit}"
         text += f" within {span} of a {anchor_words}"
-        self.assume(
-            f"'within {span} of' counts from the day of each of the customer's own "
-            f"{_activity_words(self.catalog, after.activity, plural=True)} (that day included)"
+        which = (
+            "each of the customer's own "
+            f"{_activity_words(self.catalog, after.activity, plural=True)}"
+            if after.which == "each"
+            else f"the customer's own {after.which} {anchor_words}"
         )
+        self.assume(f"'within {span} of' counts from {which}")
         if some:
             return _membership(key, "IN", within), text
         sql = f"{_membership(key, 'IN', anchor.select(distinct=True))}\n  AND " + _membership(
@@ -903,6 +909,24 @@ def _none_on_same_sql(rows: EventRows, same: Any, compiler: _Compiler) -> str:
         f"{IND}WHERE same_rows.customer_id = {rows.customer}\n"
         f"{IND}  AND same_rows.same_key = {rows.field(same.on)}\n)"
     )
+
+
+def _after_anchor(catalog: Catalog, later: str, anchor: str) -> str:
+    """Later than the anchor: strictly, unless the later event keeps only a day and the anchor a
+    time of day (a same-day churn after a ticket is after it)."""
+    if _day_only(catalog, later) and not _day_only(catalog, anchor):
+        return "CAST(later.ts AS DATE) >= CAST(anchors.anchor_ts AS DATE)"
+    return "later.ts > anchors.anchor_ts"
+
+
+def _day_only(catalog: Catalog, source: str) -> bool:
+    """Whether the event's time is a DATE (no time of day)."""
+    event = catalog.events[source]
+    if event.union:
+        return all(_day_only(catalog, m) for m in event.union)
+    table, column = catalog.graph.qualify(event.table or source, event.time)
+    col = catalog.tables[table].columns.get(column) if table in catalog.tables else None
+    return col is not None and (col.type or "").upper() == "DATE"
 
 
 def _each_total_sql(rows: EventRows, spec: MeasureBase, compiler: _Compiler) -> str:

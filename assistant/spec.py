@@ -274,7 +274,10 @@ class AfterEvent(SpecModel):
     Customers without such a row never match."""
 
     activity: Activity
-    which: Literal["first", "last"] = "last"
+    which: Literal["first", "last", "each"] = Field(
+        default="last",
+        description="the customer's first or last such row; each: any one of them (with within)",
+    )
     side: Literal["after", "before", "by"] = Field(
         default="after",
         description="before: only rows before it count ('whose first order was in the app': "

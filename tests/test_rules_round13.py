@@ -4,7 +4,7 @@ days said by name, and terse keyword lists."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from rules_reading import activities, read
@@ -236,29 +236,27 @@ def test_camping_gear_is_the_camping_subcategory(retail):
 
 
 def _clicks_then_buys(executor, days: int) -> tuple[set[int], set[int]]:
-    """(customers who bought within `days` of any click of theirs, customers with a click)."""
+    """(customers who bought after any click of theirs, within `days` of it; customers with a
+    click). Both have a time of day: strictly after, up to `days` x 24 hours."""
     clicks = executor.query(
-        "SELECT customer_id, CAST(event_ts AS DATE) FROM campaign_events WHERE event_type ="
-        " 'clicked'",
+        "SELECT customer_id, event_ts FROM campaign_events WHERE event_type = 'clicked'",
         max_rows=1_000_000,
     ).rows
     buys = executor.query(
-        f"SELECT customer_id, CAST(transaction_ts AS DATE) FROM ({COMPLETED}) p",
-        max_rows=1_000_000,
+        f"SELECT customer_id, transaction_ts FROM ({COMPLETED}) p", max_rows=1_000_000
     ).rows
-    bought: dict[int, list[date]] = {}
-    for customer, day in buys:
-        bought.setdefault(customer, []).append(day)
-    within = {
-        c for c, click in clicks if any(0 <= (d - click).days <= days for d in bought.get(c, []))
-    }
+    bought: dict[int, list] = {}
+    for customer, ts in buys:
+        bought.setdefault(customer, []).append(ts)
+    span = timedelta(days=days)
+    within = {c for c, click in clicks if any(click < t <= click + span for t in bought.get(c, []))}
     return within, {c for c, _ in clicks}
 
 
 @pytest.mark.parametrize("none", [False, True])
 def test_within_days_of_any_earlier_event(executor, none: bool) -> None:
     clicked = CampaignEvents().model_copy(update={"filters": {"event_type": ["clicked"]}})
-    after = AfterEvent(activity=clicked, which="first", within=Trailing(n=7, unit="days"))
+    after = AfterEvent(activity=clicked, which="each", within=Trailing(n=7, unit="days"))
     bought = ActivityCondition(
         activity=Purchases(), after=after, op="=" if none else ">=", value=0 if none else 1
     )
@@ -351,4 +349,26 @@ def test_or_before_a_negated_value_is_an_or(retail):
     got = read(retail, "reward preference points or loyalty tier != gold")
     (either,) = got.spec.conditions
     assert isinstance(either, OrGroup) and len(either.conditions) == 2
+    assert not got.unrecognized
+
+
+def test_within_a_fortnight_of_the_very_first_is_of_that_first_one(tpcds):
+    got = read(
+        tpcds,
+        "customers whose very first purchase was a catalog order and who then bought in one of"
+        " our stores within a fortnight of it",
+        TPCDS_AS_OF,
+    )
+    (later,) = [c for c in activities(got) if c.after is not None and c.after.within]
+    assert (later.after.which, later.after.within) == ("first", Trailing(n=14, unit="days"))
+
+
+def test_within_days_of_that_click_is_of_any_click(retail):
+    got = read(
+        retail,
+        "customers who clicked on a promotional campaign in the last ninety days and then placed"
+        " an order within seven days of that click",
+    )
+    (later,) = [c for c in activities(got) if c.after is not None]
+    assert (later.after.which, later.after.within) == ("each", Trailing(n=7, unit="days"))
     assert not got.unrecognized

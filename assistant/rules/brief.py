@@ -21,9 +21,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)])\s+(?P<text>.+?)\s*$")
+# "Min orders: 2", "Minimum API calls: 25", "Max tickets: 3"
+_BOUND_KEY = re.compile(
+    r"^(?P<side>min(?:imum)?|max(?:imum)?)\.?\s+(?P<what>[A-Za-z][\w /&'-]{0,40}?)\s*(?::|=)",
+    re.IGNORECASE,
+)
 _KEYED = re.compile(r"^(?P<key>[A-Za-z][\w /&'().-]{0,48}?)\s*(?::|=)\s+(?P<value>.+)$")
 _YES = {"yes", "y", "true", "on", "required", "must", "opted in"}
 _NO = {"no", "n", "false", "off", "not", "opted out"}
+_NONE = {*_NO, "none", "nothing", "n/a"}
 _ANY = {"all", "any", "everyone", "everybody", "n/a", "na", "-", "tbd", "all regions"}
 _WHO = re.compile(r"\b(?:who|that|which|whose|where|with|without)\s*:?\s*$", re.IGNORECASE)
 _TIME_ONLY = re.compile(
@@ -59,14 +65,20 @@ def flattened(
             notes.append(f"'{lead}' read as the brief's title, not a condition")
         else:
             parts.append(lead.rstrip(":").strip())
+    window = None  # the time the bullet before said, for a 'Min …:' bullet after it
     for bullet in bullets:
         said = _condition_of(bullet, words, notes)
         if said is None:
             continue
         if parts and (_TIME_ONLY.match(said.rstrip(". ")) or _time_keyed(bullet, words)):
             parts[-1] = f"{parts[-1]} {said}"  # "- in calendar 2002": the time of the bullet before
+            window = said
+        elif _BOUND_KEY.match(bullet.strip()) and window is not None:
+            # "Window: 30d | Min API calls: 25": the least of the same behaviour, in that time
+            parts.append(f"{said} {window}")
         else:
             parts.append(said)
+            window = None
     return Flattened(text=_joined(parts), notes=notes)
 
 
@@ -204,11 +216,26 @@ def _condition_of(bullet: str, words: dict[str, Any], notes: list[str]) -> str |
     if answer in _ANY:
         notes.append(f"'{bullet.strip()}' sets no condition")
         return None
-    value = value.replace(";", " or ")  # "Income: 100-200k; 200k+"
+    # "Income: 100-200k; 200k+", "Loyalty tier: none / bronze": either value
+    value = re.sub(r"\s*;\s*|\s+/\s+", " or ", value)
     if answer in _YES:
         return key
     if answer in _NO:
         return f"not {key}"
+    if answer in ("none", "zero", "0", "nothing"):
+        return f"no {key}"  # "Cars: none": none of them
+    bound = _BOUND_KEY.match(f"{key}:")
+    if bound is not None:
+        # "Min orders: 2", "Max tickets: 3": at least (at most) that many of them
+        least = "at least" if bound.group("side").lower().startswith("min") else "at most"
+        return f"{least} {value} {bound.group('what').strip()}"
+    if re.search(r"\bor\b", value) and any(p.strip().lower() in _NONE for p in value.split(" or ")):
+        # "Loyalty tier: none / bronze": no tier, or bronze
+        said = [
+            f"no {key}" if p.strip().lower() in _NONE else f"{key} {p.strip()}"
+            for p in value.split(" or ")
+        ]
+        return " or ".join(said)
     aside = re.search(r"\s*\(([^)]*)\)", key)
     if aside is None:
         return f"{key} {value}"

@@ -59,6 +59,19 @@ _SAID_TIME = re.compile(
 _THE_ONES = re.compile(r"^(?:the|those)\s+(?=\S+(?:\s+\S+)?\s+ones?$)|\s+ones?$", re.IGNORECASE)
 
 
+# "in the last year, I mean the past 12 months": a time said again replaces the last time
+_A_TIME = re.compile(
+    r"^(?:(?:in|during|over|within)\s+)?(?:the\s+)?(?:last|past|previous|prior)\s+\S.*$",
+    re.IGNORECASE,
+)
+_A_TIME_SAID = re.compile(
+    r"\b(?:(?:in|during|over|within)\s+)?(?:the\s+)?(?:last|past|previous|prior)\s+"
+    r"(?:\d+\s+|[a-z]+\s+(?=(?:days|weeks|months|years|quarters)\b))?"
+    r"(?:days?|weeks?|months?|years?|quarters?|fortnight)\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class Correction:
     text: str  # the request with the correction applied in words, or without it
@@ -94,6 +107,12 @@ def found(request: str) -> Correction | None:
 
 def _in_words(before: str, fix: str) -> str | None:
     """A number or time put in place of the last one said before it."""
+    if _A_TIME.match(fix):
+        said = list(_A_TIME_SAID.finditer(before))
+        if said:
+            last = said[-1]
+            lead = "" if re.match(r"(?:in|during|over|within)\b", fix, re.IGNORECASE) else "in "
+            return before[: last.start()] + lead + fix + before[last.end() :]
     if not _QUANTITY.match(fix):
         return None
     unit = re.search(_UNIT, fix, re.IGNORECASE)

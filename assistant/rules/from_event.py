@@ -18,12 +18,15 @@ from assistant.spec import ActivityCondition, AfterEvent, AndGroup, Condition, N
 from assistant.windows import Trailing
 
 _PATTERN = re.compile(
-    r"\b(?:with)?in\s+(?:the\s+)?(?P<n>\d+|an?|[a-z]+(?:[\s-][a-z]+)?)\s+(?P<unit>day|week|month)s?"
+    r"\b(?:with)?in\s+(?:the\s+)?(?:(?P<n>\d+|an?|[a-z]+(?:[\s-][a-z]+)?)\s+(?P<unit>day|week|month|"
+    r"fortnight)s?|(?P<one>a\s+fortnight|a\s+week|a\s+month))"
     r"\s+(?:of|after|from|following)\s+(?:(?:raising|opening|filing|logging|getting|receiving|"
     r"making|placing|doing|clicking|opening|seeing|submitting|sending|reporting)\s+)?"
-    r"(?:it|that|them|this|that\s+one|the\s+same|doing\s+so)\b",
+    r"(?:it|them|this|that\s+one|the\s+same|doing\s+so|(?:that|this|the|their|said)(?:\s+[a-z]+)?)"
+    r"(?=\s|$|[,.;])",
     re.IGNORECASE,
 )
+_FORTNIGHT = {"fortnight": ("days", 14), "week": ("days", 7), "month": ("months", 1)}
 
 
 @dataclass(frozen=True)
@@ -37,11 +40,18 @@ def taken_out(text: str) -> tuple[str, FromEvent | None]:
     m = _PATTERN.search(text)
     if m is None:
         return text, None
-    n = _count(m.group("n"))
-    if n is None or n < 1:
-        return text, None
+    if m.group("one"):
+        unit, n = _FORTNIGHT[m.group("one").split()[-1].lower()]
+    else:
+        n = _count(m.group("n"))
+        if n is None or n < 1:
+            return text, None
+        unit = m.group("unit").lower()
+        if unit == "fortnight":
+            unit, n = "day", 14 * n
+        unit = f"{unit}s"
     rest = " ".join((text[: m.start()] + " " + text[m.end() :]).split())
-    return rest, FromEvent(Trailing(n=n, unit=f"{m.group('unit').lower()}s"), m.group(0).strip())
+    return rest, FromEvent(Trailing(n=n, unit=unit), m.group(0).strip())
 
 
 def given(conditions: list[Condition], said: FromEvent) -> list[Condition] | None:
@@ -53,7 +63,8 @@ def given(conditions: list[Condition], said: FromEvent) -> list[Condition] | Non
         if isinstance(c, ActivityCondition) and c.after is not None and c.after.side == "after"
     ]
     if len(ordered) == 1:
-        return [_with_span(c, ordered[0], said.span) for c in conditions]
+        which = _which(conditions, ordered[0])
+        return [_with_span(c, ordered[0], said.span, which) for c in conditions]
     if ordered:
         return None
     # "reported an outage and did not cancel within 30 days of it": 'it' is the activity said
@@ -64,21 +75,36 @@ def given(conditions: list[Condition], said: FromEvent) -> list[Condition] | Non
     anchor, target = plain[-2], plain[-1]
     after = AfterEvent(activity=anchor.activity, which="first", window=anchor.window)
     timed = target.model_copy(update={"after": after})
-    return [_with_span(timed, timed, said.span) if c is target else c for c in conditions]
+    return [_with_span(timed, timed, said.span, "each") if c is target else c for c in conditions]
 
 
-def _with_span(condition: Condition, target: ActivityCondition, span: Trailing) -> Condition:
+def _which(conditions: list[Condition], target: ActivityCondition) -> str:
+    """'whose very first purchase was a catalog order and then … within a fortnight of it': that
+    first one (the request says which it was); otherwise any one of the earlier events."""
+    anchor = target.after.activity if target.after is not None else None
+    first = any(
+        isinstance(c, ActivityCondition)
+        and c.after is not None
+        and c.after.side in ("before", "by")
+        and c.after.activity == anchor
+        for c in walk(conditions)
+    )
+    return "first" if first else "each"
+
+
+def _with_span(
+    condition: Condition, target: ActivityCondition, span: Trailing, which: str
+) -> Condition:
     if condition is target:
         assert target.after is not None
-        after = target.after.model_copy(update={"within": span})
+        after = target.after.model_copy(update={"within": span, "which": which})
         return target.model_copy(update={"after": after})
     if isinstance(condition, AndGroup | OrGroup):
-        inner = [_with_span(c, target, span) for c in condition.conditions]
+        inner = [_with_span(c, target, span, which) for c in condition.conditions]
         return condition.model_copy(update={"conditions": inner})
     if isinstance(condition, NotGroup):
-        return condition.model_copy(
-            update={"condition": _with_span(condition.condition, target, span)}
-        )
+        inner = _with_span(condition.condition, target, span, which)
+        return condition.model_copy(update={"condition": inner})
     return condition
 
 

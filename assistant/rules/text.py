@@ -272,6 +272,28 @@ _SHARE_OF = {"quartile": 25, "quintile": 20, "decile": 10, "tercile": 33, "half"
 # Ways of saying a thing that the grammar reads in one form, rewritten to it in this order
 # (pattern, replacement) by `normalize`.
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+# the done form of a nominalised doing ("the making of two orders": made two orders)
+_DONE = {
+    "sending": "sent", "taking": "took", "bringing": "brought", "making": "made",
+    "placing": "placed", "buying": "bought", "opening": "opened", "raising": "raised",
+    "filing": "filed", "submitting": "submitted", "logging": "logged", "paying": "paid",
+    "purchasing": "purchased", "ordering": "ordered", "returning": "returned",
+}  # fmt: skip
+_MONTH_LIST = _MONTHS.split("|")
+# "by whom X was done": the doing is X itself ("the sending back of …" is already "sent back")
+_PASSIVE_DONE = {"done": "", "carried out": "", "performed": "", "completed": ""}
+
+
+def _after_month(word: str, month: str, year: str | None) -> str:
+    """'since the end of June 2002': since July 1 2002 (December: January of the next year)."""
+    k = _MONTH_LIST.index(month)
+    if k == 11:
+        nxt = "january 1" + (f" {int(year) + 1}" if year else "")
+    else:
+        nxt = f"{_MONTH_LIST[k + 1]} 1" + (f" {year}" if year else "")
+    return f"{word} {nxt}"
+
+
 _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     # "brought it back to a shop": returned in one
     (
@@ -406,6 +428,75 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
         ),
         r"with \1 \2",
     ),
+    # the passive voice and nominalisations: "by whom a purchase was made" (who made a purchase),
+    # "with no purchase having been made by them since", "the sending back of two orders"
+    (
+        re.compile(
+            r"\b(?:the\s+)?(sending|taking|bringing|making|placing|buying|opening|raising|filing|"
+            r"submitting|logging|paying|purchasing|ordering|returning)\s+(back\s+)?of\s+"
+        ),
+        lambda m: f"{_DONE.get(m.group(1), m.group(1))} {m.group(2) or ''}",
+    ),
+    (
+        re.compile(r"\bby\s+whom\s+(.+?)\s+(?:is|are|was|were)\s+(?:held|had|kept|owned)\b"),
+        r"with \1",
+    ),
+    (
+        re.compile(
+            r"\bby\s+whom\s+(.+?)\s+(?:was|were|has\s+been|have\s+been|had\s+been|is|are)\s+"
+            r"(done|made|placed|carried\s+out|performed|completed|raised|filed|opened|clicked|"
+            r"submitted|sent|received|bought|purchased|ordered|returned|used|redeemed)\b"
+        ),
+        lambda m: f"who {_PASSIVE_DONE.get(m.group(2), m.group(2))} {m.group(1)}",
+    ),
+    (
+        re.compile(
+            r"\bhaving\s+been\s+(?:done|made|placed|carried\s+out|raised|filed|"
+            r"opened|submitted|sent|recorded|logged)(?:\s+by\s+(?:them|him|her|it|the\s+\w+))?"
+        ),
+        "",
+    ),
+    (
+        re.compile(
+            r"\bto\s+whom\s+(.+?)\s+(?:is|was|are|were|has\s+been|have\s+been)\s+(?:currently\s+)?"
+            r"(?:assigned|given|attached|applied)\b"
+        ),
+        r"with \1",
+    ),
+    (re.compile(r"\b(?:restricted|limited|narrowed)\s+to\s+(?:those|the\s+ones|ones)\b"), "and"),
+    (
+        re.compile(
+            r"\b(accounts|accounted|account)\s+for\b(?=\s+(?:at\s+least|more|over|under|less|"
+            r"most|half|the\s+majority|\d))"
+        ),
+        "makes up",
+    ),
+    # "since the end of June 2002": from the first of the month after it
+    (
+        re.compile(
+            rf"\b(since|after|from)\s+the\s+end\s+of\s+({_MONTHS})\b(?:\s+((?:19|20)\d\d))?"
+        ),
+        lambda m: _after_month(m.group(1), m.group(2), m.group(3)),
+    ),
+    # "more as 5 orders": more than (said as in German or Spanish)
+    (
+        re.compile(r"\b(more|less|fewer|older|younger|bigger|higher|lower)\s+as\s+(?=\$?\d)"),
+        r"\1 than ",
+    ),
+    (re.compile(r"\bof\s+(more|less)\s+than\s+(\d+)\s+years\b"), r"aged \1 than \2"),
+    # "who opened no email in that period": who have not opened any
+    (
+        re.compile(
+            r"\b(opened|clicked|bought|ordered|purchased|placed|raised|filed|used|received|"
+            r"returned|visited|made|paid)\s+no\s+(?=[a-z])"
+        ),
+        r"have not \1 any ",
+    ),
+    # "opened a mail from us": an email (as said in some languages)
+    (re.compile(r"\b(an?|the|our|any|every|no)\s+mail\b"), r"\1 email"),
+    (re.compile(r"\b(\d+|our|the|any|no)\s+mails\b"), r"\1 emails"),
+    # "CSAT: at least one of them rated 1 or 2": a row so rated
+    (re.compile(r"\bat\s+least\s+one\s+of\s+them\s+(?:was\s+|being\s+)?(?=rated|scored)"), ""),
     # "churned in the september": the month (an article a non-native speaker adds)
     (
         re.compile(
