@@ -149,3 +149,38 @@ def test_a_mail_is_an_email(retail):
     (opened,) = activities(got)
     assert opened.activity.filters.get("channel") == ["email"]
     assert opened.window == Trailing(n=12, unit="months") and not got.unrecognized
+
+
+def test_every_item_after_an_exclusion_word_is_excluded(saas):
+    got = read(
+        saas,
+        "accounts that used workflows ten or more times in the last 60 days, leaving aside"
+        " free-plan accounts, churned ones and anyone who raised an urgent ticket in that time",
+    )
+    used, churned, urgent = activities(got)
+    assert used.value == 10
+    assert (churned.activity.source, churned.op, churned.value) == ("churn", "=", 0)
+    assert (urgent.op, urgent.value, urgent.window) == ("=", 0, Trailing(n=60, unit="days"))
+    assert _attributes(got)["plan"].op == "!="
+
+
+def test_a_subscription_still_active_is_its_status(saas):
+    got = read(
+        saas,
+        "enterprise accounts whose subscription is still active but where no login has been"
+        " recorded over the past 30 days",
+    )
+    assert _attributes(got)["status"].value == "active"
+    (login,) = activities(got)
+    assert (login.op, login.value) == ("=", 0)
+
+
+def test_the_last_two_complete_quarters(retail):
+    (orders,) = activities(
+        read(retail, "shoppers with a dozen or more orders across the last two complete quarters")
+    )
+    assert (orders.value, orders.window.start, orders.window.end) == (
+        12,
+        date(2026, 1, 1),
+        date(2026, 6, 30),
+    )

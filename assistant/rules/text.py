@@ -463,6 +463,24 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
         ),
         r"with \1",
     ),
+    # "whose subscription is still active": with an active subscription (its status, not the
+    # activity a bare "active" means)
+    (
+        re.compile(
+            r"\bwhose\s+(subscription|subscriptions|account|membership|contract|plan)\s+(?:is|are)\s+"
+            r"(?:still\s+|currently\s+)?(active|live|current|cancelled|canceled|paused|suspended)\b"
+        ),
+        r"with an \2 \1",
+    ),
+    # "where no login has been recorded": no login
+    (
+        re.compile(
+            r"\b(?:where|for\s+which|for\s+whom)\s+(no|any|an?|\d+|at\s+least\s+\d+)\s+([a-z]+)\s+"
+            r"(?:has|have|had|was|were)\s+been\s+(?:recorded|logged|registered|seen|made|tracked|"
+            r"captured)\b"
+        ),
+        r"with \1 \2",
+    ),
     (re.compile(r"\b(?:restricted|limited|narrowed)\s+to\s+(?:those|the\s+ones|ones)\b"), "and"),
     (
         re.compile(
@@ -584,6 +602,36 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
 ]
 
 
+_EXCLUDING_WORD = re.compile(
+    r"\b(excluding|except(?:\s+for)?|leaving\s+aside|setting\s+aside|putting\s+aside|minus|"
+    r"other\s+than|apart\s+from|aside\s+from|everyone\s+but|anyone\s+but|but\s+not|"
+    r"leaving\s+out|leave\s+out|not\s+counting|without\s+counting)\s+"
+)
+# where a list of excluded things has its next item: a comma, or "and"/"or" before someone
+_NEXT_EXCLUDED = re.compile(
+    r"\s*,\s*(?:and\s+|or\s+)?(?!and\b|or\b|in\b|during\b|over\b|since\b|from\b|within\b|"
+    r"last\b|this\b|who\b|that\b|which\b)|\s+(?:and|or)\s+(?=(?:anyone|anybody|those|people|"
+    r"customers|accounts|users|shoppers|buyers|clients|companies|everyone|the\s+ones)\b)"
+)
+
+
+def excluded_each(text: str) -> str:
+    """'leaving aside free-plan accounts, churned ones and anyone who raised an urgent ticket':
+    every item of the list after an exclusion word is excluded, each said with the word (read
+    as one sentence the later items would be conditions of their own, silently)."""
+    m = _EXCLUDING_WORD.search(text)
+    if m is None:
+        return text
+    end = re.search(r"[.;!?]|\s+but\s+(?!not\b)", text[m.end() :])
+    stop = m.end() + end.start() if end else len(text)
+    items = [p for p in _NEXT_EXCLUDED.split(text[m.end() : stop]) if p and p.strip()]
+    if len(items) < 2:
+        return text
+    word = m.group(1)
+    said = f", {word} ".join(item.strip() for item in items)
+    return text[: m.end()] + said + text[stop:]
+
+
 def normalize(text: str) -> str:
     """Lower-case, expand contractions and number words, mark money as `$N` and tidy spacing."""
     # emoji and other pictographs say a mood, never a condition ("… since 🙏 thx")
@@ -652,6 +700,7 @@ def normalize(text: str) -> str:
     # typed shorthand: "w/ bad credit", "w/o kids", "born btwn 1950 and 1960", "a 2-yr degree"
     text = re.sub(r"\bw/o\b", "without", text)
     text = re.sub(r"\btz\b", "time zone", text)
+    text = re.sub(r"\bpayed\b", "paid", text)
     text = re.sub(r"\binstore\b", "in store", text)
     text = re.sub(r"\bw/(?=\s|$)", "with", text)
     text = re.sub(r"\b(?:btwn|btw|bw)\b(?=\s+\$?\d)", "between", text)
@@ -796,6 +845,7 @@ def normalize(text: str) -> str:
     text = re.sub(r"[()\[\]{}]", " , ", text)  # an aside is a clause of its own
     text = re.sub(r"[!?;:\"]", " ", text)
     text = re.sub(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?!\d)", " ", text)
+    text = excluded_each(text)
     return re.sub(r"\s+", " ", text).strip()
 
 

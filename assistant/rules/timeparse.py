@@ -115,6 +115,12 @@ class TimeParser:
                 r"\s+(?:full|complete|completed|whole)\s+(?:calendar\s+)?months\b",
                 self._full_months,
             ),
+            # "the last two complete quarters": whole calendar quarters before the current one
+            (
+                rf"\b{_LEAD}(?:(?:last|past|previous|prior)\s+(\d+)|(\d+)\s+(?:previous|prior|last))"
+                r"\s+(?:full|complete|completed|whole)\s+(?:calendar\s+)?quarters\b",
+                self._full_quarters,
+            ),
             (rf"\b{_LEAD}(?:last|past|previous|prior|recent)\s+(\d+)\s+{_UNIT}\b", self._trailing),
             # "haven't bought in more than 6 months", "not logged in for over a week": none in
             # that long (the trailing period)
@@ -234,6 +240,11 @@ class TimeParser:
         n = max(int(m.group(1) or m.group(2)), 1)
         first = self.as_of.replace(day=1)
         return Between(start=_add_months(first, -n), end=first - timedelta(days=1))
+
+    def _full_quarters(self, m: re.Match[str]) -> Window:
+        n = max(int(m.group(1) or m.group(2)), 1)
+        first = self.as_of.replace(month=3 * ((self.as_of.month - 1) // 3) + 1, day=1)
+        return Between(start=_add_months(first, -3 * n), end=first - timedelta(days=1))
 
     def _none_for_long(self, m: re.Match[str]) -> Window | None:
         """'haven't bought in more than 6 months': the trailing period; after 'for' only when
