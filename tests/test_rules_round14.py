@@ -184,3 +184,23 @@ def test_the_last_two_complete_quarters(retail):
         date(2026, 1, 1),
         date(2026, 6, 30),
     )
+
+
+def test_a_bracket_with_only_narrows_the_audience(retail):
+    got = read(
+        retail,
+        "customers who have already placed at least twice as many orders this year as they did in"
+        " the whole of last year (only people who ordered last year)",
+    )
+    (compared,) = [c for c in got.spec.conditions if c.kind == "compare"]
+    assert compared.factor == 2 and compared.op == ">="
+    (last_year,) = activities(got)
+    assert last_year.window.kind == "calendar" and not got.unrecognized
+
+
+def test_the_latest_six_months_are_the_last_six(saas):
+    got = read(
+        saas, "accounts that paid more in the latest six months than in the six months before"
+    )
+    (compared,) = got.spec.conditions
+    assert compared.kind == "compare" and compared.left.window == Trailing(n=6, unit="months")

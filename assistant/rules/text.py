@@ -515,6 +515,13 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
     (re.compile(r"\b(\d+|our|the|any|no)\s+mails\b"), r"\1 emails"),
     # "CSAT: at least one of them rated 1 or 2": a row so rated
     (re.compile(r"\bat\s+least\s+one\s+of\s+them\s+(?:was\s+|being\s+)?(?=rated|scored)"), ""),
+    # "in the latest six months", "the most recent 3 months": the last ones
+    (
+        re.compile(
+            r"\b(?:latest|most\s+recent)\s+(?=\d+\s+(?:days|weeks|months|years|quarters)\b)"
+        ),
+        "last ",
+    ),
     # "churned in the september": the month (an article a non-native speaker adds)
     (
         re.compile(
