@@ -94,10 +94,14 @@ def test_leaving_aside_is_an_exclusion(retail):
     assert not got.unrecognized
 
 
-def test_excluding_two_values_joined_by_and_is_neither(saas):
+def test_excluding_two_values_joined_by_and_excludes_both(saas):
     got = read(saas, "RFM Champions, everyone but the healthcare and fintech ones")
-    assert _attributes(got)["industry"].op == "not_in"
-    assert set(_attributes(got)["industry"].value) == {"healthcare", "fintech"}
+    industry = [c for c in got.spec.conditions if getattr(c, "attribute", None) == "industry"]
+    assert all(c.op in ("!=", "not_in") for c in industry)
+    assert {v for c in industry for v in ([c.value] if c.op == "!=" else c.value)} == {
+        "healthcare",
+        "fintech",
+    }
 
 
 # -- spreadsheet-style lines ---------------------------------------------------------------------
@@ -204,3 +208,15 @@ def test_the_latest_six_months_are_the_last_six(saas):
     )
     (compared,) = got.spec.conditions
     assert compared.kind == "compare" and compared.left.window == Trailing(n=6, unit="months")
+
+
+def test_an_exclusion_before_a_new_clause_is_no_list(retail):
+    got = read(retail, "excluding test accounts, customers who spent over $100")
+    assert any(
+        getattr(c, "op", None) in (">", ">=") and c.measure == "sum" for c in activities(got)
+    )
+
+
+def test_an_answer_after_a_dash_is_no_correction(retail):
+    got = read(retail, "women in texas, email opt-in - no, sms opt-in - yes")
+    assert not any("corrects" in a for a in got.assumptions)

@@ -65,7 +65,7 @@ _PATTERNS = (
         rf"\b(?:whose|with\s+{_ITS}|and\s+{_ITS}|{_ITS})\s+{_PREVIOUS}\s+{_NOUN}\s+(?:was\s+|"
         rf"being\s+|came\s+|had\s+been\s+)?{_BOUND}{_N}{_OR_MORE}\s+{_UNIT}{_OR_MORE}\s+"
         r"(?:before(?:\s+(?:it|that|then|this|the\s+(?:new|recent|latest)\s+one))?|earlier|prior"
-        r"(?:\s+to\s+(?:it|that))?)",
+        r"(?:\s+to\s+(?:it|that))?)(?=\s*(?:$|[,.;:)]|and\b|but\b|who\b|with\b|in\b))",
         re.IGNORECASE,
     ),
     # "made their first purchase in over a year"
@@ -84,7 +84,8 @@ _VAGUE = re.compile(
 # "bought again after a break": the break already says it is again
 _AGAIN = re.compile(r"\s+(?:once\s+)?again\b", re.IGNORECASE)
 _CAME_BACK = re.compile(
-    r"\b(?:(?:came|come|comes|coming)\s+back|returned|returning|(?:were|are|is|was)\s+back|"
+    r"\b(?:(?:came|come|comes|coming)\s+back|(?:returned|returning)(?!\s+(?:an?|the|some|any|\d|"
+    r"their|it|them|items?|orders?|products?|something))|(?:were|are|is|was)\s+back|"
     r"re-?activated|re-?engaged|(?:were|was)\s+won\s+back)\b",
     re.IGNORECASE,
 )
@@ -109,7 +110,8 @@ def taken_out(text: str) -> tuple[str, SaidBreak | None]:
         noun = (m.group("noun") or "").lower().rstrip("s") or None
         again = _again(m, noun)
         if index == _FIRST_IN:
-            rest = text[: m.start()] + f"a {noun}" + text[m.end() :]
+            article = "an" if noun and noun[0] in "aeiou" else "a"
+            rest = text[: m.start()] + f"{article} {noun}" + text[m.end() :]
         else:
             rest = text[: m.start()] + " " + text[m.end() :]
             rest = _AGAIN.sub("", _VAGUE.sub("", rest), count=1)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 _FILLER = r"(?:sorry|oops|whoops|no\s+wait|wait|correction|scratch\s+that|er+m?|um+|uh+|hmm+)"
 _SAY = r"(?:i\s+meant?|make\s+(?:it|that)|it\s+should\s+be|should\s+be|change\s+(?:it|that)\s+to)"
+# "lifecycle at risk - no, the lapsed ones -": a bare "no," between breaks
+_BARE_NO = re.compile(r"(?:[;(–—-]|\s-)\s*no\s*[,:]\s*(?=\S)", re.IGNORECASE)
 _MARKERS = (
     # after a break in the sentence: "- no wait, bronze", ", er I mean the whole of Germany"
     re.compile(
@@ -24,8 +26,7 @@ _MARKERS = (
         re.IGNORECASE,
     ),
     re.compile(rf"(?:\.{{2,}}|[,;(–—-])\s*(?:no\b[\s,]*)?{_SAY}\b[\s,:]*(?=\S)", re.IGNORECASE),
-    # "lifecycle at risk - no, the lapsed ones -": a bare "no," between breaks
-    re.compile(r"(?:[;(–—-]|\s-)\s*no\s*[,:]\s*(?=\S)", re.IGNORECASE),
+    _BARE_NO,
     # "over $200 actually $250", "90 days, no, 60": a number said again
     re.compile(
         r"(?:(?:[,;(–—-]\s*|\s)(?:actually|or\s+rather|rather)|[,;(–—-]\s*no)\b[\s,]*"
@@ -81,7 +82,10 @@ class Correction:
 
 def found(request: str) -> Correction | None:
     """The request's first self-correction; None when it makes none."""
+    keyed = bool(re.search(r"[:=|]|\s[-–—]\s*(?:yes|y)\b", request, re.IGNORECASE))
     for pattern in _MARKERS:
+        if keyed and pattern is _BARE_NO:
+            continue  # "email opt-in - no, sms opt-in - yes": an answer, not a correction
         for m in pattern.finditer(request):
             before = request[: m.start()].rstrip(" -–—,;:.")
             if not before.strip():

@@ -21,8 +21,8 @@ _PATTERN = re.compile(
     r"\b(?:with)?in\s+(?:the\s+)?(?:(?P<n>\d+|an?|[a-z]+(?:[\s-][a-z]+)?)\s+(?P<unit>day|week|month|"
     r"fortnight)s?|(?P<one>a\s+fortnight|a\s+week|a\s+month))"
     r"\s+(?:of|after|from|following)\s+(?:(?:raising|opening|filing|logging|getting|receiving|"
-    r"making|placing|doing|clicking|opening|seeing|submitting|sending|reporting)\s+)?"
-    r"(?:it|them|this|that\s+one|the\s+same|doing\s+so|(?:that|this|the|their|said)(?:\s+[a-z]+)?)"
+    r"making|placing|doing|clicking|seeing|submitting|sending|reporting)\s+)?"
+    r"(?:it|them|this|that\s+one|the\s+same|doing\s+so|(?:that|this|said)(?:\s+[a-z]+)?)"
     r"(?=\s|$|[,.;])",
     re.IGNORECASE,
 )

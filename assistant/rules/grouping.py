@@ -20,7 +20,8 @@ _TRAILING = re.compile(rf"^(?P<rest>.*\S)\s+and\s*\((?P<group>{_OR})\)\s*[.?!]?\
 # "… twice as many orders this year as last year (only people who ordered last year)": a
 # bracket that narrows the audience said before it
 _ONLY = re.compile(
-    r"^(?P<rest>.*\S)\s*\(\s*(?:only|just|but\s+only|and\s+only)\s+(?P<group>[^()]+)\)\s*[.?!]?\s*$",
+    r"^(?P<rest>.*\S)\s*\(\s*(?:only|just|but\s+only|and\s+only)\s+(?P<group>(?:people|customers|"
+    r"those|ones|accounts|users|buyers|shoppers|clients|members|anyone)\b[^()]+)\)\s*[.?!]?\s*$",
     re.IGNORECASE,
 )
 

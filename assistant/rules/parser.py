@@ -3119,9 +3119,8 @@ class RequestParser:
                 # "points or loyalty tier != gold": the "or" before a clause that only names
                 # what the next one (its negation) is about joins that next one
                 joiner = "or"
-            # "who aren't gold or platinum", "excluding healthcare and fintech": neither value
             neither_value = (
-                not_either(groups[-1], conditions) if joiner in ("or", "and") and groups else None
+                not_either(groups[-1], conditions) if joiner == "or" and groups else None
             )
             if neither_value is not None:
                 # "who aren't gold or platinum": neither value

@@ -50,7 +50,13 @@ _MONEY = re.compile(r"(?:\$|€|£|usd\s*)\s*(\d[\d,]*(?:\.\d+)?)(?:\s*(k|m)\b)?
 _SUFFIXED = re.compile(r"\b(\d+(?:\.\d+)?)(k|m)\b")
 # "sports 12m", "no web order 6m": a bare small number of m is months, unless money is spoken of
 # just before it ("revenue over 2m")
-_MONTHS_SHORT = re.compile(r"(?<![$£€\d.,])\b([1-9]|[1-3]\d)m\b")
+_MONTHS_SHORT = re.compile(
+    r"(?<![$£€\d.,])\b([1-9]|[1-3]\d)m\b(?!\s*(?:arr|mrr|revenue|sales|spend|dollars|usd|eur|gbp|"
+    r"in\s+(?:revenue|sales|spend)|users|customers|accounts|rows|records|views|impressions)\b)"
+)
+_DURATION_BEFORE = re.compile(
+    r"\b(?:longer|shorter|lasting|sessions?|minutes?|mins?)\W+(?:\w+\W+){0,2}$"
+)
 _MONEY_BEFORE = re.compile(
     r"(?:spen[dt]\w*|revenue|sales|income|earn\w*|worth|paid|pay\w*|budget|billed|value|"
     r"turnover|arr|mrr|profit|\$|£|€|usd|eur|gbp|dollars?)\W+(?:\w+\W+){0,2}$"
@@ -58,7 +64,8 @@ _MONEY_BEFORE = re.compile(
 
 
 def _months_unless_money(m: re.Match[str]) -> str:
-    if _MONEY_BEFORE.search(m.string[: m.start()].lower()):
+    said = m.string[: m.start()].lower()
+    if _MONEY_BEFORE.search(said) or _DURATION_BEFORE.search(said):
         return m.group(0)
     before = m.string[: m.start()].lower()
     if re.search(r"\b(?:last|past|in|within|for|over|than|least|most|under|every|per)\s+$", before):
@@ -484,8 +491,9 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
     (re.compile(r"\b(?:restricted|limited|narrowed)\s+to\s+(?:those|the\s+ones|ones)\b"), "and"),
     (
         re.compile(
-            r"\b(accounts|accounted|account)\s+for\b(?=\s+(?:at\s+least|more|over|under|less|"
-            r"most|half|the\s+majority|\d))"
+            r"\b(?:accounts|accounted|account)\s+for\b(?=\s+(?:(?:at\s+least|more\s+than|over|under|"
+            r"less\s+than|at\s+most|about|roughly)\s+)?(?:half|a\s+third|a\s+quarter|the\s+majority|"
+            r"most|\d+\s*%))"
         ),
         "makes up",
     ),
@@ -501,7 +509,13 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
         re.compile(r"\b(more|less|fewer|older|younger|bigger|higher|lower)\s+as\s+(?=\$?\d)"),
         r"\1 than ",
     ),
-    (re.compile(r"\bof\s+(more|less)\s+than\s+(\d+)\s+years\b"), r"aged \1 than \2"),
+    (
+        re.compile(
+            r"\b(women|men|people|persons|ladies|gentlemen)\s+of\s+(more|less)"
+            r"\s+than\s+(\d+)\s+years\b(?!\s+(?:with|as|of\s+membership|since|tenure))"
+        ),
+        r"\1 aged \2 than \3",
+    ),
     # "who opened no email in that period": who have not opened any
     (
         re.compile(
@@ -511,7 +525,7 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
         r"have not \1 any ",
     ),
     # "opened a mail from us": an email (as said in some languages)
-    (re.compile(r"\b(an?|the|our|any|every|no)\s+mail\b"), r"\1 email"),
+    (re.compile(r"\b(an?|the|our|any|every|no)\s+mail\b(?!\s*-?\s*orders?\b)"), r"\1 email"),
     (re.compile(r"\b(\d+|our|the|any|no)\s+mails\b"), r"\1 emails"),
     # "CSAT: at least one of them rated 1 or 2": a row so rated
     (re.compile(r"\bat\s+least\s+one\s+of\s+them\s+(?:was\s+|being\s+)?(?=rated|scored)"), ""),
@@ -570,7 +584,8 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
     # "(all categories, all channels)", "(any channel)": a bracket saying nothing is left out
     (
         re.compile(
-            r"\s*\((?:\s*(?:across\s+|in\s+|from\s+)?(?:all|any|every)\s+[a-z]+(?:\s+[a-z]+)?\s*"
+            r"\s*\((?:\s*(?:across\s+|in\s+|from\s+)?(?:all|any|every)\s+(?:categories|channels|"
+            r"products|stores|shops|regions|brands|items|kinds|types|departments|sites|plans)\s*"
             r"(?:,|and|&)?)+\s*\)"
         ),
         "",
@@ -580,7 +595,7 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
         re.compile(
             r"\b(?:spent|spend|spends|spending|paid|pay)\s+((?:over|more\s+than|above|at\s+least|"
             r"upwards\s+of|in\s+excess\s+of|under|less\s+than|below)\s+)?(\$?\s?\d[\d,.]*k?)\s+"
-            r"(?:on|in|with|for)\s+(?:a\s+single|one\s+single|a\s+single|just\s+one|one|a)\s+"
+            r"(?:on|in|with|for)\s+(?:a\s+single|one\s+single|just\s+one|one|an?)\s+"
             r"((?:[a-z-]+\s+)?(?:order|purchase|transaction|basket|invoice|booking))\b"
         ),
         lambda m: f"with a {m.group(3)} {m.group(1) or 'of at least '}{m.group(2)}",
@@ -622,6 +637,13 @@ _NEXT_EXCLUDED = re.compile(
 )
 
 
+# a few words of values with no clause of their own ("the healthcare and fintech ones")
+_BARE_VALUES = re.compile(
+    r"(?!.*\b(?:who|that|which|whose|with|without|in|during|since|over|from|last|this)\b)"
+    r"(?:[\w'-]+\s+){0,5}[\w'-]+"
+)
+
+
 def excluded_each(text: str) -> str:
     """'leaving aside free-plan accounts, churned ones and anyone who raised an urgent ticket':
     every item of the list after an exclusion word is excluded, each said with the word (read
@@ -631,7 +653,13 @@ def excluded_each(text: str) -> str:
         return text
     end = re.search(r"[.;!?]|\s+but\s+(?!not\b)", text[m.end() :])
     stop = m.end() + end.start() if end else len(text)
-    items = [p for p in _NEXT_EXCLUDED.split(text[m.end() : stop]) if p and p.strip()]
+    tail = text[m.end() : stop]
+    if not re.search(r"\b(?:and|or)\b", tail.rsplit(",", 1)[-1]):
+        return text  # "excluding test accounts, customers who …": no list, a new clause
+    items = [p for p in _NEXT_EXCLUDED.split(tail) if p and p.strip()]
+    if len(items) < 2 and _BARE_VALUES.fullmatch(tail.strip()):
+        # "everyone but the healthcare and fintech ones": neither value
+        items = re.split(r"\s+(?:and|or)\s+", tail.strip())
     if len(items) < 2:
         return text
     word = m.group(1)
