@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.rules.coverage import walk
-from assistant.rules.text import words_to_number
+from assistant.rules.coverage import replaced, walk
+from assistant.rules.text import count_said
 from assistant.spec import ActivityCondition, AfterBreak, AndGroup, Condition, NotGroup, OrGroup
 
 _N = r"(?P<n>\d+|an?|[a-z]+(?:[\s-][a-z]+)?)"
@@ -103,7 +103,7 @@ def taken_out(text: str) -> tuple[str, SaidBreak | None]:
         m = pattern.search(text)
         if m is None:
             continue
-        n = _count(m.group("n"))
+        n = count_said(m.group("n"))
         if n is None or n < 1:
             continue
         gap = AfterBreak(n=n, unit=f"{m.group('unit').lower()}s", strict=bool(m.group("more")))
@@ -149,7 +149,7 @@ def given(conditions: list[Condition], said: SaidBreak) -> list[Condition] | Non
     done = [c for c in found if _done(c) and not _negated(conditions, c)]
     if len(done) != 1:
         return None
-    return [_with_break(c, done[0], said.gap) for c in conditions]
+    return replaced(conditions, done[0], done[0].model_copy(update={"after_break": said.gap}))
 
 
 def _done(c: ActivityCondition) -> bool:
@@ -164,25 +164,3 @@ def _negated(conditions: list[Condition], target: ActivityCondition) -> bool:
         if isinstance(c, AndGroup | OrGroup) and _negated(c.conditions, target):
             return True
     return False
-
-
-def _with_break(condition: Condition, target: ActivityCondition, gap: AfterBreak) -> Condition:
-    if condition is target:
-        return condition.model_copy(update={"after_break": gap})
-    if isinstance(condition, AndGroup | OrGroup):
-        inner = [_with_break(c, target, gap) for c in condition.conditions]
-        return condition.model_copy(update={"conditions": inner})
-    if isinstance(condition, NotGroup):
-        return condition.model_copy(
-            update={"condition": _with_break(condition.condition, target, gap)}
-        )
-    return condition
-
-
-def _count(said: str) -> int | None:
-    said = said.lower()
-    if said in ("a", "an"):
-        return 1
-    if said.isdigit():
-        return int(said)
-    return words_to_number(said)

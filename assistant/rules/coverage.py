@@ -60,6 +60,21 @@ def walk(conditions: list[Condition]) -> Iterator[Condition]:
             yield c
 
 
+def replaced(conditions: list[Condition], target: Condition, new: Condition) -> list[Condition]:
+    """The conditions with `target` (that very object) replaced by `new`, inside groups too."""
+
+    def one(c: Condition) -> Condition:
+        if c is target:
+            return new
+        if isinstance(c, (AndGroup, OrGroup)):
+            return c.model_copy(update={"conditions": [one(x) for x in c.conditions]})
+        if isinstance(c, NotGroup):
+            return c.model_copy(update={"condition": one(c.condition)})
+        return c
+
+    return [one(c) for c in conditions]
+
+
 def unaccounted(facts: ClauseFacts, made: list[Condition]) -> list[str]:
     """What the clause said that none of `made` uses, each as the span it came from."""
     if not made:

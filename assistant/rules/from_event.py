@@ -12,21 +12,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.rules.coverage import walk
-from assistant.rules.text import words_to_number
-from assistant.spec import ActivityCondition, AfterEvent, AndGroup, Condition, NotGroup, OrGroup
+from assistant.rules.coverage import replaced, walk
+from assistant.rules.text import count_said
+from assistant.spec import ActivityCondition, AfterEvent, Condition
 from assistant.windows import Trailing
 
 _PATTERN = re.compile(
-    r"\b(?:with)?in\s+(?:the\s+)?(?:(?P<n>\d+|an?|[a-z]+(?:[\s-][a-z]+)?)\s+(?P<unit>day|week|month|"
-    r"fortnight)s?|(?P<one>a\s+fortnight|a\s+week|a\s+month))"
+    r"\b(?:with)?in\s+(?:the\s+)?(?P<n>\d+|an?|[a-z]+(?:[\s-][a-z]+)?)\s+"
+    r"(?P<unit>day|week|month|fortnight)s?"
     r"\s+(?:of|after|from|following)\s+(?:(?:raising|opening|filing|logging|getting|receiving|"
     r"making|placing|doing|clicking|seeing|submitting|sending|reporting)\s+)?"
     r"(?:it|them|this|that\s+one|the\s+same|doing\s+so|(?:that|this|said)(?:\s+[a-z]+)?)"
     r"(?=\s|$|[,.;])",
     re.IGNORECASE,
 )
-_FORTNIGHT = {"fortnight": ("days", 14), "week": ("days", 7), "month": ("months", 1)}
 
 
 @dataclass(frozen=True)
@@ -40,16 +39,13 @@ def taken_out(text: str) -> tuple[str, FromEvent | None]:
     m = _PATTERN.search(text)
     if m is None:
         return text, None
-    if m.group("one"):
-        unit, n = _FORTNIGHT[m.group("one").split()[-1].lower()]
-    else:
-        n = _count(m.group("n"))
-        if n is None or n < 1:
-            return text, None
-        unit = m.group("unit").lower()
-        if unit == "fortnight":
-            unit, n = "day", 14 * n
-        unit = f"{unit}s"
+    n = count_said(m.group("n"))
+    if n is None or n < 1:
+        return text, None
+    unit = m.group("unit").lower()
+    if unit == "fortnight":
+        unit, n = "day", 14 * n
+    unit = f"{unit}s"
     rest = " ".join((text[: m.start()] + " " + text[m.end() :]).split())
     return rest, FromEvent(Trailing(n=n, unit=unit), m.group(0).strip())
 
@@ -63,8 +59,7 @@ def given(conditions: list[Condition], said: FromEvent) -> list[Condition] | Non
         if isinstance(c, ActivityCondition) and c.after is not None and c.after.side == "after"
     ]
     if len(ordered) == 1:
-        which = _which(conditions, ordered[0])
-        return [_with_span(c, ordered[0], said.span, which) for c in conditions]
+        return _with_span(conditions, ordered[0], said.span, _which(conditions, ordered[0]))
     if ordered:
         return None
     # "reported an outage and did not cancel within 30 days of it": 'it' is the activity said
@@ -75,7 +70,8 @@ def given(conditions: list[Condition], said: FromEvent) -> list[Condition] | Non
     anchor, target = plain[-2], plain[-1]
     after = AfterEvent(activity=anchor.activity, which="first", window=anchor.window)
     timed = target.model_copy(update={"after": after})
-    return [_with_span(timed, timed, said.span, "each") if c is target else c for c in conditions]
+    with_anchor = replaced(conditions, target, timed)
+    return _with_span(with_anchor, timed, said.span, "each")
 
 
 def _which(conditions: list[Condition], target: ActivityCondition) -> str:
@@ -93,25 +89,8 @@ def _which(conditions: list[Condition], target: ActivityCondition) -> str:
 
 
 def _with_span(
-    condition: Condition, target: ActivityCondition, span: Trailing, which: str
-) -> Condition:
-    if condition is target:
-        assert target.after is not None
-        after = target.after.model_copy(update={"within": span, "which": which})
-        return target.model_copy(update={"after": after})
-    if isinstance(condition, AndGroup | OrGroup):
-        inner = [_with_span(c, target, span, which) for c in condition.conditions]
-        return condition.model_copy(update={"conditions": inner})
-    if isinstance(condition, NotGroup):
-        inner = _with_span(condition.condition, target, span, which)
-        return condition.model_copy(update={"condition": inner})
-    return condition
-
-
-def _count(said: str) -> int | None:
-    said = said.lower()
-    if said in ("a", "an"):
-        return 1
-    if said.isdigit():
-        return int(said)
-    return words_to_number(said)
+    conditions: list[Condition], target: ActivityCondition, span: Trailing, which: str
+) -> list[Condition]:
+    assert target.after is not None
+    after = target.after.model_copy(update={"within": span, "which": which})
+    return replaced(conditions, target, target.model_copy(update={"after": after}))

@@ -90,6 +90,14 @@ from assistant.windows import (
 MAX_TERM_DEPTH = 2
 
 
+def _give(result: ParseResult, given: list[Condition] | None, unused: str) -> None:
+    """The conditions a whole-request reading gave, or its words reported as not used."""
+    if given is None:
+        result.unrecognized.append(unused)
+    else:
+        result.conditions = given
+
+
 # Negation words that exclude people rather than deny a doing
 _EXCLUDING = frozenset(
     {
@@ -189,9 +197,14 @@ class RequestParser:
         if from_signup is not None:
             self._from_signup(result, from_signup)
         if said_break is not None:
-            self._after_break(result, said_break)
+            # "… after a break of 90 days": the one activity's rows that follow such a break
+            given = after_break.given(result.conditions, said_break)
+            _give(result, given, f"{said_break.words} (no single activity to give the break to)")
         if from_anchor is not None:
-            self._from_event(result, from_anchor)
+            # "… and then cancelled within 30 days of raising it": from each anchor row
+            given = from_event.given(result.conditions, from_anchor)
+            why = "no single activity after another to time"
+            _give(result, given, f"{from_anchor.words} ({why})")
         if not depth:
             self._reread(result)
             result.conditions = _either_label(result.conditions, result)
@@ -233,11 +246,8 @@ class RequestParser:
     def _from_signup(self, result: ParseResult, said: signup_window.FromSignup) -> None:
         """'… within their first 7 days': the one activity's rows from each customer's signup."""
         given = signup_window.given(result.conditions, said) if self.roles.signup else None
-        if given is None:
-            why = "this data has no signup date" if not self.roles.signup else "no single activity"
-            result.unrecognized.append(f"{said.words} ({why} to count it from)")
-            return
-        result.conditions = given
+        why = "this data has no signup date" if not self.roles.signup else "no single activity"
+        _give(result, given, f"{said.words} ({why} to count it from)")
 
     def _came_back(self, text: str) -> str:
         """'came back' with no activity said: the catalog's purchases, done again."""
@@ -245,22 +255,6 @@ class RequestParser:
         if purchases is None or not after_break.came_back(text):
             return text
         return after_break.with_purchases(text, self.catalog.events[purchases].noun)
-
-    def _after_break(self, result: ParseResult, said: after_break.SaidBreak) -> None:
-        """'… after a break of 90 days': the one activity's rows that follow such a break."""
-        given = after_break.given(result.conditions, said)
-        if given is None:
-            result.unrecognized.append(f"{said.words} (no single activity to give the break to)")
-            return
-        result.conditions = given
-
-    def _from_event(self, result: ParseResult, said: from_event.FromEvent) -> None:
-        """'… and then cancelled within 30 days of raising it': from each anchor row."""
-        given = from_event.given(result.conditions, said)
-        if given is None:
-            result.unrecognized.append(f"{said.words} (no single activity after another to time)")
-            return
-        result.conditions = given
 
     def _reads(self, words: str, depth: int) -> bool:
         """Whether words alone make a condition with no word the lexicon does not know."""

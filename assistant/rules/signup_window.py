@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.rules.coverage import walk
-from assistant.rules.text import words_to_number
+from assistant.rules.text import count_said
 from assistant.spec import ActivityCondition, AndGroup, Condition, NotGroup, OrGroup
 from assistant.windows import Trailing
 
@@ -88,8 +88,4 @@ def _with_span(condition: Condition, span: Trailing) -> Condition:
 
 
 def _count(said: str | None) -> int | None:
-    if said is None:
-        return 1  # "in their first month"
-    if said.isdigit():
-        return int(said)
-    return words_to_number(said.lower())
+    return 1 if said is None else count_said(said)  # "in their first month": one

@@ -146,6 +146,16 @@ class Token:
         return self.kind in ("number", "money", "percent")
 
 
+def count_said(said: str) -> int | None:
+    """A count as said: '90', 'a' / 'an' (one), 'six', 'twenty five'."""
+    said = said.lower().strip()
+    if said in ("a", "an"):
+        return 1
+    if said.isdigit():
+        return int(said)
+    return words_to_number(said)
+
+
 def words_to_number(run: str) -> int | None:
     """'twenty five' -> 25, 'two hundred' -> 200, 'one thousand five hundred' -> 1500."""
     total, current = 0, 0
