@@ -765,10 +765,11 @@ def normalize(text: str) -> str:
         r"\1not \2",
         text,
     )
-    # "abc class = a", "loyalty tier != none": a property set to a value said in words is the
-    # property and its value ("exactly" is for numbers)
+    # "abc class = a", "loyalty tier != none": a property set to a short value (a class letter)
+    # or not set to a value is the property and its value ("exactly" is for numbers)
     text = re.sub(r"\s*(?:!=|<>)\s*(?=['\"]?[a-z])", " not ", text)
-    text = re.sub(r"(?<![<>!=])\s*==?\s*(?=['\"]?[a-z])", " ", text)
+    text = re.sub(r"(?<![<>!=])\s*==?\s*(?=['\"]?[a-z]{1,2}['\"]?(?:\s|$|,))", " ", text)
+    text = re.sub(r"(?<=[a-z_])==?(?=[a-z])", " ", text)  # "channel=web"
     for symbol, words in _SYMBOLS:
         text = text.replace(symbol, words)
     # "2+ orders 90d", "0 logins 30d": analysts' shorthand for the trailing period
