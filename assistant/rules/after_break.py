@@ -31,7 +31,7 @@ _BREAK = (
     r"time\s+away|dry\s+spell|spell\s+away)"
 )
 _NOUN = (
-    r"(?P<noun>orders?|purchases?|transactions?|visits?|logins?|bookings?|payments?|"
+    r"(?P<noun>orders?|purchases?|transaction(?:s)?|visits?|logins?|bookings?|payments?|"
     r"invoices?|sessions?|sales?|baskets?)"
 )
 _ITS = r"(?:their|the|his|her|its|your|a)"

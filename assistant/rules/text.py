@@ -298,7 +298,7 @@ _DONE = {
 }  # fmt: skip
 _MONTH_LIST = _MONTHS.split("|")
 # "by whom X was done": the doing is X itself ("the sending back of …" is already "sent back")
-_PASSIVE_DONE = {"done": "", "carried out": "", "performed": "", "completed": ""}
+_PASSIVE_BLANK = re.compile(r"done|carried out|performed|completed")
 
 
 def _after_month(word: str, month: str, year: str | None) -> str:
@@ -440,7 +440,7 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
         re.compile(
             r"\b(?:who|that|and)\s+(?:also\s+)?(?:used|redeemed|applied|had|got|received)\s+"
             r"(an?|any|some)\s+([a-z]+(?:\s+[a-z]+)?)\s+(?:on|in|with|for)\s+(?:their|the|that|those|"
-            r"these|each|its|his|her)\s+(?:same\s+)?(?:orders?|purchases?|transactions?|baskets?|"
+            r"these|each|its|his|her)\s+(?:same\s+)?(?:orders?|purchases?|transaction(?:s)?|baskets?|"
             r"invoices?|bookings?)\b"
         ),
         r"with \1 \2",
@@ -464,7 +464,7 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
             r"(done|made|placed|carried\s+out|performed|completed|raised|filed|opened|clicked|"
             r"submitted|sent|received|bought|purchased|ordered|returned|used|redeemed)\b"
         ),
-        lambda m: f"who {_PASSIVE_DONE.get(m.group(2), m.group(2))} {m.group(1)}",
+        lambda m: f"who {'' if _PASSIVE_BLANK.fullmatch(m.group(2)) else m.group(2)} {m.group(1)}",
     ),
     (
         re.compile(
