@@ -426,7 +426,7 @@ class _Compiler:
             anchors = anchor.select(columns=[f"{edge}({anchor.ts}) AS anchor_ts"], group=True)
         later = _source_sql(cond.model_copy(update={"after": None}), self)
         rows = later.select(columns=[f"{later.ts} AS ts"])
-        unit = after.within.unit.rstrip("s").upper()
+        unit = _interval_unit(after.within.unit)
         within = (
             "SELECT DISTINCT anchors.customer_id\n"
             f"FROM (\n{IND}{_indented(anchors, 4)}\n) anchors\n"
@@ -952,21 +952,27 @@ def _each_total_sql(rows: EventRows, spec: MeasureBase, compiler: _Compiler) -> 
 
 
 def _instance_sql(rows: EventRows) -> str:
-    event = rows.event
-    if event.union:
-        return f"{rows.event_name}.instance"
-    if not event.instance:
-        raise CompileError(f"{rows.event_name} has no instance to total by")
-    return rows.field_ref(event.instance)
+    return _event_column(rows, "instance")
 
 
 def _amount_sql(rows: EventRows) -> str:
+    return _event_column(rows, "amount")
+
+
+def _event_column(rows: EventRows, role: str) -> str:
+    """The rows' event key ('instance') or amount: a union's own column, else the catalog's."""
     event = rows.event
     if event.union:
-        return f"{rows.event_name}.amount"
-    if not event.amount:
-        raise CompileError(f"{rows.event_name} has no amount to total")
-    return rows.field(event.amount)
+        return f"{rows.event_name}.{role}"
+    name = getattr(event, role)
+    if not name:
+        raise CompileError(f"{rows.event_name} has no {role} to total by")
+    return rows.field_ref(name) if role == "instance" else rows.field(name)
+
+
+def _interval_unit(unit: str) -> str:
+    """'days' -> 'DAY': a window unit as SQL's INTERVAL says it."""
+    return unit.rstrip("s").upper()
 
 
 def _after_break_sql(rows: EventRows, activity: Any, gap: Any, compiler: _Compiler) -> str:
@@ -979,7 +985,7 @@ def _after_break_sql(rows: EventRows, activity: Any, gap: Any, compiler: _Compil
         f"{IND}WHERE earlier.customer_id = {rows.customer}\n"
         f"{IND}  AND earlier.earlier_ts < {rows.ts}"
     )
-    unit = gap.unit.rstrip("s").upper()
+    unit = _interval_unit(gap.unit)
     closer = ">=" if gap.strict else ">"
     within = (
         f"\n{IND}  AND CAST(earlier.earlier_ts AS DATE) {closer} "
@@ -999,7 +1005,7 @@ def _since_signup_sql(rows: EventRows, within: Trailing, catalog: Catalog, union
             else "a time from signup is counted per channel, not across channels"
         )
     day = f"CAST({place[0]}.{place[1]} AS DATE)"
-    unit = within.unit.rstrip("s").upper()
+    unit = _interval_unit(within.unit)
     return f"{rows.ts} >= {day} AND {rows.ts} < {day} + INTERVAL {within.n} {unit}"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from assistant.backends.base import Clarification, Interpretation, Turn, Validator
@@ -13,7 +14,7 @@ from assistant.rules.combine import is_unnarrowed
 from assistant.rules.coverage import walk
 from assistant.rules.homonyms import Homonym
 from assistant.rules.lexicon import Lexicon
-from assistant.rules.parser import RequestParser
+from assistant.rules.parser import ParseResult, RequestParser
 from assistant.rules.refine import REFINED, activity_sources, detect_intent, refine, strip_command
 from assistant.rules.steps import (
     restated,
@@ -45,15 +46,20 @@ class RulesBackend:
     def interpret(self, turn: Turn, validate: Validator | None = None) -> Interpretation:
         notes: list[str] = []
 
+        @functools.cache
+        def alone(words: str) -> ParseResult:
+            # the brief and title readers ask about the same words more than once
+            return RequestParser(self.catalog, self.lexicon, turn.as_of).parse(words)
+
         def understood(words: str) -> bool:
-            alone = RequestParser(self.catalog, self.lexicon, turn.as_of).parse(words)
-            return bool(alone.conditions) and not alone.unknown_words and not alone.unrecognized
+            got = alone(words)
+            return bool(got.conditions) and not got.unknown_words and not got.unrecognized
 
         def about(words: str) -> set[str]:
-            alone = RequestParser(self.catalog, self.lexicon, turn.as_of).parse(words)
-            if alone.unknown_words or alone.unrecognized:
+            got = alone(words)
+            if got.unknown_words or got.unrecognized:
                 return set()
-            return {_about(c) for c in walk(alone.conditions)}
+            return {_about(c) for c in walk(got.conditions)}
 
         request = sql_like(turn.request)
         brief = flattened(request, self.lexicon.grammar, understood)

@@ -361,8 +361,7 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
     # "since the start of July", "since New Year": from that day
     (
         re.compile(
-            r"\b(since|from|after)\s+(?:the\s+)?(?:start|beginning)\s+of\s+(?=(?:january|february|"
-            r"march|april|may|june|july|august|september|october|november|december)\b)"
+            rf"\b(since|from|after)\s+(?:the\s+)?(?:start|beginning)\s+of\s+(?=(?:{_MONTHS})\b)"
         ),
         r"\1 ",
     ),
@@ -375,18 +374,14 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
     ),
     # "last December", "this past March": the latest one, as a month said alone is
     (
-        re.compile(
-            r"\b(?:last|previous|this\s+past)\s+(?=(?:january|february|march|april|may|june|july|"
-            r"august|september|october|november|december)\b(?!\s+(?:19|20)\d\d))"
-        ),
+        re.compile(rf"\b(?:last|previous|this\s+past)\s+(?=(?:{_MONTHS})\b(?!\s+(?:19|20)\d\d))"),
         "",
     ),
     # "last December's buyers", "2025's top spenders": the people of that time
     (
         re.compile(
             r"\b((?:last|this|previous|past)\s+(?:year|month|quarter|week|summer|winter|spring|"
-            r"autumn|fall)|january|february|march|april|may|june|july|august|september|october|"
-            r"november|december|(?:19|20)\d\d)'s\s+([a-z]+(?:\s+[a-z]+)?)"
+            rf"autumn|fall)|{_MONTHS}|(?:19|20)\d\d)'s\s+([a-z]+(?:\s+[a-z]+)?)"
             r"(?=\s+(?:who|that|which|with|in|from|but|and)\b|[,.;]|$)"
         ),
         r"\2 in \1",
@@ -448,10 +443,7 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
     # the passive voice and nominalisations: "by whom a purchase was made" (who made a purchase),
     # "with no purchase having been made by them since", "the sending back of two orders"
     (
-        re.compile(
-            r"\b(?:the\s+)?(sending|taking|bringing|making|placing|buying|opening|raising|filing|"
-            r"submitting|logging|paying|purchasing|ordering|returning)\s+(back\s+)?of\s+"
-        ),
+        re.compile(rf"\b(?:the\s+)?({'|'.join(_DONE)})\s+(back\s+)?of\s+"),
         lambda m: f"{_DONE.get(m.group(1), m.group(1))} {m.group(2) or ''}",
     ),
     (
@@ -548,10 +540,7 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
     ),
     # "churned in the september": the month (an article a non-native speaker adds)
     (
-        re.compile(
-            r"\b(in|during|since|from|before|until)\s+the\s+(?=(?:january|february|march|april|may|"
-            r"june|july|august|september|october|november|december)\b)"
-        ),
+        re.compile(rf"\b(in|during|since|from|before|until)\s+the\s+(?=(?:{_MONTHS})\b)"),
         r"\1 ",
     ),
     # "200 <= employees <= 2000": the property between both
