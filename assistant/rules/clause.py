@@ -73,6 +73,7 @@ class ClauseFacts:
         self.numbers_used = False  # every number of the clause went to a condition
         self.used_numbers: set[int] = set()  # ids of the number items a condition took
         self.share_used = False  # the share word was read some other way than a share
+        self.sources_taken = False  # one condition took every source (a member's share)
         self.columns: list[tuple[str | None, str | None]] = []
         self.implied_source: str | None = None
         self.implied_by = ""

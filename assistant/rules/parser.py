@@ -1382,6 +1382,8 @@ class RequestParser:
                     opened_by = item.text
                 elif item.meaning.name in ("or", "but"):
                     joiners[-1] = item.meaning.name
+                if not clauses[-1] and item.text in ("with", "without"):
+                    opened_by = item.text  # ", and with preferred status"
                 continue
             if opened_by and not clauses[-1]:
                 item = replace(item, joined_by=opened_by)
@@ -1618,23 +1620,60 @@ class RequestParser:
             out.insert(k, joiner)
         return out
 
-    def _flag_alone(self, facts: ClauseFacts, result: ParseResult) -> list[Tagged]:
+    def _flag_alone(
+        self, facts: ClauseFacts, result: ParseResult, beside: list[Tagged] | None = None
+    ) -> list[Tagged]:
         """'email opt-in, not sms opt-in': a yes/no property named on its own is true (with a
-        negation, false); another property 'on file' after 'with' is known (not null)."""
+        negation, false); another property 'on file' after 'with' is known (not null). Beside
+        other properties' values ('men with preferred status in Texas'), only a property one
+        has or has not."""
         content = [i for i in facts.items if i.kind not in ("stopword", "negation")]
-        if len(content) != 1 or content[0].kind != "column" or facts.unknown:
+        columns = [i for i in content if i.kind == "column"]
+        if beside:
+            if len(columns) != 1 or any(
+                i.kind != "value" or not self._names_a_property([i])
+                for i in content
+                if i.kind != "column"
+            ):
+                return []
+        elif len(content) != 1 or content[0].kind != "column":
             return []
+        if facts.unknown:
+            return []
+        named = columns[0]
         names = {
             self.vocab.property_name(m.table, m.column)
-            for m in content[0].meanings
+            for m in named.meanings
             if self.vocab.is_property(m.table, m.column)
         }
         names.discard(None)
         if len(names) != 1:
             return []
         (name,) = names
+        with_it = facts.items[0].joined_by in ("with", "without") or any(
+            i.text in _HAVING for i in facts.items[: facts.items.index(named)]
+        )
+        sides = self._two_sided(name) if with_it else None
+        if beside and (
+            sides is None
+            or facts.negated
+            or any(getattr(t.condition, "attribute", None) == name for t in beside)
+        ):
+            return []
         if property_kind(self.catalog, name)[0] == "boolean":
             op, value = "=", not facts.negated
+        elif sides is not None:
+            # "with preferred status": the side of a yes/no column that is not a negation;
+            # "with a loyalty tier": any tier but none
+            yes, label = sides
+            if yes == "none":
+                op, value = ("=" if facts.negated else "!="), "none"
+                label = f"no {named.text}" if facts.negated else f"any {named.text} but none"
+            elif facts.negated:
+                return []  # the other side is said in the catalog's words ("not preferred")
+            else:
+                op, value = "=", yes
+            result.assumptions.append(f"with {named.text} = {label}")
         elif (
             facts.items[0].joined_by in ("with", "without")
             or any(i.kind == "negation" and i.text == "without" for i in facts.items)
@@ -1650,6 +1689,25 @@ class RequestParser:
         facts.negation_used = facts.negated
         result.mentions.add(f"attribute:{name}")
         return [Tagged(AttributeCondition(attribute=name, op=op, value=value))]
+
+    def _two_sided(self, name: str) -> tuple[str, str] | None:
+        """A listed property that one has or has not: two values of which one is said as the
+        other's negation ('preferred customers' / 'not preferred'), giving the one that is
+        had and its label; or a property with a 'none' value, giving 'none'."""
+        place = self.catalog.property_column(name)
+        values = self.catalog.column(*place).values if place is not None else None
+        if not values:
+            return None
+        if "none" in values:
+            return "none", ""
+        if len(values) != 2:
+            return None
+        labels = {k: (v.label or str(k)).lower() for k, v in values.items()}
+        negative = [k for k, lab in labels.items() if _NEGATIVE_LABEL.match(lab)]
+        if len(negative) != 1:
+            return None
+        (yes,) = [k for k in labels if k != negative[0]]
+        return str(yes), labels[yes]
 
     def _enumerated(self, name: str) -> bool:
         """A property with listed values ('with a gender' names no value of it)."""
@@ -1804,6 +1862,8 @@ class RequestParser:
         out = self._usual_property(facts, out, result)
         if not out:
             out = self._flag_alone(facts, result)
+        elif all(isinstance(t.condition, AttributeCondition) for t in out):
+            out += self._flag_alone(facts, result, beside=out)
         if not out:
             # "customers for more than 2 years and …": a quantity no condition here took
             spans = [f"{span} (nothing here to apply it to)" for span in numbers_of(facts)]
@@ -2589,6 +2649,8 @@ class RequestParser:
         for source in sources:
             result.mentions.add(f"source:{source}")
             out += self._activity(source, facts, result, primary=source == sources[0])
+            if facts.sources_taken:
+                break
         for value in facts.activity_values:
             # A recognised value that no activity here can use must be said, never dropped.
             if not any(self.vocab.value_target(value, source) for source in sources):
@@ -2719,11 +2781,13 @@ class RequestParser:
             # "more than 60% of their orders online": a share of the activity itself; "returned
             # more than 20% of their orders": of another activity, never a count of 20
             number = facts.numbers[0]
-            if primary and re.search(r"%\s+of\b", self._clause_text(facts)):
+            part = self._share_part(activity, facts.sources())
+            if primary and part is not None and re.search(r"%\s+of\b", self._clause_text(facts)):
                 share = self._mostly(
-                    activity, facts, window, result, measure, fieldname, percent=number
+                    part, facts, window, result, measure, fieldname, percent=number
                 )
-                if share is not None and len(facts.sources()) == 1:
+                if share is not None:
+                    facts.sources_taken = True
                     facts.used_numbers.add(id(number))
                     return [Tagged(share)]
             facts.used_numbers.add(id(number))
@@ -2956,6 +3020,19 @@ class RequestParser:
     def _clause_text(facts: ClauseFacts) -> str:
         return " ".join(i.text for i in facts.items)
 
+    def _share_part(self, activity: Activity, sources: list[str]) -> Activity | None:
+        """The part a percentage is a share of: the activity itself, or with two sources one of
+        which holds the other ("the catalog makes up 50% of their total spend", "catalog spend is
+        at least half of their total spend"), the member."""
+        if len(set(sources)) == 1:
+            return activity
+        if len(set(sources)) != 2 or activity.filters or activity.predicates:
+            return None
+        for member in sources:
+            if any(member in (self.catalog.events[s].union or []) for s in sources):
+                return Activity(source=member)
+        return None
+
     def _mostly(
         self,
         activity: Activity,
@@ -3005,6 +3082,8 @@ class RequestParser:
         )
         facts.numbers_used = True
         what = f"their spend on {event.plural_noun}" if weighted else f"their {event.plural_noun}"
+        if member is not None:
+            what += f" being {self.catalog.events[member].plural_noun}"
         said = facts.share_word or (percent.text if percent is not None else "")
         result.assumptions.append(f"'{said}' = {portion} {what}")
         return condition
@@ -3262,6 +3341,8 @@ def _had_as_thing(items: list[Item], named: Item) -> bool:
     return bool(before) and before[-1].kind == "negation" and before[-1].text in ("no", "without")
 
 
+_HAVING = frozenset({"with", "have", "has", "having", "hold", "holds", "holding"})
+_NEGATIVE_LABEL = re.compile(r"(?:not|non|no|without|un)\b")
 _KNOWN_WORDS = frozenset(
     {"on file", "on record", "recorded", "known", "provided", "listed", "saved", "filled in"}
 )
