@@ -699,6 +699,8 @@ class _Compiler:
             averaged.rows.where.append(
                 f"{averaged.customer} IN (SELECT {key} FROM {table} WHERE {where})"
             )
+        if cond.average_over == "events":
+            return self.compare_event_average(cond, averaged, among)
         per = averaged.select(columns=[f"{self.aggregate(side, averaged)} AS value"], group=True)
         if not cond.average_active_only and _NEUTRAL[side.measure] == 0:
             # every customer of the group, those without any counting 0
@@ -719,6 +721,37 @@ class _Compiler:
         )
         measure = _measure_words(self.catalog, cond.left) + self.window_words(cond.left)
         text = f"whose {measure} {_compared_words(cond)} the average of the {whom}"
+        return sql, text
+
+    def compare_event_average(
+        self, cond: CompareCondition, averaged: _Source, among: list[tuple[str, str]]
+    ) -> tuple[str, str]:
+        """'above the average order value across all orders': the customer's average against
+        the average of every such event (of the customers of `average_among`), each event
+        weighing the same: the events' total over their number, as the customer's own is."""
+        side = cond.right_average
+        assert side is not None
+        table, key = _entity(self.catalog)
+        amount = averaged.field(averaged.amount_field)
+        instance = None
+        if averaged.amount_field == self._event_amount(averaged):
+            instance = _instance(self.catalog, averaged.event_name, averaged.rows)
+        counted = f"count(DISTINCT {instance})" if instance else f"count({amount})"
+        per = averaged.select(columns=[f"sum({amount}) AS total", f"{counted} AS n"], group=True)
+        average = (
+            f"(\n{IND}SELECT sum(total) / nullif(sum(n), 0)\n{IND}FROM (\n{_indented(per, 8)}"
+            f"\n{IND}) averaged\n)"
+        )
+        sql = self.figure_against(cond, f"SELECT {key} AS customer_id\n{IND}FROM {table}", average)
+        events = _activity_words(self.catalog, side.activity, plural=True)
+        who = " and ".join(text for _, text in among)
+        whose = f" of the {self.catalog.entity.plural} {who}" if who else ""
+        self.assume(
+            f"the average is over every one of the {events}{whose}{self.window_words(side)}, "
+            "whoever made it"
+        )
+        measure = _measure_words(self.catalog, cond.left) + self.window_words(cond.left)
+        text = f"whose {measure} {_compared_words(cond)} the average of all {events}{whose}"
         return sql, text
 
     def property_per_customer(self, name: str, alias: str) -> str:

@@ -434,6 +434,12 @@ class CompareCondition(SpecModel):
         "('the average buyer'); false: every customer of average_among, those without any "
         "counting 0 ('the average pro account')",
     )
+    average_over: Literal["customers", "events"] = Field(
+        default="customers",
+        description="with right_average: 'customers' averages each customer's own figure; "
+        "'events' (measure avg only) averages every event of that activity, whoever made it "
+        "('above the average order value across all orders', 'the company-wide AOV')",
+    )
     factor: float = Field(default=1, gt=0, description="left op factor * right")
 
     @model_validator(mode="after")
@@ -445,6 +451,10 @@ class CompareCondition(SpecModel):
             )
         if self.average_among and self.right_average is None:
             raise ValueError("average_among goes with right_average only")
+        if self.average_over == "events" and (
+            self.right_average is None or self.right_average.measure != "avg"
+        ):
+            raise ValueError("average_over 'events' goes with an average (avg) right_average")
         for side in (self.left, self.right, self.right_average):
             if side is not None and side.measure == "days_since_last":
                 raise ValueError("a comparison compares amounts, counts or shares, not recency")

@@ -4,13 +4,25 @@ account", "below-average spenders"."""
 
 from __future__ import annotations
 
+from datetime import date
+
+import duckdb
 import pytest
 from rules_reading import read
 from test_compiler import AS_OF, CATALOG, COMPLETED, LAST_12M, Purchases, run_compiled
+from tpcds_fixture import tpcds_anchor, tpcds_database
 
+from assistant.catalog import load_catalog
 from assistant.compiler import compile_spec
+from assistant.config import SCHEMAS_DIR
 from assistant.executor import Executor
-from assistant.spec import AttributeCondition, CompareCondition, MeasureSide, SegmentSpec
+from assistant.spec import (
+    Activity,
+    AttributeCondition,
+    CompareCondition,
+    MeasureSide,
+    SegmentSpec,
+)
 
 SPEND = MeasureSide(activity=Purchases(), measure="sum", field="total_amount", window=LAST_12M)
 
@@ -113,13 +125,91 @@ def test_below_average_keeps_them_among_those_with_any(retail):
     assert len(got.spec.conditions) == 2  # and they did spend in that time
 
 
-def test_a_figure_this_cannot_average_is_said_not_guessed(tpcds):
-    got = read(
-        tpcds,
-        "store shoppers whose average ticket is at least 50% bigger than the average store"
-        " ticket overall",
+def test_an_average_figure_against_every_event_overall(tpcds):
+    made = _compared(
+        read(
+            tpcds,
+            "store shoppers whose average ticket is at least 50% bigger than the average store"
+            " ticket overall",
+        )
     )
+    assert (made.left.measure, made.average_over, made.op, made.factor) == (
+        "avg",
+        "events",
+        ">=",
+        1.5,
+    )
+    assert made.left.activity.source == made.right_average.activity.source == "store_purchases"
+
+
+def test_the_average_order_value_across_all_orders_is_of_the_orders(retail):
+    for request in (
+        "customers whose average order value in the last 12 months is more than double the"
+        " average order value across all orders in that period",
+        "Customers whose average order value over the last 12 months is below the company-wide"
+        " AOV for the same period (total revenue divided by total orders).",
+    ):
+        got = read(retail, request)
+        made = _compared(got)
+        assert made.average_over == "events" and made.left.measure == "avg", request
+        assert made.left.window == made.right_average.window == LAST_12M
+        assert not got.unrecognized, request
+    assert (
+        _compared(read(retail, "customers whose aov is more than double the average")).factor == 2
+    )
+
+
+def test_an_average_of_people_is_of_each_ones_figure(retail):
+    made = _compared(read(retail, "customers whose average order is above the average buyer's"))
+    assert made.left.measure == "avg" and made.average_over == "customers"
+
+
+def test_an_average_of_another_activity_is_said_not_guessed(tpcds):
+    got = read(tpcds, "store shoppers whose average ticket is above the average web order")
     assert got.spec is None or not [
         c for c in got.spec.conditions if isinstance(c, CompareCondition)
     ]
     assert got.unrecognized
+
+
+def test_the_average_of_every_event_weighs_each_event_alike(executor: Executor) -> None:
+    aov = MeasureSide(activity=Purchases(), measure="avg", field="total_amount", window=LAST_12M)
+    made = CompareCondition(left=aov, op=">", right_average=aov, average_over="events", factor=1.5)
+    audience = set(run_compiled(executor, SegmentSpec(conditions=[made])))
+    recent = f"SELECT * FROM ({COMPLETED}) p WHERE transaction_ts >= '2025-10-01'"
+    (overall,) = executor.query(f"SELECT avg(total_amount) FROM ({recent}) r").rows[0]
+    rows = executor.query(
+        f"SELECT customer_id FROM ({recent}) r GROUP BY 1 HAVING avg(total_amount) > "
+        f"1.5 * {overall}",
+        max_rows=1_000_000,
+    ).rows
+    assert audience == {r[0] for r in rows} and audience
+    notes = compile_spec(SegmentSpec(conditions=[made]), AS_OF, CATALOG).assumptions
+    assert any("every one of the" in n for n in notes)
+
+
+def test_an_events_average_needs_an_average() -> None:
+    with pytest.raises(ValueError, match="average_over"):
+        CompareCondition(left=SPEND, right_average=SPEND, average_over="events")
+
+
+def test_the_average_ticket_overall_adds_up_each_tickets_lines() -> None:
+    path = tpcds_database()
+    catalog = load_catalog(SCHEMAS_DIR / "tpcds.yaml")
+    as_of = date.fromisoformat(tpcds_anchor(path))
+    ticket = MeasureSide(
+        activity=Activity(source="store_purchases"), measure="avg", field="net_paid"
+    )
+    made = CompareCondition(left=ticket, op=">", right_average=ticket, average_over="events")
+    sql = compile_spec(SegmentSpec(conditions=[made]), as_of, catalog).sql
+    tickets = (
+        "SELECT ss_customer_sk AS c, ss_ticket_number AS t, sum(ss_net_paid) AS paid FROM"
+        " store_sales WHERE ss_customer_sk IS NOT NULL GROUP BY 1, 2"
+    )
+    with duckdb.connect(str(path), read_only=True) as con:
+        got = {r[0] for r in con.execute(sql).fetchall()}
+        want = con.execute(
+            f"WITH k AS ({tickets}) SELECT c FROM k GROUP BY c"
+            " HAVING avg(paid) > (SELECT avg(paid) FROM k)"
+        ).fetchall()
+    assert got == {r[0] for r in want} and got

@@ -242,6 +242,14 @@ class ClauseFacts:
                     return target[1]
         return None
 
+    def _aggregates_event(self) -> bool:
+        """'their average order', 'the biggest ticket': the aggregate word is said of the
+        event itself (no number needed: an average of orders is of their amounts)."""
+        return any(
+            item.kind in ("verb", "measure") and self._after_aggregate(k)
+            for k, item in enumerate(self.items)
+        )
+
     def _after_aggregate(self, k: int) -> bool:
         """Item k follows an aggregate word ('average order', 'mean basket value')."""
         j = k - 1
@@ -914,7 +922,9 @@ class ClauseFacts:
         # "average order above 300": an average of orders is of their amounts, even when the
         # number carries no currency sign (a count has no average per order)
         plain = bool(self.numbers) and not self.fields and vocab.amount(source) is not None
-        averaged = self.aggregate in ("avg", "min", "max") and (self.money is not None or plain)
+        averaged = self.aggregate in ("avg", "min", "max") and (
+            self.money is not None or plain or self._aggregates_event()
+        )
         if averaged and measure == "count":
             # "average order over $150", "a mean basket value above $150": the aggregate of
             # each event's own amount (or of the column named)

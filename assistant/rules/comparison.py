@@ -92,10 +92,22 @@ _RELATIVE = [
 # the average revenue of those paying accounts": the customer's figure against the average of a
 # group's; "below-average spend in the last year": against everyone's with any
 _AVERAGE = re.compile(
+    r"(?:\b(?P<least>at\s+least)\s+)?(?:(?P<pct>\d+(?:\.\d+)?)\s*%\s+)?"
     r"\b(?P<word>more|less|fewer|higher|lower|bigger|greater|larger|smaller|above|below|under)\b"
-    r"(?P<x>(?:\s+(?!than\b)\S+){0,10}?)\s+(?:than\s+)?(?:the\s+|an?\s+)?(?:average|typical)\b"
-    r"(?!-)(?P<y>.*)$"
+    r"(?P<x>(?:\s+(?!than\b)\S+){0,10}?)\s+(?:than\s+)?"
+    r"(?:(?P<times>double|twice|triple|half|(?P<n>\d+(?:\.\d+)?)\s+times)\s+)?"
+    r"(?:the\s+|an?\s+)?(?:average|typical|(?=aov\b))\b(?!-)(?P<y>.*)$"
 )
+_WIDE = re.compile(
+    r"\b(?:the\s+)?(?:(?:company|business|store|site|shop|chain|network)[- ]wide|overall|general)"
+    r"\s+(?=average\b|aov\b)"
+)
+_OVERALL = re.compile(
+    r"\b(?:overall|in\s+total|altogether|across\s+the\s+board|everyone'?s?|"
+    r"(?:in|for|over|during)\s+(?:that|the\s+same|this)\s+(?:period|time|window|span)|"
+    r"(?:across|of|for|among)\s+(?:all|every|each)\b)|^\s*(?:all|every|each)\b|\([^)]*\)"
+)
+_MULTIPLES = {"double": 2.0, "twice": 2.0, "triple": 3.0, "half": 0.5}
 _AVERAGE_OF = re.compile(r"\b(?P<word>above|below)[- ]average\s+(?P<y>\S.*)$")
 # Where the group averaged ends ("… than the average pro account, in Germany")
 _GROUP_END = re.compile(r"\s*(?:,|;|\bbut\b)")
@@ -119,6 +131,9 @@ class Split:
     # "… than the average pro account": the words of the group averaged ("" for everyone with
     # any of the activity), and then `right` is unused
     average: str | None = None
+    # "the company-wide AOV", "the average ticket overall": the average of every event, not of
+    # each customer's own
+    overall: bool = False
 
 
 def split(text: str) -> Split | None:
@@ -146,6 +161,7 @@ def _averaged(text: str) -> Split | None:
         op = "<" if m.group("word") == "below" else ">"
         left = f"{head} {m.group('y')}".strip()
         return Split(left, "", op, 1.0, f"{m.group('word')}-average …", average="")
+    text, wide = _WIDE.subn("the ", text)
     m = _AVERAGE.search(text)
     if m is None:
         return None
@@ -155,13 +171,29 @@ def _averaged(text: str) -> Split | None:
     tail = ""
     if end is not None and end.start() > 0:
         group, tail = group[: end.start()].strip(), group[end.start() :].strip(" ,;")
+    # "the average store ticket overall", "across all orders in that period": every event
+    group, overall = _OVERALL.subn(" ", group)
+    group = " ".join(group.split())
     of = re.search(r"\b(?:of|among|across|for)\s+(?P<g>\S.*)$", group)
     group = of.group("g") if of is not None else group  # "… revenue of those paying accounts"
     if _BACK.match(group):
         group = ""
-    op = "<" if m.group("word") in (_LESS | {"below", "under"}) else ">"
+    less = m.group("word") in (_LESS | {"below", "under"})
+    op = ("<=" if less else ">=") if m.group("least") else ("<" if less else ">")
+    factor = 1.0
+    if m.group("n"):
+        factor = float(m.group("n"))  # "more than 3 times the average"
+    elif m.group("times"):
+        factor = _MULTIPLES[m.group("times")]
+    if m.group("pct"):
+        # "at least 50% bigger than the average ticket": 1.5 times it
+        share = float(m.group("pct")) / 100
+        factor *= 1 - share if less else 1 + share
     left = " ".join(p for p in (head, m.group("x").strip(), tail) if p)
-    return Split(left, "", op, 1.0, f"{m.group('word')} … the average …", average=group)
+    said = " ".join(w for w in (m.group("pct") and f"{m.group('pct')}%", m.group("word")) if w)
+    return Split(
+        left, "", op, factor, f"{said} … the average …", average=group, overall=bool(wide + overall)
+    )
 
 
 def _part_of(text: str, m: re.Match[str]) -> Split | None:
@@ -324,14 +356,26 @@ def side_of(c: ActivityCondition, window: Window) -> MeasureSide:
     )
 
 
+def _average_figure(c: ActivityCondition) -> bool:
+    """'their average order value': an average with no number of its own."""
+    return c.after is None and c.measure == "avg" and c.op == ">=" and c.value == 1
+
+
 def compare_average(
-    left: list[Condition], group: list[Condition], found: Split, amount: str | None = None
+    left: list[Condition],
+    group: list[Condition],
+    found: Split,
+    amount: str | None = None,
+    over_events: bool = False,
 ) -> tuple[list[Condition], CompareCondition] | None:
     """(the other conditions, the comparison) for '… more than the average <group>': the last
-    plain count or amount the left side reads is the figure; the group's properties say whom
-    it is averaged over (all of them, none counting 0), its activity that only those with any
-    are (also when no group is said: 'the average spender')."""
-    figures = [c for c in left if isinstance(c, ActivityCondition) and _plain(c)]
+    plain count, amount or average the left side reads is the figure; the group's properties
+    say whom it is averaged over (all of them, none counting 0), its activity that only those
+    with any are (also when no group is said: 'the average spender'). `over_events`: an
+    average figure against the average of every such event ('the average order overall')."""
+    figures = [
+        c for c in left if isinstance(c, ActivityCondition) and (_plain(c) or _average_figure(c))
+    ]
     if not figures:
         return None
     figure = figures[-1]
@@ -341,6 +385,15 @@ def compare_average(
     if amount is not None and figure.measure == "count":
         # "spent more with us than the average man": their spend, not their number of purchases
         figure = figure.model_copy(update={"measure": "sum", "field": amount})
+    if (
+        over_events
+        and figure.measure == "avg"
+        and any(
+            isinstance(c, ActivityCondition) and c.activity.source != figure.activity.source
+            for c in group
+        )
+    ):
+        return None  # "… above the average web order" for a store figure: not that average
     among = [c for c in group if isinstance(c, AttributeCondition)]
     if any(not isinstance(c, AttributeCondition | ActivityCondition) for c in group):
         return None
@@ -353,10 +406,12 @@ def compare_average(
             right_average=side,
             average_among=among,
             average_active_only=active,
+            average_over="events" if over_events and figure.measure == "avg" else "customers",
+            factor=found.factor,
         )
     except ValueError:
         return None
-    if active and found.op in ("<", "<="):
+    if active and found.op in ("<", "<=") and figure.measure != "avg":
         # "below the average of those paying": they are among those with any, too
         return [figure if c is figures[-1] else c for c in left], made
     return [c for c in left if c is not figures[-1]], made

@@ -868,8 +868,17 @@ class RequestParser:
         """'starter accounts that logged in more last month than the average pro account': the
         group's words read alone say whom the figure is averaged over."""
         group = ParseResult()
-        if found.average:
-            group = self.parse(found.average, depth=depth, context=context)
+        averaged = found.average or ""
+        figures = [c for c in left.conditions if isinstance(c, ActivityCondition)]
+        if figures and figures[-1].measure == "avg" and not _PEOPLE_AVERAGED.search(averaged):
+            # "double the average order value across all orders": the words that name the
+            # figure's own events again say no group
+            for phrase in self._event_phrases(figures[-1].activity.source):
+                averaged = re.sub(rf"\b{re.escape(phrase)}\b", " ", averaged)
+            said = set(found.left.split())
+            averaged = " ".join(w for w in averaged.split() if w not in said)
+        if averaged:
+            group = self.parse(averaged, depth=depth, context=context)
             if group.refusal or group.unrecognized or group.unknown_words or group.homonyms:
                 return None
             if group.named_only:
@@ -878,11 +887,15 @@ class RequestParser:
             return None
         money = set(self.lexicon.grammar.get("money_verbs", []))
         said = set(found.left.split())
-        figures = [c for c in left.conditions if isinstance(c, ActivityCondition)]
         amount = None
         if said & money and figures:
             amount = self.catalog.events[figures[-1].activity.source].amount
-        made = comparison.compare_average(left.conditions, group.conditions, found, amount)
+        # an average figure against the average of every such event, unless people are averaged
+        # ("the average buyer's")
+        events = found.overall or not _PEOPLE_AVERAGED.search(found.average or "")
+        made = comparison.compare_average(
+            left.conditions, group.conditions, found, amount, over_events=events
+        )
         if made is None:
             return None
         others, compared = made
@@ -892,6 +905,20 @@ class RequestParser:
         )
         left.mentions |= group.mentions
         return left
+
+    def _event_phrases(self, source: str) -> list[str]:
+        """The catalog's phrases for a plain count or average of the event or of a union
+        holding it ('orders', 'ticket', 'average order value', 'aov'), longest first: none
+        narrows it."""
+        events = self.catalog.events
+        words: set[str] = set()
+        for measure in self.catalog.measures.values():
+            if measure.aggregate not in ("avg", "count") or measure.filters or measure.predicates:
+                continue
+            event = events.get(measure.event)
+            if measure.event == source or (event is not None and source in (event.union or [])):
+                words |= {phrase.lower() for phrase in measure.phrases}
+        return sorted(words, key=len, reverse=True)
 
     def _each_period(
         self, unit: str | None, window: Window | None, words: str, result: ParseResult
@@ -3231,6 +3258,10 @@ class RequestParser:
 
 # "in each country", "for every sales region", "per region", "within each plan"
 # Words that say a property is known ("an email address on file").
+_PEOPLE_AVERAGED = re.compile(
+    r"'s?\b|\b(?:customer|shopper|buyer|account|user|man|men|woman|women|person|people|member|"
+    r"client|spender|household|company|companies)s?\b"
+)
 _AVERAGE_OF_OTHERS = re.compile(
     r"\b(?:more|less|fewer|higher|lower|bigger|greater|larger|smaller|above|below|under|over)"
     r"(?:\s+(?:\S+\s+){0,8}?than)?\s+(?:the\s+|an?\s+)?(?:\d+%?\s+)?"

@@ -589,6 +589,15 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
         ),
         "",
     ),
+    # "the company-wide AOV (total revenue divided by total orders)", "avg basket (spend per
+    # store ticket)": a bracket defining the ratio just named, which the measure already is
+    (
+        re.compile(
+            r"\s*\((?:[^()]*\bdivided\s+by\b[^()]*|[^()]*\w\s*/\s*(?:total\s+)?\w[^()]*|"
+            r"\s*(?:total\s+|the\s+)?(?:spend|revenue|sales|amount|value|money)\s+per\s+[^()]*)\)"
+        ),
+        "",
+    ),
     # "spent over $500 on a single order": one order of that size, not a sum of them
     (
         re.compile(
