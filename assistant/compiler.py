@@ -702,6 +702,8 @@ class _Compiler:
         if cond.average_over == "events":
             return self.compare_event_average(cond, averaged, among)
         per = averaged.select(columns=[f"{self.aggregate(side, averaged)} AS value"], group=True)
+        if cond.average_by is not None:
+            return self.compare_group_average(cond, per, where)
         if not cond.average_active_only and _NEUTRAL[side.measure] == 0:
             # every customer of the group, those without any counting 0
             per = (
@@ -721,6 +723,50 @@ class _Compiler:
         )
         measure = _measure_words(self.catalog, cond.left) + self.window_words(cond.left)
         text = f"whose {measure} {_compared_words(cond)} the average of the {whom}"
+        return sql, text
+
+    def compare_group_average(
+        self, cond: CompareCondition, per: str, where: str
+    ) -> tuple[str, str]:
+        """'more than the average buyer in their own state': each customer against the average
+        of the customers (of `average_among`) who share their value of `average_by`; customers
+        whose value is unknown do not match."""
+        side = cond.right_average
+        assert side is not None and cond.average_by is not None
+        table, key = _entity(self.catalog)
+        props = self.property_per_customer(cond.average_by, "grp")
+        zero = not cond.average_active_only and _NEUTRAL[side.measure] == 0
+        value = "coalesce(per.value, 0)" if zero else "per.value"
+        joined = "LEFT JOIN" if zero else "JOIN"
+        values = (
+            f"SELECT props.grp, {value} AS value\nFROM (\n{IND}{props}\n) props\n"
+            f"{joined} (\n{_indented(per, 4)}\n) per ON per.customer_id = props.customer_id\n"
+            "WHERE props.grp IS NOT NULL"
+            + (
+                f" AND props.customer_id IN (SELECT {key} FROM {table} WHERE {where})"
+                if where
+                else ""
+            )
+        )
+        groups = (
+            f"SELECT grp, avg(value) AS average\nFROM (\n{_indented(values, 4)}\n) v\nGROUP BY grp"
+        )
+        own = (
+            f"SELECT props.customer_id, groups.average AS right_value\n{IND}FROM (\n{IND}{props}\n"
+            f"{IND}) props\n{IND}JOIN (\n{_indented(groups, 8)}\n{IND}) groups ON groups.grp = "
+            "props.grp"
+        )
+        sql = self.figure_against(cond, own, "own.right_value")
+        prop = cond.average_by.replace("_", " ")
+        whom = self.catalog.entity.plural
+        if cond.average_active_only or _NEUTRAL[side.measure] != 0:
+            whom += f" with any {_activity_words(self.catalog, side.activity, plural=True)}"
+        self.assume(
+            f"the average is over the {whom} of the same {prop} as each customer"
+            f"{self.window_words(side)}; customers whose {prop} is unknown do not match"
+        )
+        measure = _measure_words(self.catalog, cond.left) + self.window_words(cond.left)
+        text = f"whose {measure} {_compared_words(cond)} the average of the {whom} of their {prop}"
         return sql, text
 
     def compare_event_average(

@@ -434,6 +434,12 @@ class CompareCondition(SpecModel):
         "('the average buyer'); false: every customer of average_among, those without any "
         "counting 0 ('the average pro account')",
     )
+    average_by: str | None = Field(
+        default=None,
+        description="with right_average: a customer property; each customer is compared with "
+        "the average of the customers who share their value of it ('more than the average "
+        "buyer in their own state')",
+    )
     average_over: Literal["customers", "events"] = Field(
         default="customers",
         description="with right_average: 'customers' averages each customer's own figure; "
@@ -451,6 +457,8 @@ class CompareCondition(SpecModel):
             )
         if self.average_among and self.right_average is None:
             raise ValueError("average_among goes with right_average only")
+        if self.average_by is not None and self.right_average is None:
+            raise ValueError("average_by goes with right_average only")
         if self.average_over == "events" and (
             self.right_average is None or self.right_average.measure != "avg"
         ):
@@ -461,6 +469,9 @@ class CompareCondition(SpecModel):
         if self.left == self.right:
             raise ValueError("a comparison needs two different sides")
         catalog = _catalog(info)
+        by = self.average_by
+        if catalog is not None and by is not None and by not in catalog.property_names():
+            raise ValueError(f"{by!r} is not a customer property")
         if catalog is not None and self.right_property is not None:
             if self.right_property not in catalog.property_names():
                 raise ValueError(f"{self.right_property!r} is not a customer property")

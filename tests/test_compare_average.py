@@ -213,3 +213,39 @@ def test_the_average_ticket_overall_adds_up_each_tickets_lines() -> None:
             " HAVING avg(paid) > (SELECT avg(paid) FROM k)"
         ).fetchall()
     assert got == {r[0] for r in want} and got
+
+
+def test_the_average_of_their_own_group_is_of_those_sharing_their_value(
+    executor: Executor,
+) -> None:
+    made = CompareCondition(left=SPEND, op=">", right_average=SPEND, average_by="region")
+    audience = set(run_compiled(executor, SegmentSpec(conditions=[made])))
+    rows = executor.query(
+        f"WITH s AS (SELECT customer_id, region, sum(total_amount) AS v FROM ({COMPLETED}) p"
+        " JOIN customers USING (customer_id) WHERE transaction_ts >= '2025-10-01'"
+        " AND region IS NOT NULL GROUP BY 1, 2)"
+        " SELECT customer_id FROM s WHERE v > (SELECT avg(v) FROM s s2 WHERE s2.region = s.region)",
+        max_rows=1_000_000,
+    ).rows
+    assert audience == {r[0] for r in rows} and audience
+    notes = compile_spec(SegmentSpec(conditions=[made]), AS_OF, CATALOG).assumptions
+    assert any("of the same region as each customer" in n for n in notes)
+
+
+def test_in_their_own_group_is_the_average_by_that_property(saas, tpcds):
+    made = _compared(
+        read(
+            tpcds,
+            "customers who bought more often in 2002 than the average 2002 buyer in their own"
+            " state",
+        )
+    )
+    assert (made.left.measure, made.average_by) == ("count", "state")
+    made = _compared(
+        read(saas, "accounts with more logins than the average account in their industry")
+    )
+    assert made.average_by == "industry"
+    with pytest.raises(ValueError, match="average_by"):
+        CompareCondition(
+            left=SPEND, right=SPEND.model_copy(update={"window": None}), average_by="region"
+        )

@@ -107,6 +107,10 @@ _OVERALL = re.compile(
     r"(?:in|for|over|during)\s+(?:that|the\s+same|this)\s+(?:period|time|window|span)|"
     r"(?:across|of|for|among)\s+(?:all|every|each)\b)|^\s*(?:all|every|each)\b|\([^)]*\)"
 )
+_THEIR_OWN = re.compile(
+    r"\s*\b(?:in|of|for|from|within|among|across)\s+(?:their|his|her|its|the\s+same)\s+"
+    r"(?:own\s+)?(?P<prop>[a-z][a-z ]*?)\s*$"
+)
 _MULTIPLES = {"double": 2.0, "twice": 2.0, "triple": 3.0, "half": 0.5}
 _AVERAGE_OF = re.compile(r"\b(?P<word>above|below)[- ]average\s+(?P<y>\S.*)$")
 # Where the group averaged ends ("… than the average pro account, in Germany")
@@ -134,6 +138,8 @@ class Split:
     # "the company-wide AOV", "the average ticket overall": the average of every event, not of
     # each customer's own
     overall: bool = False
+    # "… than the average account in their industry": the property whose groups are averaged
+    average_by: str = ""
 
 
 def split(text: str) -> Split | None:
@@ -171,6 +177,11 @@ def _averaged(text: str) -> Split | None:
     tail = ""
     if end is not None and end.start() > 0:
         group, tail = group[: end.start()].strip(), group[end.start() :].strip(" ,;")
+    # "the average buyer in their own state": each customer's own group of that property
+    own = _THEIR_OWN.search(group)
+    by = ""
+    if own is not None:
+        group, by = group[: own.start()].strip(), own.group("prop")
     # "the average store ticket overall", "across all orders in that period": every event
     group, overall = _OVERALL.subn(" ", group)
     group = " ".join(group.split())
@@ -189,10 +200,18 @@ def _averaged(text: str) -> Split | None:
         # "at least 50% bigger than the average ticket": 1.5 times it
         share = float(m.group("pct")) / 100
         factor *= 1 - share if less else 1 + share
-    left = " ".join(p for p in (head, m.group("x").strip(), tail) if p)
+    x = re.sub(r"^(?:often|frequently)\b", "", m.group("x").strip()).strip()  # more often: times
+    left = " ".join(p for p in (head, x, tail) if p)
     said = " ".join(w for w in (m.group("pct") and f"{m.group('pct')}%", m.group("word")) if w)
     return Split(
-        left, "", op, factor, f"{said} … the average …", average=group, overall=bool(wide + overall)
+        left,
+        "",
+        op,
+        factor,
+        f"{said} … the average …",
+        average=group,
+        overall=bool(wide + overall),
+        average_by=by,
     )
 
 
@@ -367,6 +386,7 @@ def compare_average(
     found: Split,
     amount: str | None = None,
     over_events: bool = False,
+    by: str | None = None,
 ) -> tuple[list[Condition], CompareCondition] | None:
     """(the other conditions, the comparison) for '… more than the average <group>': the last
     plain count, amount or average the left side reads is the figure; the group's properties
@@ -408,6 +428,7 @@ def compare_average(
             average_active_only=active,
             average_over="events" if over_events and figure.measure == "avg" else "customers",
             factor=found.factor,
+            average_by=by,
         )
     except ValueError:
         return None

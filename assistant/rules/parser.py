@@ -868,6 +868,11 @@ class RequestParser:
         """'starter accounts that logged in more last month than the average pro account': the
         group's words read alone say whom the figure is averaged over."""
         group = ParseResult()
+        by = None
+        if found.average_by:
+            by = self._property_named(found.average_by)
+            if by is None:
+                return None  # "in their own <words>": no property of theirs
         averaged = found.average or ""
         figures = [c for c in left.conditions if isinstance(c, ActivityCondition)]
         if figures and figures[-1].measure == "avg" and not _PEOPLE_AVERAGED.search(averaged):
@@ -894,7 +899,7 @@ class RequestParser:
         # ("the average buyer's")
         events = found.overall or not _PEOPLE_AVERAGED.search(found.average or "")
         made = comparison.compare_average(
-            left.conditions, group.conditions, found, amount, over_events=events
+            left.conditions, group.conditions, found, amount, over_events=events, by=by
         )
         if made is None:
             return None
@@ -905,6 +910,20 @@ class RequestParser:
         )
         left.mentions |= group.mentions
         return left
+
+    def _property_named(self, words: str) -> str | None:
+        """The one customer property the words name ('state', 'industry'), or None."""
+        for key in (words, words.rstrip("s")):
+            meanings = self.lexicon.phrases.get(phrase_key(key), [])
+            names = {
+                self.vocab.property_name(m.table, m.column)
+                for m in meanings
+                if m.kind == "column" and self.vocab.is_property(m.table, m.column)
+            }
+            names.discard(None)
+            if len(names) == 1:
+                return names.pop()
+        return None
 
     def _event_phrases(self, source: str) -> list[str]:
         """The catalog's phrases for a plain count or average of the event or of a union

@@ -589,6 +589,11 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
         ),
         "",
     ),
+    # "the average 2002 buyer", "2025 shoppers": who bought in that year
+    (
+        re.compile(r"\b((?:19|20)\d\d)\s+(buyers?|shoppers?|purchasers?|spenders?)\b"),
+        r"\2 in \1",
+    ),
     # "the company-wide AOV (total revenue divided by total orders)", "avg basket (spend per
     # store ticket)": a bracket defining the ratio just named, which the measure already is
     (
