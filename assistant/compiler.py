@@ -489,14 +489,19 @@ class _Compiler:
                 return (
                     f"date_diff('day', CAST(max({source.ts}) AS DATE), {sql_literal(self.as_of)})"
                 )
+        if spec.measure == "avg":
+            amount, instance = self.averaged_parts(source)
+            return f"sum({amount}) / count(DISTINCT {instance})" if instance else f"avg({amount})"
+        return f"{spec.measure}({source.field(source.amount_field)})"
+
+    def averaged_parts(self, source: _Source) -> tuple[str, str | None]:
+        """The amount averaged and, for rows finer than one event (a ticket's lines), the
+        event's instance: the average event is then the lines' total over the distinct events,
+        not the average line."""
         amount = source.field(source.amount_field)
-        if spec.measure == "avg" and source.amount_field == self._event_amount(source):
-            instance = _instance(self.catalog, source.event_name, source.rows)
-            if instance:
-                # Rows finer than one event (a ticket's lines): the average event is the lines'
-                # total over the distinct events, not the average line.
-                return f"sum({amount}) / count(DISTINCT {instance})"
-        return f"{spec.measure}({amount})"
+        if source.amount_field != self._event_amount(source):
+            return amount, None
+        return amount, _instance(self.catalog, source.event_name, source.rows)
 
     def _event_amount(self, source: _Source) -> str | None:
         return self.catalog.graph.event(source.event_name).amount
@@ -778,10 +783,7 @@ class _Compiler:
         side = cond.right_average
         assert side is not None
         table, key = _entity(self.catalog)
-        amount = averaged.field(averaged.amount_field)
-        instance = None
-        if averaged.amount_field == self._event_amount(averaged):
-            instance = _instance(self.catalog, averaged.event_name, averaged.rows)
+        amount, instance = self.averaged_parts(averaged)
         counted = f"count(DISTINCT {instance})" if instance else f"count({amount})"
         per = averaged.select(columns=[f"sum({amount}) AS total", f"{counted} AS n"], group=True)
         average = (

@@ -874,30 +874,29 @@ class RequestParser:
             if by is None:
                 return None  # "in their own <words>": no property of theirs
         averaged = found.average or ""
+        people = bool(_PEOPLE_AVERAGED.search(averaged))  # "the average buyer's"
+        said = set(found.left.split())
         figures = [c for c in left.conditions if isinstance(c, ActivityCondition)]
-        if figures and figures[-1].measure == "avg" and not _PEOPLE_AVERAGED.search(averaged):
+        if figures and figures[-1].measure == "avg" and not people:
             # "double the average order value across all orders": the words that name the
             # figure's own events again say no group
             for phrase in self._event_phrases(figures[-1].activity.source):
                 averaged = re.sub(rf"\b{re.escape(phrase)}\b", " ", averaged)
-            said = set(found.left.split())
             averaged = " ".join(w for w in averaged.split() if w not in said)
         if averaged:
             group = self.parse(averaged, depth=depth, context=context)
             if group.refusal or group.unrecognized or group.unknown_words or group.homonyms:
                 return None
             if group.named_only:
-                return None  # "the average account in their industry": each group's own average
+                return None  # a property named with no value and no "in their own …"
         if left.unrecognized:
             return None
         money = set(self.lexicon.grammar.get("money_verbs", []))
-        said = set(found.left.split())
         amount = None
         if said & money and figures:
             amount = self.catalog.events[figures[-1].activity.source].amount
         # an average figure against the average of every such event, unless people are averaged
-        # ("the average buyer's")
-        events = found.overall or not _PEOPLE_AVERAGED.search(found.average or "")
+        events = found.overall or not people
         made = comparison.compare_average(
             left.conditions, group.conditions, found, amount, over_events=events, by=by
         )
@@ -914,16 +913,19 @@ class RequestParser:
     def _property_named(self, words: str) -> str | None:
         """The one customer property the words name ('state', 'industry'), or None."""
         for key in (words, words.rstrip("s")):
-            meanings = self.lexicon.phrases.get(phrase_key(key), [])
-            names = {
-                self.vocab.property_name(m.table, m.column)
-                for m in meanings
-                if m.kind == "column" and self.vocab.is_property(m.table, m.column)
-            }
-            names.discard(None)
+            names = self._properties_of(self.lexicon.phrases.get(phrase_key(key), []))
             if len(names) == 1:
                 return names.pop()
         return None
+
+    def _properties_of(self, meanings: list[Meaning]) -> set[str]:
+        """The customer properties among a word's column meanings."""
+        names = {
+            self.vocab.property_name(m.table, m.column)
+            for m in meanings
+            if m.kind == "column" and self.vocab.is_property(m.table, m.column)
+        }
+        return {n for n in names if n is not None}
 
     def _event_phrases(self, source: str) -> list[str]:
         """The catalog's phrases for a plain count or average of the event or of a union
@@ -1687,12 +1689,7 @@ class RequestParser:
         if facts.unknown:
             return []
         named = columns[0]
-        names = {
-            self.vocab.property_name(m.table, m.column)
-            for m in named.meanings
-            if self.vocab.is_property(m.table, m.column)
-        }
-        names.discard(None)
+        names = self._properties_of(named.meanings)
         if len(names) != 1:
             return []
         (name,) = names
