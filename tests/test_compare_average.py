@@ -241,10 +241,12 @@ def test_in_their_own_group_is_the_average_by_that_property(saas, tpcds):
         )
     )
     assert (made.left.measure, made.average_by) == ("count", "state")
+    assert made.average_active_only  # the buyers of the state, not everyone in it
     made = _compared(
         read(saas, "accounts with more logins than the average account in their industry")
     )
     assert made.average_by == "industry"
+    assert not made.average_active_only  # every account of the industry, none counting 0
     with pytest.raises(ValueError, match="average_by"):
         CompareCondition(
             left=SPEND, right=SPEND.model_copy(update={"window": None}), average_by="region"

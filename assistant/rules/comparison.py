@@ -387,6 +387,7 @@ def compare_average(
     amount: str | None = None,
     over_events: bool = False,
     by: str | None = None,
+    everyone: bool = False,
 ) -> tuple[list[Condition], CompareCondition] | None:
     """(the other conditions, the comparison) for '… more than the average <group>': the last
     plain count, amount or average the left side reads is the figure; the group's properties
@@ -417,7 +418,7 @@ def compare_average(
     among = [c for c in group if isinstance(c, AttributeCondition)]
     if any(not isinstance(c, AttributeCondition | ActivityCondition) for c in group):
         return None
-    active = len(among) < len(group) or not among
+    active = len(among) < len(group) or (not among and not everyone)
     side = side_of(figure, figure.window)
     try:
         made = CompareCondition(

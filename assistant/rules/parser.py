@@ -668,6 +668,12 @@ class RequestParser:
                 return rest, (name, text[m.start() : end].strip())
         return text, None
 
+    def _entity_words(self) -> set[str]:
+        """The catalog's own nouns for its customers ('account', 'accounts', 'companies')."""
+        entity = self.catalog.entity
+        synonyms = self.catalog.tables[entity.table].synonyms
+        return {w.lower() for w in (entity.noun, entity.plural, *synonyms)}
+
     def _property_named(self, words: str) -> str | None:
         """The customer property the words name as a whole ('country', 'sales region')."""
         items = self._items(tokenize(words), {}, ParseResult(), frozenset({"term"}))
@@ -897,8 +903,17 @@ class RequestParser:
             amount = self.catalog.events[figures[-1].activity.source].amount
         # an average figure against the average of every such event, unless people are averaged
         events = found.overall or not people
+        # "the average account in their industry": every account of that industry, those with
+        # none counting 0; "the average buyer in their country": the buyers only
+        everyone = by is not None and bool(set(averaged.split()) & self._entity_words())
         made = comparison.compare_average(
-            left.conditions, group.conditions, found, amount, over_events=events, by=by
+            left.conditions,
+            group.conditions,
+            found,
+            amount,
+            over_events=events,
+            by=by,
+            everyone=everyone,
         )
         if made is None:
             return None
@@ -909,6 +924,12 @@ class RequestParser:
         )
         left.mentions |= group.mentions
         return left
+
+    def _entity_words(self) -> set[str]:
+        """The catalog's own nouns for its customers ('account', 'accounts', 'companies')."""
+        entity = self.catalog.entity
+        synonyms = self.catalog.tables[entity.table].synonyms
+        return {w.lower() for w in (entity.noun, entity.plural, *synonyms)}
 
     def _property_named(self, words: str) -> str | None:
         """The one customer property the words name ('state', 'industry'), or None."""
