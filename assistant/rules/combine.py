@@ -181,19 +181,26 @@ def measure_key(condition: Condition) -> tuple[str, str, str | None] | None:
     return None
 
 
-def _exact_of_other_rows(condition: Condition, stated: list[Condition]) -> bool:
+def _exact_of_other_rows(
+    condition: Condition, stated: list[Condition], unions: dict[str, list[str]]
+) -> bool:
     """An exact count ('exactly 1 purchase') said beside a number of narrower rows ('exactly 1
-    app order'): the narrower one does not replace it, both hold."""
+    app order', 'a single catalog order' of a union's member): the narrower one does not replace
+    it, both hold."""
     if not isinstance(condition, ActivityCondition) or condition.op != "=":
         return False
+    key = measure_key(condition)
+    members = unions.get(condition.activity.source, [])
     return any(
         isinstance(c, ActivityCondition)
-        and measure_key(c) == measure_key(condition)
         and c.op == "="
         and isinstance(c.value, int | float)
         and isinstance(condition.value, int | float)
         and c.value <= condition.value
-        and set(condition.activity.filters) < set(c.activity.filters)
+        and (
+            (measure_key(c) == key and set(condition.activity.filters) < set(c.activity.filters))
+            or (c.activity.source in members and (c.measure, c.field) == key[1:])
+        )
         for c in stated
     )
 
@@ -220,7 +227,7 @@ def apply_term_overrides(
     kept: list[Tagged] = []
     for t in tagged:
         key = measure_key(t.condition)
-        if _exact_of_other_rows(t.condition, stated):
+        if _exact_of_other_rows(t.condition, stated, unions or {}):
             kept.append(t)  # "one-and-done buyers whose single order was in the app": both
             continue
         if t.term and key is not None and key in explicit and not is_none(t.condition):

@@ -25,6 +25,13 @@ _ADDS = frozenset(
     )
 )
 _NAMED = ("term", "segment_model", "model_alias")
+# "win-back candidates: 3+ purchases …", "reactivated customers - bought in the last 90 days …"
+_EXPLAINS = re.compile(
+    r"\s*(?:they|they'?ve|they'?re|these\s+are|those\s+are|i\.?e\.?|meaning|that\s+is|"
+    r"defined\s+as|=|ones?\s+who|people\s+who)\b",
+    re.I,
+)
+_LABELLED = re.compile(r"^\s*([a-z][\w' ,-]{0,60}?)\s*(?::|\s[-–—]{1,2}\s)\s*(\S.*)$", re.S | re.I)
 _LONGEST = 5
 
 
@@ -33,9 +40,12 @@ class Gloss:
     said: str  # the words glossed ("west coast")
     aside: str  # the bracket's words ("CA, OR, WA")
     defines: bool = False  # the bracket is read in place of words the catalog does not know
+    labels: bool = False  # the words name what follows them ("win-back candidates: …")
 
     @property
     def note(self) -> str:
+        if self.labels:
+            return f"'{self.said}' read as the name of what follows it"
         if self.defines:
             return f"'{self.said}' read as '{self.aside}' (as the brackets say)"
         return f"'({self.aside})' read as spelling out what '{self.said}' means"
@@ -81,6 +91,47 @@ def unglossed(
         last = m.end()
     out.append(text[last:])
     return "".join(out), glosses
+
+
+def labelled(
+    text: str, lexicon: Lexicon, defines: Callable[[str, str], bool]
+) -> tuple[str, Gloss | None]:
+    """A short label before a colon or a dash, of words the catalog does not know or of a term
+    of its, and what the label means after it: the writer's own definition is read in its place
+    (the catalog's term would say something else). `defines(label, rest)` says whether the label
+    names no property of the customers and the rest makes conditions."""
+    m = _LABELLED.match(text)
+    if m is None:
+        return text, None
+    label, rest = m.group(1).strip(), m.group(2)
+    words = phrase_key(label)
+    if not 0 < len(words) <= 6 or any(w.isdigit() for w in words):
+        return text, None
+    # A term of the catalog's is the writer's own only when what follows explains it ("gone
+    # quiet online: they've …"); "high value segment: no app orders" adds to it.
+    unknown = not all(_known(w, lexicon) for w in words) and all(
+        _only_filler(w, lexicon) for w in words
+    )
+    named = unknown or (_names_term(words, lexicon) and _EXPLAINS.match(rest) is not None)
+    if not named or not defines(label, rest):
+        return text, None
+    return rest, Gloss(said=label, aside=rest, defines=True, labels=True)
+
+
+def _only_filler(word: str, lexicon: Lexicon) -> bool:
+    """Whether a label's word says nothing itself: unknown, or a filler ('customers'); 'store
+    ops question - …' names the store."""
+    kinds = {m.kind for m in lexicon.phrases.get((word,), [])}
+    return not kinds or bool(kinds & {"stopword", "conjunction", "ago"})
+
+
+def _names_term(words: tuple[str, ...], lexicon: Lexicon) -> bool:
+    return any(
+        m.kind in _NAMED
+        for i in range(len(words))
+        for n in range(1, min(_LONGEST, len(words) - i) + 1)
+        for m in lexicon.phrases.get(words[i : i + n], [])
+    )
 
 
 def _named_before(before: str, lexicon: Lexicon) -> str | None:

@@ -31,6 +31,7 @@ from assistant.rules import (
     signup_window,
     together,
 )
+from assistant.rules.bounds import Bound, bound_of, other_bound
 from assistant.rules.clause import ClauseFacts, as_number, one_row_per_event
 from assistant.rules.combine import (
     Tagged,
@@ -51,7 +52,7 @@ from assistant.rules.combine import (
     with_window,
 )
 from assistant.rules.coverage import NAMED_UNUSED, numbers_of, unaccounted, walk
-from assistant.rules.glosses import unglossed
+from assistant.rules.glosses import labelled, unglossed
 from assistant.rules.homonyms import Homonym, locates, resolve_homonyms
 from assistant.rules.items import Item, coordinate_values, merge_ranges, only_after_verb
 from assistant.rules.lexicon import Lexicon, Meaning, phrase_key, singular_word
@@ -256,6 +257,15 @@ class RequestParser:
             return text
         return after_break.with_purchases(text, self.catalog.events[purchases].noun)
 
+    def _label_defined(self, label: str, rest: str) -> bool:
+        """Whether `label` names nothing about who the customers are and `rest` makes
+        conditions of its own: then the rest defines the label."""
+        head = self.parse(label, depth=1)
+        if any(isinstance(c, AttributeCondition) for c in walk(head.conditions)):
+            return False
+        made = self.parse(rest, depth=1)
+        return bool(made.conditions) and not made.refusal
+
     def _reads(self, words: str, depth: int) -> bool:
         """Whether words alone make a condition with no word the lexicon does not know."""
         if depth > 0:
@@ -333,12 +343,17 @@ class RequestParser:
         if refusal:
             result.refusal = refusal
             return result
+        labelled_gloss = None
+        if depth == 0:
+            text, labelled_gloss = labelled(text, self.lexicon, self._label_defined)
         text, glosses = unglossed(
             text,
             self.lexicon,
             lambda aside: self._reads(aside, depth),
             lambda aside: self._names_values(aside, depth),
         )
+        if labelled_gloss is not None:
+            glosses.insert(0, labelled_gloss)
         result.assumptions += [g.note for g in glosses]
         normalized = normalize(text)
         result.normalized = normalized
@@ -391,6 +406,7 @@ class RequestParser:
         earlier: list[Tagged] = []
         read: list[ClauseFacts] = []
         last_window: Window | None = None
+        pending: tuple[Bound, list[str]] | None = None
         for index, clause in enumerate(clauses):
             clause, anchor = self._anchor(clause, previous)
             if anchor is not None:
@@ -429,7 +445,9 @@ class RequestParser:
                     result.unrecognized.append(
                         f"{self._back_word(facts)} (no single earlier activity to count from)"
                     )
+            named = len(result.named_only)
             made = self._clause(facts, result, depth)
+            made, pending = self._range_halves(clause, made, earlier, pending, named, result)
             made = self._but_not_the_same(facts, made, earlier, result)
             if anchor is not None:
                 made = self._after(made, anchor, result)
@@ -575,7 +593,9 @@ class RequestParser:
             (
                 w
                 for w in self.lexicon.grammar.get("respellings", {})
-                if tuple(w.split()) not in known and w not in vocabulary
+                # a word the catalog names is its own, unless only as a filler ("custs")
+                if not any(m.kind != "stopword" for m in known.get(tuple(w.split()), []))
+                and (tuple(w.split()) in known or w not in vocabulary)
             ),
             key=len,
             reverse=True,
@@ -2209,6 +2229,37 @@ class RequestParser:
             for t in tagged
         ]
 
+    def _range_halves(
+        self,
+        clause: list[Item],
+        made: list[Tagged],
+        earlier: list[Tagged],
+        pending: tuple[Bound, list[str]] | None,
+        named: int,
+        result: ParseResult,
+    ) -> tuple[list[Tagged], tuple[Bound, list[str]] | None]:
+        """'over $40,000 but under 100000', 'at least 5 and at most 7 purchases': a clause of only
+        a comparison bounds the figure beside it from the other side (`named`: how many unused
+        spans there were before this clause). Returns the clause's conditions and the bound
+        still waiting for a figure after it."""
+        bound = bound_of(clause)
+        if bound is not None and earlier:
+            other = other_bound(earlier[-1].condition, bound)
+            if other is not None:
+                del result.named_only[named:]
+                result.assumptions.append(f"'{bound.text}' bounds the same figure as before it")
+                return [Tagged(other)], None
+        if bound is not None and not made:
+            return made, (bound, result.named_only[named:])
+        if pending is not None and made:
+            first, spans = pending
+            other = other_bound(made[0].condition, first)
+            if other is not None:
+                result.named_only = [n for n in result.named_only if n not in spans]
+                result.assumptions.append(f"'{first.text}' bounds the same figure as after it")
+                return [Tagged(other), *made], None
+        return made, None
+
     def _window_alone(
         self, facts: ClauseFacts, earlier: list[Tagged], result: ParseResult
     ) -> list[Tagged]:
@@ -2229,7 +2280,9 @@ class RequestParser:
         made: list[Tagged] = []
         for condition in activities:
             dated = condition.model_copy(update={"window": window})
-            if facts.negated and dated.op == ">=" and dated.value == 1:
+            if facts.negated and dated.measure == "count" and dated.op in (">=", ">", "="):
+                # "3+ purchases but nothing in the last 12 months": none of that activity then,
+                # not "fewer than 3 of them"
                 dated = dated.model_copy(update={"op": "=", "value": 0})
             made.append(
                 Tagged(NotGroup(condition=dated) if facts.negated and dated.op != "=" else dated)
@@ -2813,8 +2866,12 @@ class RequestParser:
             facts.share_word = ""  # "only ever bought once": exactly, not a share
             facts.comparators = facts.comparators or ["="]
         if facts.share_word and primary and measure in ("count", "sum"):
-            mostly = self._mostly(activity, facts, window, result, measure, fieldname)
+            # "the catalog makes up more than 50% of their total spend": the member's share
+            part = self._share_part(activity, facts.sources()) or activity
+            mostly = self._mostly(part, facts, window, result, measure, fieldname)
             if mostly is not None:
+                if part is not activity:
+                    facts.sources_taken = True
                 return [Tagged(mostly)]
         if facts.first_word and measure == "count" and not isinstance(window, AllTime):
             return self._first(activity, window, result)

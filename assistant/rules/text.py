@@ -99,6 +99,12 @@ _BOTH_TIMES = re.compile(rf"\b(in|during)\s+both\s+({_A_YEAR})\s+and\s+({_A_YEAR
 _YEAR_LIST = re.compile(
     rf"\b(in|during)\s+({_YEAR})((?:\s*,\s*{_YEAR})+)\s*,?\s*(?:and|&)\s+({_YEAR})\b"
 )
+# "2+ catalog orders <365d", "logins < 30 days": things done within that trailing span (a
+# recency, "days since last order < 30", is a number of days, left to the comparison).
+_WITHIN_SPAN = re.compile(
+    r"(?<=[a-z])(?<!day)(?<!\bi)(?<!\bha)(?<!\bwa)s\s*<\s*=?\s*(\d+)\s*"
+    r"(d|days?|w|wks?|weeks?|mo|mos|mths?|months?|y|yrs?|years?)\b(?!\s*(?:ago|old))"
+)
 _BARE_SPAN = re.compile(
     r"(?<!last )(?<!past )(?<!in )(?<!within )(?<!for )(?<!over )(?<!than )(?<!least )"
     r"(?<!most )(?<!under )(?<![\w$.])(\d+)(d|w|wk|wks|mo|mos|mth|mths|y|yr|yrs)\b(?!\s*ago)"
@@ -499,6 +505,17 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
         ),
         "makes up",
     ),
+    # "catalog orders made up more than half of what they spent": a share of their spend, not
+    # a comparison of two figures of theirs
+    (
+        re.compile(
+            r"\b(makes?|made|making)\s+up\s+((?:at\s+least|more\s+than|over|under|less\s+than|"
+            r"at\s+most|about|roughly)\s+)?(half|a\s+third|a\s+quarter)\s+of\s+(?=what\b)"
+        ),
+        lambda m: (
+            f"{m.group(1)} up {m.group(2) or ''}{_FRACTIONS[' '.join(m.group(3).split())]}% of "
+        ),
+    ),
     # "since the end of June 2002": from the first of the month after it
     (
         re.compile(
@@ -522,7 +539,8 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
     (
         re.compile(
             r"\b(opened|clicked|bought|ordered|purchased|placed|raised|filed|used|received|"
-            r"returned|visited|made|paid)\s+no\s+(?=[a-z])"
+            r"returned|visited|made|paid)\s+no\s+(?!(?:fewer|less|more|later|earlier)\s+than\b)"
+            r"(?=[a-z])"
         ),
         r"have not \1 any ",
     ),
@@ -638,7 +656,7 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
 
 
 _EXCLUDING_WORD = re.compile(
-    r"\b(excluding|except(?:\s+for)?|leaving\s+aside|setting\s+aside|putting\s+aside|minus|"
+    r"\b(excluding|excl|except(?:\s+for)?|leaving\s+aside|setting\s+aside|putting\s+aside|minus|"
     r"other\s+than|apart\s+from|aside\s+from|everyone\s+but|anyone\s+but|but\s+not|"
     r"leaving\s+out|leave\s+out|not\s+counting|without\s+counting)\s+"
 )
@@ -773,6 +791,13 @@ def normalize(text: str) -> str:
     text = re.sub(r"\s*(?:!=|<>)\s*(?=['\"]?[a-z])", " not ", text)
     text = re.sub(r"(?<![<>!=])\s*==?\s*(?=['\"]?[a-z]{1,2}['\"]?(?:\s|$|,))", " ", text)
     text = re.sub(r"(?<=[a-z_])==?(?=[a-z])", " ", text)  # "channel=web"
+    text = _WITHIN_SPAN.sub(
+        lambda m: (
+            f"s in the last {m.group(1)} "
+            + _UNIT_WORDS.get(m.group(2), m.group(2).rstrip("s") + "s")
+        ),
+        text,
+    )
     for symbol, words in _SYMBOLS:
         text = text.replace(symbol, words)
     # "2+ orders 90d", "0 logins 30d": analysts' shorthand for the trailing period
@@ -806,6 +831,22 @@ def normalize(text: str) -> str:
     text = re.sub(
         r"\bsince\s+(\d+|a|an)\s+(day|week|month|year)s?\b(?!\s+(?:ago|back|before))",
         lambda m: f"in the last {1 if m.group(1) in ('a', 'an') else m.group(1)} {m.group(2)}s",
+        text,
+    )
+    # "… in the last 6 months, but shopped in store during those 6 months": the same period
+    text = re.sub(
+        r"\b(?:in|during|over|within|for|throughout)\s+(?:those|these|the\s+same|that|this)\s+"
+        r"(?:\d+\s+)?(?:days|weeks|months|quarters|years)\b",
+        "in that period",
+        text,
+    )
+    # "they've ordered on the web before, but …": at some time up to now ("before that",
+    # "before March" say when)
+    text = re.sub(
+        r"(?<=[a-z])(?<!days)(?<!day)(?<!weeks)(?<!week)(?<!months)(?<!month)(?<!years)"
+        r"(?<!year)(?<!quarters)(?<!quarter)(?<!period)(?<!that)(?<!one)(?<!the)"
+        r"\s+(?:before|previously|in\s+the\s+past)(?=\s*(?:,|$|\bbut\b))",
+        " at any time",
         text,
     )
     # "delivery ticket(s)": tickets

@@ -167,7 +167,8 @@ class TimeParser:
             (r"\byesterday\b", lambda m: Calendar(period="yesterday")),
             # ("only ever buy online" is a share of all purchases, not a time)
             (
-                r"\b(?:(?<!only )ever|all\s+time|of\s+all\s+time|at\s+any\s+time)\b",
+                r"\b(?:(?<!only )ever|all\s+time|of\s+all\s+time|at\s+any\s+time|"
+                r"lifetime(?!\s+(?:value|customer\s+value))|in\s+their\s+lifetime)\b",
                 lambda m: AllTime(),
             ),
             (

@@ -1,0 +1,61 @@
+"""The second bound of a range said as two comparisons: "store spend in 2002 over $40,000 but
+under 100000", "at least 5 and at most 7 purchases". The clause holding only a comparator and a
+number bounds the same figure as the condition beside it, from the other side."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.rules.items import Item
+from assistant.spec import ActivityCondition, AttributeCondition, Condition
+
+_LOWER = (">", ">=")
+_UPPER = ("<", "<=")
+
+
+@dataclass(frozen=True)
+class Bound:
+    op: str
+    value: float
+    money: bool
+    text: str  # as said, for the assumption
+
+
+def bound_of(clause: list[Item]) -> Bound | None:
+    """The one comparison a clause says with nothing else ('but under 100000'), or None."""
+    content = [i for i in clause if i.kind != "stopword"]
+    if len(content) != 2:
+        return None
+    comparator, number = content
+    if comparator.kind != "comparator" or number.kind != "number" or number.value is None:
+        return None
+    op = comparator.meaning.name
+    if op not in (*_LOWER, *_UPPER):
+        return None
+    return Bound(
+        op, number.value, number.number_kind == "money", f"{comparator.text} {number.text}"
+    )
+
+
+def other_bound(condition: Condition, bound: Bound) -> Condition | None:
+    """`condition` again with the bound's comparison, when the two bound one figure from
+    opposite sides and leave something between them; else None."""
+    if not isinstance(condition, ActivityCondition | AttributeCondition):
+        return None
+    value = condition.value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(condition, ActivityCondition) and condition.op == ">=" and value == 1:
+        return None  # "buyers under 35": a bare activity has no figure said to bound
+    counted = ("count", "distinct", "days_since_last")
+    if isinstance(condition, ActivityCondition) and bound.money and condition.measure in counted:
+        return None  # "3+ orders and under $100": an amount bounds no count
+    if condition.op in _LOWER and bound.op in _UPPER and bound.value > value:
+        return condition.model_copy(update={"op": bound.op, "value": _number(bound.value)})
+    if condition.op in _UPPER and bound.op in _LOWER and bound.value < value:
+        return condition.model_copy(update={"op": bound.op, "value": _number(bound.value)})
+    return None
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
