@@ -607,6 +607,12 @@ class _Compiler:
         if same is not None:
             other = _activity_words(self.catalog, same.activity, plural=True)
             signed += f" with no {other} of the same {same.on.replace('_', ' ')}"
+        first = getattr(spec, "since_first", None)
+        if first is not None:
+            anchor = _activity_words(self.catalog, first.activity, plural=False)
+            span = f"{first.within.n} {first.within.unit}"
+            signed += f" within {span} of their first {anchor}"
+            self.assume(f"'within {span} of their first {anchor}' counts that day as day 1")
         gap = getattr(spec, "after_break", None)
         if gap is not None:
             signed += self.break_words(spec, gap)
@@ -966,6 +972,9 @@ def _source_sql(spec: MeasureBase, compiler: _Compiler) -> _Source:
     within = getattr(spec, "since_signup", None)
     if within is not None:
         rows.add_condition(_since_signup_sql(rows, within, catalog, serving.union))
+    first = getattr(spec, "since_first", None)
+    if first is not None:
+        rows.where.append(_since_first_sql(rows, first, compiler))
     same = getattr(spec, "none_on_same", None)
     if same is not None:
         rows.where.append(_none_on_same_sql(rows, same, compiler))
@@ -1088,6 +1097,20 @@ def _since_signup_sql(rows: EventRows, within: Trailing, catalog: Catalog, union
     day = f"CAST({place[0]}.{place[1]} AS DATE)"
     unit = _interval_unit(within.unit)
     return f"{rows.ts} >= {day} AND {rows.ts} < {day} + INTERVAL {within.n} {unit}"
+
+
+def _since_first_sql(rows: EventRows, first: Any, compiler: Any) -> str:
+    """Rows from the day of the customer's own first anchor row (day 1) until `within` later."""
+    anchor = _source_sql(ActivityCondition(activity=first.activity), compiler)
+    firsts = anchor.select(columns=[f"min({anchor.ts}) AS first_ts"], group=True)
+    day = "CAST(firsts.first_ts AS DATE)"
+    unit = _interval_unit(first.within.unit)
+    return (
+        f"EXISTS (\n{IND}SELECT 1\n{IND}FROM (\n{IND * 2}{_indented(firsts, 8)}\n{IND}) firsts\n"
+        f"{IND}WHERE firsts.customer_id = {rows.customer}\n"
+        f"{IND}  AND {rows.ts} >= {day}\n"
+        f"{IND}  AND {rows.ts} < {day} + INTERVAL {first.within.n} {unit}\n)"
+    )
 
 
 def _all_of(spec: MeasureBase) -> bool:

@@ -297,6 +297,15 @@ class AfterEvent(SpecModel):
     )
 
 
+class SinceFirst(SpecModel):
+    """The customer's own first row of an activity starts a span ("in their first 90 days after
+    their first purchase"): only rows from that day (day 1) until `within` later count.
+    Customers without such a row never match."""
+
+    activity: Activity
+    within: Trailing
+
+
 class NoneOnSame(SpecModel):
     """Rows of another activity about the same thing (the same value of a shared field, the
     same campaign): a row of this activity counts only when the customer has none of them
@@ -347,6 +356,12 @@ class ActivityCondition(MeasureBase):
         default=None,
         description="count only rows whose previous row of the same activity is this long "
         "before them: 'came back after a 90-day break'",
+    )
+    since_first: SinceFirst | None = Field(
+        default=None,
+        description="only rows within this long from the customer's own first row of another "
+        "(or the same) activity, that day being day 1: 'spent over $30,000 in their first 90 "
+        "days after their first purchase'",
     )
 
     @model_validator(mode="after")

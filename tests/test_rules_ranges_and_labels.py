@@ -135,3 +135,41 @@ def test_a_return_reason_is_not_read_from_a_plain_count(tpcds):
     got = read(tpcds, "women in texas who bought twice", TPCDS_AS_OF)
     assert all(c.activity.source != "returns" for c in activities(got))
     assert any(isinstance(c, ActivityCondition) and c.value == 2 for c in activities(got))
+
+
+# -- a time from the customer's own first row of an activity -----------------------------------
+
+
+def test_a_span_after_their_first_row_counts_from_that_day(tpcds, retail):
+    got = read(
+        tpcds,
+        "customers who spent more than $30,000 in their first 90 days after their first purchase",
+        TPCDS_AS_OF,
+    )
+    (spend,) = activities(got)
+    assert (spend.measure, spend.op, spend.value) == ("sum", ">", 30000)
+    assert spend.since_first.activity.source == "purchases"
+    assert spend.since_first.within == Trailing(n=90, unit="days")
+    assert spend.window.kind == "all_time" and not got.unrecognized
+    got = read(retail, "customers who made a purchase within 30 days of their first return")
+    (bought,) = activities(got)
+    assert (bought.activity.source, bought.since_first.activity.source) == ("purchases", "returns")
+
+
+def test_again_after_their_first_counts_the_first_one_too(retail):
+    got = read(retail, "customers who bought again within 30 days of their first order")
+    (again,) = activities(got)
+    assert (again.op, again.value, again.since_first.activity.source) == (">=", 2, "purchases")
+    assert not got.unrecognized
+
+
+def test_a_span_after_a_first_thing_that_is_no_activity_is_reported(retail):
+    got = read(retail, "customers who bought within 30 days of their first argument")
+    assert any("within 30 days of their first" in u for u in got.unrecognized)
+
+
+def test_a_grade_of_a_measure_with_a_number_in_brackets_is_that_number(tpcds):
+    got = read(tpcds, "high-LTV custs ($150k+ lifetime) w/ 0 txns in the last 180d", TPCDS_AS_OF)
+    kinds = sorted((c.measure, c.op, c.value) for c in activities(got))
+    assert kinds == [("count", "=", 0), ("sum", ">=", 150000)]
+    assert not [c for c in got.spec.conditions if getattr(c, "kind", "") == "segment"]

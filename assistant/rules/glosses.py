@@ -31,6 +31,10 @@ _EXPLAINS = re.compile(
     r"defined\s+as|=|ones?\s+who|people\s+who)\b",
     re.I,
 )
+_GRADED = re.compile(
+    r"\b(high|low|big|heavy|light|large|small)[- ]([a-z]+)\s+([a-z]+)\s*\(([^()]*\d[^()]*)\)",
+    re.I,
+)
 _LABELLED = re.compile(r"^\s*([a-z][\w' ,-]{0,60}?)\s*(?::|\s[-–—]{1,2}\s)\s*(\S.*)$", re.S | re.I)
 _LONGEST = 5
 
@@ -62,7 +66,7 @@ def unglossed(
     `understood(words)` says whether the bracket's words alone are read in full (a bracket that is
     not is kept, so whatever in it the grammar misses is reported); `names_values(words)` whether
     they name a value (a channel, a category), which a measure's bracket then adds."""
-    glosses: list[Gloss] = []
+    text, glosses = _graded(text, lexicon)
     out, last = [], 0
     for m in _BRACKET.finditer(text):
         before, aside = text[last : m.start()], m.group(1).strip()
@@ -91,6 +95,23 @@ def unglossed(
         last = m.end()
     out.append(text[last:])
     return "".join(out), glosses
+
+
+def _graded(text: str, lexicon: Lexicon) -> tuple[str, list[Gloss]]:
+    """'high-LTV custs ($150k+ lifetime)': a grade of a measure with a bracket of a number
+    after it says what the grade means, so the number is the measure's ('custs with ltv
+    $150k+ lifetime'); the grade's own tier is not read as well."""
+    glosses: list[Gloss] = []
+
+    def graded(m: re.Match[str]) -> str:
+        measure, who, aside = m.group(2), m.group(3), m.group(4).strip()
+        kinds = {k.kind for k in lexicon.phrases.get(phrase_key(measure), [])}
+        if "measure" not in kinds or _adds(aside):
+            return m.group(0)
+        glosses.append(Gloss(said=f"{m.group(1)} {measure}", aside=aside, defines=True))
+        return f"{who} with {measure} {aside}"
+
+    return _GRADED.sub(graded, text), glosses
 
 
 def labelled(

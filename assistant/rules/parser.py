@@ -25,6 +25,7 @@ from assistant.rules import (
     after_break,
     comparison,
     exceptions,
+    first_window,
     from_event,
     same_thing,
     sequence,
@@ -186,6 +187,7 @@ class RequestParser:
         unless = exceptions.split(text) if not depth else None
         if unless is not None:
             return self._with_exception(*unless, context)
+        text, from_first = first_window.taken_out(text) if not depth else (text, None)
         text, from_signup = signup_window.taken_out(text) if not depth else (text, None)
         text, said_break = after_break.taken_out(text) if not depth else (text, None)
         text, from_anchor = from_event.taken_out(text) if not depth else (text, None)
@@ -195,6 +197,13 @@ class RequestParser:
             result = self._unmade_every(self._uncompared(self._parse(text, depth, context)))
         finally:
             self._time_text = outer
+        if from_first is not None:
+            # "… in their first 90 days after their first purchase": from that day on
+            given = first_window.given(result.conditions, from_first, self._one_activity)
+            why = "no single activity to give it to, or no activity it counts from"
+            _give(result, given, f"{from_first.words} ({why})")
+            if given is not None and from_first.again:
+                result.unrecognized = [u for u in result.unrecognized if u != "again"]
         if from_signup is not None:
             self._from_signup(result, from_signup)
         if said_break is not None:
@@ -256,6 +265,14 @@ class RequestParser:
         if purchases is None or not after_break.came_back(text):
             return text
         return after_break.with_purchases(text, self.catalog.events[purchases].noun)
+
+    def _one_activity(self, words: str) -> Activity | None:
+        """The one activity words alone name ('purchase', 'catalog order'), or None."""
+        alone = self.parse(words, depth=1)
+        found = [c for c in walk(alone.conditions) if isinstance(c, ActivityCondition)]
+        if len(found) != 1 or alone.unknown_words or alone.unrecognized:
+            return None
+        return found[0].activity
 
     def _label_defined(self, label: str, rest: str) -> bool:
         """Whether `label` names nothing about who the customers are and `rest` makes

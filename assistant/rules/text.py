@@ -497,6 +497,15 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
         r"with \1 \2",
     ),
     (re.compile(r"\b(?:restricted|limited|narrowed)\s+to\s+(?:those|the\s+ones|ones)\b"), "and"),
+    # "the top 50 web spenders of 2002, then drop anyone who returned …": all but them
+    (
+        re.compile(
+            r"(?<=[a-z0-9])\s*,?\s+(?:and\s+|but\s+)?(?:then\s+)?(?:drop|remove|exclude|take\s+out|"
+            r"filter\s+out|strip\s+out|knock\s+out|throw\s+out|leave\s+out|weed\s+out)\s+"
+            r"(?=(?:anyone|anybody|everyone|those|people|customers|the\s+ones|any\s+\w+\s+who)\b)"
+        ),
+        ", excluding ",
+    ),
     (
         re.compile(
             r"\b(?:accounts|accounted|account)\s+for\b(?=\s+(?:(?:at\s+least|more\s+than|over|under|"
