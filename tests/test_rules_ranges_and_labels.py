@@ -173,3 +173,31 @@ def test_a_grade_of_a_measure_with_a_number_in_brackets_is_that_number(tpcds):
     kinds = sorted((c.measure, c.op, c.value) for c in activities(got))
     assert kinds == [("count", "=", 0), ("sum", ">=", 150000)]
     assert not [c for c in got.spec.conditions if getattr(c, "kind", "") == "segment"]
+
+
+# -- times said before their activity ------------------------------------------------------------
+
+
+def test_since_then_said_before_its_verb_counts_from_the_earlier_activity(saas):
+    got = read(
+        saas,
+        "accounts who opened a billing ticket in the last 6 months and since then have not paid"
+        " any invoice",
+    )
+    (unpaid,) = [c for c in activities(got) if c.after is not None]
+    assert (unpaid.op, unpaid.value, unpaid.after.activity.source) == ("=", 0, "tickets")
+
+
+def test_a_time_the_clause_before_could_not_use_is_the_next_ones(saas):
+    got = read(saas, "Which paying accounts have since 3 months nobody logged in anymore?")
+    (logins,) = activities(got)
+    assert (logins.op, logins.value, logins.window) == ("=", 0, Trailing(n=3, unit="months"))
+    assert not got.unrecognized
+
+
+def test_with_us_for_a_time_is_their_tenure(saas, retail):
+    got = read(saas, "accounts with us for more than a year")
+    (tenure,) = got.spec.conditions
+    assert (tenure.op, tenure.value) == (">", 365)
+    got = read(retail, "customers with us for over 2 years who live in Canada")
+    assert {c.attribute for c in got.spec.conditions} == {"tenure_days", "country"}

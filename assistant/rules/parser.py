@@ -433,10 +433,11 @@ class RequestParser:
                 anchor = None
             facts = ClauseFacts.read(clause, self, previous)
             self._time_from_context(facts, last_window, read, result)
+            unused = self._unused_window(read[-1], result) if read else None
             if (
                 read
                 and read[-1].window is not None
-                and not read[-1].has_content()
+                and (not read[-1].has_content() or unused is not None)
                 and facts.window is None
                 and facts.has_content()
                 and not any(
@@ -449,6 +450,10 @@ class RequestParser:
                 facts.window = read[-1].window
                 facts.leading_time = True
                 read[-1].window = None
+                if unused is not None:
+                    # "paying accounts that have in the last 3 months nobody logged in": the
+                    # time the clause before could not use is this one's
+                    result.unrecognized.remove(unused)
             read.append(facts)
             last_window = facts.window or last_window
             if anchor is None and facts.back_reference == "since_then" and facts.window is None:
@@ -2245,6 +2250,14 @@ class RequestParser:
             else t
             for t in tagged
         ]
+
+    def _unused_window(self, facts: ClauseFacts, result: ParseResult) -> str | None:
+        """The note reporting the clause's time as used by nothing in it, if there is one."""
+        if facts.window is None:
+            return None
+        label = resolve(facts.window, self.as_of).label
+        note = f"{label} (nothing in that part of the request to apply it to)"
+        return note if note in result.unrecognized else None
 
     def _range_halves(
         self,

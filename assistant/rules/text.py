@@ -716,6 +716,13 @@ def normalize(text: str) -> str:
     # "visited us", "bought from us", "shopped with us": the pronoun, not the country (which
     # is written "US", or "in the us")
     text = _WITH_US.sub(r"\1", text)
+    # "accounts with us for more than a year", "members (with us for 2+ years)": been with us
+    text = re.sub(
+        r"(?<!been )\b(?:(?:who|that)\s+(?:are|is)\s+)?with\s+us\s+(?=for\b)",
+        "who have been ",
+        text,
+        flags=re.I,
+    )
     text = _PRONOUN_US.sub(r"\1", text)
     text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     text = re.sub(r"(?<=\d)\s*[–—]\s*(?=\d)", "-", text)  # "aged 35–54": a range
@@ -856,6 +863,14 @@ def normalize(text: str) -> str:
         r"(?<!year)(?<!quarters)(?<!quarter)(?<!period)(?<!that)(?<!one)(?<!the)"
         r"\s+(?:before|previously|in\s+the\s+past)(?=\s*(?:,|$|\bbut\b))",
         " at any time",
+        text,
+    )
+    # "… and since then have not paid any invoice": not paid since then (the back reference
+    # said first is the same as said after)
+    text = re.sub(
+        r"\b(and|but)\s+since\s+then\s+((?:they\s+)?(?:have|has|had|did|do|does)\s+(?:not|never)"
+        r"\s+[^,;]*?)(?=\s*(?:,|;|$|\band\b|\bbut\b))",
+        r"\1 \2 since then",
         text,
     )
     # "delivery ticket(s)": tickets
