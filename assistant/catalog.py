@@ -257,6 +257,8 @@ class Roles(_Model):
     age: str | None = None
     tenure: str | None = None
     birth: str | None = None
+    # a date-of-birth property, or a month-of-birth one (1..12): 'during their birthday month'
+    birthday: str | None = None
     category: str | None = None
     geography: list[str] = Field(default_factory=list)
     contact: dict[str, Contact] = Field(default_factory=dict)
@@ -628,7 +630,7 @@ def _role_problems(catalog: Catalog, graph: DataGraph) -> list[str]:
         if value is not None and value not in catalog.measures:
             problems.append(f"roles.{key}: no measure {value!r}")
     props = set(catalog.property_names())
-    for key in ("signup", "age", "tenure", "birth"):
+    for key in ("signup", "age", "tenure", "birth", "birthday"):
         value = getattr(roles, key)
         if value is not None and value not in props:
             problems.append(f"roles.{key}: no customer property {value!r}")

@@ -11,6 +11,7 @@ All user values reach SQL through `sql_literal`, never through string interpolat
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -613,6 +614,9 @@ class _Compiler:
             span = f"{first.within.n} {first.within.unit}"
             signed += f" within {span} of their first {anchor}"
             self.assume(f"'within {span} of their first {anchor}' counts that day as day 1")
+        if getattr(spec, "in_birthday_month", False):
+            signed += " in their birthday month"
+            self.assume("'their birthday month' = the calendar month of each customer's birthday")
         gap = getattr(spec, "after_break", None)
         if gap is not None:
             signed += self.break_words(spec, gap)
@@ -975,6 +979,8 @@ def _source_sql(spec: MeasureBase, compiler: _Compiler) -> _Source:
     first = getattr(spec, "since_first", None)
     if first is not None:
         rows.where.append(_since_first_sql(rows, first, compiler))
+    if getattr(spec, "in_birthday_month", False):
+        rows.where.append(_birthday_month_sql(rows, compiler))
     same = getattr(spec, "none_on_same", None)
     if same is not None:
         rows.where.append(_none_on_same_sql(rows, same, compiler))
@@ -1097,6 +1103,24 @@ def _since_signup_sql(rows: EventRows, within: Trailing, catalog: Catalog, union
     day = f"CAST({place[0]}.{place[1]} AS DATE)"
     unit = _interval_unit(within.unit)
     return f"{rows.ts} >= {day} AND {rows.ts} < {day} + INTERVAL {within.n} {unit}"
+
+
+def _birthday_month_sql(rows: EventRows, compiler: Any) -> str:
+    """Rows in the calendar month of the customer's own birthday (a date of birth, or a month
+    of birth 1..12); customers whose birthday is unknown have none."""
+    catalog = compiler.catalog
+    birthday = catalog.roles.birthday
+    if birthday is None:
+        raise CompileError("this data has no birthday to count a birthday month from")
+    expr = compiler.attribute_expr(birthday)
+    place = catalog.property_column(birthday)
+    kind = catalog.tables[place[0]].columns[place[1]].type if place else ""
+    month = f"month({expr})" if re.search(r"DATE|TIME", kind or "", re.I) else expr
+    table, key = _entity(catalog)
+    return (
+        f"EXISTS (\n{IND}SELECT 1\n{IND}FROM {table}\n{IND}WHERE {key} = {rows.customer}\n"
+        f"{IND}  AND {month} = month({rows.ts})\n)"
+    )
 
 
 def _since_first_sql(rows: EventRows, first: Any, compiler: Any) -> str:

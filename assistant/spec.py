@@ -364,6 +364,12 @@ class ActivityCondition(MeasureBase):
         "days after their first purchase'",
     )
 
+    in_birthday_month: bool = Field(
+        default=False,
+        description="only rows in the calendar month of the customer's own birthday (the "
+        "catalog's birthday role): 'ordered from the catalog during their birthday month'",
+    )
+
     @model_validator(mode="after")
     def _check_value(self) -> ActivityCondition:
         _check_value_shape(self.op, self.value)

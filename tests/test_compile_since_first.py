@@ -1,6 +1,7 @@
 """Specification: a span counted from each customer's own first row of an activity
 (`ActivityCondition.since_first`): "spent over $500 in their first 90 days after their first
-purchase", "made a purchase within 30 days of their first return" (that day is day 1)."""
+purchase", "made a purchase within 30 days of their first return" (that day is day 1); and the
+rows in each customer's own birthday month (`in_birthday_month`)."""
 
 from __future__ import annotations
 
@@ -53,4 +54,15 @@ def test_a_purchase_in_the_days_after_their_first_return(executor: Executor) -> 
     audience = set(run_compiled(executor, SegmentSpec(conditions=[bought])))
     rows = _first_span(RETURNED, 30).format(rows=COMPLETED)
     want = executor.query(f"SELECT DISTINCT customer_id FROM ({rows}) s", max_rows=1_000_000).rows
+    assert audience == {r[0] for r in want} and audience
+
+
+def test_rows_in_their_own_birthday_month(executor: Executor) -> None:
+    bought = ActivityCondition(activity=Purchases(), in_birthday_month=True)
+    audience = set(run_compiled(executor, SegmentSpec(conditions=[bought])))
+    want = executor.query(
+        f"SELECT DISTINCT p.customer_id FROM ({COMPLETED}) p JOIN customers c USING (customer_id)"
+        " WHERE month(c.birth_date) = month(p.transaction_ts)",
+        max_rows=1_000_000,
+    ).rows
     assert audience == {r[0] for r in want} and audience

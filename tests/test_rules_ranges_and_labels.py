@@ -201,3 +201,16 @@ def test_with_us_for_a_time_is_their_tenure(saas, retail):
     assert (tenure.op, tenure.value) == (">", 365)
     got = read(retail, "customers with us for over 2 years who live in Canada")
     assert {c.attribute for c in got.spec.conditions} == {"tenure_days", "country"}
+
+
+def test_their_own_birthday_month_keeps_the_rows_of_that_month(tpcds, saas):
+    got = read(
+        tpcds,
+        "people who ordered from the catalog during their own birthday month last year",
+        TPCDS_AS_OF,
+    )
+    (ordered,) = activities(got)
+    assert ordered.in_birthday_month and ordered.window.kind == "calendar"
+    assert not got.unrecognized
+    got = read(saas, "accounts that logged in during their birthday month")
+    assert any("no birthday" in u for u in got.unrecognized)  # said, never dropped

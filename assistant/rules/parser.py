@@ -23,6 +23,7 @@ from typing import Any
 from assistant.catalog import Catalog
 from assistant.rules import (
     after_break,
+    birthday_month,
     comparison,
     exceptions,
     first_window,
@@ -188,6 +189,7 @@ class RequestParser:
         if unless is not None:
             return self._with_exception(*unless, context)
         text, from_first = first_window.taken_out(text) if not depth else (text, None)
+        text, birthday = birthday_month.taken_out(text) if not depth else (text, None)
         text, from_signup = signup_window.taken_out(text) if not depth else (text, None)
         text, said_break = after_break.taken_out(text) if not depth else (text, None)
         text, from_anchor = from_event.taken_out(text) if not depth else (text, None)
@@ -204,6 +206,12 @@ class RequestParser:
             _give(result, given, f"{from_first.words} ({why})")
             if given is not None and from_first.again:
                 result.unrecognized = [u for u in result.unrecognized if u != "again"]
+        if birthday is not None:
+            # "… during their own birthday month": each customer's own month
+            known = self.catalog.roles.birthday is not None
+            given = birthday_month.given(result.conditions) if known else None
+            why = "no single activity to give it to" if known else "this data has no birthday"
+            _give(result, given, f"{birthday.words} ({why})")
         if from_signup is not None:
             self._from_signup(result, from_signup)
         if said_break is not None:
