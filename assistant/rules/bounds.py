@@ -37,6 +37,24 @@ def bound_of(clause: list[Item]) -> Bound | None:
     )
 
 
+def times_of(clause: list[Item]) -> Bound | None:
+    """A clause of only a number of times ('a couple of times or more', 'at least 3 times'):
+    how many times the activity before it was done."""
+    if not any(i.kind == "stopword" and i.text in ("times", "time") for i in clause):
+        return None
+    content = [i for i in clause if i.kind != "stopword"]
+    numbers = [i for i in content if i.kind == "number" and i.value is not None]
+    comparators = [i for i in content if i.kind == "comparator"]
+    if len(numbers) != 1 or len(content) != len(numbers) + len(comparators) or len(comparators) > 1:
+        return None
+    op = comparators[0].meaning.name if comparators else ">="
+    if op not in (*_LOWER, *_UPPER, "="):
+        return None
+    number = numbers[0]
+    said = " ".join(i.text for i in clause if i.kind != "stopword" or i.text in ("times", "time"))
+    return Bound(op, number.value, False, said)
+
+
 def other_bound(condition: Condition, bound: Bound) -> Condition | None:
     """`condition` again with the bound's comparison, when the two bound one figure from
     opposite sides and leave something between them; else None."""

@@ -33,7 +33,7 @@ from assistant.rules import (
     signup_window,
     together,
 )
-from assistant.rules.bounds import Bound, bound_of, other_bound
+from assistant.rules.bounds import Bound, bound_of, other_bound, times_of
 from assistant.rules.clause import ClauseFacts, as_number, one_row_per_event
 from assistant.rules.combine import (
     Tagged,
@@ -475,6 +475,8 @@ class RequestParser:
                     result.unrecognized.append(
                         f"{self._back_word(facts)} (no single earlier activity to count from)"
                     )
+            if self._times_alone(clause, tagged, result):
+                continue
             named = len(result.named_only)
             made = self._clause(facts, result, depth)
             made, pending = self._range_halves(clause, made, earlier, pending, named, result)
@@ -2266,6 +2268,25 @@ class RequestParser:
         label = resolve(facts.window, self.as_of).label
         note = f"{label} (nothing in that part of the request to apply it to)"
         return note if note in result.unrecognized else None
+
+    def _times_alone(self, clause: list[Item], tagged: list[Tagged], result: ParseResult) -> bool:
+        """'bought beauty on buy now pay later (Klarna) a couple of times or more': a clause of
+        only a number of times, after an aside, is how often the activity before it was done."""
+        times = times_of(clause)
+        if times is None or not tagged:
+            return False
+        last = tagged[-1].condition
+        if not (
+            isinstance(last, ActivityCondition)
+            and last.measure == "count"
+            and (last.op, last.value) == (">=", 1)
+            and last.after is None
+        ):
+            return False
+        counted = last.model_copy(update={"op": times.op, "value": as_number(times.value)})
+        tagged[-1] = replace(tagged[-1], condition=counted)
+        result.assumptions.append(f"'{times.text}' is how often the activity before it was done")
+        return True
 
     def _range_halves(
         self,

@@ -135,7 +135,9 @@ _PRONOUN_US = re.compile(
     rf"\b([a-z]+ed|told|wrote|sent|gave|rang|left|paid|chose|met|saw|found|brought|"
     rf"{_CONTACT})\s+us\b(?!-)"
 )
-_DOLLARS_AFTER = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:dollars|bucks|usd|euros?|pounds|eur|gbp)\b")
+_DOLLARS_AFTER = re.compile(
+    r"\b(\d+(?:\.\d+)?)\s*(?:dollars|bucks|usd|euros?|pounds|quid|eur|gbp)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -707,6 +709,58 @@ def excluded_each(text: str) -> str:
     return text[: m.end()] + said + text[stop:]
 
 
+_SNAKE_SPAN = re.compile(r"\b([a-z]+(?:_[a-z]+)*)_(\d+)(d|w|wk|m|mo|mth|y|yr)\b")
+_SNAKE_PERIOD = re.compile(
+    r"\b([a-z]+(?:_[a-z]+)*)_(last|this|prev|previous)_(qtr|quarter|month|mo|week|wk|year|yr)\b"
+)
+_SNAKE_ALL = re.compile(r"\b([a-z]+(?:_[a-z]+)*)_(ytd|mtd|ltd|lifetime|ever|all_time|total)\b")
+_SNAKE_UNITS = {"d": "days", "w": "weeks", "wk": "weeks", "m": "months", "mo": "months",
+                "mth": "months", "y": "years", "yr": "years"}  # fmt: skip
+_SNAKE_PERIODS = {"qtr": "quarter", "mo": "month", "wk": "week", "yr": "year"}
+
+
+def _snake_figures(text: str) -> str:
+    """'spend_12m > 1k', 'app_orders_last_qtr >= 1', 'revenue_ytd': an analyst's column-like
+    names for a figure over a time, in words ('spend in the last 12 months')."""
+
+    def words(name: str) -> str:
+        return name.replace("_", " ")
+
+    text = _SNAKE_SPAN.sub(
+        lambda m: f"{words(m.group(1))} in the last {m.group(2)} {_SNAKE_UNITS[m.group(3)]}", text
+    )
+    text = _SNAKE_PERIOD.sub(
+        lambda m: (
+            f"{words(m.group(1))} "
+            f"{'last' if m.group(2).startswith('prev') else m.group(2)} "
+            f"{_SNAKE_PERIODS.get(m.group(3), m.group(3))}"
+        ),
+        text,
+    )
+    alltime = ("ltd", "lifetime", "all_time", "total")
+    return _SNAKE_ALL.sub(
+        lambda m: f"{words(m.group(1))} {'ever' if m.group(2) in alltime else m.group(2)}", text
+    )
+
+
+_SPAN_SAID = re.compile(r"\b(?:last|past|previous|prior)\s+\d+\s+(days|weeks|months|years)\b")
+_SPAN_UNSAID = re.compile(
+    r"\b((?:last|past|previous|prior)\s+\d+)(?=\s*(?:$|[,.;?!]|\band\b|\bbut\b|\bor\b))"
+)
+
+
+def _unitless_span(text: str) -> str:
+    """'… in the last 30 days but not in the last 90': 90 of the unit said before it."""
+    out, last = [], 0
+    for m in _SPAN_UNSAID.finditer(text):
+        said = _SPAN_SAID.findall(text[: m.start()])
+        if not said:
+            continue
+        out += [text[last : m.end()], f" {said[-1]}"]
+        last = m.end()
+    return "".join(out) + text[last:]
+
+
 def normalize(text: str) -> str:
     """Lower-case, expand contractions and number words, mark money as `$N` and tidy spacing."""
     # emoji and other pictographs say a mood, never a condition ("… since 🙏 thx")
@@ -726,6 +780,7 @@ def normalize(text: str) -> str:
     text = _PRONOUN_US.sub(r"\1", text)
     text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     text = re.sub(r"(?<=\d)\s*[–—]\s*(?=\d)", "-", text)  # "aged 35–54": a range
+    text = _snake_figures(text)
     for short, full in CONTRACTIONS.items():
         text = text.replace(short, full)
     text = _BARE_NOT.sub(r"\1 not", text)
@@ -871,6 +926,17 @@ def normalize(text: str) -> str:
         r"\b(and|but)\s+since\s+then\s+((?:they\s+)?(?:have|has|had|did|do|does)\s+(?:not|never)"
         r"\s+[^,;]*?)(?=\s*(?:,|;|$|\band\b|\bbut\b))",
         r"\1 \2 since then",
+        text,
+    )
+    # "opened an email in the last 30 days but hasn't bought in the last 90": the unit of the
+    # span said before
+    text = _unitless_span(text)
+    # "a promotional campaign that was pushing Apparel": the campaign's own subject
+    text = re.sub(
+        r"\b(campaigns?|e-?mails?|promotions?|promos?|offers?|newsletters?|messages?|ads?|mailings?)"
+        r"\s+(?:that|which)\s+(?:was|were|is|are)\s+(?:pushing|promoting|advertising|featuring|"
+        r"selling|plugging|about)\s+",
+        r"\1 for ",
         text,
     )
     # "delivery ticket(s)": tickets

@@ -29,6 +29,8 @@ MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
 MONTHS["sept"] = 9
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_WEEK_ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3,
+                  "4th": 3}  # fmt: skip
 _UNIT = r"(hours?|days?|weeks?|months?|years?|quarters?)"
 _LEAD = r"(?:(?:in|during|within|over|for|from|of)\s+)?(?:the\s+)?"
 PLAUSIBLE_YEARS = (1900, 2100)  # a bare four-digit number outside these is not a year
@@ -72,6 +74,12 @@ class TimeParser:
     def __init__(self, as_of: date) -> None:
         self.as_of = as_of
         self._rules = [
+            # "during the first week of September", "in the last week of June 2025"
+            (
+                rf"\b(?:in|during|over)\s+the\s+(first|1st|second|2nd|third|3rd|fourth|4th|last|"
+                rf"final)\s+week\s+of\s+({_MONTH})(?:,?\s+(?:of\s+)?(\d{{4}}))?\b",
+                self._week_of_month,
+            ),
             # "in the 30 days before the last two weeks": a span just before a trailing one
             (
                 rf"\b{_LEAD}(\d+)\s+{_UNIT}\s+(?:just\s+|right\s+)?(?:before|prior\s+to|preceding)"
@@ -384,6 +392,20 @@ class TimeParser:
 
     def _this_period(self, m: re.Match[str]) -> Window:
         return Calendar(period=f"this_{m.group(1)}")
+
+    def _week_of_month(self, m: re.Match[str]) -> Window | None:
+        """The days 1-7, 8-14, 15-21 or 22-28 of the month, or its last 7."""
+        said = f"{m.group(2)} {m.group(3)}" if m.group(3) else m.group(2)
+        first = self.parse_day(said)
+        if first is None:
+            return None
+        last_day = calendar.monthrange(first.year, first.month)[1]
+        which = m.group(1)
+        if which in ("last", "final"):
+            start = first.replace(day=last_day - 6)
+        else:
+            start = first.replace(day=1 + 7 * _WEEK_ORDINALS[which])
+        return Between(start=start, end=start + timedelta(days=6))
 
     def _month(self, m: re.Match[str]) -> Window:
         year = int(m.group(2)) if m.group(2) else None

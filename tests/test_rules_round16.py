@@ -1,0 +1,85 @@
+"""Specification: round 16's voices (issue 11): British colloquialisms, analysts' column-like
+names for figures, calendar weeks of a month, a span's unit said once, a number of times after
+an aside, a campaign's own subject said in a relative clause."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rules_reading import activities, read
+
+from assistant.spec import AttributeCondition
+from assistant.windows import Between, Trailing
+
+
+def _attributes(got) -> dict[str, AttributeCondition]:
+    return {c.attribute: c for c in got.spec.conditions if isinstance(c, AttributeCondition)}
+
+
+def test_british_colloquialisms_are_their_plain_words(retail, tpcds):
+    got = read(
+        retail, "blokes in Scotland or Wales who've spent over 500 quid in the last 12 months"
+    )
+    assert _attributes(got)["gender"].value == "male"
+    (spend,) = activities(got)
+    assert (spend.measure, spend.op, spend.value) == ("sum", ">", 500)
+    assert not got.unrecognized
+    got = read(retail, "punters who binned their basket in the last fortnight")
+    (abandoned,) = activities(got)
+    assert abandoned.activity.predicates == ["cart_abandoned"]
+    assert abandoned.window == Trailing(n=2, unit="weeks") and not got.unrecognized
+    got = read(tpcds, "blokes who shop on the high street", date(2003, 1, 12))
+    assert _attributes(got)["gender"].value == "M"
+    assert activities(got)[0].activity.source == "store_purchases"
+
+
+def test_a_figure_named_like_a_column_is_the_figure_over_its_time(retail, saas):
+    got = read(retail, "spend_12m > 1k AND returns_12m = 0 AND tier in (bronze, silver)")
+    spend, returns = sorted(activities(got), key=lambda c: c.activity.source)
+    assert (spend.activity.source, spend.op, spend.value) == ("purchases", ">", 1000)
+    assert (returns.op, returns.value) == ("=", 0)
+    assert spend.window == returns.window == Trailing(n=12, unit="months")
+    assert "gender" not in _attributes(got)  # the 'm' of '12m' is no man
+    got = read(retail, "customer_type = business & app_orders_last_qtr >= 1")
+    (app,) = activities(got)
+    assert app.activity.filters == {"channel": ["app"]} and app.window.kind == "calendar"
+    got = read(saas, "industry=retail / country=US / revenue_12m>=2000")
+    assert activities(got)[0].window == Trailing(n=12, unit="months")
+
+
+def test_a_week_of_a_month_is_its_seven_days(retail):
+    got = read(retail, "Who bought in the app during the first week of September?")
+    (bought,) = activities(got)
+    assert bought.window == Between(start=date(2026, 9, 1), end=date(2026, 9, 7))
+    got = read(retail, "customers who bought in the last week of June 2025")
+    assert activities(got)[0].window == Between(start=date(2025, 6, 24), end=date(2025, 6, 30))
+
+
+def test_a_span_without_its_unit_takes_the_unit_said_before(retail):
+    got = read(
+        retail,
+        "anyone in Germany who opened one of our emails in the last 30 days but hasn't bought"
+        " anything in the last 90?",
+    )
+    windows = sorted(c.window.n for c in activities(got))
+    assert windows == [30, 90] and not got.unrecognized
+
+
+def test_a_number_of_times_after_an_aside_counts_the_activity_before_it(retail):
+    got = read(
+        retail,
+        "Ladies who've bought beauty on buy now pay later (Klarna) a couple of times or more",
+    )
+    (bought,) = activities(got)
+    assert (bought.op, bought.value) == (">=", 2) and not got.unrecognized
+
+
+def test_a_campaigns_subject_in_a_relative_clause_is_the_campaigns(retail):
+    got = read(
+        retail,
+        "Customers who clicked a promotional campaign that was pushing Apparel and who then went"
+        " on to buy apparel within a week of that click",
+    )
+    clicked = next(c for c in activities(got) if c.activity.source == "campaign_events")
+    assert clicked.activity.filters["target_category"] == ["Apparel"]
+    assert len(activities(got)) == 2 and not got.unrecognized
