@@ -83,3 +83,23 @@ def test_a_campaigns_subject_in_a_relative_clause_is_the_campaigns(retail):
     clicked = next(c for c in activities(got) if c.activity.source == "campaign_events")
     assert clicked.activity.filters["target_category"] == ["Apparel"]
     assert len(activities(got)) == 2 and not got.unrecognized
+
+
+def test_no_one_is_nobody_and_mid_month_is_the_fifteenth(saas):
+    got = read(
+        saas, "pro accounts where no one has ever touched forecasting - and no one who's churned"
+    )
+    counts = sorted((c.activity.source, c.op, c.value) for c in activities(got))
+    assert counts == [("churn", "=", 0), ("usage", "=", 0)] and not got.unrecognized
+    got = read(saas, "pro or enterprise accounts that churned since mid-July")
+    (churned,) = activities(got)
+    assert churned.window.start == date(2026, 7, 15)
+
+
+def test_a_column_named_with_its_stored_value_is_that_value(saas):
+    got = read(saas, "logins_30d = 0 & status=active & plan != free")
+    assert _attributes(got)["status"].value == "active"
+    (logins,) = activities(got)  # 'active' is not the catalog's term for logging in here
+    assert (logins.op, logins.value) == ("=", 0)
+    got = read(saas, "active accounts on pro")
+    assert "status" not in _attributes(got)  # alone, 'active' stays the catalog's term

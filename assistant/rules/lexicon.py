@@ -235,6 +235,10 @@ def _add_grammar(b: _Builder, g: dict[str, Any]) -> None:
         b.add(phrase, Meaning("stopword"))
 
 
+# Columns with at most this many values also read "<column> <stored value>" as the value.
+_NAMED_VALUES = 30
+
+
 def _add_catalog(b: _Builder, catalog: Catalog, g: dict[str, Any]) -> None:
     # A stored code that is also a plain word ("IN" for Indiana, "OR", "ME") names the value
     # only through its label and synonyms: "in store" is not "Indiana store".
@@ -253,6 +257,11 @@ def _add_catalog(b: _Builder, catalog: Catalog, g: dict[str, Any]) -> None:
                 for phrase in (*own, value.label, *value.synonyms):
                     if phrase:
                         b.add(phrase, meaning)
+                if own and len(column.values or {}) <= _NAMED_VALUES:
+                    # "status=active", "plan pro": the column named with its stored value is
+                    # that value, whatever else the value's word alone means (a term)
+                    for name in column.synonyms:
+                        b.add(f"{name} {stored}", meaning)
             for phrase in column.synonyms:
                 b.add(phrase, Meaning("column", table=t, column=c))
             if column.values and (t, c) not in customer_columns:

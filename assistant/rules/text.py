@@ -781,6 +781,10 @@ def normalize(text: str) -> str:
     text = text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     text = re.sub(r"(?<=\d)\s*[–—]\s*(?=\d)", "-", text)  # "aged 35–54": a range
     text = _snake_figures(text)
+    # "no one who's churned": nobody (not the number one)
+    text = re.sub(r"\bno(?:\s+|-)one\b", "nobody", text)
+    # "since mid-July": from the 15th
+    text = re.sub(rf"\bmid[\s-]?({_MONTHS})\b", r"\1 15", text)
     for short, full in CONTRACTIONS.items():
         text = text.replace(short, full)
     text = _BARE_NOT.sub(r"\1 not", text)
