@@ -103,3 +103,16 @@ def test_a_column_named_with_its_stored_value_is_that_value(saas):
     assert (logins.op, logins.value) == ("=", 0)
     got = read(saas, "active accounts on pro")
     assert "status" not in _attributes(got)  # alone, 'active' stays the catalog's term
+
+
+def test_a_time_after_neither_nor_is_both_items_time(saas):
+    got = read(
+        saas,
+        "pro accounts that logged in within the last 30 days but have neither exported data nor"
+        " called the API in the last 90 days",
+    )
+    denied = [c for c in activities(got) if c.op == "="]
+    assert sorted(c.window.n for c in denied) == [90, 90]
+    got = read(saas, "accounts that neither exported data in the last 7 days nor called the API")
+    exported = next(c for c in activities(got) if "export" in str(c.activity.filters))
+    assert exported.window == Trailing(n=7, unit="days")  # its own time stays its own

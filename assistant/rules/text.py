@@ -743,6 +743,15 @@ def _snake_figures(text: str) -> str:
     )
 
 
+_TIME_WORDS = (
+    r"(?:(?:in|during|over|within)\s+the\s+(?:last|past)\s+\d+\s+(?:days|weeks|months|years)|"
+    r"(?:in|during)\s+(?:19|20)\d\d|(?:last|this)\s+(?:week|month|quarter|year))"
+)
+_TIME_SAID = re.compile(rf"\b{_TIME_WORDS}\b")
+_NEITHER_TIMED = re.compile(
+    r"\bneither\s+(?P<a>(?:(?!\bnor\b)[^,;])+?)\s+nor\s+(?P<b>(?:(?!\b(?:but|and|who|that)\b)"
+    rf"[^,;])+?)\s+(?P<w>{_TIME_WORDS})\b"
+)
 _SPAN_SAID = re.compile(r"\b(?:last|past|previous|prior)\s+\d+\s+(days|weeks|months|years)\b")
 _SPAN_UNSAID = re.compile(
     r"\b((?:last|past|previous|prior)\s+\d+)(?=\s*(?:$|[,.;?!]|\band\b|\bbut\b|\bor\b))"
@@ -930,6 +939,15 @@ def normalize(text: str) -> str:
         r"\b(and|but)\s+since\s+then\s+((?:they\s+)?(?:have|has|had|did|do|does)\s+(?:not|never)"
         r"\s+[^,;]*?)(?=\s*(?:,|;|$|\band\b|\bbut\b))",
         r"\1 \2 since then",
+        text,
+    )
+    # "have neither exported data nor called the API in the last 90 days": the time is both's
+    text = _NEITHER_TIMED.sub(
+        lambda m: (
+            m.group(0)
+            if _TIME_SAID.search(m.group("a"))
+            else f"neither {m.group('a')} {m.group('w')} nor {m.group('b')} {m.group('w')}"
+        ),
         text,
     )
     # "opened an email in the last 30 days but hasn't bought in the last 90": the unit of the
