@@ -116,3 +116,17 @@ def test_a_time_after_neither_nor_is_both_items_time(saas):
     got = read(saas, "accounts that neither exported data in the last 7 days nor called the API")
     exported = next(c for c in activities(got) if "export" in str(c.activity.filters))
     assert exported.window == Trailing(n=7, unit="days")  # its own time stays its own
+
+
+def test_neither_nor_shares_its_verb_and_did_repeats_it(saas):
+    got = read(
+        saas,
+        "accounts on an active subscription where neither an admin nor a member has logged in"
+        " during the last 30 days, but at least one viewer did",
+    )
+    logins = {c.activity.filters["role"][0]: c for c in activities(got)}
+    assert set(logins) == {"admin", "member", "viewer"}
+    assert all(c.activity.filters["event_name"] == ["login"] for c in logins.values())
+    assert all(c.window == Trailing(n=30, unit="days") for c in logins.values())
+    assert (logins["viewer"].op, logins["viewer"].value) == (">=", 1)
+    assert (logins["admin"].op, logins["admin"].value) == ("=", 0)

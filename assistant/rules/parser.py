@@ -480,6 +480,7 @@ class RequestParser:
             named = len(result.named_only)
             made = self._clause(facts, result, depth)
             made, pending = self._range_halves(clause, made, earlier, pending, named, result)
+            made = self._did_too(clause, made, earlier, result)
             made = self._but_not_the_same(facts, made, earlier, result)
             if anchor is not None:
                 made = self._after(made, anchor, result)
@@ -2269,6 +2270,40 @@ class RequestParser:
         note = f"{label} (nothing in that part of the request to apply it to)"
         return note if note in result.unrecognized else None
 
+    def _did_too(
+        self, clause: list[Item], made: list[Tagged], earlier: list[Tagged], result: ParseResult
+    ) -> list[Tagged]:
+        """'… nor a member has logged in during the last 30 days, but at least one viewer did':
+        a clause ending in 'did' says the activity before it again, with its own who and how
+        many."""
+        if not clause or clause[-1].kind != "stopword" or clause[-1].text not in _PRO_VERBS:
+            return made
+        if len(made) != 1 or not earlier:
+            return made
+        said, before = made[0].condition, earlier[-1].condition
+        if not (
+            isinstance(said, ActivityCondition)
+            and isinstance(before, ActivityCondition)
+            and said.activity.source == before.activity.source
+            and (
+                said.window is None
+                or said.window.kind == "all_time"
+                or said.window == before.window
+            )
+            and not any(i.kind == "verb" for i in clause)
+        ):
+            return made
+        filters = {**before.activity.filters, **said.activity.filters}
+        again = before.model_copy(
+            update={
+                "activity": before.activity.model_copy(update={"filters": filters}),
+                "op": said.op,
+                "value": said.value,
+            }
+        )
+        result.assumptions.append(f"'{clause[-1].text}' = the activity said before it, again")
+        return [replace(made[0], condition=again)]
+
     def _times_alone(self, clause: list[Item], tagged: list[Tagged], result: ParseResult) -> bool:
         """'bought beauty on buy now pay later (Klarna) a couple of times or more': a clause of
         only a number of times, after an aside, is how often the activity before it was done."""
@@ -3424,6 +3459,9 @@ _AVERAGE_OF_OTHERS = re.compile(
     r"buyer|shopper|user|client)s?)\b"
 )
 
+
+# Words that stand for the verb said before them ("but at least one viewer did").
+_PRO_VERBS = frozenset({"did", "do", "does", "had", "has", "have"})
 
 # Comparator words that are also prepositions of time or place: no rank of a value.
 _PLACE_WORDS = frozenset({"after", "before", "over", "under", "beyond"})

@@ -941,6 +941,13 @@ def normalize(text: str) -> str:
         r"\1 \2 since then",
         text,
     )
+    # "neither an admin nor a member has logged in": the verb is both's
+    text = re.sub(
+        r"\bneither\s+((?:an?|the|any|their|our)\s+[a-z]+)\s+nor\s+((?:an?|the|any|their|our)\s+"
+        r"[a-z]+)\s+((?:has|have|had|did|does|do|was|were|is|are)\b[^,;]*)",
+        r"neither \1 \3 nor \2 \3",
+        text,
+    )
     # "have neither exported data nor called the API in the last 90 days": the time is both's
     text = _NEITHER_TIMED.sub(
         lambda m: (
