@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.rules.coverage import walk
+from assistant.rules.coverage import replaced, walk
 from assistant.spec import ActivityCondition, Condition
 
 _PATTERN = re.compile(
@@ -44,16 +44,4 @@ def given(conditions: list[Condition]) -> list[Condition] | None:
     if len(found) != 1:
         return None
     (target,) = found
-    return [_with(c, target) for c in conditions]
-
-
-def _with(condition: Condition, target: ActivityCondition) -> Condition:
-    if condition is target:
-        return target.model_copy(update={"in_birthday_month": True})
-    inner = getattr(condition, "conditions", None)
-    if inner is not None:
-        return condition.model_copy(update={"conditions": [_with(c, target) for c in inner]})
-    one = getattr(condition, "condition", None)
-    if one is not None:
-        return condition.model_copy(update={"condition": _with(one, target)})
-    return condition
+    return replaced(conditions, target, target.model_copy(update={"in_birthday_month": True}))

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.rules.coverage import walk
+from assistant.rules.coverage import replaced, walk
 from assistant.rules.text import count_said
 from assistant.spec import Activity, ActivityCondition, Condition, SinceFirst
 from assistant.windows import AllTime, Trailing
@@ -71,21 +71,9 @@ def given(
     counted = target.measure == "count" and target.op in (">=", ">")
     if again and counted and isinstance(target.value, int | float):
         update["value"] = target.value + 1  # the first one is in its own span
-    return [_with(c, target, update) for c in conditions]
+    spanned = target.model_copy(update={**update, "window": AllTime()})
+    return replaced(conditions, target, spanned)
 
 
 def _undated(condition: ActivityCondition) -> bool:
     return condition.window is None or condition.window.kind == "all_time"
-
-
-def _with(condition: Condition, target: ActivityCondition, update: dict) -> Condition:
-    if condition is target:
-        return target.model_copy(update={**update, "window": AllTime()})
-    inner = getattr(condition, "conditions", None)
-    if inner is not None:
-        made = [_with(c, target, update) for c in inner]
-        return condition.model_copy(update={"conditions": made})
-    one = getattr(condition, "condition", None)
-    if one is not None:
-        return condition.model_copy(update={"condition": _with(one, target, update)})
-    return condition
