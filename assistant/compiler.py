@@ -115,10 +115,16 @@ def _top_level(compiler: _Compiler, conditions: list[Condition]) -> list[tuple[s
     not among everyone."""
     others = [c for c in conditions if not isinstance(c, RankCondition)]
     plain = {id(c): compiler.condition(c) for c in others}
-    within = " AND ".join(f"({plain[id(c)][0]})" for c in others) or None
+
+    def pool(at: int, rank: RankCondition) -> str | None:
+        # "the top 50 …, then drop …": only what was said before the ranking makes its pool
+        kept = conditions[:at] if rank.ranked_first else others
+        said = [c for c in kept if not isinstance(c, RankCondition)]
+        return " AND ".join(f"({plain[id(c)][0]})" for c in said) or None
+
     return [
-        compiler.rank(c, within=within) if isinstance(c, RankCondition) else plain[id(c)]
-        for c in conditions
+        compiler.rank(c, within=pool(at, c)) if isinstance(c, RankCondition) else plain[id(c)]
+        for at, c in enumerate(conditions)
     ]
 
 
@@ -872,6 +878,12 @@ class _Compiler:
         )
         single = _activity_words(self.catalog, cond.activity, plural=False)
         among = " who meet the other conditions" if within is not None else ""
+        if cond.ranked_first:
+            among = " who meet the conditions before it" if within is not None else ""
+            self.assume(
+                f"the {cond.direction} {size} are ranked first; the conditions after the "
+                "ranking narrow that list, so fewer may remain"
+            )
         each = ""
         if cond.per is not None:
             each = f" of each {cond.per.replace('_', ' ')}"

@@ -393,6 +393,13 @@ class RankCondition(MeasureBase):
         description="a customer property: the ranking is within each of its values ('the top "
         "5 spenders in each country'); customers whose value is unknown form no group",
     )
+    ranked_first: bool = Field(
+        default=False,
+        description="ranked among the customers the conditions before it keep, and the "
+        "conditions after it then narrow the ranked list ('the top 50 spenders, then drop "
+        "anyone who returned something': fewer than 50 may remain); when false, it ranks among "
+        "the customers all the other conditions keep",
+    )
 
     @model_validator(mode="after")
     def _check_per(self, info: ValidationInfo) -> RankCondition:

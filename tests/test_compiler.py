@@ -614,3 +614,29 @@ def test_a_ranking_ranks_among_the_customers_the_other_conditions_keep(executor)
              GROUP BY t.customer_id) WHERE r <= 10""",
     )
     assert len(expected) == 10 and got == expected
+
+
+def test_a_ranking_taken_first_is_narrowed_by_the_conditions_after_it(executor):
+    # "the top 10 spenders, then keep those in Texas": the Texans among the overall top 10,
+    # so fewer than 10 may remain; what comes before the ranking still makes its pool
+    texas = AttributeCondition(attribute="region", op="=", value="Texas")
+    top = RankCondition(
+        activity=Activity(source="purchases"),
+        measure="sum",
+        field="total_amount",
+        n=10,
+        unit="customers",
+        ranked_first=True,
+    )
+    overall = ids(
+        executor,
+        """SELECT customer_id FROM (
+             SELECT customer_id, row_number() OVER (
+               ORDER BY sum(total_amount) DESC, customer_id) AS r
+             FROM transactions WHERE status = 'completed'
+             GROUP BY customer_id) WHERE r <= 10""",
+    )
+    in_texas = ids(executor, "SELECT customer_id FROM customers WHERE region = 'Texas'")
+    assert set(run_compiled(executor, SegmentSpec(conditions=[top, texas]))) == overall & in_texas
+    ranked_in_texas = set(run_compiled(executor, SegmentSpec(conditions=[texas, top])))
+    assert len(ranked_in_texas) == 10 and ranked_in_texas <= in_texas

@@ -17,6 +17,7 @@ from assistant.rules.lexicon import Lexicon
 from assistant.rules.parser import ParseResult, RequestParser
 from assistant.rules.refine import REFINED, activity_sources, detect_intent, refine, strip_command
 from assistant.rules.steps import (
+    ranked_steps,
     restated,
     split_steps,
     with_earlier_time,
@@ -161,6 +162,9 @@ class RulesBackend:
         """'start with everyone in Ohio. now keep only … then drop anybody who …': each step a
         follow-up on the segment the steps before it made."""
         steps = split_steps(turn.request)
+        ranked = len(steps) < 2
+        if ranked:
+            steps = ranked_steps(turn.request)
         if len(steps) < 2:
             return None
         if RequestParser(self.catalog, self.lexicon, turn.as_of).refuses(turn.request):
@@ -171,10 +175,12 @@ class RulesBackend:
         assumptions = [f"read as {len(steps)} steps, each refining the one before"]
         for step in steps:
             text = with_earlier_time(step, done, times)
-            update = {"request": text, "current": current}
+            update = {"request": text, "current": ranked_first(current)}
             got = self.interpret(turn.model_copy(update=update), validate)
             if got.spec is None:
                 return got  # a step it cannot read is asked about, never skipped
+            if ranked and not done and not _has_rank(got.spec):
+                return None  # ", then …" after anything but a ranking is read as one request
             current = got.spec
             done.append(text)
             unrecognized += [u for u in got.unrecognized if u not in unrecognized]
@@ -351,6 +357,24 @@ def which_reading(request: str, vague: list[Homonym]) -> Clarification:
 def _readings(request: str, said: Homonym, question: str) -> Clarification:
     choices = [_said_instead(request, said.text, c) for c in said.choices]
     return Clarification(question=question, suggestions=choices, readings=True)
+
+
+def _has_rank(spec: SegmentSpec) -> bool:
+    return any(isinstance(c, RankCondition) for c in spec.conditions)
+
+
+def ranked_first(spec: SegmentSpec | None) -> SegmentSpec | None:
+    """The segment so far with its rankings taken first: a later step narrows the ranked list
+    ('the top 50 …, then drop …') rather than changing who is ranked."""
+    if spec is None or not _has_rank(spec):
+        return spec
+    plain = [c for c in spec.conditions if not isinstance(c, RankCondition)]
+    ranks = [
+        c.model_copy(update={"ranked_first": True})
+        for c in spec.conditions
+        if isinstance(c, RankCondition)
+    ]
+    return spec.model_copy(update={"conditions": [*plain, *ranks]})
 
 
 def _at_its_least(condition: ActivityCondition) -> bool:

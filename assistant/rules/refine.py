@@ -153,6 +153,7 @@ def _narrowed_activity(spec: SegmentSpec, condition: Condition) -> tuple[Segment
         if (
             isinstance(existing, ActivityCondition | RankCondition)
             and existing.activity.source == act.source
+            and not getattr(existing, "ranked_first", False)  # who was ranked stays as it was
         ):
             before = existing.activity
             activity = before.model_copy(

@@ -206,6 +206,28 @@ def split_steps(request: str) -> list[str]:
     return steps
 
 
+# "the top 50 web spenders of 2002, then drop anyone who …", "of the top 100 spenders, keep
+# those in Texas": a ranking said first and narrowed after. Read as steps only when the first
+# part is a ranking (the caller checks), since the ranking's pool is what was said before it.
+_THEN = re.compile(r"\s*,\s*(?:and\s+)?(?:then|after that)[,:]?\s+(?=\S)", re.IGNORECASE)
+_RANKED_LEAD = re.compile(
+    r"^\s*(?:of|among|from|out\s+of)\s+(?P<rank>[^,]*\b(?:top|bottom|biggest|best|largest|"
+    r"highest|lowest|heaviest|smallest)\b[^,]*),\s*(?P<rest>\S.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def ranked_steps(request: str) -> list[str]:
+    """A ranking and what narrows it after, as two steps (one step: the request as it is)."""
+    lead = _RANKED_LEAD.match(request)
+    if lead is not None:
+        return [lead.group("rank").strip(), lead.group("rest").strip()]
+    parts = _THEN.split(request.strip(), maxsplit=1)
+    if len(parts) < 2 or len(parts[1].split()) < 2:
+        return [request]
+    return [_LEAD.sub("", parts[0]) or parts[0], _leave_out(parts[1])]
+
+
 def _leave_out(step: str) -> str:
     return _LEAVE_OUT.sub("exclude those", step)
 
