@@ -102,9 +102,18 @@ class Lexicon:
             return None
         candidates = [w for w in self.vocabulary if len(w) >= 5 and abs(len(w) - len(word)) <= 2]
         close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.84)
-        if not close or _another_verb_form(word, close[0]):
+        if not close or _another_verb_form(word, close[0]) or _opposite(word, close[0]):
             return None
         return close[0]
+
+
+_NEGATING_PREFIXES = ("un", "non", "non-", "in", "im", "dis", "ir", "il")
+
+
+def _opposite(word: str, close: str) -> bool:
+    """'unmarried' is no misspelt 'married' (nor 'subscribed' a misspelt 'unsubscribed'): a
+    word that is the other with a negating prefix means its opposite."""
+    return any(word == p + close or close == p + word for p in _NEGATING_PREFIXES)
 
 
 def _another_verb_form(word: str, close: str) -> bool:

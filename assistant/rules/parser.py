@@ -23,6 +23,7 @@ from typing import Any
 from assistant.catalog import Catalog
 from assistant.rules import (
     after_break,
+    all_channels,
     birthday_month,
     comparison,
     exceptions,
@@ -188,6 +189,9 @@ class RequestParser:
         unless = exceptions.split(text) if not depth else None
         if unless is not None:
             return self._with_exception(*unless, context)
+        text, every = (
+            all_channels.taken_out(text, self._made, self.catalog) if not depth else (text, None)
+        )
         text, from_first = first_window.taken_out(text) if not depth else (text, None)
         text, birthday = birthday_month.taken_out(text) if not depth else (text, None)
         text, from_signup = signup_window.taken_out(text) if not depth else (text, None)
@@ -199,6 +203,8 @@ class RequestParser:
             result = self._unmade_every(self._uncompared(self._parse(text, depth, context)))
         finally:
             self._time_text = outer
+        if every is not None:
+            result.assumptions.append(f"'{every.words}' = every channel, counted together")
         if from_first is not None:
             # "… in their first 90 days after their first purchase": from that day on
             given = first_window.given(result.conditions, from_first, self._one_activity)
@@ -273,6 +279,11 @@ class RequestParser:
         if purchases is None or not after_break.came_back(text):
             return text
         return after_break.with_purchases(text, self.catalog.events[purchases].noun)
+
+    def _made(self, words: str) -> list[Condition]:
+        """The conditions words alone make, when every word of them is understood."""
+        alone = self.parse(words, depth=1)
+        return [] if alone.unknown_words or alone.unrecognized else alone.conditions
 
     def _one_activity(self, words: str) -> Activity | None:
         """The one activity words alone name ('purchase', 'catalog order'), or None."""
@@ -405,6 +416,8 @@ class RequestParser:
             if made is not None:
                 return made
         normalized = self._time_typos(normalized, result)
+        normalized = self._un_words(normalized, result)
+        normalized = self._year_before_noun(normalized)
         with_placeholders, times = self.times.extract(normalized)
         with_placeholders = self._keep_verb_particles(with_placeholders, times)
         with_placeholders = self._priced_items(with_placeholders)
@@ -582,6 +595,30 @@ class RequestParser:
             f"'{m.group(0).strip()}' is the rest of the activity the share is out of"
         )
         return (text[: m.start()] + " " + text[m.end() :]).strip()
+
+    @cached_property
+    def _year_noun(self) -> re.Pattern[str]:
+        nouns = {w for e in self.catalog.events.values() for w in (e.noun, e.plural) if w}
+        nouns |= set(self.lexicon.grammar.get("money_verbs", []))
+        said = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
+        return re.compile(rf"\b((?:19|20)\d\d)\s+({said})\b(?!\s+(?:in|during)\s)")
+
+    def _year_before_noun(self, text: str) -> str:
+        """'whose 2002 purchases', 'their 2025 spend': the activity in that year."""
+        return self._year_noun.sub(r"\2 in \1", text)
+
+    def _un_words(self, text: str, result: ParseResult) -> str:
+        """'unmarried', 'unengaged': a word the lexicon does not know that is 'un' and one it
+        does is that word negated."""
+        words = text.split()
+        for k, word in enumerate(words):
+            rest = word[2:]
+            if not word.startswith("un") or len(rest) < 4 or word in self.lexicon.vocabulary:
+                continue
+            if rest.isalpha() and rest in self.lexicon.vocabulary:
+                result.assumptions.append(f"read '{word}' as 'not {rest}'")
+                words[k] = f"not {rest}"
+        return " ".join(words)
 
     def _time_typos(self, text: str, result: ParseResult) -> str:
         """'shoped online sinse july': a misspelt time word is corrected before the times are
@@ -1511,6 +1548,10 @@ class RequestParser:
                 item = replace(item, joined_by=opened_by)
             opened_by = ""
             clauses[-1].append(item)
+            if self._negated_adjective(clauses[-1], items[k + 1 :]):
+                # "not married women in Texas": the negation is the adjective's alone
+                clauses.append([])
+                joiners.append("and")
         if not clauses[-1] and len(clauses) > 1:
             clauses.pop()
             joiners.pop()
@@ -1534,6 +1575,28 @@ class RequestParser:
                 continue
             k += 1
         return clauses, joiners
+
+    def _negated_adjective(self, clause: list[Item], after: list[Item]) -> bool:
+        """Whether the clause is a negation and one customer value, with another customer's
+        value of another property right after it."""
+        said = [i for i in clause if i.kind != "stopword"]
+        nxt = next((i for i in after if i.kind != "stopword"), None)
+        if len(said) != 2 or said[0].kind != "negation" or nxt is None:
+            return False
+        if said[0].text not in ("not", "non", "non-"):
+            return False
+        first, second = self._customer_value(said[1]), self._customer_value(nxt)
+        return first is not None and second is not None and first != second
+
+    def _customer_value(self, item: Item) -> tuple[str | None, str | None] | None:
+        if item.kind != "value":
+            return None
+        found = {
+            (m.table, m.column)
+            for m in item.meanings
+            if m.kind == "value" and self.vocab.is_property(m.table, m.column)
+        }
+        return found.pop() if len(found) == 1 else None
 
     def _priced_items(self, text: str) -> str:
         """'an item over $300', 'a single electronics item for more than $500': the money is

@@ -770,6 +770,12 @@ def _unitless_span(text: str) -> str:
     return "".join(out) + text[last:]
 
 
+_N_OF_M = re.compile(
+    r"\b(\d+)\s+(?:different\s+|distinct\s+)?of\s+(?:our|the|all|all\s+of\s+our|all\s+the|its|"
+    r"their)\s+(\d+)\s+(?:different\s+|distinct\s+)?(?=[a-z])"
+)
+
+
 def normalize(text: str) -> str:
     """Lower-case, expand contractions and number words, mark money as `$N` and tidy spacing."""
     # emoji and other pictographs say a mood, never a condition ("… since 🙏 thx")
@@ -1004,6 +1010,11 @@ def normalize(text: str) -> str:
     text = _DECADE_WORD.sub(lambda m: m.group(0).replace(m.group(1), DECADES[m.group(1)]), text)
     text = _SPOKEN_YEAR.sub(_spoken_year, text)
     text = _NUMBER_RUN.sub(_number_run, text)
+    # "at least eight of our ten departments": eight different ones (ten is how many there are)
+    text = _N_OF_M.sub(
+        lambda m: f"{m.group(1)} different " if int(m.group(1)) < int(m.group(2)) else m.group(0),
+        text,
+    )
     # "more than a year ago", "an hour ago": one of the unit
     text = _ONE_UNIT_AGO.sub(r"1 \1", text)
     # "haven't logged in for a week": one of the unit

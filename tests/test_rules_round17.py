@@ -1,0 +1,110 @@
+"""Specification: how the round 17 voices are read (issue 11). A ranking said first and narrowed
+after ('the top 50 …, then drop …', 'of the top 100 spenders, those in Texas')."""
+
+from __future__ import annotations
+
+from rules_reading import activities, read
+
+from assistant.spec import AttributeCondition, NotGroup, RankCondition
+
+
+def _rank(got) -> RankCondition:
+    (rank,) = [c for c in got.spec.conditions if isinstance(c, RankCondition)]
+    return rank
+
+
+def test_a_ranking_then_an_exclusion_ranks_first_and_excludes_after(tpcds):
+    got = read(
+        tpcds,
+        "Find the top 50 web spenders of 2002, then drop anyone who returned a web order in 2002",
+    )
+    assert _rank(got).ranked_first and _rank(got).n == 50
+    assert got.spec.conditions.index(_rank(got)) == 0  # nothing said before it: all are ranked
+    assert not got.unrecognized
+
+
+def test_of_the_top_n_those_who_narrows_the_ranked_list(retail, tpcds):
+    for catalog in (retail, tpcds):
+        got = read(catalog, "Of the top 100 spenders, keep only the female ones")
+        assert _rank(got).ranked_first
+        assert any(isinstance(c, AttributeCondition) for c in got.spec.conditions)
+
+
+def test_a_ranking_with_its_own_place_ranks_within_the_place(retail):
+    got = read(retail, "the top 20 spenders in Texas")
+    assert not _rank(got).ranked_first
+
+
+def test_a_then_after_anything_but_a_ranking_is_one_request(retail):
+    got = read(retail, "customers in Texas, then drop anyone who bought in the app")
+    assert not any(isinstance(c, RankCondition) for c in got.spec.conditions)
+    assert any(
+        isinstance(c, NotGroup) or getattr(c, "value", None) == 0 for c in got.spec.conditions
+    )
+
+
+# -- every channel, counted together ----------------------------------------------------------
+
+
+def _sources(got) -> set[str]:
+    return {c.activity.source for c in activities(got)}
+
+
+def test_every_channel_named_together_is_the_activity_across_channels(tpcds):
+    for request in (
+        "Which customers have put more than $20,000 into Electronics? Count store, web and "
+        "catalog together.",
+        "customers who spent over $20000 on Electronics in store, on the web and by catalog "
+        "combined",
+    ):
+        got = read(tpcds, request)
+        assert _sources(got) == {"purchases"}, request
+        assert any("every channel" in a for a in got.assumptions)
+
+
+def test_every_channel_value_named_together_is_no_channel_filter(retail):
+    got = read(
+        retail, "customers with more than 5 purchases in store, online and in the app combined"
+    )
+    (purchases,) = activities(got)
+    assert "channel" not in purchases.activity.filters and purchases.value == 5
+
+
+def test_a_list_that_leaves_a_channel_out_is_not_every_channel(tpcds):
+    got = read(tpcds, "customers with more than 5 purchases, store and web together")
+    assert not any("every channel" in a for a in got.assumptions)
+
+
+def test_returns_of_every_channel_combined_are_all_returns(tpcds):
+    got = read(
+        tpcds,
+        "customers whose returns add up to more than $10,000, store, web and catalog combined",
+    )
+    assert _sources(got) == {"returns"}
+
+
+# -- negated adjectives, counts out of a total, a year before the noun --------------------------
+
+
+def test_un_and_a_known_word_is_that_word_negated_never_a_typo_of_it(tpcds):
+    got = read(tpcds, "unmarried customers")
+    (married,) = [c for c in got.spec.conditions if isinstance(c, NotGroup)]
+    assert married.condition.value == "M"
+    assert not any("as 'married'" in a for a in got.assumptions)
+
+
+def test_a_negation_before_an_adjective_and_a_noun_negates_the_adjective_only(tpcds):
+    got = read(tpcds, "not married women in Texas")
+    plain = {c.attribute: c.value for c in got.spec.conditions if isinstance(c, AttributeCondition)}
+    assert plain == {"gender": "F", "state": "TX"}
+    assert [c.condition.value for c in got.spec.conditions if isinstance(c, NotGroup)] == ["M"]
+
+
+def test_n_of_our_m_things_is_n_different_things(tpcds):
+    got = read(
+        tpcds, "Customers whose 2002 purchases spanned at least eight of our ten departments"
+    )
+    (spread,) = activities(got)
+    assert spread.measure == "distinct" and spread.value == 8
+    assert spread.window.kind == "year"
+    assert not got.unrecognized
