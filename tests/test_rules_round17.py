@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rules_reading import activities, read
 
-from assistant.spec import AttributeCondition, NotGroup, RankCondition
+from assistant.spec import AttributeCondition, CompareCondition, NotGroup, RankCondition
 
 
 def _rank(got) -> RankCondition:
@@ -108,3 +108,75 @@ def test_n_of_our_m_things_is_n_different_things(tpcds):
     assert spread.measure == "distinct" and spread.value == 8
     assert spread.window.kind == "year"
     assert not got.unrecognized
+
+
+# -- comparisons of money, contradictions, asides about a place ---------------------------------
+
+
+def test_spent_more_here_than_there_compares_spend_on_both_sides(tpcds):
+    for place in ("at our stores", "in stores", "in store"):
+        got = read(tpcds, f"customers who spent more on the web than {place}")
+        (compared,) = [c for c in got.spec.conditions if isinstance(c, CompareCondition)]
+        assert (compared.left.measure, compared.right.measure) == ("sum", "sum"), place
+
+
+def test_a_condition_asked_for_and_excluded_at_once_is_said(tpcds):
+    got = read(
+        tpcds,
+        "Shoppers who don't live in Tennessee but have bought at our Tennessee store in the "
+        "past 12 months",
+    )
+    assert any("both asked for and excluded" in u for u in got.unrecognized)
+
+
+def test_an_aside_about_where_a_place_is_makes_no_condition(tpcds):
+    got = read(
+        tpcds,
+        "Customers living in Williamson County, Tennessee, where the store is, who have not "
+        "made a store purchase in the last twelve months",
+    )
+    (store,) = activities(got)
+    assert store.value == 0 and store.op == "="
+    assert not got.unrecognized
+
+
+def test_one_channel_more_than_the_others_combined_is_more_than_half_of_all(tpcds):
+    got = read(
+        tpcds,
+        "In the last 12 months, which customers placed more catalog orders than web orders and "
+        "store tickets combined?",
+    )
+    (share,) = activities(got)
+    assert share.measure == "share" and share.share_of.member == "catalog_purchases"
+    assert (share.op, share.value) == (">", 50)
+
+
+def test_a_clause_before_a_comparison_is_read_on_its_own(tpcds):
+    got = read(
+        tpcds,
+        "Customers who have bought in all three channels and who spent more on the web than in "
+        "stores and more on the web than through the catalog",
+    )
+    compared = [c for c in got.spec.conditions if isinstance(c, CompareCondition)]
+    assert {c.right.activity.source for c in compared} == {"store_purchases", "catalog_purchases"}
+    assert all(c.left.measure == c.right.measure == "sum" for c in compared)
+    assert {"store_purchases", "web_purchases", "catalog_purchases"} <= {
+        c.activity.source for c in activities(got)
+    }
+
+
+def test_or_more_than_after_a_noun_begins_a_second_condition(saas):
+    for request in (
+        "accounts with more than 30 users or more than 5,000 employees",
+        "accounts with more than 5,000 employees or more than 30 users",
+        "accounts with over 30 users or over 5000 employees",
+    ):
+        got = read(saas, request)
+        (either,) = got.spec.conditions
+        assert len(either.conditions) == 2 and not got.unrecognized, request
+
+
+def test_n_or_more_after_a_noun_is_still_at_least_n(saas):
+    got = read(saas, "accounts with 30 users or more")
+    (users,) = activities(got)
+    assert (users.op, users.value) == (">=", 30)

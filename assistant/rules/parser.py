@@ -13,6 +13,7 @@ Whatever carries meaning but maps to nothing is reported in `unrecognized`, neve
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -92,6 +93,35 @@ from assistant.windows import (
 )
 
 MAX_TERM_DEPTH = 2
+
+
+def _contradictions(conditions: list[Condition]) -> list[str]:
+    """A condition and its own negation side by side ('don't live in Tennessee but bought at
+    our Tennessee store', read as living in Tennessee twice): no one can be both, so a word
+    was read as the wrong thing; said, never answered with an empty segment."""
+    said = []
+    for c in conditions:
+        inner = c.condition if isinstance(c, NotGroup) else None
+        if isinstance(c, AttributeCondition) and c.op == "!=":
+            inner = c.model_copy(update={"op": "="})
+        if inner is not None and inner in conditions:
+            what = inner.attribute if isinstance(inner, AttributeCondition) else "a condition"
+            value = getattr(inner, "value", "")
+            said.append(
+                f"{what} {value} (both asked for and excluded: one of them names another thing)"
+            )
+    return said
+
+
+_NEXT_WHO = re.compile(r"[\s,]+(?:and|but)\s+(?:who|that)\s+(?:also\s+)?(?:have\s+|has\s+)?")
+
+_COMBINED = re.compile(
+    r"\s*,?\s*\b(?:all\s+)?(?:combined|put\s+together|together|added\s+together|in\s+total)\b"
+)
+
+
+def _said(text: str, phrases: list[str]) -> bool:
+    return any(re.search(rf"\b{re.escape(p)}\b", text) for p in phrases)
 
 
 def _give(result: ParseResult, given: list[Condition] | None, unused: str) -> None:
@@ -232,6 +262,7 @@ class RequestParser:
         if not depth:
             self._reread(result)
             result.conditions = _either_label(result.conditions, result)
+            result.unrecognized += _contradictions(result.conditions)
         return result
 
     def _reread(self, result: ParseResult) -> None:
@@ -936,11 +967,16 @@ class RequestParser:
             if made is not None:
                 break
         else:
+            rest = self._more_than_the_rest(left, found, depth, context)
+            if rest is not None:
+                return rest
             made = self._compared_with_property(left, found)
             if made is None:
-                return None
+                return self._compared_after_a_clause(found, depth, context)
             right = ParseResult()
         shared, compared = made
+        compared = self._both_money(compared, found)
+        shared = [self._same_money(c, compared, found) for c in shared]
         result = left
         result.conditions = [*shared, compared]
         result.unrecognized = list(dict.fromkeys([*left.unrecognized, *right.unrecognized]))
@@ -957,6 +993,128 @@ class RequestParser:
             window = compared.right.window
             result.assumptions.append(resolve(window, self.as_of).label)
         return result
+
+    def _compared_after_a_clause(
+        self, found: comparison.Split, depth: int, context: set[str] | None
+    ) -> ParseResult | None:
+        """'customers who bought in all three channels and who spent more on the web than in
+        stores': the clause before the comparison is read on its own (its store purchases
+        would otherwise be the right side's, leaving that side nothing of its own)."""
+        common = os.path.commonprefix([found.left, found.right])
+        joins = list(_NEXT_WHO.finditer(common))
+        if not joins or depth:
+            return None
+        cut = joins[-1]
+        head = common[: cut.start()].strip(" ,")
+        who = re.match(r"^(.*?\b(?:who|that)\b)", head)
+        if who is None:
+            return None
+        lead = who.group(1)
+        inner = replace(
+            found,
+            left=f"{lead} {found.left[cut.end() :]}",
+            right=f"{lead} {found.right[cut.end() :]}",
+            shorter=(),
+        )
+        compared = self._comparison(inner, depth, context)
+        before = self.parse(head, depth=depth, context=context)
+        if compared is None or before.unrecognized or before.unknown_words:
+            return None
+        compared.conditions = [*before.conditions, *compared.conditions]
+        compared.assumptions = list(dict.fromkeys([*before.assumptions, *compared.assumptions]))
+        return compared
+
+    def _more_than_the_rest(
+        self, left: ParseResult, found: comparison.Split, depth: int, context: set[str] | None
+    ) -> ParseResult | None:
+        """'more catalog orders than web orders and store tickets combined': one channel more
+        than all the others together, which is more than half of all of them (the share of
+        the all-channel event that is that channel's)."""
+        if found.factor != 1 or found.op != ">" or not _COMBINED.search(found.right):
+            return None
+        right = self.parse(_COMBINED.sub("", found.right), depth=depth, context=context)
+        if right.unrecognized or right.unknown_words:
+            return None
+        mine = [c for c in left.conditions if c not in right.conditions]
+        theirs = [c for c in right.conditions if c not in left.conditions]
+        acts = [c for c in mine + theirs if isinstance(c, ActivityCondition)]
+        if len(mine) != 1 or len(theirs) < 2 or len(acts) != len(mine) + len(theirs):
+            return None
+        if any(
+            c.activity.filters or c.activity.predicates or not comparison._plain(c) for c in acts
+        ):
+            return None
+        sources = [c.activity.source for c in acts]
+        union = next(
+            (n for n, e in self.catalog.events.items() if sorted(e.union or []) == sorted(sources)),
+            None,
+        )
+        windows = {c.window for c in acts}
+        if union is None or len(windows) != 1:
+            return None
+        (one,) = mine
+        money = one.measure == "sum"
+        amount = self.catalog.events[union].amount
+        share = ActivityCondition(
+            activity=Activity(source=union),
+            measure="share",
+            field=amount if money else None,
+            share_of=ShareOf(member=one.activity.source),
+            window=one.window,
+            op=">",
+            value=50,
+        )
+        shared = [c for c in left.conditions if c in right.conditions]
+        result = left
+        result.conditions = [*shared, share]
+        result.assumptions = list(dict.fromkeys([*left.assumptions, *right.assumptions]))
+        name = self.catalog.events[one.activity.source].plural_noun
+        result.assumptions.append(
+            f"more {name} than all the others combined = more than half of their "
+            f"{self.catalog.events[union].plural_noun}" + (" (by spend)" if money else "")
+        )
+        return result
+
+    def _same_money(
+        self, other: Condition, compared: CompareCondition, found: comparison.Split
+    ) -> Condition:
+        """'spent more on the web than in stores and more on the web than through the
+        catalog': the second comparison has no verb of its own; it is spend as the first."""
+        money = self.lexicon.grammar.get("money_verbs", [])
+        if not (
+            isinstance(other, CompareCondition)
+            and other.right is not None
+            and compared.right is not None
+            and {compared.left.measure, compared.right.measure} == {"sum"}
+            and {other.left.measure, other.right.measure} == {"count"}
+            and _said(found.right, money)
+        ):
+            return other
+        update = {}
+        for name, side in (("left", other.left), ("right", other.right)):
+            amount = self.catalog.events[side.activity.source].amount
+            if amount is None:
+                return other
+            update[name] = side.model_copy(update={"measure": "sum", "field": amount})
+        return other.model_copy(update=update)
+
+    def _both_money(self, compared: CompareCondition, found: comparison.Split) -> CompareCondition:
+        """'spent more on the web than at our stores': the money verb is both sides', so a side
+        read as a count ('at our stores' names the store purchases) is their spend too."""
+        sides = (compared.left, compared.right)
+        if compared.right is None or {s.measure for s in sides} != {"sum", "count"}:
+            return compared
+        money = self.lexicon.grammar.get("money_verbs", [])
+        if not (_said(found.left, money) and _said(found.right, money)):
+            return compared
+        update = {}
+        for name, side in (("left", compared.left), ("right", compared.right)):
+            amount = self.catalog.events[side.activity.source].amount
+            if side.measure == "count":
+                if amount is None:
+                    return compared
+                update[name] = side.model_copy(update={"measure": "sum", "field": amount})
+        return compared.model_copy(update=update)
 
     def _compared_with_average(
         self, left: ParseResult, found: comparison.Split, depth: int, context: set[str] | None

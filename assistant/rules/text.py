@@ -834,6 +834,18 @@ def normalize(text: str) -> str:
         "",
         text,
     )
+    # "more than 30 users or more than 5000 employees": a second condition, not "30 or more"
+    text = re.sub(
+        r"(?<=[a-z]) or (?=(?:more|less|fewer) than \$?\d|(?:over|under|at least|at most) \$?\d)",
+        " or with ",
+        text,
+    )
+    # "in Williamson County, where the store is, who …": an aside about the place
+    text = re.sub(
+        r",\s*where\s+(?:the|our|their|its)\s+[a-z ]{1,30}?\s+(?:is|are)(?:\s+located)?\s*(?=,)",
+        "",
+        text,
+    )
     # "the whole of Germany", "all of the UK": the place itself
     text = re.sub(r"\b(?:the\s+)?(?:whole|entire)\s+of\s+(?=[a-z])", "", text)
     # "customers who don't own a car": without one
