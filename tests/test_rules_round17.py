@@ -180,3 +180,80 @@ def test_n_or_more_after_a_noun_is_still_at_least_n(saas):
     got = read(saas, "accounts with 30 users or more")
     (users,) = activities(got)
     assert (users.op, users.value) == (">=", 30)
+
+
+def test_a_percentage_of_what_they_spent_compares_money_with_money(tpcds):
+    for request in (
+        "Customers whose returned amount is more than 20 percent of what they have spent with us",
+        "customers who returned more than 20% of what they spent",
+    ):
+        got = read(tpcds, request)
+        (compared,) = [c for c in got.spec.conditions if isinstance(c, CompareCondition)]
+        assert compared.left.activity.source == "returns"
+        assert compared.right.activity.source == "purchases"
+        assert (compared.left.measure, compared.right.measure) == ("sum", "sum")
+        assert compared.factor == 0.2 and compared.op == ">"
+        assert not got.unrecognized, request
+
+
+# -- demo round 17 --------------------------------------------------------------------------------
+
+
+def test_two_bounds_with_a_time_after_them_bound_one_figure_in_that_time(retail):
+    got = read(retail, "average order value of at least $150 and at most $250 over the past year")
+    low, high = activities(got)
+    assert {low.measure, high.measure} == {"avg"}
+    assert {(low.op, low.value), (high.op, high.value)} == {(">=", 150), ("<=", 250)}
+    assert low.window == high.window and low.window.kind == "trailing"
+
+
+def test_bounds_each_with_their_own_time_are_two_figures(retail):
+    got = read(retail, "spent over $100 in 2025 but under $50 in 2026")
+    assert {a.window.year for a in activities(got)} == {2025, 2026}
+
+
+def test_a_negated_passive_is_the_negated_activity(retail):
+    for request in (
+        "Outdoor gear was bought by these people this year, but footwear never has been - find "
+        "them",
+        "outdoor gear was bought this year but footwear has never been bought",
+    ):
+        got = read(retail, request)
+        outdoor, footwear = activities(got)
+        assert footwear.activity.filters == {"category": ["Footwear"]}
+        assert (footwear.op, footwear.value) == ("=", 0), request
+
+
+def test_both_of_them_after_a_count_is_every_one_of_them(retail):
+    got = read(retail, "exactly two orders ever, and both of them placed online")
+    count, share = activities(got)
+    assert (count.op, count.value) == ("=", 2)
+    assert share.measure == "share" and share.value == 100
+
+
+def test_every_pointing_back_to_a_time_said_earlier_takes_that_time(retail):
+    got = read(
+        retail,
+        "bought in store or in the app during the last 60 days, opened an email in that same "
+        "window, and returned nothing in those 60 days",
+    )
+    windows = {(a.activity.source, a.window.kind) for a in activities(got)}
+    assert ("returns", "trailing") in windows and ("returns", "all_time") not in windows
+
+
+def test_rated_every_one_of_them_is_a_share_of_all_of_them(retail):
+    for request in (
+        "Customers who've contacted support at least twice and rated every one of those "
+        "tickets a 4 or a 5",
+        "customers who only ever rated 4 or 5",
+        "customers who rated all of their tickets 4 or 5",
+    ):
+        got = read(retail, request)
+        shares = [a for a in activities(got) if a.measure == "share"]
+        assert len(shares) == 1 and shares[0].value == 100, request
+        assert not got.unrecognized
+
+
+def test_only_ever_with_a_count_is_still_exactly_that_count(retail):
+    got = read(retail, "customers who only ever bought twice")
+    assert not any(a.measure == "share" for a in activities(got))

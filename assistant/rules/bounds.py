@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from assistant.rules.items import Item
 from assistant.spec import ActivityCondition, AttributeCondition, Condition
+from assistant.windows import AllTime
 
 _LOWER = (">", ">=")
 _UPPER = ("<", "<=")
@@ -19,12 +20,14 @@ class Bound:
     value: float
     money: bool
     text: str  # as said, for the assumption
+    window: object | None = None  # "… and at most $250 over the past year": its own time
 
 
 def bound_of(clause: list[Item]) -> Bound | None:
     """The one comparison a clause says with nothing else ('but under 100000'), or None."""
-    content = [i for i in clause if i.kind != "stopword"]
-    if len(content) != 2:
+    times = [i for i in clause if i.kind == "time"]
+    content = [i for i in clause if i.kind not in ("stopword", "time")]
+    if len(content) != 2 or len(times) > 1:
         return None
     comparator, number = content
     if comparator.kind != "comparator" or number.kind != "number" or number.value is None:
@@ -33,7 +36,11 @@ def bound_of(clause: list[Item]) -> Bound | None:
     if op not in (*_LOWER, *_UPPER):
         return None
     return Bound(
-        op, number.value, number.number_kind == "money", f"{comparator.text} {number.text}"
+        op,
+        number.value,
+        number.number_kind == "money",
+        f"{comparator.text} {number.text}",
+        times[0].window if times else None,
     )
 
 
@@ -65,13 +72,21 @@ def other_bound(condition: Condition, bound: Bound) -> Condition | None:
         return None
     if isinstance(condition, ActivityCondition) and condition.op == ">=" and value == 1:
         return None  # "buyers under 35": a bare activity has no figure said to bound
+    if bound.window is not None and getattr(condition, "window", None) not in (
+        bound.window,
+        AllTime(),
+    ):
+        return None  # a time of its own: another figure ("over $100 in 2025, under $50 in 2026")
     counted = ("count", "distinct", "days_since_last")
     if isinstance(condition, ActivityCondition) and bound.money and condition.measure in counted:
         return None  # "3+ orders and under $100": an amount bounds no count
+    update = {"op": bound.op, "value": _number(bound.value)}
+    if bound.window is not None and isinstance(condition, ActivityCondition):
+        update["window"] = bound.window  # the time said after both bounds is both's
     if condition.op in _LOWER and bound.op in _UPPER and bound.value > value:
-        return condition.model_copy(update={"op": bound.op, "value": _number(bound.value)})
+        return condition.model_copy(update=update)
     if condition.op in _UPPER and bound.op in _LOWER and bound.value < value:
-        return condition.model_copy(update={"op": bound.op, "value": _number(bound.value)})
+        return condition.model_copy(update=update)
     return None
 
 

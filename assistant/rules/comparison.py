@@ -47,7 +47,7 @@ _TIMES = re.compile(
 _FRACTIONS = {"half": 0.5, "a third": 1 / 3, "a quarter": 0.25, "twice": 2.0, "double": 2.0}
 _PART = re.compile(
     r"\b(?P<word>less|fewer|lower|smaller|more|higher|greater|bigger)\s+than\s+"
-    r"(?P<frac>half|a\s+third|a\s+quarter|twice|double)\s+(?:"
+    r"(?P<frac>half|a\s+third|a\s+quarter|twice|double|\d+(?:\.\d+)?\s*%)\s+(?:"
     r"(?:of\s+)?(?P<x>)(?P<y>(?:what|how\s+much|how\s+many|the\s+amount)\b.*)"
     r"|as\s+(?:much|many)\b(?P<x2>(?:\s+(?!as\b)\S+){0,10}?)\s+as\s+(?P<y2>\S.*))$"
 )
@@ -231,7 +231,9 @@ def _part_of(text: str, m: re.Match[str]) -> Split | None:
     left = " ".join(p for p in (head, x, tail) if p)
     right = " ".join(p for p in (head, y, tail) if p)
     shorter = () if x else _shorter(head, y, tail)
-    return Split(left, right, op, _FRACTIONS[frac], words, relative, shorter)
+    # "more than 20% of what they spent": a percentage is its fraction
+    factor = float(frac.rstrip("% ")) / 100 if frac.endswith("%") else _FRACTIONS[frac]
+    return Split(left, right, op, factor, words, relative, shorter)
 
 
 def _shorter(head: str, y: str, tail: str) -> tuple[str, ...]:

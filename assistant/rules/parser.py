@@ -448,6 +448,10 @@ class RequestParser:
                 return made
         normalized = self._time_typos(normalized, result)
         normalized = self._un_words(normalized, result)
+        # "rated every one of those tickets a 4 or a 5": every one of them, a share of all
+        normalized = self.catalog.cached("rules.rated_every", _rated_every_pattern).sub(
+            r"only ever \1 ", normalized
+        )
         normalized = self._year_before_noun(normalized)
         with_placeholders, times = self.times.extract(normalized)
         with_placeholders = self._keep_verb_particles(with_placeholders, times)
@@ -632,11 +636,15 @@ class RequestParser:
         nouns = {w for e in self.catalog.events.values() for w in (e.noun, e.plural) if w}
         nouns |= set(self.lexicon.grammar.get("money_verbs", []))
         said = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
-        return re.compile(rf"\b((?:19|20)\d\d)\s+({said})\b(?!\s+(?:in|during)\s)")
+        # only after a possessive: "with 2000 purchases" is a count
+        return re.compile(
+            rf"\b(their|whose|his|her|its|the)\s+((?:19|20)\d\d)\s+({said})\b"
+            rf"(?!\s+(?:in|during)\s)"
+        )
 
     def _year_before_noun(self, text: str) -> str:
         """'whose 2002 purchases', 'their 2025 spend': the activity in that year."""
-        return self._year_noun.sub(r"\2 in \1", text)
+        return self._year_noun.sub(r"\1 \3 in \2", text)
 
     def _un_words(self, text: str, result: ParseResult) -> str:
         """'unmarried', 'unengaged': a word the lexicon does not know that is 'un' and one it
@@ -977,6 +985,21 @@ class RequestParser:
         shared, compared = made
         compared = self._both_money(compared, found)
         shared = [self._same_money(c, compared, found) for c in shared]
+        if (
+            found.words.endswith("of …")
+            and compared.right is not None
+            and compared.op in (">", ">=")
+        ):
+            # "returned more than 20% of what they spent": a part of nothing is no part, so
+            # only customers with some of the right side's activity
+            base = ActivityCondition(activity=compared.right.activity, window=compared.right.window)
+            if base not in shared:
+                shared.append(base)
+            noun = self.catalog.events[base.activity.source].noun
+            left.assumptions.append(
+                f"only {self.catalog.entity.plural} with at least one {noun}: a part of nothing "
+                "is no part"
+            )
         result = left
         result.conditions = [*shared, compared]
         result.unrecognized = list(dict.fromkeys([*left.unrecognized, *right.unrecognized]))
@@ -1102,10 +1125,17 @@ class RequestParser:
         """'spent more on the web than at our stores': the money verb is both sides', so a side
         read as a count ('at our stores' names the store purchases) is their spend too."""
         sides = (compared.left, compared.right)
-        if compared.right is None or {s.measure for s in sides} != {"sum", "count"}:
+        if compared.right is None:
             return compared
         money = self.lexicon.grammar.get("money_verbs", [])
-        if not (_said(found.left, money) and _said(found.right, money)):
+        measures = {s.measure for s in sides}
+        # "returned more than 20% of what they spent": a part of money is money too
+        part = found.words.endswith("of …") and measures <= {"sum", "count"}
+        if part and _said(found.right, money):
+            pass
+        elif measures != {"sum", "count"} or not (
+            _said(found.left, money) and _said(found.right, money)
+        ):
             return compared
         update = {}
         for name, side in (("left", compared.left), ("right", compared.right)):
@@ -2561,6 +2591,11 @@ class RequestParser:
         if bound is not None and earlier:
             other = other_bound(earlier[-1].condition, bound)
             if other is not None:
+                if isinstance(other, ActivityCondition) and bound.window is not None:
+                    # "at least $150 and at most $250 over the past year": both bounds' time
+                    earlier[-1].condition = earlier[-1].condition.model_copy(
+                        update={"window": bound.window}
+                    )
                 del result.named_only[named:]
                 result.assumptions.append(f"'{bound.text}' bounds the same figure as before it")
                 return [Tagged(other)], None
@@ -3177,8 +3212,10 @@ class RequestParser:
             and primary
         ):
             return self._not_since(activity, facts, facts.window, result)
-        if facts.share_all and facts.numbers:
-            facts.share_word = ""  # "only ever bought once": exactly, not a share
+        if facts.share_all and facts.numbers and not facts.numbers_filter:
+            # "only ever bought once": exactly, not a share ("only ever rated 4 or 5": the
+            # numbers are the rating every one of them has, a share of all)
+            facts.share_word = ""
             facts.comparators = facts.comparators or ["="]
         if facts.share_word and primary and measure in ("count", "sum"):
             # "the catalog makes up more than 50% of their total spend": the member's share
@@ -3854,8 +3891,18 @@ def _single_pattern(catalog: Catalog) -> re.Pattern[str]:
 def _every_pattern(catalog: Catalog) -> re.Pattern[str]:
     words = "|".join(re.escape(n) for n in event_nouns(catalog))
     return re.compile(
-        rf"\b(?:every|each|all\s+(?:of\s+)?(?:their|his|her|its|the))\s+(?:single\s+)?"
+        rf"\b(?:(?:every|each)(?:\s+one\s+of\s+(?:their|the|those|these))?|"
+        rf"all\s+(?:of\s+)?(?:their|his|her|its|the|those|these))\s+(?:single\s+)?"
         rf"(?:{words})\b"
+    )
+
+
+def _rated_every_pattern(catalog: Catalog) -> re.Pattern[str]:
+    words = "|".join(re.escape(n) for n in event_nouns(catalog))
+    return re.compile(
+        rf"\b(rated|gave|scored|marked)\s+(?:(?:every|each)(?:\s+one\s+of\s+(?:their|the|"
+        rf"those|these))?|all\s+(?:of\s+)?(?:their|the|those|these))\s+(?:single\s+)?"
+        rf"(?:{words})\s+(?:(?:an?|as)\s+)?(?=\d)"
     )
 
 

@@ -247,7 +247,16 @@ def with_earlier_time(step: str, earlier: list[str], times: TimeParser) -> str:
 
 def same_time_said(text: str, times: TimeParser) -> str:
     """'… in the last 6 months and have not contacted support in the same period': the time
-    said earlier in the same request, said again."""
+    said earlier in the same request, said again (each time the request points back)."""
+    for _ in range(4):
+        again = _one_same_time(text, times)
+        if again == text:
+            return text
+        text = again
+    return text
+
+
+def _one_same_time(text: str, times: TimeParser) -> str:
     m = _SAME_TIME.search(text)
     if m is None:
         return text

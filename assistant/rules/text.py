@@ -834,6 +834,31 @@ def normalize(text: str) -> str:
         "",
         text,
     )
+    # "exactly two orders ever, and both of them placed online": every one of them, so only
+    text = re.sub(
+        r"\b(?:and\s+)?(?:all|both|each|every\s+one)\s+of\s+(?:them|those)\s+(?:(?:were|was)\s+)?"
+        r"(?:(?:placed|made|bought|done|purchased)\s+)?(?=[a-z])",
+        "only ever ",
+        text,
+    )
+    # "… - find them", ", pull those for me please": the command, not a pronoun for a thing
+    text = re.sub(
+        r"\s*[-\u2013\u2014,;:.]?\s*(?:(?:please|pls|can you|could you)\s+)?(?:find|get|pull|list|"
+        r"show|give me|grab|fetch)\s+(?:me\s+)?(?:them|those|these)(?:\s+(?:for\s+me|up))?"
+        r"(?:\s+(?:please|pls|thanks))?\s*[.!?]?\s*$",
+        "",
+        text,
+    )
+    # "… but footwear never has been", "and shoes have not been bought": the passive, negated
+    text = re.sub(
+        r"\b(but|and)\s+([a-z][a-z&' -]{0,30}?)\s+(?:(?:has|have|had)\s+)?(never|not)\s+"
+        r"(?:(?:has|have|had)\s+)?been(?:\s+(?:bought|purchased|ordered))?\b",
+        lambda m: (
+            f"{m.group(1)} {'never bought' if m.group(3) == 'never' else 'did not buy'} "
+            f"{m.group(2)}"
+        ),
+        text,
+    )
     # "more than 30 users or more than 5000 employees": a second condition, not "30 or more"
     text = re.sub(
         r"(?<=[a-z]) or (?=(?:more|less|fewer) than \$?\d|(?:over|under|at least|at most) \$?\d)",
