@@ -257,3 +257,8 @@ def test_rated_every_one_of_them_is_a_share_of_all_of_them(retail):
 def test_only_ever_with_a_count_is_still_exactly_that_count(retail):
     got = read(retail, "customers who only ever bought twice")
     assert not any(a.measure == "share" for a in activities(got))
+
+
+def test_havent_been_back_is_no_passive_of_a_thing(tpcds):
+    got = read(tpcds, "folks who used to shop in store but haven't been back in over a year")
+    assert got.unrecognized or got.clarification is not None

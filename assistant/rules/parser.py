@@ -104,6 +104,14 @@ def _contradictions(conditions: list[Condition]) -> list[str]:
         inner = c.condition if isinstance(c, NotGroup) else None
         if isinstance(c, AttributeCondition) and c.op == "!=":
             inner = c.model_copy(update={"op": "="})
+        if isinstance(c, ActivityCondition) and c.op == "=" and c.value == 0:
+            # "used to shop in store but haven't been back in a year", read as both in the year
+            some = c.model_copy(update={"op": ">=", "value": 1})
+            if some in conditions:
+                said.append(
+                    f"{c.activity.source.replace('_', ' ')} (both asked for and excluded in the "
+                    "same time: one of them names another thing)"
+                )
         if inner is not None and inner in conditions:
             what = inner.attribute if isinstance(inner, AttributeCondition) else "a condition"
             value = getattr(inner, "value", "")

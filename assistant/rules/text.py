@@ -851,8 +851,10 @@ def normalize(text: str) -> str:
     )
     # "… but footwear never has been", "and shoes have not been bought": the passive, negated
     text = re.sub(
-        r"\b(but|and)\s+([a-z][a-z&' -]{0,30}?)\s+(?:(?:has|have|had)\s+)?(never|not)\s+"
-        r"(?:(?:has|have|had)\s+)?been(?:\s+(?:bought|purchased|ordered))?\b",
+        r"\b(but|and)\s+(?!(?:has|have|had|they|we|it|he|she|you|i|who|that|which|there)\b)"
+        r"([a-z][a-z&' -]{0,30}?)\s+(?:(?:has|have|had)\s+)?(never|not)\s+"
+        r"(?:(?:has|have|had)\s+)?been(?!\s+(?:back|in|to|with|active|seen|around|since)\b)"
+        r"(?:\s+(?:bought|purchased|ordered))?\b",
         lambda m: (
             f"{m.group(1)} {'never bought' if m.group(3) == 'never' else 'did not buy'} "
             f"{m.group(2)}"
