@@ -3896,21 +3896,23 @@ def _single_pattern(catalog: Catalog) -> re.Pattern[str]:
     return re.compile(rf"\bsingle\s+(?=(?:{words})\b)")
 
 
+# "every", "each one of those", "all of their": every one of a customer's rows
+_EVERY_ONE = (
+    r"(?:(?:every|each)(?:\s+one\s+of\s+(?:their|the|those|these))?|"
+    r"all\s+(?:of\s+)?(?:their|his|her|its|the|those|these))"
+)
+
+
 def _every_pattern(catalog: Catalog) -> re.Pattern[str]:
     words = "|".join(re.escape(n) for n in event_nouns(catalog))
-    return re.compile(
-        rf"\b(?:(?:every|each)(?:\s+one\s+of\s+(?:their|the|those|these))?|"
-        rf"all\s+(?:of\s+)?(?:their|his|her|its|the|those|these))\s+(?:single\s+)?"
-        rf"(?:{words})\b"
-    )
+    return re.compile(rf"\b{_EVERY_ONE}\s+(?:single\s+)?(?:{words})\b")
 
 
 def _rated_every_pattern(catalog: Catalog) -> re.Pattern[str]:
     words = "|".join(re.escape(n) for n in event_nouns(catalog))
     return re.compile(
-        rf"\b(rated|gave|scored|marked)\s+(?:(?:every|each)(?:\s+one\s+of\s+(?:their|the|"
-        rf"those|these))?|all\s+(?:of\s+)?(?:their|the|those|these))\s+(?:single\s+)?"
-        rf"(?:{words})\s+(?:(?:an?|as)\s+)?(?=\d)"
+        rf"\b(rated|gave|scored|marked)\s+{_EVERY_ONE}\s+(?:single\s+)?(?:{words})\s+"
+        rf"(?:(?:an?|as)\s+)?(?=\d)"
     )
 
 
