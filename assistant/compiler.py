@@ -434,27 +434,36 @@ class _Compiler:
         later = _source_sql(cond.model_copy(update={"after": None}), self)
         rows = later.select(columns=[f"{later.ts} AS ts"])
         unit = _interval_unit(after.within.unit)
+        if after.side == "before":
+            # "an invoice overdue in the 90 days before they churned": before it, and no
+            # earlier than the span before it
+            order = "later.ts < anchors.anchor_ts"
+            span_sql = f"later.ts >= anchors.anchor_ts - INTERVAL {after.within.n} {unit}"
+        else:
+            order = _after_anchor(self.catalog, cond.activity.source, after.activity.source)
+            span_sql = f"later.ts <= anchors.anchor_ts + INTERVAL {after.within.n} {unit}"
         within = (
             "SELECT DISTINCT anchors.customer_id\n"
             f"FROM (\n{IND}{_indented(anchors, 4)}\n) anchors\n"
             f"JOIN (\n{IND}{_indented(rows, 4)}\n) later\n"
             f"  ON later.customer_id = anchors.customer_id\n"
-            f" AND {_after_anchor(self.catalog, cond.activity.source, after.activity.source)}\n"
-            f" AND later.ts <= anchors.anchor_ts + INTERVAL {after.within.n} {unit}"
+            f" AND {order}\n"
+            f" AND {span_sql}"
         )
         key = audience_key(self.catalog)
         plain = cond.model_copy(update={"after": None, "op": ">=", "value": 1})
         text = self.activity_text(plain, zero_ok=False)
         anchor_words = _activity_words(self.catalog, after.activity, plural=False)
         span = f"{after.within.n} {after.within.unit}"
-        text += f" within {span} of a {anchor_words}"
+        before = " before" if after.side == "before" else ""
+        text += f" within {span}{before} of a {anchor_words}"
         which = (
             "each of the customer's own "
             f"{_activity_words(self.catalog, after.activity, plural=True)}"
             if after.which == "each"
             else f"the customer's own {after.which} {anchor_words}"
         )
-        self.assume(f"'within {span} of' counts from {which}")
+        self.assume(f"'within {span}{before} of' counts from {which}")
         if some:
             return _membership(key, "IN", within), text
         sql = f"{_membership(key, 'IN', anchor.select(distinct=True))}\n  AND " + _membership(

@@ -293,7 +293,9 @@ class AfterEvent(SpecModel):
         default=None,
         description="only rows within this long after one of the customer's anchor rows, any of "
         "them, days counted on the calendar with the anchor's day as day 0 ('cancelled within "
-        "30 days of raising an outage ticket'); counts 'at least one' or 'none' only",
+        "30 days of raising an outage ticket'); with side before, within this long before it "
+        "('an invoice overdue in the 90 days before they churned'); counts 'at least one' or "
+        "'none' only",
     )
 
 

@@ -287,11 +287,20 @@ def test_after_a_time_is_still_a_time(retail):
     assert [c.kind for c in got.spec.conditions] == ["attribute"]
 
 
-def test_a_span_counted_from_the_other_event_is_said(saas):
+def test_a_span_counted_from_the_other_event_is_made(saas):
     got = read(
         saas, "churned accounts that had a high or urgent ticket in the 30 days before they churned"
     )
-    assert any("counted from each customer's own event" in u for u in got.unrecognized)
+    (ticket,) = [c for c in activities(got) if c.after is not None]
+    assert (ticket.after.side, ticket.after.within.n) == ("before", 30) and not got.unrecognized
+
+
+def test_a_span_that_is_no_length_is_said(saas):
+    got = read(
+        saas,
+        "churned accounts that had an urgent ticket in the first few weeks before they churned",
+    )
+    assert got.unrecognized
 
 
 @pytest.mark.parametrize(

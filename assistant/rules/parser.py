@@ -199,6 +199,10 @@ class ParseResult:
         return bool(self.conditions or self.windows or self.mentions)
 
 
+# words that start a catalog verb phrase but are no verb ("at a store")
+_PREPOSITIONS = frozenset({"at", "in", "on", "from", "through", "via", "to", "by", "with", "for"})
+
+
 class RequestParser:
     """Parses one request against a catalog and lexicon, anchored at the data's as_of date."""
 
@@ -436,6 +440,9 @@ class RequestParser:
         normalized = self._opened_other_rows(normalized)
         normalized = self._rather_than(normalized, result)
         normalized = self._single_activity(normalized)
+        normalized = self._verb_around_values(normalized)
+        normalized = self._about_one(normalized)
+        normalized = self._went_value(normalized)
         normalized = self._actors_who(normalized)
         normalized = self._after_the_event(normalized)
         normalized = same_time_said(normalized, self.times)
@@ -611,14 +618,16 @@ class RequestParser:
         return [s for s in spans if not used(s)]
 
     def _after_the_event(self, text: str) -> str:
-        """'returned something … but still bought after the return': 'after the <event>' said
-        of an event named before it is 'after that' (after that earlier activity)."""
+        """'returned something … but still bought after the return', '… placed an order since
+        that ticket': 'after/since the <event>' said of an event named before it is 'after
+        that' (after that earlier activity, not from the start of its time)."""
         nouns = {n for e in self.catalog.events.values() for n in (e.noun, e.plural_noun) if n}
-        for m in reversed(
-            list(re.finditer(r"\bafter (?:the|that|this|those|these|their) (\w+)", text))
-        ):
+        heads = nouns | {n.split()[-1] for n in nouns}
+        said = "|".join(re.escape(n) for n in sorted(heads, key=len, reverse=True))
+        pattern = rf"\b(?:again\s+)?(?:after|since) (?:the|that|this|those|these|their) ({said})\b"
+        for m in reversed(list(re.finditer(pattern, text))):
             noun = m.group(1)
-            if noun in nouns and re.search(rf"\b{re.escape(noun[:5])}", text[: m.start()]):
+            if re.search(rf"\b{re.escape(noun.split()[-1][:5])}", text[: m.start()]):
                 text = text[: m.start()] + "after that" + text[m.end() :]
         return text
 
@@ -746,6 +755,70 @@ class RequestParser:
         meanings = self.lexicon.phrases.get((word,), [])
         return any(m.kind == "value" for m in meanings)
 
+    @cached_property
+    def _verb_phrases(self) -> tuple[set[str], list[tuple[re.Pattern[str], str]]]:
+        """Each event verb said as 'verb a noun' ('raised a ticket', 'submitted a support
+        ticket'), as a pattern on the verb and the noun that finds it with other words between
+        the article and the noun ('raised a delivery ticket'), and the phrase to say it with."""
+        said = {v for e in self.catalog.events.values() for v in e.verbs}
+        found: dict[tuple[str, str], tuple[re.Pattern[str], str]] = {}
+        for phrase in sorted(said, key=lambda p: (len(p), p)):
+            m = re.fullmatch(r"([a-z]+) (?:a|an|the) ((?:[a-z]+ )*)([a-z]+)", phrase)
+            if m is None or (m.group(1), m.group(3)) in found or m.group(1) in _PREPOSITIONS:
+                continue  # the shortest phrase of a verb and a noun says it
+            verb, inner, noun = m.groups()
+            pattern = re.compile(rf"\b({verb}) (a|an|the) ((?:[a-z][\w-]* ){{1,2}}?)({noun})\b")
+            found[(verb, noun)] = (pattern, f"{inner}")
+        return said, list(found.values())
+
+    def _verb_around_values(self, text: str) -> str:
+        """'raised a delivery ticket': the verb phrase 'raised a ticket' with the words between
+        said after it ('raised a ticket for delivery'), where they name what it was about."""
+        said, patterns = self._verb_phrases
+        for pattern, inner in patterns:
+            for m in reversed(list(pattern.finditer(text))):
+                verb, det, middle, noun = m.groups()
+                whole = f"{verb} {det} {middle}{noun}"
+                if whole in said or f"{verb} a {middle}{noun}" in said:
+                    continue  # a verb phrase of its own ("raised a support ticket")
+                if inner and middle.startswith(inner):
+                    middle = middle[len(inner) :]
+                if not middle or not all(self._is_value(w) for w in middle.split()):
+                    continue  # only values of the row move ("a delivery ticket")
+                text = (
+                    text[: m.start()]
+                    + f"{verb} {det} {inner}{noun} for {middle.strip()}"
+                    + text[m.end() :]
+                )
+        return text
+
+    def _is_value(self, word: str) -> bool:
+        return any(m.kind == "value" for m in self.lexicon.phrases.get((word,), []))
+
+    def _about_one(self, text: str) -> str:
+        """'phoned support about a return': what it was about is the value said in the plural
+        ('returns', a ticket topic), not another activity, when only the plural is a value."""
+        is_value = self._is_value
+
+        def said(m: re.Match[str]) -> str:
+            word = m.group(2)
+            for plural in (f"{word}s", f"{word}es"):
+                if not is_value(word) and is_value(plural):
+                    return f"{m.group(1)} {plural}"
+            return m.group(0)
+
+        return re.sub(r"\b(about|regarding|concerning) (?:a|an|the|one) ([a-z]+)\b", said, text)
+
+    def _went_value(self, text: str) -> str:
+        """'had an invoice go overdue', 'a ticket that went urgent': the row has that value
+        ('go' only says it came to have it)."""
+
+        def said(m: re.Match[str]) -> str:
+            meanings = self.lexicon.phrases.get((m.group(2),), [])
+            return m.group(2) if any(x.kind == "value" for x in meanings) else m.group(0)
+
+        return re.sub(r"\b(go|goes|went|gone|going|turn|turns|turned)\s+([a-z]+)\b", said, text)
+
     def _single_activity(self, text: str) -> str:
         """'whose single order came through the app': 'single' before an event's noun is a
         number (one), not a value a customer has (a marital status)."""
@@ -859,11 +932,13 @@ class RequestParser:
         if counted is not None:
             return counted
         which = "first" if found.side == "after" else "last"
+        span = sequence.span_length(found.span)
         anchor = AfterEvent(
             activity=anchor_of.activity,
             which=which,  # type: ignore[arg-type]
             side=found.side,  # type: ignore[arg-type]
             window=anchor_of.window,
+            within=span,
         )
         conditions = list(result.conditions)
         for k in reversed(range(len(conditions))):
@@ -877,7 +952,7 @@ class RequestParser:
             return None
         result.conditions = conditions
         result.unrecognized = [u for u in result.unrecognized if not u.startswith(found.side)]
-        if found.span:
+        if found.span and span is None:
             result.unrecognized.append(
                 f"{found.span} {found.side} … (a time counted from each customer's own event "
                 "is not a condition I can make; any time is used)"
@@ -1888,6 +1963,21 @@ class RequestParser:
                 )
                 tail = "" if before else " up to today"
                 result.assumptions.append(f"{said} (the start of the earlier period){tail}")
+        elif (
+            read
+            and facts.items
+            and facts.items[0].joined_by == "with"
+            and not facts.negated
+            and facts.numbers
+            and read[-1].window is not None
+            and read[-1].sources()
+            and facts.sources() == read[-1].sources()
+        ):
+            # "an AOV of $150 to $250 over the past year, with a minimum of two orders": a count
+            # said with 'with' after a time of the same activity qualifies it in that time
+            facts.window = last_window
+            facts.carried = True
+            result.assumptions.append("'with …' counts in the same period as before it")
         elif (
             read
             and facts.items

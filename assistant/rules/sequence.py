@@ -13,6 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.rules.text import count_said
+from assistant.windows import Trailing
+
 # "after raising …", "before they cancelled", "after having opened …", "after a return"; not
 # "after that" (a back reference), "after March" (a time), "after their last …" (an anchor)
 _JOIN = re.compile(
@@ -63,3 +66,21 @@ _SPAN = re.compile(
     r"\s+(?:in|within|during|over)\s+(?:the\s+)?(?:\d+|a|an|one|first|last|same)\s+"
     r"(?:\w+\s+)?(?:hours?|days?|weeks?|months?|years?)\s*$"
 )
+
+
+_LENGTH = re.compile(
+    r"^(?:in|within|during|over)\s+(?:the\s+)?(?:(?:last|final|first)\s+)?(?P<n>\d+|an?|one|[a-z]+)"
+    r"\s+(?P<unit>day|week|month)s?$"
+)
+
+
+def span_length(span: str) -> Trailing | None:
+    """'in the 90 days' (before or after the other event): how long, or None when the words
+    say no plain length."""
+    m = _LENGTH.match(span.strip())
+    if m is None:
+        return None
+    n = count_said(m.group("n"))
+    if n is None or n < 1:
+        return None
+    return Trailing(n=n, unit=f"{m.group('unit')}s")

@@ -480,6 +480,15 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
         ),
         r"with \1",
     ),
+    # "live enterprise logos": 'live' as an adjective is a live subscription ('live' is
+    # otherwise where people live, a filler)
+    (
+        re.compile(
+            r"\blive\s+((?:[a-z-]+\s+){0,2}?)(logos?|accounts?|customers?|clients?|subscribers?|"
+            r"tenants?|companies|workspaces?)\b"
+        ),
+        r"\1\2 with a live subscription",
+    ),
     # "whose subscription is still active": with an active subscription (its status, not the
     # activity a bare "active" means)
     (
@@ -965,7 +974,8 @@ def normalize(text: str) -> str:
     # "… in the last 6 months, but shopped in store during those 6 months": the same period
     text = re.sub(
         r"\b(?:in|during|over|within|for|throughout)\s+(?:those|these|the\s+same|that|this)\s+"
-        r"(?:\d+\s+)?(?:days|weeks|months|quarters|years)\b",
+        rf"(?:(?:\d+|{_NUMBER_WORD})(?:[\s-]+(?:{_NUMBER_WORD}))*\s+)?"
+        r"(?:days|weeks|months|quarters|years)\b",
         "in that period",
         text,
     )
