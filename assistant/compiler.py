@@ -439,6 +439,13 @@ class _Compiler:
             # earlier than the span before it
             order = "later.ts < anchors.anchor_ts"
             span_sql = f"later.ts >= anchors.anchor_ts - INTERVAL {after.within.n} {unit}"
+            source, anchor_source = cond.activity.source, after.activity.source
+            if _day_only(self.catalog, anchor_source) and not _day_only(self.catalog, source):
+                # a churn kept by the day: a ticket on that day came before it, and the span is
+                # that day and the days before it
+                day = "CAST(later.ts AS DATE)"
+                order = f"{day} <= anchors.anchor_ts"
+                span_sql = f"{day} > anchors.anchor_ts - INTERVAL {after.within.n} {unit}"
         else:
             order = _after_anchor(self.catalog, cond.activity.source, after.activity.source)
             span_sql = f"later.ts <= anchors.anchor_ts + INTERVAL {after.within.n} {unit}"

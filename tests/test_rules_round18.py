@@ -148,3 +148,22 @@ def test_a_span_before_an_event_runs_as_the_rows_in_that_span(executor) -> None:
         c for c, last in clicks if any(last - span <= t < last for t in bought_at.get(c, []))
     }
     assert audience == expected and audience
+
+
+def test_with_no_verb_a_value_only_one_activity_has_says_whose_the_other_values_are(retail):
+    got = read(retail, "cash in store last year")
+    (bought,) = activities(got)
+    assert bought.activity.filters == {"payment_method": ["cash"], "channel": ["store"]}
+    assert not any(isinstance(c, AttributeCondition) for c in got.spec.conditions)
+
+
+def test_a_ticket_on_the_day_an_account_churned_came_before_the_churn(saas):
+    from assistant.compiler import compile_spec
+
+    got = read(
+        saas, "churned accounts that had an urgent ticket in the 30 days before they churned"
+    )
+    sql = compile_spec(got.spec, date(2026, 9, 30), saas.catalog).sql
+    # churn is kept by the day, tickets with a time of day: that day counts, and 29 before it
+    assert "CAST(later.ts AS DATE) <= anchors.anchor_ts" in sql
+    assert "CAST(later.ts AS DATE) > anchors.anchor_ts - INTERVAL 30 DAY" in sql

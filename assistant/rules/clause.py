@@ -720,7 +720,7 @@ class ClauseFacts:
         # "… but never bought beauty": the value is the term's activity's (purchases), not
         # the clause before's (browsing)
         context |= self.term_sources()
-        context = context or previous
+        context = context or self._sole_value_sources(items) or previous
         # A value of the field an event defaults (its kind: 'opened' for campaign events)
         # names that event, as a verb would.
         for item in [*items, *self.term_items]:  # "unsubscribed from email": a term's event too
@@ -783,6 +783,24 @@ class ClauseFacts:
             if not context and vocab.value_source(first):
                 self.implied_source = vocab.value_source(first)
                 self.implied_by = item.text
+
+    def _sole_value_sources(self, items: list[Item]) -> set[str]:
+        """'browsed apparel in the app': with no verb, a value only one activity has ('browsed
+        apparel', a session's viewed category) says which activity the clause is about, so a
+        value several have ('in the app') is that activity's."""
+        sole: set[str] = set()
+        several: list[set[str | None]] = []
+        for item in items:
+            if any(m.kind != "value" for m in item.meanings):
+                return set()  # a word that also names a column or a property: not this case
+            found = {self.vocab.value_source(m) for m in item.meanings}
+            if len(found) == 1 and None not in found:
+                sole |= found  # type: ignore[arg-type]
+            elif len(found) > 1:
+                several.append(found)
+        if len(sole) != 1 or not several or not all(sole <= found for found in several):
+            return set()
+        return sole
 
     def _before_any_verb(self, item: Item) -> bool:
         """The item comes before the clause's first verb, and a verb follows it."""
