@@ -167,3 +167,25 @@ def test_a_ticket_on_the_day_an_account_churned_came_before_the_churn(saas):
     # churn is kept by the day, tickets with a time of day: that day counts, and 29 before it
     assert "CAST(later.ts AS DATE) <= anchors.anchor_ts" in sql
     assert "CAST(later.ts AS DATE) > anchors.anchor_ts - INTERVAL 30 DAY" in sql
+
+
+def test_makes_up_a_share_is_the_share_not_make_up_the_product(retail):
+    got = read(
+        retail,
+        "shoppers for whom home goods make up more than half of their item spend over the last "
+        "12 months",
+    )
+    (share,) = activities(got)
+    assert share.measure == "share" and share.share_of.filters == {"category": ["Home"]}
+    (bought,) = activities(read(retail, "customers who bought make up in the last month"))
+    assert bought.activity.filters == {"category": ["Beauty"]}
+
+
+def test_a_brief_line_about_them_takes_the_time_of_the_lines_before(retail):
+    got = read(
+        retail,
+        "Audience: 2+ support tickets | Window: last 6 months | CSAT: at least one of them rated "
+        "1 or 2 | Country: US",
+    )
+    assert [c.window for c in activities(got)] == [Trailing(n=6, unit="months")] * 2
+    assert not got.unrecognized

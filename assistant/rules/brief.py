@@ -42,6 +42,10 @@ _TIME_ONLY = re.compile(
 )
 
 
+# "at least one of them …": a bullet about the rows of the bullet before
+_BACK = re.compile(r"\b(?:of|among)\s+(?:them|those|these)\b", re.IGNORECASE)
+
+
 @dataclass
 class Flattened:
     text: str
@@ -73,8 +77,9 @@ def flattened(
         if parts and (_TIME_ONLY.match(said.rstrip(". ")) or _time_keyed(bullet, words)):
             parts[-1] = f"{parts[-1]} {said}"  # "- in calendar 2002": the time of the bullet before
             window = said
-        elif _BOUND_KEY.match(bullet.strip()) and window is not None:
-            # "Window: 30d | Min API calls: 25": the least of the same behaviour, in that time
+        elif window is not None and (_BOUND_KEY.match(bullet.strip()) or _BACK.search(said)):
+            # "Window: 30d | Min API calls: 25": the least of the same behaviour, in that time;
+            # "CSAT: at least one of them rated 1 or 2": of the rows the time said
             parts.append(f"{said} {window}")
         else:
             parts.append(said)

@@ -480,6 +480,16 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
         ),
         r"with \1",
     ),
+    # "home goods make up more than half of their item spend": a share ('make up' is also
+    # 'make-up', a beauty product, split at the hyphen)
+    (
+        re.compile(
+            r"\b(?:make|makes|made|making)\s+up\s+(?=(?:more|less|over|under|at\s+least|at\s+most|"
+            r"about|around|nearly|almost|half|most|the\s+(?:majority|bulk|largest|biggest)|a\s+"
+            r"(?:majority|third|quarter|fifth)|\d))"
+        ),
+        "account for ",
+    ),
     # "live enterprise logos": 'live' as an adjective is a live subscription ('live' is
     # otherwise where people live, a filler)
     (
