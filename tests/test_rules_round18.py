@@ -189,3 +189,14 @@ def test_a_brief_line_about_them_takes_the_time_of_the_lines_before(retail):
     )
     assert [c.window for c in activities(got)] == [Trailing(n=6, unit="months")] * 2
     assert not got.unrecognized
+
+
+def test_who_did_not_do_it_to_any_of_them_is_about_the_rows_said_before(retail):
+    got = read(
+        retail,
+        "People we've sent three or more push notifications to in the last 90 days who didn't "
+        "open any of them",
+    )
+    sent, opened = activities(got)
+    assert opened.activity.filters == {"channel": ["push"], "event_type": ["opened"]}
+    assert (opened.op, opened.value, opened.window) == ("=", 0, sent.window)

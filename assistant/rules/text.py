@@ -480,6 +480,15 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
         ),
         r"with \1",
     ),
+    # "… sent three push notifications in the last 90 days who didn't open any of them": the
+    # rows said before, not opened ('who' starts no new person: 'them' are those rows)
+    (
+        re.compile(
+            r"\b(?:and\s+)?(?:who|that)\s+((?:did|do|does|have|has|had)\s+not|never)\s+([a-z]+)\s+"
+            r"(?=(?:any|a\s+single\s+one|one|either|a\s+single)\s+of\s+(?:them|those|these)\b)"
+        ),
+        r"but \1 \2 ",
+    ),
     # "home goods make up more than half of their item spend": a share ('make up' is also
     # 'make-up', a beauty product, split at the hyphen)
     (
