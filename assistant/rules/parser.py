@@ -768,7 +768,7 @@ class RequestParser:
                 continue  # the shortest phrase of a verb and a noun says it
             verb, inner, noun = m.groups()
             pattern = re.compile(rf"\b({verb}) (a|an|the) ((?:[a-z][\w-]* ){{1,2}}?)({noun})\b")
-            found[(verb, noun)] = (pattern, f"{inner}")
+            found[(verb, noun)] = (pattern, inner)
         return said, list(found.values())
 
     def _verb_around_values(self, text: str) -> str:
@@ -783,7 +783,7 @@ class RequestParser:
                     continue  # a verb phrase of its own ("raised a support ticket")
                 if inner and middle.startswith(inner):
                     middle = middle[len(inner) :]
-                if not middle or not all(self._is_value(w) for w in middle.split()):
+                if not middle or not all(self._names_a_value(w) for w in middle.split()):
                     continue  # only values of the row move ("a delivery ticket")
                 text = (
                     text[: m.start()]
@@ -792,13 +792,10 @@ class RequestParser:
                 )
         return text
 
-    def _is_value(self, word: str) -> bool:
-        return any(m.kind == "value" for m in self.lexicon.phrases.get((word,), []))
-
     def _about_one(self, text: str) -> str:
         """'phoned support about a return': what it was about is the value said in the plural
         ('returns', a ticket topic), not another activity, when only the plural is a value."""
-        is_value = self._is_value
+        is_value = self._names_a_value
 
         def said(m: re.Match[str]) -> str:
             word = m.group(2)
@@ -814,8 +811,7 @@ class RequestParser:
         ('go' only says it came to have it)."""
 
         def said(m: re.Match[str]) -> str:
-            meanings = self.lexicon.phrases.get((m.group(2),), [])
-            return m.group(2) if any(x.kind == "value" for x in meanings) else m.group(0)
+            return m.group(2) if self._names_a_value(m.group(2)) else m.group(0)
 
         return re.sub(r"\b(go|goes|went|gone|going|turn|turns|turned)\s+([a-z]+)\b", said, text)
 
