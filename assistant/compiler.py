@@ -462,15 +462,15 @@ class _Compiler:
         text = self.activity_text(plain, zero_ok=False)
         anchor_words = _activity_words(self.catalog, after.activity, plural=False)
         span = f"{after.within.n} {after.within.unit}"
-        before = " before" if after.side == "before" else ""
-        text += f" within {span}{before} of a {anchor_words}"
+        said = f"within {span} before" if after.side == "before" else f"within {span} of"
+        text += f" {said} a {anchor_words}"
         which = (
             "each of the customer's own "
             f"{_activity_words(self.catalog, after.activity, plural=True)}"
             if after.which == "each"
             else f"the customer's own {after.which} {anchor_words}"
         )
-        self.assume(f"'within {span}{before} of' counts from {which}")
+        self.assume(f"'{said}' counts from {which}")
         if some:
             return _membership(key, "IN", within), text
         sql = f"{_membership(key, 'IN', anchor.select(distinct=True))}\n  AND " + _membership(
