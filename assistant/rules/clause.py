@@ -190,14 +190,31 @@ class ClauseFacts:
             before, after = items[k - 1], items[k + 1]
             if after.kind == "unit":
                 self.rate_text = f"{items[k].text} {after.text}"
-            elif (
-                before.kind == "number"
-                and before.number_kind == "money"
-                and after.kind == "measure"
-                and _plain_count(self.vocab, after.meaning.name)
-                and not self.aggregate
-            ):
+                continue
+            # "spend per store ticket": values between the rate word and the event noun say
+            # which events; the amount before it is each one's on average
+            j = k + 1
+            while j < len(items) - 1 and items[j].kind in ("value", "verb"):
+                j += 1
+            counted = items[j].kind == "measure" and _plain_count(self.vocab, items[j].meaning.name)
+            # "paid a single invoice" is one invoice: after words, only 'per' makes a ratio
+            said = before.kind == "number" or items[k].text == "per"
+            if counted and said and not self.aggregate and self._amount(before):
                 self.per_event = True
+
+    def _amount(self, item: Item) -> bool:
+        """Whether an item says money: an amount ('$100', or '30k' after 'spent'), a verb of
+        spending or a measure of money summed ('spend', 'revenue')."""
+        if item.kind == "number":
+            return item.number_kind == "money" or (self.money_verb and not self.times_counted())
+        if item.kind == "money_verb":
+            return True
+        if item.kind != "measure":
+            return False
+        shape = self.vocab.measures.get(item.meaning.name)
+        return bool(
+            shape and shape.measure == "sum" and shape.field == self.vocab.amount(shape.source)
+        )
 
     def _largest_as_aggregate(self) -> None:
         """'whose biggest order was over $500': a ranking word before an event noun that is
@@ -935,7 +952,7 @@ class ClauseFacts:
                 predicates.append(p.name)
         filters.update(self.row_filter(source))
         filters.update(self.union_flags.get(source, {}))
-        if self.per_event and measure in ("count", "sum") and self.money is not None:
+        if self.per_event and measure in ("count", "sum"):
             measure, fieldname = "avg", vocab.amount(source)
         # "average order above 300": an average of orders is of their amounts, even when the
         # number carries no currency sign (a count has no average per order)

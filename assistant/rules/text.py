@@ -651,14 +651,20 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
         re.compile(r"\b((?:19|20)\d\d)\s+(buyers?|shoppers?|purchasers?|spenders?)\b"),
         r"\2 in \1",
     ),
-    # "the company-wide AOV (total revenue divided by total orders)", "avg basket (spend per
-    # store ticket)": a bracket defining the ratio just named, which the measure already is
+    # "the company-wide AOV (total revenue divided by total orders)": a bracket defining the
+    # ratio just named, which the measure already is
+    (
+        re.compile(r"\s*\((?:[^()]*\bdivided\s+by\b[^()]*|[^()]*\w\s*/\s*(?:total\s+)?\w[^()]*)\)"),
+        "",
+    ),
+    # "avg basket (spend per store ticket)": the ratio's own words may say which events ('store
+    # tickets'), so they stay as the measure's 'per …'
     (
         re.compile(
-            r"\s*\((?:[^()]*\bdivided\s+by\b[^()]*|[^()]*\w\s*/\s*(?:total\s+)?\w[^()]*|"
-            r"\s*(?:total\s+|the\s+)?(?:spend|revenue|sales|amount|value|money)\s+per\s+[^()]*)\)"
+            r"\s*\(\s*(?:total\s+|the\s+)?(?:spend|revenue|sales|amount|value|money)\s+per\s+"
+            r"([^()]*?)\s*\)"
         ),
-        "",
+        r" per \1",
     ),
     # "spent over $500 on a single order": one order of that size, not a sum of them
     (
