@@ -35,3 +35,96 @@ def test_revenue_per_order_in_a_bracket_spells_out_the_measure(tpcds):
 def test_a_single_thing_paid_is_one_event_not_a_ratio(saas):
     got = read(saas, "accounts that signed up this year but have never paid a single invoice")
     assert all(c.measure != "avg" for c in activities(got))
+
+
+def test_place_an_order_is_the_verb_not_a_town(tpcds):
+    got = read(tpcds, "customers who did not place a single web order last year", ANCHOR)
+    (none,) = activities(got)
+    assert none.activity.source == "web_purchases" and (none.op, none.value) == ("=", 0)
+    assert not [c for c in got.spec.conditions if getattr(c, "attribute", None) == "city"]
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        "Customers in towns called Lakewood or Red Hill, whatever the state.",
+        "customers in Lakewood or Red Hill",
+        "customers living in a city named Lakewood or Red Hill",
+    ],
+)
+def test_names_of_an_unlisted_place_after_in_or_called_are_one_list(tpcds, request_):
+    got = read(tpcds, request_, ANCHOR)
+    (city,) = got.spec.conditions
+    assert city.attribute == "city" and city.op == "in"
+    assert city.value == ["Lakewood", "Red Hill"] and not got.unrecognized
+
+
+def test_an_unlisted_place_or_a_listed_one_stays_two_readings(tpcds):
+    got = read(tpcds, "people in Fairview or Georgia", ANCHOR)
+    (either,) = got.spec.conditions
+    assert {getattr(c, "attribute", None) for c in either.conditions} == {"city", "state"}
+
+
+def test_two_letters_swapped_are_corrected_but_a_letter_changed_is_reported(tpcds, retail):
+    got = read(tpcds, "wmoen in texas", ANCHOR)
+    assert any(getattr(c, "value", None) == "F" for c in got.spec.conditions)
+    assert "read 'wmoen' as 'women'" in got.assumptions
+    # 'matter' is a word of its own, not a misspelt 'master'; 'point' is no 'paint'
+    assert "matter" in read(retail, "customers who matter").unrecognized
+    got = read(tpcds, "shoppers who bought a stereo at some point", ANCHOR)
+    assert not any("paint" in a for a in got.assumptions)
+
+
+def test_an_aside_that_any_channel_counts_says_nothing(tpcds):
+    got = read(
+        tpcds,
+        "Shoppers whose most recent purchase, in any channel, was between 91 and 180 days ago.",
+        ANCHOR,
+    )
+    (recency,) = activities(got)
+    assert recency.measure == "days_since_last" and recency.value == [91, 180]
+
+
+def test_either_brand_in_a_bracket_is_the_list_before_it_not_an_or(tpcds):
+    got = read(
+        tpcds,
+        "Anyone who picked up edu packimporto products (either numbered brand) in one of our "
+        "stores during 2002.",
+        ANCHOR,
+    )
+    (bought,) = got.spec.conditions
+    assert bought.activity.source == "store_purchases"
+    assert len(bought.activity.filters["brand"]) == 2
+
+
+def test_a_fraction_of_what_they_spent_is_a_comparison_with_its_factor(tpcds):
+    got = read(
+        tpcds,
+        "Customers whose store returns come to at least a quarter of what they've spent in "
+        "our stores.",
+        ANCHOR,
+    )
+    (compare,) = [c for c in got.spec.conditions if c.kind == "compare"]
+    assert compare.op == ">=" and compare.factor == 0.25
+    assert compare.left.activity.source == "store_returns" and not got.unrecognized
+
+
+def test_a_third_of_everything_they_spent_is_a_share(tpcds):
+    got = read(
+        tpcds,
+        "Customers for whom Electronics is more than a third of everything they've ever "
+        "spent with us.",
+        ANCHOR,
+    )
+    (share,) = activities(got)
+    assert share.measure == "share" and round(share.value, 2) == 33.33
+
+
+def test_a_condition_the_spec_cannot_hold_is_left_out_and_said(retail):
+    got = read(
+        retail,
+        "Shoppers for whom beauty makes up more than 40% of what they've spent on items so far "
+        "this year",
+    )
+    assert got.spec is not None or got.clarification is not None
+    assert got.unrecognized  # never a crash, never silent

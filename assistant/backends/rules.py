@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
 
 from assistant.backends.base import Clarification, Interpretation, Turn, Validator
 from assistant.catalog import Catalog, load_catalog
@@ -26,6 +29,9 @@ from assistant.rules.steps import (
 )
 from assistant.rules.timeparse import TimeParser
 from assistant.spec import ActivityCondition, Condition, RankCondition, SegmentSpec
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 # The amount said with a number, in the choices offered for "buy a lot of …".
 _AMOUNT_TAILS = ("at least 3 times in the last 12 months", "at least 6 times in the last 12 months")
@@ -156,7 +162,11 @@ class RulesBackend:
             # "people near our flagship store": what was understood is only a guess, and most
             # of the words around it are unknown; ask, with choices.
             return Interpretation(clarification=self._clarify(parsed.unknown_words), **base)
-        return Interpretation(spec=SegmentSpec(conditions=parsed.conditions), **base)
+        spec, unmade = _made(parsed.conditions)
+        base["unrecognized"] = [*parsed.unrecognized, *unmade]
+        if not spec.conditions:
+            return Interpretation(clarification=self._clarify(base["unrecognized"]), **base)
+        return Interpretation(spec=spec, **base)
 
     def _in_steps(self, turn: Turn, validate: Validator | None) -> Interpretation | None:
         """'start with everyone in Ohio. now keep only … then drop anybody who …': each step a
@@ -413,3 +423,26 @@ def _about(condition: Condition) -> str:
     side = getattr(condition, "left", condition)
     activity = getattr(side, "activity", None)
     return f"activity:{activity.source}" if activity is not None else condition.kind
+
+
+def _made(conditions: Sequence[Condition]) -> tuple[SegmentSpec, list[str]]:
+    """The segment of the conditions the spec accepts, and a note for each it does not: a
+    reading the grammar made but the spec cannot hold (a comparison of a thing to itself) is
+    left out and said, never a crash and never silent."""
+    try:
+        return SegmentSpec(conditions=list(conditions)), []
+    except ValidationError as exc:
+        bad: dict[int, str] = {}
+        for error in exc.errors():
+            loc = error["loc"]
+            if len(loc) > 1 and loc[0] == "conditions" and isinstance(loc[1], int):
+                bad.setdefault(loc[1], str(error["msg"]).removeprefix("Value error, "))
+        if not bad:
+            raise
+        kept = [c for i, c in enumerate(conditions) if i not in bad]
+        notes = [
+            f"one {conditions[i].kind} condition I read ({why}), so I left it out"
+            for i, why in sorted(bad.items())
+        ]
+        spec, more = _made(kept)
+        return spec, notes + more

@@ -44,10 +44,19 @@ _TIMES = re.compile(
 )
 # "less than half of what they spent in …", "more than twice as much … as …": a multiple of
 # the customer's own other figure
-_FRACTIONS = {"half": 0.5, "a third": 1 / 3, "a quarter": 0.25, "twice": 2.0, "double": 2.0}
+_FRACTIONS = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "fifth": 0.2, "tenth": 0.1}
+_MULTIPLIERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4}
+_BOUNDS = {
+    "at least": ">=", "no less than": ">=", "not less than": ">=", "at most": "<=",
+    "no more than": "<=", "not more than": "<=", "over": ">", "above": ">", "under": "<",
+    "below": "<",
+}  # fmt: skip
 _PART = re.compile(
-    r"\b(?P<word>less|fewer|lower|smaller|more|higher|greater|bigger)\s+than\s+"
-    r"(?P<frac>half|a\s+third|a\s+quarter|twice|double|\d+(?:\.\d+)?\s*%)\s+(?:"
+    r"\b(?:(?P<word>less|fewer|lower|smaller|more|higher|greater|bigger)\s+than|"
+    r"(?P<bound>at\s+least|at\s+most|no\s+less\s+than|not\s+less\s+than|no\s+more\s+than|"
+    r"not\s+more\s+than|over|above|under|below))\s+"
+    r"(?P<frac>half|(?:an?|one|two|three|four|\d)\s+(?:third|quarter|fifth|tenth)s?|twice|double|"
+    r"\d+(?:\.\d+)?\s*%)\s+(?:"
     r"(?:of\s+)?(?P<x>)(?P<y>(?:what|how\s+much|how\s+many|the\s+amount)\b.*)"
     r"|as\s+(?:much|many)\b(?P<x2>(?:\s+(?!as\b)\S+){0,10}?)\s+as\s+(?P<y2>\S.*))$"
 )
@@ -223,17 +232,30 @@ def _part_of(text: str, m: re.Match[str]) -> Split | None:
     if not head or not y:
         return None
     frac = " ".join(m.group("frac").split())
-    op = "<" if m.group("word") in _LESS else ">"
+    bound = " ".join((m.group("bound") or "").split())
+    op = _BOUNDS[bound] if bound else "<" if m.group("word") in _LESS else ">"
     if not x:
         x = _this_of(y) or ""
     y, relative = _relative(y)
-    words = f"{m.group('word')} than {frac} of …"
+    words = f"{bound or m.group('word') + ' than'} {frac} of …"
     left = " ".join(p for p in (head, x, tail) if p)
     right = " ".join(p for p in (head, y, tail) if p)
     shorter = () if x else _shorter(head, y, tail)
     # "more than 20% of what they spent": a percentage is its fraction
-    factor = float(frac.rstrip("% ")) / 100 if frac.endswith("%") else _FRACTIONS[frac]
-    return Split(left, right, op, factor, words, relative, shorter)
+    return Split(left, right, op, _factor(frac), words, relative, shorter)
+
+
+def _factor(frac: str) -> float:
+    """'half' 0.5, 'a third' 1/3, 'two thirds' 2/3, '20%' 0.2, 'twice' 2."""
+    if frac.endswith("%"):
+        return float(frac.rstrip("% ")) / 100
+    if frac in ("twice", "double"):
+        return 2.0
+    if frac == "half":
+        return 0.5
+    count, part = frac.split()
+    n = int(count) if count.isdigit() else _MULTIPLIERS[count]
+    return n * _FRACTIONS[part.rstrip("s")]
 
 
 def _shorter(head: str, y: str, tail: str) -> tuple[str, ...]:

@@ -102,9 +102,21 @@ class Lexicon:
             return None
         candidates = [w for w in self.vocabulary if len(w) >= 5 and abs(len(w) - len(word)) <= 2]
         close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.84)
+        if not close:
+            # "wmoen": two letters swapped in a short word score under the cutoff; one such
+            # word and no other is the one meant
+            close = sorted(w for w in _swapped(word) if w in self.vocabulary and len(w) >= 5)
+            close = close if len(close) == 1 else []
         if not close or _another_verb_form(word, close[0]) or _opposite(word, close[0]):
             return None
         return close[0]
+
+
+def _swapped(word: str) -> set[str]:
+    """The words two neighbouring letters swapped make ('wmoen': 'women'). A letter changed
+    is as often another real word ('matter' and 'master', 'point' and 'paint'), so that is
+    left to be reported."""
+    return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)} - {word}
 
 
 _NEGATING_PREFIXES = ("un", "non", "non-", "in", "im", "dis", "ir", "il")

@@ -1788,6 +1788,9 @@ class RequestParser:
         joiners = ["and"]
         opened_by = ""
         for k, item in enumerate(items):
+            if item.kind == "conjunction" and _joins_place_names(items, k):
+                clauses[-1].append(item)  # the place reader's list of names
+                continue
             if item.kind == "conjunction" and _joins_one_column(items, k):
                 # "a high or urgent priority bug or outage ticket": each 'or' list is one
                 # condition on its column, inside the clause, not two clauses
@@ -2460,7 +2463,7 @@ class RequestParser:
             return []  # "bought in bulk": where they live is said apart from what they did
         found: list[Condition] = self._named_places(facts, result)
         items = facts.items
-        k = 0
+        k, last = 0, -1
         while k < len(items):
             lead = items[k - 1].text.split()[-1] if k else ""  # "living in Jackson County"
             end = k
@@ -2468,10 +2471,25 @@ class RequestParser:
                 end += 1
             # "Franklin County women": before a place property's name, no 'in' is needed
             named_after = end > k and end < len(items) and self._names_free_place(items[end])
+            # "in Lakewood or Fairview": a name right after the one before and 'or' is another
+            listed = lead == "or" and k - 1 == last and found and end > k
             if items[k].kind != "word" or (
-                lead not in ("in", "from", "near", "around") and not named_after
+                lead not in ("in", "from", "near", "around") and not named_after and not listed
             ):
                 k += 1
+                continue
+            if listed and isinstance(found[-1], AttributeCondition):
+                name = " ".join(
+                    w.capitalize() for w in " ".join(i.text for i in items[k:end]).split()
+                )
+                before = found[-1]
+                names = before.value if isinstance(before.value, list) else [before.value]
+                found[-1] = before.model_copy(update={"op": "in", "value": [*names, name]})
+                facts.unknown = [u for u in facts.unknown if u not in items[k:end]]
+                result.assumptions.append(
+                    f"'{name}' read as a {before.attribute.replace('_', ' ')} name too"
+                )
+                k = last = end
                 continue
             words = [i.text for i in items[k:end]]
             prop = places[-1]
@@ -2493,7 +2511,7 @@ class RequestParser:
                 f"'{name}' read as a {prop.replace('_', ' ')} name (not a listed value: "
                 "spelled as in the data?)"
             )
-            k = end
+            k = last = end
         return found
 
     def _named_places(self, facts: ClauseFacts, result: ParseResult) -> list[Condition]:
@@ -4033,6 +4051,19 @@ def _edge_day(as_of: date, months: int, ok: Any, pick: Any) -> date | None:
     days = [guess + timedelta(days=d) for d in range(-4, 5)]
     fits = [d for d in days if ok(whole_months(d, as_of))]
     return pick(fits) if fits else None
+
+
+def _joins_place_names(items: list[Item], k: int) -> bool:
+    """Item k is an 'or' between two runs of unknown words, the first said after 'in' ('in
+    Lakewood or Fairview'): two names of one place property (the place reader's)."""
+    if items[k].meaning.name != "or" or k == 0 or k + 1 >= len(items):
+        return False
+    if items[k - 1].kind != "word" or items[k + 1].kind != "word":
+        return False
+    j = k - 1
+    while j > 0 and items[j - 1].kind == "word":
+        j -= 1
+    return j > 0 and items[j - 1].text.split()[-1] in ("in", "from", "near", "around")
 
 
 def _joins_one_column(items: list[Item], k: int) -> bool:

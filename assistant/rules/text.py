@@ -258,7 +258,7 @@ _FRACTIONS = {
 _FRACTION_OF = re.compile(
     r"(?<!first )(?<!second )(?<!last )(?<!latter )(?<!back )(?<!front )(?<!other )\b("
     + "|".join(sorted((k.replace(" ", r"\s+") for k in _FRACTIONS), key=len, reverse=True))
-    + r")\s+of\s+(?=(?:their|the|all|them|its|his|her|those|these)\b)"
+    + r")\s+of\s+(?=(?:their|the|all|them|its|his|her|those|these|everything)\b)"
 )
 
 
@@ -447,6 +447,35 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
             r"invoices?|bookings?)\b"
         ),
         r"with \1 \2",
+    ),
+    # "whose returns come to at least a quarter of …", "amount to over $500": the figure is
+    # compared, the verb says nothing ("came to us through social" is another 'come to')
+    (
+        re.compile(
+            r"\b(?:come|comes|came|coming|amount|amounts|amounted|amounting)\s+to\s+(?=(?:at\s+"
+            r"least|at\s+most|more|less|fewer|over|under|above|below|no\s+more|no\s+less|"
+            r"about|roughly|around|half|an?\s+(?:third|quarter|fifth|tenth)|\$|\d)\b|\$)"
+        ),
+        "",
+    ),
+    # "in towns called Lakewood or Red Hill", "from a city named Fairview": the names are the
+    # places (the noun only says what kind of place, which the place reader works out)
+    (
+        re.compile(
+            r"\b(in|from|near|around)\s+(?:an?\s+|the\s+|any\s+)?(?:towns?|cit(?:y|ies)|places?|"
+            r"villages?|municipalit(?:y|ies))\s+(?:called|named)\s+"
+        ),
+        r"\1 ",
+    ),
+    # "did not place a single web order", "place 3 orders": the verb, not 'place' (a town)
+    (
+        re.compile(
+            r"\b(did\s+not|didn'?t|never|not|to|who|that|they|and|or|would|will|could|can|"
+            r"does\s+not|doesn'?t|do\s+not|don'?t)\s+place\s+(?=(?:an?|any|one|a\s+single|"
+            r"another|more|fewer|their|at\s+least|at\s+most|no|\d+|two|three|four|five|six|"
+            r"seven|eight|nine|ten|several|multiple|orders?|purchases?)\b)"
+        ),
+        r"\1 placed ",
     ),
     # the passive voice and nominalisations: "by whom a purchase was made" (who made a purchase),
     # "with no purchase having been made by them since", "the sending back of two orders"
@@ -643,6 +672,24 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
             r"\s*\((?:\s*(?:across\s+|in\s+|from\s+)?(?:all|any|every)\s+(?:categories|channels|"
             r"products|stores|shops|regions|brands|items|kinds|types|departments|sites|plans)\s*"
             r"(?:,|and|&)?)+\s*\)"
+        ),
+        "",
+    ),
+    # "edu packimporto products (either numbered brand)", "(any of them)": a bracket saying the
+    # values named before it are all meant, as the list already says
+    (
+        re.compile(
+            r"\s*\(\s*(?:either|any|each|all|both)\s+(?:(?:of\s+(?:them|those|these|the\s+two))|"
+            r"(?:[a-z]+\s+)?(?:one|brands?|kinds?|types?|versions?|variants?|labels?|lines?|"
+            r"numbers?))\s*\)"
+        ),
+        "",
+    ),
+    # "whose most recent purchase, in any channel, was …": the same aside between commas
+    (
+        re.compile(
+            r"\s*,\s*(?:across\s+|in\s+|from\s+|through\s+)?(?:all|any|every)\s+(?:channels?|"
+            r"stores?|shops?|regions?|categories|departments|sites)\s*,"
         ),
         "",
     ),
