@@ -128,3 +128,64 @@ def test_a_condition_the_spec_cannot_hold_is_left_out_and_said(retail):
     )
     assert got.spec is not None or got.clarification is not None
     assert got.unrecognized  # never a crash, never silent
+
+
+def test_a_bound_with_a_time_of_its_own_is_the_figure_before_it_then(tpcds):
+    got = read(
+        tpcds,
+        "Slipping store regulars: customers with two or more store visits in 2001 but at most "
+        "one in 2002.",
+        ANCHOR,
+    )
+    first, then = activities(got)
+    assert (first.op, first.value, first.window.year) == (">=", 2, 2001)
+    assert (then.activity.source, then.op, then.value) == ("store_purchases", "<=", 1)
+    assert then.window.year == 2002 and not got.unrecognized
+    # the label was the writer's own name for what follows, not the catalog's 'at risk'
+    assert not [c for c in activities(got) if c.measure == "days_since_last"]
+
+
+def test_a_noun_after_an_or_list_is_each_items(tpcds):
+    got = read(tpcds, "Customers with a four-year or advanced degree", ANCHOR)
+    (education,) = got.spec.conditions
+    assert education.op == "in" and set(education.value) == {"4 yr Degree", "Advanced Degree"}
+
+
+def test_separate_orders_are_orders_not_separated_people(retail):
+    got = read(retail, "People who bought sustainable products on at least three separate orders")
+    assert [c.kind for c in got.spec.conditions] == ["activity"]
+    assert not any("separated" in a for a in got.assumptions)
+
+
+def test_those_tickets_are_the_ones_of_the_time_said_before(retail):
+    got = read(
+        retail,
+        "Everyone who contacted support in the past year but never left a rating on any of "
+        "those tickets",
+    )
+    contacted, unrated = activities(got)
+    assert unrated.activity.predicates == ["rated"] and (unrated.op, unrated.value) == ("=", 0)
+    assert unrated.window == contacted.window and not got.unrecognized
+
+
+def test_two_or_more_is_a_bound_not_a_comparison_with_the_average(retail):
+    got = read(
+        retail,
+        "Anyone with two or more support tickets in the last year whose average rating on "
+        "those tickets is below 3",
+    )
+    tickets, rating = activities(got)
+    assert rating.measure == "avg" and rating.window == tickets.window
+    assert not got.unrecognized
+
+
+def test_n_of_which_counts_among_the_rows_said_before(retail):
+    got = read(
+        retail,
+        "customers with at least three orders since July, no more than one of which "
+        "used a discount",
+    )
+    orders, discounted = activities(got)
+    assert discounted.activity.predicates == ["discounted"]
+    assert (discounted.op, discounted.value) == ("<=", 1)
+    assert discounted.window == orders.window and not got.unrecognized

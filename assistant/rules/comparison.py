@@ -102,8 +102,9 @@ _RELATIVE = [
 # group's; "below-average spend in the last year": against everyone's with any
 _AVERAGE = re.compile(
     r"(?:\b(?P<least>at\s+least)\s+)?(?:(?P<pct>\d+(?:\.\d+)?)\s*%\s+)?"
-    r"\b(?P<word>more|less|fewer|higher|lower|bigger|greater|larger|smaller|above|below|under)\b"
-    r"(?P<x>(?:\s+(?!than\b)\S+){0,10}?)\s+(?:than\s+)?"
+    # ("2 or more tickets … whose average rating": 'or more' is a bound, not a comparison)
+    r"(?<!or )\b(?P<word>more|less|fewer|higher|lower|bigger|greater|larger|smaller|above|below|"
+    r"under)\b(?P<x>(?:\s+(?!than\b)\S+){0,10}?)\s+(?:than\s+)?"
     r"(?:(?P<times>double|twice|triple|half|(?P<n>\d+(?:\.\d+)?)\s+times)\s+)?"
     r"(?:the\s+|an?\s+)?(?:average|typical|(?=aov\b))\b(?!-)(?P<y>.*)$"
 )

@@ -115,7 +115,10 @@ def _graded(text: str, lexicon: Lexicon) -> tuple[str, list[Gloss]]:
 
 
 def labelled(
-    text: str, lexicon: Lexicon, defines: Callable[[str, str], bool]
+    text: str,
+    lexicon: Lexicon,
+    defines: Callable[[str, str], bool],
+    audience: frozenset[str] = frozenset(),
 ) -> tuple[str, Gloss | None]:
     """A short label before a colon or a dash, of words the catalog does not know or of a term
     of its, and what the label means after it: the writer's own definition is read in its place
@@ -133,10 +136,23 @@ def labelled(
     unknown = not all(_known(w, lexicon) for w in words) and all(
         _only_filler(w, lexicon) for w in words
     )
-    named = unknown or (_names_term(words, lexicon) and _EXPLAINS.match(rest) is not None)
+    # "slipping store regulars: customers with two or more …" defines the label as well
+    # (a named segment model's own rules are what the words after it restate: "RFM Champions:
+    # the accounts that paid most recently …")
+    modelled = _names_term(words, lexicon, ("segment_model", "model_alias"))
+    explains = _EXPLAINS.match(rest) is not None or (not modelled and _who_are(rest, audience))
+    named = unknown or (_names_term(words, lexicon) and explains)
     if not named or not defines(label, rest):
         return text, None
     return rest, Gloss(said=label, aside=rest, defines=True, labels=True)
+
+
+def _who_are(rest: str, audience: frozenset[str]) -> bool:
+    """Whether the text starts by saying who the audience is ('customers with …')."""
+    m = re.match(
+        r"\s*(?:all\s+|any\s+|the\s+)?([a-z]+)\s+(?:who|that|with|whose|which)\b", rest, re.I
+    )
+    return m is not None and m.group(1).lower() in audience
 
 
 def _only_filler(word: str, lexicon: Lexicon) -> bool:
@@ -146,9 +162,9 @@ def _only_filler(word: str, lexicon: Lexicon) -> bool:
     return not kinds or bool(kinds & {"stopword", "conjunction", "ago"})
 
 
-def _names_term(words: tuple[str, ...], lexicon: Lexicon) -> bool:
+def _names_term(words: tuple[str, ...], lexicon: Lexicon, kinds: tuple[str, ...] = _NAMED) -> bool:
     return any(
-        m.kind in _NAMED
+        m.kind in kinds
         for i in range(len(words))
         for n in range(1, min(_LONGEST, len(words) - i) + 1)
         for m in lexicon.phrases.get(words[i : i + n], [])

@@ -424,7 +424,9 @@ class RequestParser:
             return result
         labelled_gloss = None
         if depth == 0:
-            text, labelled_gloss = labelled(text, self.lexicon, self._label_defined)
+            text, labelled_gloss = labelled(
+                text, self.lexicon, self._label_defined, frozenset(self._entity_words())
+            )
         text, glosses = unglossed(
             text,
             self.lexicon,
@@ -440,6 +442,7 @@ class RequestParser:
         normalized = self._opened_other_rows(normalized)
         normalized = self._rather_than(normalized, result)
         normalized = self._single_activity(normalized)
+        normalized = self._shared_noun(normalized)
         normalized = self._verb_around_values(normalized)
         normalized = self._about_one(normalized)
         normalized = self._went_value(normalized)
@@ -699,6 +702,34 @@ class RequestParser:
         marked = " ".join(p for p in (before, f"{better}", after) if p)
         times = self.times.extract(marked)[1]
         return any(re.search(rf"\b{re.escape(better)}\b", t.text) for t in times)
+
+    def _shared_noun(self, text: str) -> str:
+        """'a four-year or advanced degree': the noun after an 'or' list is each item's, when
+        with it both name values of one column ('4-year degree', 'advanced degree') and the
+        first alone names none."""
+        tokens = list(re.finditer(r"[\w'$%&+-]+", text))
+        words = [t.group(0) for t in tokens]
+        for i in range(len(words) - 2, 0, -1):
+            if words[i] not in ("or", "and"):
+                continue
+            for after, noun in ((1, 1), (1, 2), (2, 1)):
+                right = words[i + 1 : i + 1 + after + noun]
+                columns = self._value_columns(right)
+                if len(right) < after + noun or not columns:
+                    continue
+                tail = right[after:]
+                for before in (1, 2):
+                    left = words[max(0, i - before) : i]
+                    if len(left) < before or self._value_columns(left) & columns:
+                        continue
+                    if self._value_columns(left + tail) & columns:
+                        end = tokens[i - 1].end()
+                        return self._shared_noun(f"{text[:end]} {' '.join(tail)}{text[end:]}")
+        return text
+
+    def _value_columns(self, words: list[str]) -> set[tuple[str | None, str | None]]:
+        key = phrase_key(" ".join(words))
+        return {(m.table, m.column) for m in self.lexicon.phrases.get(key, []) if m.kind == "value"}
 
     def _respelled(self, text: str) -> str:
         """Shorthand and misspellings the grammar lists ('tix', 'pymts') said in full."""
@@ -2711,6 +2742,13 @@ class RequestParser:
                 del result.named_only[named:]
                 result.assumptions.append(f"'{bound.text}' bounds the same figure as before it")
                 return [Tagged(other)], None
+        again = self._same_figure_then(bound, made, earlier)
+        if again is not None:
+            del result.named_only[named:]
+            result.assumptions.append(
+                f"'{bound.text}' = the figure before it again, for {describe(again.window)}"
+            )
+            return [Tagged(again)], None
         if bound is not None and not made:
             return made, (bound, result.named_only[named:])
         if pending is not None and made:
@@ -2721,6 +2759,26 @@ class RequestParser:
                 result.assumptions.append(f"'{first.text}' bounds the same figure as after it")
                 return [Tagged(other), *made], None
         return made, None
+
+    @staticmethod
+    def _same_figure_then(
+        bound: Bound | None, made: list[Tagged], earlier: list[Tagged]
+    ) -> ActivityCondition | None:
+        """'two or more store visits in 2001 but at most one in 2002': a comparison with a time
+        of its own and nothing else is the figure before it again, in that time."""
+        if bound is None or made or not earlier or bound.window is None:
+            return None
+        before = earlier[-1].condition
+        if not isinstance(before, ActivityCondition) or before.window in (None, AllTime()):
+            return None
+        if before.window == bound.window or before.after is not None:
+            return None
+        counted = before.measure in ("count", "distinct")
+        if bound.money == counted or before.measure not in ("count", "distinct", "sum"):
+            return None  # "3 orders in 2001 but under $100 in 2002": another figure
+        return before.model_copy(
+            update={"op": bound.op, "value": as_number(bound.value), "window": bound.window}
+        )
 
     def _window_alone(
         self, facts: ClauseFacts, earlier: list[Tagged], result: ParseResult

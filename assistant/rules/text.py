@@ -518,6 +518,27 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
         ),
         r"but \1 \2 ",
     ),
+    # "at least three orders since July, no more than one of which used a discount": of those
+    # orders (the plural noun said before 'of which')
+    (
+        re.compile(
+            r"\b([a-z]+s)\b((?:\s+(?!of\b)[\w-]+){0,6}?)\s*,?\s+((?:no\s+more\s+than|not\s+more\s+than|"
+            r"at\s+most|at\s+least|only|exactly|fewer\s+than|less\s+than|more\s+than|over|under)\s+"
+            r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)|all|none|most|each)\s+of\s+"
+            r"which\s+"
+        ),
+        r"\1\2 and \3 of those \1 ",
+    ),
+    # "… in the past year but never left a rating on any of those tickets": those rows are the
+    # ones said before, of that time
+    (
+        re.compile(
+            r"\b((?:(?:any|none|all|each|either|every\s+one|one)\s+of|on|for|across|among)\s+"
+            r"(?:those|these)\s+[a-z]+)\b"
+            r"(?!\s+(?:in|during|over|from|within)\s+(?:that|the\s+same|this)\b)"
+        ),
+        r"\1 in that period",
+    ),
     # "home goods make up more than half of their item spend": a share ('make up' is also
     # 'make-up', a beauty product, split at the hyphen)
     (
