@@ -189,3 +189,33 @@ def test_n_of_which_counts_among_the_rows_said_before(retail):
     assert discounted.activity.predicates == ["discounted"]
     assert (discounted.op, discounted.value) == ("<=", 1)
     assert discounted.window == orders.window and not got.unrecognized
+
+
+def test_a_yes_or_no_of_the_row_with_no_event_of_its_own_is_the_same_row(retail):
+    got = read(
+        retail,
+        "Customers who put something in their cart during a visit and left without checking "
+        "out, in the last two weeks",
+    )
+    sessions = activities(got)
+    assert sessions and all(
+        c.activity.filters == {"added_to_cart": True, "converted": False} for c in sessions
+    )
+    assert any(getattr(c.window, "n", None) == 2 for c in sessions)
+    assert not got.unrecognized
+
+
+def test_a_kind_of_row_said_with_both_is_another_row(saas):
+    got = read(saas, "customers who use the API and forecasting both")
+    assert len(activities(got)) == 2
+
+
+@pytest.mark.parametrize("of", ["of clicking", "of the click"])
+def test_within_days_of_the_earlier_event_counts_from_any_one_of_them(retail, of):
+    got = read(
+        retail, f"Who clicked an email in the last 90 days and then ordered within three days {of}?"
+    )
+    ordered = [c for c in activities(got) if c.after is not None]
+    assert len(ordered) == 1 and ordered[0].activity.source == "purchases"
+    assert ordered[0].after.which == "each" and ordered[0].after.within.n == 3
+    assert not got.unrecognized

@@ -20,10 +20,13 @@ from assistant.windows import Trailing
 _PATTERN = re.compile(
     r"\b(?:with)?in\s+(?:the\s+)?(?P<n>\d+|an?|[a-z]+(?:[\s-][a-z]+)?)\s+"
     r"(?P<unit>day|week|month|fortnight)s?"
-    r"\s+(?:of|after|from|following)\s+(?:(?:raising|opening|filing|logging|getting|receiving|"
+    r"\s+(?:of|after|from|following)\s+(?:(?:(?:raising|opening|filing|logging|getting|receiving|"
     r"making|placing|doing|clicking|seeing|submitting|sending|reporting)\s+)?"
-    r"(?:it|them|this|that\s+one|the\s+same|doing\s+so|(?:that|this|said)(?:\s+[a-z]+)?)"
-    r"(?=\s|$|[,.;])",
+    r"(?:it|them|this|that\s+one|the\s+same|doing\s+so|(?:that|this|said|the|their)(?:\s+[a-z]+)?)"
+    # "within three days of clicking": the doing alone is the earlier event's
+    r"|(?:raising|opening|filing|getting|receiving|clicking|seeing|submitting|reporting)"
+    r"(?!\s+(?:an?|any|one|some|their|the)\b))"
+    r"(?=\s|$|[,.;?!])",
     re.IGNORECASE,
 )
 

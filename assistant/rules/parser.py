@@ -575,6 +575,9 @@ class RequestParser:
                         f"{who.field.replace('_', ' ')}s among the "
                         f"{self.catalog.events[who.activity.source].plural_noun}"
                     )
+            merged = self._same_rows(facts, made, tagged, index, joiners, result)
+            if merged is not None:
+                made, earlier = [], [merged]
             tagged += [replace(t, clause=index) for t in made]
             previous = set(facts.sources()) or previous
             earlier = made or earlier
@@ -2759,6 +2762,56 @@ class RequestParser:
                 result.assumptions.append(f"'{first.text}' bounds the same figure as after it")
                 return [Tagged(other), *made], None
         return made, None
+
+    def _same_rows(
+        self,
+        facts: ClauseFacts,
+        made: list[Tagged],
+        tagged: list[Tagged],
+        index: int,
+        joiners: list[str],
+        result: ParseResult,
+    ) -> Tagged | None:
+        """'put something in their cart during a visit and left without checking out': a clause
+        naming no event of its own, only other fields of the rows the clause before it had, is
+        about those same rows (one session that added to cart and did not convert). Returns the
+        clause before, made one with it, or None."""
+        if index == 0 or joiners[index] != "and" or facts.verbs or facts.measures:
+            return None
+        if facts.negated or len(made) != 1 or made[0].term:
+            return None
+        before = [t for t in tagged if t.clause == index - 1]
+        if len(before) != 1 or before[0].term:
+            return None
+        said, rows = made[0].condition, before[0].condition
+        if not all(
+            isinstance(c, ActivityCondition)
+            and c.measure == "count"
+            and (c.op, c.value) == (">=", 1)
+            and c.after is None
+            and not c.activity.together
+            for c in (said, rows)
+        ):
+            return None
+        if said.activity.source != rows.activity.source or not said.activity.filters:
+            return None
+        if not all(isinstance(v, bool) for v in said.activity.filters.values()):
+            # "use the API and forecasting both": a kind of row is another row; only a yes/no
+            # of the row ('left without checking out') says how the same row went
+            return None
+        if set(said.activity.filters) & set(rows.activity.filters) or not rows.activity.filters:
+            return None  # "bought outdoor gear and apparel": two values of one field, two rows
+        if said.window not in (None, AllTime(), rows.window):
+            return None
+        filters = {**rows.activity.filters, **said.activity.filters}
+        predicates = [*rows.activity.predicates, *said.activity.predicates]
+        activity = rows.activity.model_copy(update={"filters": filters, "predicates": predicates})
+        before[0].condition = rows.model_copy(update={"activity": activity})
+        result.assumptions.append(
+            f"'{facts.text()}' read as the same {self.catalog.events[rows.activity.source].noun}"
+            " as before it (it names none of its own)"
+        )
+        return before[0]
 
     @staticmethod
     def _same_figure_then(
