@@ -219,3 +219,13 @@ def test_within_days_of_the_earlier_event_counts_from_any_one_of_them(retail, of
     assert len(ordered) == 1 and ordered[0].activity.source == "purchases"
     assert ordered[0].after.which == "each" and ordered[0].after.within.n == 3
     assert not got.unrecognized
+
+
+def test_a_price_a_month_is_the_monthly_price_property(saas):
+    got = read(saas, "accounts on a paid plan that costs less than $100 a month")
+    price = [c for c in got.spec.conditions if getattr(c, "attribute", None) == "monthly_price"]
+    assert len(price) == 1 and (price[0].op, price[0].value) == ("<", 100)
+    assert not got.unrecognized  # 'a month' is the property's own unit
+    got = read(saas, "accounts on a plan that costs $199 per month")
+    (price,) = got.spec.conditions
+    assert (price.op, price.value) == ("=", 199)

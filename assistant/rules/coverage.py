@@ -96,7 +96,7 @@ def unaccounted(facts: ClauseFacts, made: list[Condition]) -> list[str]:
     found += _measures(facts, conditions)
     if facts.counted_field and not facts.counted_used:
         found.append(f"{facts.counted_text} (not counted on this activity's rows)")
-    if facts.rate_text:
+    if facts.rate_text and not _rate_of_property(facts, conditions):
         found.append(f"{facts.rate_text} (a rate per period is not a condition I can make)")
     for v in facts.stray_values:
         verbs = ", ".join(facts.parser.catalog.events[s].plural_noun for s in facts.verbs)
@@ -104,6 +104,18 @@ def unaccounted(facts: ClauseFacts, made: list[Condition]) -> list[str]:
     if facts.recency and not facts.recency_used:
         found.append(f"{facts.recency_text} (only when, or how long ago, it was)")
     return found
+
+
+def _rate_of_property(facts: ClauseFacts, conditions: list[Condition]) -> bool:
+    """'a plan that costs less than $100 a month': the rate is the unit of the property compared
+    (its name says so: 'monthly price'), so it is said by the condition itself."""
+    unit = facts.rate_text.split()[-1].lower()
+    adjective = {"day": "daily", "week": "weekly", "month": "monthly", "year": "yearly"}.get(unit)
+    if adjective is None:
+        return False
+    return any(
+        isinstance(c, AttributeCondition) and adjective in c.attribute.lower() for c in conditions
+    )
 
 
 def _comparisons(facts: ClauseFacts, conditions: list[Condition]) -> list[str]:

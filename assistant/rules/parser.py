@@ -3212,6 +3212,10 @@ class RequestParser:
         if prop is None:
             return []
         op, value = facts.comparison()
+        if not facts.comparators and op == ">=" and facts.money is not None and facts.rate_text:
+            # "a plan that costs $199 a month": a price is that price (a count with no
+            # comparison is at least that many)
+            op = "="
         facts.numbers_used = True
         result.mentions.add(f"attribute:{prop}")
         return [AttributeCondition(attribute=prop, op=op, value=value)]
