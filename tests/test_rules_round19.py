@@ -229,3 +229,52 @@ def test_a_price_a_month_is_the_monthly_price_property(saas):
     got = read(saas, "accounts on a plan that costs $199 per month")
     (price,) = got.spec.conditions
     assert (price.op, price.value) == ("=", 199)
+
+
+def test_whose_doers_are_also_the_ones_who_did_not(saas):
+    got = read(
+        saas, "enterprise accounts in EMEA whose admins haven't signed in for the past 30 days"
+    )
+    has_admins, no_login = activities(got)
+    assert has_admins.activity.filters == {"role": ["admin"]}
+    assert no_login.activity.filters["role"] == ["admin"] and (no_login.op, no_login.value) == (
+        "=",
+        0,
+    )
+
+
+def test_the_ones_they_rated_are_the_tickets_of_that_time(saas):
+    got = read(
+        saas,
+        "accounts with two or more tickets in the past six months where the ones they rated "
+        "average below 3 stars",
+    )
+    tickets, rating = activities(got)
+    assert rating.measure == "avg" and rating.window == tickets.window
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        "Which customers gave one of their support tickets a 1- or 2-star rating this quarter?",
+        "customers who gave a ticket a 1- or 2-star rating this quarter",
+    ],
+)
+def test_a_suspended_hyphen_gives_both_numbers_their_noun(saas, request_):
+    got = read(saas, request_)
+    (rated,) = activities(got)
+    said = rated.activity.filters["csat"]
+    assert (said.min, said.max) == (1, 2)
+
+
+@pytest.mark.parametrize("backend,source", [("saas", "usage"), ("retail", "web_sessions")])
+def test_on_n_different_days_counts_days(request, backend, source):
+    reader = request.getfixturevalue(backend)
+    said = {
+        "saas": "accounts that logged in on at least five different days in the last 30 days",
+        "retail": "customers who visited on at least five different days in the last 30 days",
+    }[backend]
+    (days,) = activities(read(reader, said))
+    assert days.activity.source == source
+    assert (days.measure, days.field, days.value) == ("distinct", "day", 5)
+    assert days.window.n == 30

@@ -259,6 +259,33 @@ class ClauseFacts:
                     return target[1]
         return None
 
+    def _counted_days(self, source: str) -> str | None:
+        """'logged in on at least 5 different days': a count of days said with 'on' is of the
+        event's day field (a DATE field of its rows), when it has one; None otherwise."""
+        items = self.items
+        for k, item in enumerate(items):
+            if item.kind != "unit" or item.text not in ("day", "days"):
+                continue
+            j = k - 1
+            while j >= 0 and items[j].kind == "stopword" and items[j].text != "on":
+                j -= 1
+            if j < 0 or items[j].kind != "number" or items[j].number_kind == "money":
+                continue
+            j -= 1
+            while j >= 0 and items[j].kind in ("comparator", "stopword") and items[j].text != "on":
+                j -= 1
+            if j < 0 or items[j].text != "on":
+                continue  # "in 5 days", "for 30 days": a time, not a count of days
+            days = [
+                name
+                for name, ref in self.parser.catalog.graph.event_fields(source).items()
+                if (ref.type or "").upper() == "DATE"  # a day, not a time of day
+            ]
+            if len(days) == 1:
+                self.unit = None
+                return days[0]
+        return None
+
     def _aggregates_event(self) -> bool:
         """'their average order', 'the biggest ticket': the aggregate word is said of the
         event itself (no number needed: an average of orders is of their amounts)."""
@@ -973,9 +1000,10 @@ class ClauseFacts:
             measure, fieldname = "sum", self.counted_field
             self.counted_used = True
         if measure == "count":
-            counted = self._counted_column(source)
+            counted = self._counted_column(source) or self._counted_days(source)
             if counted:
-                # "bought from more than 3 brands": how many different ones
+                # "bought from more than 3 brands": how many different ones; "logged in on 5
+                # different days": how many different days
                 measure, fieldname = "distinct", counted
         for first_meaning in self.fields:
             # the field of this source among the word's meanings ('brands': of each channel)

@@ -575,6 +575,7 @@ class RequestParser:
                         f"{who.field.replace('_', ' ')}s among the "
                         f"{self.catalog.events[who.activity.source].plural_noun}"
                     )
+            made = self._negated_doers(read, made, tagged, index, result)
             merged = self._same_rows(facts, made, tagged, index, joiners, result)
             if merged is not None:
                 made, earlier = [], [merged]
@@ -2013,6 +2014,19 @@ class RequestParser:
             result.assumptions.append("'with …' counts in the same period as before it")
         elif (
             read
+            and not facts.negated
+            and read[-1].window is not None
+            and read[-1].sources()
+            and facts.sources() == read[-1].sources()
+            and any(i.text in _BACK_TO_ROWS for i in facts.items)
+        ):
+            # "two or more tickets in the past six months where the ones they rated average
+            # below 3": those rows are the ones of that time
+            facts.window = last_window
+            facts.carried = True
+            result.assumptions.append("'the ones …' are the rows said before, of that period")
+        elif (
+            read
             and facts.items
             and facts.negated
             and "never" not in facts.negation_words  # "… in 2002 but never online": at no time
@@ -2762,6 +2776,38 @@ class RequestParser:
                 result.assumptions.append(f"'{first.text}' bounds the same figure as after it")
                 return [Tagged(other), *made], None
         return made, None
+
+    def _negated_doers(
+        self,
+        read: list[ClauseFacts],
+        made: list[Tagged],
+        tagged: list[Tagged],
+        index: int,
+        result: ParseResult,
+    ) -> list[Tagged]:
+        """'accounts whose admins haven't signed in for 30 days': the doers said after 'whose'
+        are also who did not do it (no admin's login), not only who the account has."""
+        if index == 0 or len(read) < 2 or len(made) != 1 or not read[-1].negated:
+            return made
+        said, doers = made[0].condition, read[-2]
+        if not isinstance(said, ActivityCondition) or (said.op, said.value) != ("=", 0):
+            return made
+        first = next((i for i in doers.items if i.kind != "stopword"), None)
+        if doers.verbs or first is None or first.joined_by != "whose":
+            return made
+        before = [t for t in tagged if t.clause == index - 1]
+        if len(before) != 1 or not isinstance(before[0].condition, ActivityCondition):
+            return made
+        who = before[0].condition.activity
+        fields = self.catalog.graph.event_fields(said.activity.source)
+        if not who.filters or who.predicates or any(k not in fields for k in who.filters):
+            return made
+        if set(who.filters) & set(said.activity.filters):
+            return made
+        filters = {**said.activity.filters, **who.filters}
+        activity = said.activity.model_copy(update={"filters": filters})
+        result.assumptions.append(f"'{first.text}' are also the ones who did not do it")
+        return [replace(made[0], condition=said.model_copy(update={"activity": activity}))]
 
     def _same_rows(
         self,
@@ -4166,6 +4212,10 @@ def _edge_day(as_of: date, months: int, ok: Any, pick: Any) -> date | None:
     days = [guess + timedelta(days=d) for d in range(-4, 5)]
     fits = [d for d in days if ok(whole_months(d, as_of))]
     return pick(fits) if fits else None
+
+
+# Words pointing back at the rows the clause before counted ("where the ones they rated …").
+_BACK_TO_ROWS = frozenset(("the ones", "those ones", "of them", "of those", "among them"))
 
 
 def _joins_place_names(items: list[Item], k: int) -> bool:

@@ -458,6 +458,20 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
         ),
         "",
     ),
+    # "gave one of their support tickets a 1 or 2 star rating": one of them is a ticket (the
+    # 'one' is no number of the rating)
+    (
+        re.compile(
+            r"(?<!only )(?<!just )(?<!exactly )(?<!least )(?<!most )(?<!than )(?<!but )"
+            r"\b(?:one|1)\s+of\s+(?:their|its|his|her)\s+((?:[a-z]+\s+)?[a-z]+?)s\b"
+        ),
+        r"a \1",
+    ),
+    # "a 1- or 2-star rating", "3- to 5-star": the noun after the second number is the first's
+    (
+        re.compile(r"\b(\d+)-\s+(or|to|and|through)\s+(\d+)-([a-z]+)\b"),
+        r"\1 \2 \3 \4",
+    ),
     # "in towns called Lakewood or Red Hill", "from a city named Fairview": the names are the
     # places (the noun only says what kind of place, which the place reader works out)
     (
