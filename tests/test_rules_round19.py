@@ -278,3 +278,10 @@ def test_on_n_different_days_counts_days(request, backend, source):
     assert days.activity.source == source
     assert (days.measure, days.field, days.value) == ("distinct", "day", 5)
     assert days.window.n == 30
+
+
+def test_a_past_due_balance_is_the_overdue_amount(saas):
+    got = read(saas, "Which accounts are carrying more than $500 in past-due balance right now?")
+    (owed,) = activities(got)
+    assert owed.activity.source == "overdue_invoices" and owed.measure == "sum"
+    assert (owed.op, owed.value) == (">", 500) and not got.unrecognized
