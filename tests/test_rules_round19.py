@@ -285,3 +285,12 @@ def test_a_past_due_balance_is_the_overdue_amount(saas):
     (owed,) = activities(got)
     assert owed.activity.source == "overdue_invoices" and owed.measure == "sum"
     assert (owed.op, owed.value) == (">", 500) and not got.unrecognized
+
+
+def test_in_the_app_is_the_browser_after_browsing_and_the_channel_after_buying(retail):
+    got = read(retail, "gen z android users who browsed apparel in the app over the past 3 months")
+    (browsed,) = activities(got)
+    assert browsed.activity.source == "web_sessions"
+    assert browsed.activity.filters["browser"] == ["app"]
+    (bought,) = activities(read(retail, "customers who bought in the app last month"))
+    assert bought.activity.filters == {"channel": ["app"]}
