@@ -294,3 +294,14 @@ def test_in_the_app_is_the_browser_after_browsing_and_the_channel_after_buying(r
     assert browsed.activity.filters["browser"] == ["app"]
     (bought,) = activities(read(retail, "customers who bought in the app last month"))
     assert bought.activity.filters == {"channel": ["app"]}
+
+
+def test_what_we_sent_them_is_the_thing_and_even_though_is_one_more_condition(retail):
+    got = read(
+        retail,
+        "customers who neither opened nor clicked anything we sent them in the last 90 days, "
+        "even though at least five of our messages were delivered to them in that time",
+    )
+    said = [(c.activity.filters["event_type"], c.op, c.value) for c in activities(got)]
+    assert said == [(["opened"], "=", 0), (["clicked"], "=", 0), (["delivered"], ">=", 5)]
+    assert not any("through" in a for a in got.assumptions)

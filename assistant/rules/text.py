@@ -467,6 +467,19 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
         ),
         r"a \1",
     ),
+    # "neither opened nor clicked anything we sent them": what the customer did not do is the
+    # thing; that it was sent is no activity of its own
+    (
+        re.compile(
+            r"\b(anything|something|any\s+of\s+(?:them|those|these)|what|messages|emails|campaigns)"
+            r"\s+(?:that\s+|which\s+)?we(?:'ve|\s+have|\s+had)?\s+(?:sent|send|emailed|mailed)"
+            r"(?:\s+(?:to\s+)?(?:them|him|her|you))?\b"
+        ),
+        r"\1",
+    ),
+    # "…, even though at least five of our messages were delivered": a concession is one more
+    # condition
+    (re.compile(r",?\s*\b(?:even\s+though|although|even\s+if|though)\b"), " and"),
     # "a 1- or 2-star rating", "3- to 5-star": the noun after the second number is the first's
     (
         re.compile(r"\b(\d+)-\s+(or|to|and|through)\s+(\d+)-([a-z]+)\b"),
