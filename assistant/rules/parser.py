@@ -271,6 +271,18 @@ class RequestParser:
             given = from_event.given(result.conditions, from_anchor)
             why = "no single activity after another to time"
             _give(result, given, f"{from_anchor.words} ({why})")
+            if given is not None and any(
+                isinstance(c, ActivityCondition) and c.after is not None and c.after.which == "each"
+                for c in walk(given)
+            ):
+                # the span is from any one of the earlier events, not only their first
+                result.assumptions = [
+                    a.replace("customer's own first ", "customer's own ", 1)
+                    if a.startswith("counted after each customer's own first ")
+                    else a
+                    for a in result.assumptions
+                ]
+                result.assumptions.append(f"'{from_anchor.words}' = from any one of them")
         if not depth:
             self._reread(result)
             result.conditions = _either_label(result.conditions, result)
