@@ -587,12 +587,13 @@ def _implies(stronger: Condition, weaker: Condition) -> bool:
     if not (isinstance(stronger, ActivityCondition) and isinstance(weaker, ActivityCondition)):
         return False
     shape = (weaker.measure, weaker.op, weaker.value, weaker.window)
-    plain = shape == ("count", ">=", 1, AllTime())
+    plain = shape == ("count", ">=", 1, AllTime()) and weaker.after is None
+    plain = plain and getattr(weaker, "since_signup", None) is None
+    # (at least one such row in a time, or after another event, is at least one at all)
     return (
         plain
         and stronger.activity == weaker.activity
         and stronger.measure == "count"
-        and stronger.window == AllTime()
         and stronger.op in (">", ">=")
         and isinstance(stronger.value, int | float)
         and stronger.value >= 1
