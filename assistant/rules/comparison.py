@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from assistant.rules.text import FRACTION_PERCENTS
 from assistant.spec import (
     ActivityCondition,
     AttributeCondition,
@@ -44,8 +45,9 @@ _TIMES = re.compile(
 )
 # "less than half of what they spent in …", "more than twice as much … as …": a multiple of
 # the customer's own other figure
-_FRACTIONS = {"half": 0.5, "third": 1 / 3, "quarter": 0.25, "fifth": 0.2, "tenth": 0.1}
-_MULTIPLIERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4}
+_FRACTION_WORDS = "|".join(
+    sorted((k.replace(" ", r"\s+") for k in FRACTION_PERCENTS), key=len, reverse=True)
+)
 _BOUNDS = {
     "at least": ">=", "no less than": ">=", "not less than": ">=", "at most": "<=",
     "no more than": "<=", "not more than": "<=", "over": ">", "above": ">", "under": "<",
@@ -55,8 +57,7 @@ _PART = re.compile(
     r"\b(?:(?P<word>less|fewer|lower|smaller|more|higher|greater|bigger)\s+than|"
     r"(?P<bound>at\s+least|at\s+most|no\s+less\s+than|not\s+less\s+than|no\s+more\s+than|"
     r"not\s+more\s+than|over|above|under|below))\s+"
-    r"(?P<frac>half|(?:an?|one|two|three|four|\d)\s+(?:third|quarter|fifth|tenth)s?|twice|double|"
-    r"\d+(?:\.\d+)?\s*%)\s+(?:"
+    rf"(?P<frac>{_FRACTION_WORDS}|twice|double|\d+(?:\.\d+)?\s*%)\s+(?:"
     r"(?:of\s+)?(?P<x>)(?P<y>(?:what|how\s+much|how\s+many|the\s+amount)\b.*)"
     r"|as\s+(?:much|many)\b(?P<x2>(?:\s+(?!as\b)\S+){0,10}?)\s+as\s+(?P<y2>\S.*))$"
 )
@@ -247,16 +248,11 @@ def _part_of(text: str, m: re.Match[str]) -> Split | None:
 
 
 def _factor(frac: str) -> float:
-    """'half' 0.5, 'a third' 1/3, 'two thirds' 2/3, '20%' 0.2, 'twice' 2."""
-    if frac.endswith("%"):
-        return float(frac.rstrip("% ")) / 100
+    """'half' 0.5, 'a third' 1/3, '2 thirds' 2/3, '20%' 0.2, 'twice' 2."""
     if frac in ("twice", "double"):
         return 2.0
-    if frac == "half":
-        return 0.5
-    count, part = frac.split()
-    n = int(count) if count.isdigit() else _MULTIPLIERS[count]
-    return n * _FRACTIONS[part.rstrip("s")]
+    percent = frac.rstrip("% ") if frac.endswith("%") else FRACTION_PERCENTS[frac]
+    return float(percent) / 100
 
 
 def _shorter(head: str, y: str, tail: str) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property
@@ -271,17 +271,19 @@ class RequestParser:
             given = from_event.given(result.conditions, from_anchor)
             why = "no single activity after another to time"
             _give(result, given, f"{from_anchor.words} ({why})")
-            if given is not None and any(
-                isinstance(c, ActivityCondition) and c.after is not None and c.after.which == "each"
-                for c in walk(given)
-            ):
-                # the span is from any one of the earlier events, not only their first
+            spans = [
+                c.after
+                for c in walk(given or [])
+                if isinstance(c, ActivityCondition) and c.after is not None
+                if c.after.which == "each"
+            ]
+            for after in spans:
+                # the span is from any one of the earlier events: the note said their first
+                said = self._after_note(after.model_copy(update={"which": "first"}))
                 result.assumptions = [
-                    a.replace("customer's own first ", "customer's own ", 1)
-                    if a.startswith("counted after each customer's own first ")
-                    else a
-                    for a in result.assumptions
+                    self._after_note(after) if a == said else a for a in result.assumptions
                 ]
+            if spans:
                 result.assumptions.append(f"'{from_anchor.words}' = from any one of them")
         if not depth:
             self._reread(result)
@@ -1545,15 +1547,19 @@ class RequestParser:
             c = t.condition
             if isinstance(c, ActivityCondition) and c.measure == "count" and c.after is None:
                 c = c.model_copy(update={"after": anchor})
-                noun = self.catalog.events[anchor.activity.source].noun
-                if not isinstance(anchor.window, AllTime):
-                    noun += f" of {resolve(anchor.window, self.as_of).label}"
-                result.assumptions.append(
-                    f"counted after each customer's own {anchor.which} {noun} (the time is "
-                    "theirs, not a calendar date)"
-                )
+                result.assumptions.append(self._after_note(anchor))
             out.append(replace(t, condition=c))
         return out
+
+    def _after_note(self, anchor: AfterEvent) -> str:
+        noun = self.catalog.events[anchor.activity.source].noun
+        if not isinstance(anchor.window, AllTime):
+            noun += f" of {resolve(anchor.window, self.as_of).label}"
+        which = "" if anchor.which == "each" else f"{anchor.which} "
+        return (
+            f"counted after each customer's own {which}{noun} (the time is theirs, not a "
+            "calendar date)"
+        )
 
     def _about_other_table(self, source: str, name: str) -> bool:
         event = self.catalog.events[source]
@@ -2539,9 +2545,7 @@ class RequestParser:
                 k += 1
                 continue
             if listed and isinstance(found[-1], AttributeCondition):
-                name = " ".join(
-                    w.capitalize() for w in " ".join(i.text for i in items[k:end]).split()
-                )
+                name = _place_name(i.text for i in items[k:end])
                 before = found[-1]
                 names = before.value if isinstance(before.value, list) else [before.value]
                 found[-1] = before.model_copy(update={"op": "in", "value": [*names, name]})
@@ -2563,7 +2567,7 @@ class RequestParser:
                 if named:
                     prop = named[0]
                     words.append(after.text)
-            name = " ".join(w.capitalize() for w in " ".join(words).split())
+            name = _place_name(words)
             found.append(AttributeCondition(attribute=prop, op="=", value=name))
             facts.unknown = [u for u in facts.unknown if u not in items[k:end]]
             result.mentions.add(f"attribute:{prop}")
@@ -4224,6 +4228,11 @@ def _edge_day(as_of: date, months: int, ok: Any, pick: Any) -> date | None:
     days = [guess + timedelta(days=d) for d in range(-4, 5)]
     fits = [d for d in days if ok(whole_months(d, as_of))]
     return pick(fits) if fits else None
+
+
+def _place_name(words: Iterable[str]) -> str:
+    """A place name as the data spells most ('red hill': 'Red Hill')."""
+    return " ".join(w.capitalize() for w in " ".join(words).split())
 
 
 # Words pointing back at the rows the clause before counted ("where the ones they rated …").

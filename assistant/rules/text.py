@@ -239,7 +239,8 @@ def _scaled(number: str, suffix: str | None) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
 
-_FRACTIONS = {
+# A fraction said in words, as a percentage (comparison.py reads the same table).
+FRACTION_PERCENTS = {
     "half": "50",
     "a half": "50",
     "1 half": "50",
@@ -257,7 +258,7 @@ _FRACTIONS = {
 # Not "the first half of 2025" (a time); only a share of something of theirs or of all.
 _FRACTION_OF = re.compile(
     r"(?<!first )(?<!second )(?<!last )(?<!latter )(?<!back )(?<!front )(?<!other )\b("
-    + "|".join(sorted((k.replace(" ", r"\s+") for k in _FRACTIONS), key=len, reverse=True))
+    + "|".join(sorted((k.replace(" ", r"\s+") for k in FRACTION_PERCENTS), key=len, reverse=True))
     + r")\s+of\s+(?=(?:their|the|all|them|its|his|her|those|these|everything)\b)"
 )
 
@@ -629,7 +630,8 @@ _SAID_OTHERWISE: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
             r"at\s+most|about|roughly)\s+)?(half|a\s+third|a\s+quarter)\s+of\s+(?=what\b)"
         ),
         lambda m: (
-            f"{m.group(1)} up {m.group(2) or ''}{_FRACTIONS[' '.join(m.group(3).split())]}% of "
+            f"{m.group(1)} up {m.group(2) or ''}"
+            f"{FRACTION_PERCENTS[' '.join(m.group(3).split())]}% of "
         ),
     ),
     # "since the end of June 2002": from the first of the month after it
@@ -1230,7 +1232,9 @@ def normalize(text: str) -> str:
     text = re.sub(r"\bthe (?:city|town|village|state|province|county) of (?=[a-z])", "", text)
     # "at least half of their orders", "a third of the users": a share, as a percentage (to
     # six places: the compiler compares shares within a millionth of a percent)
-    text = _FRACTION_OF.sub(lambda m: f"{_FRACTIONS[' '.join(m.group(1).split())]}% of ", text)
+    text = _FRACTION_OF.sub(
+        lambda m: f"{FRACTION_PERCENTS[' '.join(m.group(1).split())]}% of ", text
+    )
     text = re.sub(r"[()\[\]{}]", " , ", text)  # an aside is a clause of its own
     text = re.sub(r"[!?;:\"]", " ", text)
     text = re.sub(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?!\d)", " ", text)
